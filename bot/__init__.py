@@ -1,0 +1,1 @@
+"""Anju (安居助手): resident-service assistant for housing expropriation."""

@@ -1,0 +1,60 @@
+"""`create_app(settings)`: the one place where the application is wired."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot import keys
+from bot.core.dialogue import Clock, DialogueService, utc_now
+from bot.db.engine import make_engine
+from bot.db.migrate import upgrade
+from bot.settings import Settings
+from bot.web import chat, errors, health
+from knowledge.base import KnowledgeBase, load_knowledge
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeBase | None = None) -> web.Application:
+    """The whole application; tests pass a clock and a knowledge base already loaded."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors.error_middleware])
+    app[keys.SETTINGS] = settings
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    if knowledge is None:
+        app.cleanup_ctx.append(_knowledge)
+    else:
+        app[keys.KNOWLEDGE] = knowledge
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(lambda a: _dialogue(a, clock))
+    health.setup(app)
+    chat.setup(app)
+    app.router.add_static("/static", STATIC, name="static")
+    return app
+
+
+async def _knowledge(app: web.Application) -> AsyncIterator[None]:
+    s = app[keys.SETTINGS]
+    app[keys.KNOWLEDGE] = await asyncio.to_thread(
+        load_knowledge, s.knowledge_dir, s.cache_dir, s.match_threshold, s.match_margin
+    )
+    yield
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = make_engine(app[keys.SETTINGS].database_url)
+    await upgrade(engine)
+    app[keys.ENGINE] = engine
+    yield
+    await engine.dispose()
+
+
+async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
+    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock)
+    yield

@@ -1,0 +1,1 @@
+"""The channel-agnostic dialogue core: message types and the transaction around one inbound message."""

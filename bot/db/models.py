@@ -1,0 +1,98 @@
+"""Tables of the dialogue side: residents, their dialogue state, processed inbound ids, the message log,
+feedback, and the questions curators still have to answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JsonType, datetime: DateTime(timezone=True)}
+
+
+class Resident(Base):
+    """One person on one channel (a Telegram chat, a WeChat openid, a web session)."""
+
+    __tablename__ = "residents"
+    __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_residents_channel_user"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_key: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class DialogueState(Base):
+    """Where a resident is in the conversation; locked while one of their messages is handled."""
+
+    __tablename__ = "dialogue_states"
+
+    resident_id: Mapped[int] = mapped_column(BigId, ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedInbound(Base):
+    """An inbound message already handled, committed together with its effects (idempotency)."""
+
+    __tablename__ = "processed_inbound"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(BigId, ForeignKey("residents.id", ondelete="CASCADE"))
+    replies: Mapped[dict[str, Any]]
+    processed_at: Mapped[datetime]
+
+
+class MessageLog(Base):
+    """Every message in and out, for case history and curators."""
+
+    __tablename__ = "message_log"
+    __table_args__ = (Index("ix_message_log_resident", "resident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    resident_id: Mapped[int] = mapped_column(BigId, ForeignKey("residents.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+
+
+class Feedback(Base):
+    """A resident's 有用 / 没用 on one answer."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_topic", "topic_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    resident_id: Mapped[int] = mapped_column(BigId, ForeignKey("residents.id", ondelete="CASCADE"))
+    topic_id: Mapped[str] = mapped_column(String(64))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    question: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class UnansweredQuestion(Base):
+    """A question the bot could not answer, or whose answer was marked 没用: normalised and counted."""
+
+    __tablename__ = "unanswered_questions"
+    __table_args__ = (UniqueConstraint("normalised", "reason", name="uq_unanswered_normalised_reason"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    normalised: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(String(16))  # "abstain" | "unhelpful"
+    sample: Mapped[str] = mapped_column(Text)
+    topic_id: Mapped[str | None] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]

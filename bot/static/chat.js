@@ -1,0 +1,96 @@
+// Web chat client: POST /api/chat, render replies as bubbles with large buttons. Text is never parsed as HTML.
+(function () {
+  "use strict";
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const KEY = "anju.session";
+  let session = localStorage.getItem(KEY) || "";
+  let counter = 0;
+
+  function messageId() {
+    counter += 1;
+    return Date.now().toString(36) + "-" + counter + "-" + Math.random().toString(36).slice(2, 8);
+  }
+
+  function bubble(who, text) {
+    const row = document.createElement("div");
+    row.className = "msg " + who;
+    const b = document.createElement("div");
+    b.className = "bubble";
+    for (const [i, line] of text.split("\n").entries()) {
+      if (line.startsWith("依据：")) {
+        const s = document.createElement("span");
+        s.className = "source";
+        s.textContent = line;
+        b.appendChild(s);
+      } else {
+        b.appendChild(document.createTextNode((i ? "\n" : "") + line));
+      }
+    }
+    row.appendChild(b);
+    log.appendChild(row);
+    return row;
+  }
+
+  function render(reply) {
+    const row = bubble("bot", reply.text);
+    if (reply.buttons && reply.buttons.length) {
+      const box = document.createElement("div");
+      box.className = "buttons";
+      for (const btn of reply.buttons) {
+        const el = document.createElement("button");
+        el.type = "button";
+        el.textContent = btn.label;
+        el.dataset.id = btn.id;
+        el.addEventListener("click", () => send({ button: btn.id }, btn.label));
+        box.appendChild(el);
+      }
+      row.appendChild(box);
+    }
+  }
+
+  async function post(body) {
+    const res = await fetch("/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || "系统繁忙，请稍后再试。");
+    return data;
+  }
+
+  async function send(payload, shown) {
+    if (shown) bubble("me", shown);
+    const body = Object.assign({ session: session, id: messageId() }, payload);
+    let data;
+    try {
+      data = await post(body);
+    } catch (err) {
+      try {
+        data = await post(body); // same id: the server answers a retry only once
+      } catch (err2) {
+        bubble("bot notice", err2.message || "网络不太好，请稍后再试。");
+        return;
+      }
+    }
+    if (data.session && data.session !== session) {
+      session = data.session;
+      localStorage.setItem(KEY, session);
+    }
+    for (const r of data.replies || []) render(r);
+    log.scrollTop = log.scrollHeight;
+    window.scrollTo(0, document.body.scrollHeight);
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send({ text: text }, text);
+  });
+
+  send({ text: "", start: true });
+})();

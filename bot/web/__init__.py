@@ -1,0 +1,1 @@
+"""HTTP edge: web chat, health, error handling. HTTP statuses live here and nowhere deeper."""

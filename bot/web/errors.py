@@ -1,0 +1,50 @@
+"""One error middleware: HTTP errors as JSON for API paths, and no traceback ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+MESSAGES = {
+    400: "请求格式不正确。",
+    403: "没有权限。",
+    404: "页面不存在。",
+    405: "不支持这种请求方式。",
+    413: "内容太长了，请精简后再发。",
+    415: "请求格式不正确。",
+}
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith("/api/") or request.content_type == "application/json"
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or not wants_json(request):
+            raise
+        message = exc.text if exc.content_type == "application/json" else MESSAGES.get(exc.status, exc.reason)
+        return _json_error(exc.status, message, request)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json(request):
+            return _json_error(500, "系统繁忙，请稍后再试。", request)
+        return web.Response(status=500, text="系统繁忙，请稍后再试。", content_type="text/plain", charset="utf-8")
+
+
+def _json_error(status: int, message: str, request: web.Request) -> web.Response:
+    if message and message.startswith("{"):
+        return web.Response(status=status, text=message, content_type="application/json")
+    return web.json_response({"error": message}, status=status)
+
+
+def bad_request(message: str) -> web.HTTPBadRequest:
+    """A 400 whose JSON body says what is wrong, in words a person can read."""
+    import json
+
+    return web.HTTPBadRequest(text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json")

@@ -1,0 +1,32 @@
+"""The registry of multi-step flows (forms). A flow owns the conversation until it finishes or is cancelled."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.messages import Inbound
+from handlers.turn import Conversation, Turn, TurnContext
+
+CANCEL_WORDS = frozenset({"取消", "退出", "不办了", "/cancel", "cancel"})
+BACK_WORDS = frozenset({"返回", "上一步", "back"})
+
+
+class Flow(Protocol):
+    name: str
+
+    def start(self, state: Conversation, ctx: TurnContext) -> Turn:
+        """Begin the flow: ask the first question."""
+
+    def step(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
+        """Take a typed answer to the current question."""
+
+    def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
+        """Take a tapped answer to the current question."""
+
+
+FLOWS: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    FLOWS[flow.name] = flow
+    return flow

@@ -1,0 +1,55 @@
+"""Answers from the curated knowledge base: a matched topic with its source, or an honest "not sure"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.core.messages import Button, Outbound
+from handlers.menu import MENU_BUTTON
+from handlers.turn import Conversation, RecordGap, Turn, TurnContext
+from knowledge.entries import Entry
+from knowledge.index import MatchResult
+
+OFFER_BUTTONS = {
+    "complaint": Button("intent:complaint", "登记诉求"),
+    "moving_help": Button("intent:moving_help", "申请上门帮助"),
+    "human": Button("intent:human", "转人工"),
+}
+HUMAN_BUTTON = Button("intent:human", "转人工")
+MAX_RELATED = 3
+SUGGESTIONS = 3
+# below this score nothing in the knowledge base is even close: the question is outside the programme
+OFF_TOPIC_SCORE = 0.2
+
+
+def answer_topic(state: Conversation, entry: Entry, question: str, ctx: TurnContext) -> Turn:
+    """The entry's answer, its source line, follow-up topics and 有用 / 没用."""
+    parts = [f"【{entry.title}】", entry.answer]
+    if entry.quotes_county_numbers:
+        parts.append(f"（{ctx.kb.params.get('sample_notice', '')}）")
+    parts.append("依据：" + "；".join(entry.sources))
+    buttons: list[Button] = []
+    if entry.offer in OFFER_BUTTONS:
+        buttons.append(OFFER_BUTTONS[entry.offer])
+    for related_id in entry.related[:MAX_RELATED]:
+        related = ctx.kb.topic(related_id)
+        if related is not None:
+            buttons.append(Button(f"topic:{related.id}", related.title))
+    buttons += [Button(f"fb:1:{entry.id}", "👍 有用"), Button(f"fb:0:{entry.id}", "👎 没用")]
+    new_state = replace(state.idle(), last_topic=entry.id, last_question=question)
+    return Turn(new_state, (Outbound("\n\n".join(p for p in parts if p), tuple(buttons)),))
+
+
+def not_sure(state: Conversation, question: str, result: MatchResult, ctx: TurnContext) -> Turn:
+    """Say we are not sure, offer the closest topics and a person; remember the question for curators."""
+    gap = RecordGap(question=question, reason="abstain")
+    close = [c for c in result.candidates if ctx.kb.topic(c.label) is not None][:SUGGESTIONS]
+    if result.score < OFF_TOPIC_SCORE or not close:
+        text = (
+            "抱歉，这个问题不在我能回答的范围里。我只回答房屋征收、补偿安置、诉求办理方面的问题。\n"
+            "您可以换个说法再问，或者点“转人工”。"
+        )
+        return Turn(state.idle(), (Outbound(text, (HUMAN_BUTTON, MENU_BUTTON)),), (gap,))
+    buttons = tuple(Button(f"topic:{c.label}", ctx.kb.entries[c.label].title) for c in close)
+    text = "抱歉，我不太确定您问的是哪一项。您是不是想问下面这些？都不是的话，可以点“转人工”。"
+    return Turn(state.idle(), (Outbound(text, (*buttons, HUMAN_BUTTON, MENU_BUTTON)),), (gap,))

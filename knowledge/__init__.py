@@ -1,0 +1,1 @@
+"""Curated knowledge: entries, county parameters, and the retrieval index that matches questions to them."""

@@ -1,0 +1,138 @@
+"""From a question to weighted index terms: normalise, fix homophone typos, map synonyms, segment with jieba."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+import yaml
+
+from knowledge.text import char_reading, is_cjk, normalise
+
+USER_DICT = "userdict.txt"
+SYNONYMS_FILE = "synonyms.yaml"
+BIGRAM_PREFIX = "~"
+STOPWORDS = frozenset(
+    "的 了 吗 呢 啊 呀 吧 嘛 么 哦 哈 呗 啦 喔 嗯 是 在 和 与 及 就 都 也 还 又 这 那 这个 那个 这些 那些 一下 请问 请 "
+    "你 你们 您 他 她 它 他们 个 一个 给 让 把 被 对 从 到 向 之 其 而 或 着 过 得 地 上 下 里".split()
+)
+_MAX_CORRECTION = 4
+INFO_BASELINE = 4.0  # log-frequency below which a word is treated as filler
+INFO_FLOOR = 0.5
+
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+class Analyzer:
+    """Turns text into terms; knows the domain vocabulary so that 过度费 and 補償 find 过渡费 and 补偿."""
+
+    def __init__(self, knowledge_dir: Path, cache_dir: Path, vocabulary: Iterable[str] = ()) -> None:
+        self._jieba = jieba.Tokenizer()
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._jieba.tmp_dir = str(cache_dir)  # the prefix dictionary is cached here after the first start
+        self._jieba.initialize()
+        # general-language frequencies, taken before the domain words are added with their high frequency
+        self._general_freq = dict(self._jieba.FREQ)
+        self._general_total = self._jieba.total
+        self._informativeness: dict[str, float] = {}
+        self._synonyms = _load_synonyms(knowledge_dir / SYNONYMS_FILE)
+        self._synonym_pattern = _alternation(self._synonyms)
+        domain_words = _load_user_words(knowledge_dir / USER_DICT)
+        for word in {*domain_words, *self._synonyms.values(), *vocabulary}:
+            word = normalise(word).replace(" ", "")
+            if len(word) >= 2:
+                self._jieba.add_word(word, freq=2000)
+        self._domain = {normalise(w).replace(" ", "") for w in (*domain_words, *vocabulary, *self._synonyms)}
+        self._domain |= set(self._synonyms.values())
+        self._by_reading: dict[tuple[str, ...], str] = {}
+        for word in sorted(self._domain):
+            if 2 <= len(word) <= _MAX_CORRECTION and all(is_cjk(c) for c in word):
+                self._by_reading.setdefault(tuple(char_reading(c) for c in word), word)
+
+    def informativeness(self, word: str) -> float:
+        """How much a word says in general Chinese (from jieba's corpus frequencies): 的 ≈ 0, 附着物 ≫ 1."""
+        cached = self._informativeness.get(word)
+        if cached is None:
+            freq = self._general_freq.get(word, 0)
+            cached = max(INFO_FLOOR, math.log(self._general_total / (freq + 1)) - INFO_BASELINE)
+            self._informativeness[word] = cached
+        return cached
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms of `text`: words (synonyms canonical, stopwords out) and CJK bigrams marked with `~`."""
+        canonical = self.canonical(text)
+        words: list[str] = []
+        for chunk in canonical.split(" "):
+            for word in self._jieba.cut_for_search(chunk, HMM=False):
+                if word and word not in STOPWORDS:
+                    words.append(word)
+        bigrams = [
+            BIGRAM_PREFIX + run[i : i + 2] for run in re.findall(r"[\u3400-\u9fff]{2,}", canonical)
+            for i in range(len(run) - 1)
+        ]
+        return words + bigrams
+
+    def canonical(self, text: str) -> str:
+        """Normalised text with homophone typos corrected and every synonym replaced by its canonical term."""
+        text = self._correct(normalise(text))
+        if self._synonym_pattern is None:
+            return text
+        return self._synonym_pattern.sub(lambda m: self._synonyms[m.group(0)], text)
+
+    def _correct(self, text: str) -> str:
+        """Replace a run of segments that sounds like a domain word the segmenter did not see
+        (过度|费 → 过渡费, 补|常 → 补偿); runs are whole segments, so a real word like 反映 is never split."""
+        out: list[str] = []
+        for chunk in text.split(" "):
+            segments = self._jieba.lcut(chunk, HMM=False)
+            i = 0
+            while i < len(segments):
+                replaced = self._homophone_at(segments, i)
+                if replaced is None:
+                    out.append(segments[i])
+                    i += 1
+                else:
+                    word, used = replaced
+                    out.append(word)
+                    i += used
+            out.append(" ")
+        return "".join(out).strip()
+
+    def _homophone_at(self, segments: list[str], i: int) -> tuple[str, int] | None:
+        """The domain word that segments[i:i+k] (k ≥ 1, 2–4 characters in all) sounds like, and k."""
+        if segments[i] in self._domain:
+            return None
+        run = ""
+        for k in range(i, len(segments)):
+            run += segments[k]
+            if len(run) > _MAX_CORRECTION or not all(is_cjk(c) for c in run):
+                return None
+            if len(run) < 2 or (k == i and self._general_freq.get(run)):
+                continue  # a single segment that is a real word stays as it is
+            word = self._by_reading.get(tuple(char_reading(c) for c in run))
+            if word is not None and word != run:
+                return word, k - i + 1
+        return None
+
+
+def _load_synonyms(path: Path) -> dict[str, str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    table: dict[str, str] = {}
+    for canonical, variants in data.items():
+        for variant in variants or ():
+            table[normalise(str(variant)).replace(" ", "")] = normalise(str(canonical)).replace(" ", "")
+    return table
+
+
+def _load_user_words(path: Path) -> list[str]:
+    return [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _alternation(table: dict[str, str]) -> re.Pattern[str] | None:
+    if not table:
+        return None
+    return re.compile("|".join(re.escape(v) for v in sorted(table, key=len, reverse=True)))

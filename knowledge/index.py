@@ -1,0 +1,123 @@
+"""The retrieval index: ranks entries for a question and decides whether the best one is good enough.
+
+Each entry is scored by how closely its closest example question (or title) resembles the question
+(IDF-weighted Dice), blended with how much of the question's weight the entry covers anywhere (title,
+questions, keywords, and — at half weight — its answer). Terms are weighted by BM25's IDF over entries,
+CJK bigrams at half weight; a term no entry knows keeps the highest weight, so off-topic questions score low.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.analyzer import BIGRAM_PREFIX, Analyzer
+from knowledge.entries import Entry
+
+SIMILARITY_WEIGHT = 0.55
+COVERAGE_WEIGHT = 0.45
+BODY_FACTOR = 0.5
+BIGRAM_FACTOR = 0.5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The ranked candidates and the verdict: `label` is set only when the best one is confident."""
+
+    label: str | None
+    score: float
+    candidates: tuple[Candidate, ...]
+
+
+class KnowledgeIndex:
+    def __init__(self, entries: Sequence[Entry], analyzer: Analyzer) -> None:
+        self.entries = list(entries)
+        self._analyzer = analyzer
+        strong: list[set[str]] = []
+        body: list[set[str]] = []
+        examples: list[tuple[int, set[str]]] = []  # (entry index, terms) for every title and example question
+        for i, entry in enumerate(self.entries):
+            docs = [set(analyzer.terms(text)) for text in (entry.title, *entry.questions)]
+            examples.extend((i, d) for d in docs)
+            strong.append(set().union(*docs, *(analyzer.terms(k) for k in entry.keywords)))
+            body.append(set(analyzer.terms(entry.answer)) - strong[-1])
+        n = len(self.entries)
+        df: dict[str, int] = defaultdict(int)
+        for s in strong:  # how many entries name a term decides its weight; answers only add vocabulary
+            for term in s:
+                df[term] += 1
+        for b in body:
+            for term in b:
+                df.setdefault(term, 1)
+        self._unknown_idf = _idf(n, 0)
+        self._idf = {t: _idf(n, c) for t, c in df.items()}
+        self._strong = strong
+        self._body = body
+        self._example_entry = [i for i, _ in examples]
+        self._example_weight = [sum(self._weight(t) for t in d) for _, d in examples]
+        postings: dict[str, list[int]] = defaultdict(list)
+        for doc, (_, terms) in enumerate(examples):
+            for term in terms:
+                postings[term].append(doc)
+        self._postings = dict(postings)
+
+    def _weight(self, term: str) -> float:
+        idf = self._idf.get(term, self._unknown_idf)
+        if term.startswith(BIGRAM_PREFIX):
+            return idf * BIGRAM_FACTOR * self._analyzer.informativeness(term[1:])
+        return idf * self._analyzer.informativeness(term)
+
+    def rank(self, question: str, limit: int = 5) -> list[Candidate]:
+        """Entries by descending score (0 … 1)."""
+        terms = set(self._analyzer.terms(question))
+        if not terms:
+            return []
+        weights = {t: self._weight(t) for t in terms}
+        total = sum(weights.values())
+        overlap: dict[int, float] = defaultdict(float)
+        for term, w in weights.items():
+            for doc in self._postings.get(term, ()):
+                overlap[doc] += w
+        best_similarity: dict[int, float] = defaultdict(float)
+        for doc, shared in overlap.items():
+            dice = 2 * shared / (total + self._example_weight[doc])
+            entry = self._example_entry[doc]
+            if dice > best_similarity[entry]:
+                best_similarity[entry] = dice
+        scored = []
+        for entry, similarity in best_similarity.items():
+            strong, body = self._strong[entry], self._body[entry]
+            covered = sum(w if t in strong else w * BODY_FACTOR if t in body else 0.0 for t, w in weights.items())
+            score = SIMILARITY_WEIGHT * similarity + COVERAGE_WEIGHT * covered / total
+            scored.append(Candidate(self.entries[entry].id, round(score, 4)))
+        scored.sort(key=lambda c: (-c.score, c.label))
+        return scored[:limit]
+
+    def relevance(self, question: str) -> float:
+        """The share of the question's informative words that the knowledge base knows at all (0 … 1)."""
+        words = {t for t in self._analyzer.terms(question) if not t.startswith(BIGRAM_PREFIX)}
+        info = {t: self._analyzer.informativeness(t) for t in words}
+        total = sum(info.values())
+        return sum(v for t, v in info.items() if t in self._idf) / total if total else 0.0
+
+    def match(self, question: str, threshold: float, margin: float) -> MatchResult:
+        """The best entry if it clears `threshold` and leads the runner-up by `margin`; else no label."""
+        candidates = tuple(self.rank(question))
+        if not candidates:
+            return MatchResult(None, 0.0, ())
+        best = candidates[0]
+        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        confident = best.score >= threshold and best.score - runner_up >= margin
+        return MatchResult(best.label if confident else None, best.score, candidates)
+
+
+def _idf(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

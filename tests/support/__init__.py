@@ -1,0 +1,1 @@
+"""Test doubles and helpers: real code, used like the production parts they stand in for."""
