@@ -1,4 +1,7 @@
-"""The registry of multi-step flows (forms). A flow owns the conversation until it finishes or is cancelled."""
+"""The registry of multi-step flows (forms). A flow owns the conversation until it finishes or is cancelled.
+
+Flows are async only so that they can read through the narrow ports in TurnContext; they never write:
+what a turn changes is returned as effects and committed by the core with the new state."""
 
 from __future__ import annotations
 
@@ -14,13 +17,13 @@ BACK_WORDS = frozenset({"返回", "上一步", "back"})
 class Flow(Protocol):
     name: str
 
-    def start(self, state: Conversation, ctx: TurnContext) -> Turn:
+    async def start(self, state: Conversation, ctx: TurnContext) -> Turn:
         """Begin the flow: ask the first question."""
 
-    def step(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
+    async def step(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
         """Take a typed answer to the current question."""
 
-    def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
+    async def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
         """Take a tapped answer to the current question."""
 
 

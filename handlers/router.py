@@ -2,51 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.core.messages import Inbound, InboundKind, Outbound
 from handlers import contacts, feedback, knowledge_answer, menu
-from handlers.flows import FLOWS, CANCEL_WORDS
+from handlers.flows import FLOWS
 from handlers.turn import Conversation, Turn, TurnContext
 
-IntentHandler = Callable[[Conversation, TurnContext], Turn]
 MENU_LABELS = {b.label: b.id for b in menu.MENU}
 
 
-def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
+async def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
     """Decide what one inbound message means for this resident and what to answer."""
     if inbound.kind is InboundKind.START:
         return menu.welcome(state, ctx)
     if inbound.kind is InboundKind.BUTTON:
-        return _button(state, inbound.text, ctx)
+        return await _button(state, inbound.text, ctx)
     text = inbound.text
     if inbound.kind is InboundKind.VOICE and not text:
         return Turn(state, (Outbound("抱歉，我还听不懂语音。请打字告诉我，或拨打热线 "
                                      f"{ctx.kb.params['contacts']['hotline']}。", (menu.MENU_BUTTON,)),))
     if state.flow in FLOWS:
-        return FLOWS[state.flow].step(state, inbound, ctx)
+        return await FLOWS[state.flow].step(state, inbound, ctx)
     if not text:
         return Turn(state, (Outbound("请打字告诉我您的问题，或点下面的按钮。", menu.MENU),))
     if text.lower() in menu.MENU_WORDS:
         return menu.welcome(state, ctx)
     if text in MENU_LABELS:
-        return _button(state, MENU_LABELS[text], ctx)
-    return _question(state, text, ctx)
+        return await _button(state, MENU_LABELS[text], ctx)
+    return await _question(state, text, ctx)
 
 
-def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
+async def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
     result = ctx.kb.match(text)
     if result.label is None:
         return knowledge_answer.not_sure(state, text, result, ctx)
     if result.label.startswith("intent:"):
-        return _intent(state, result.label.removeprefix("intent:"), ctx, question=text)
+        return await _intent(state, result.label.removeprefix("intent:"), ctx, question=text)
     return knowledge_answer.answer_topic(state, ctx.kb.entries[result.label], text, ctx)
 
 
-def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
+async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
     kind, _, arg = button_id.partition(":")
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic"}:
-        return FLOWS[state.flow].button(state, button_id, ctx)
+        return await FLOWS[state.flow].button(state, button_id, ctx)
     if button_id == "menu":
         return menu.welcome(state, ctx)
     if button_id == "menu:ask":
@@ -58,14 +55,14 @@ def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
         if helpful in {"0", "1"} and ctx.kb.topic(topic_id) is not None:
             return feedback.record(state, topic_id, helpful == "1", ctx)
     if kind == "intent":
-        return _intent(state, arg, ctx)
+        return await _intent(state, arg, ctx)
     return Turn(state, (Outbound("这个按钮已经过期了，请重新选择。", menu.MENU),))
 
 
-def _intent(state: Conversation, name: str, ctx: TurnContext, question: str = "") -> Turn:
+async def _intent(state: Conversation, name: str, ctx: TurnContext, question: str = "") -> Turn:
     """Start the flow for an intent, or, where no flow serves it yet, say how to get it done."""
     if name in FLOWS:
-        return FLOWS[name].start(state.idle(), ctx)
+        return await FLOWS[name].start(state.idle(), ctx)
     if name in INTENT_TOPICS and ctx.kb.topic(INTENT_TOPICS[name]) is not None:
         turn = knowledge_answer.answer_topic(state, ctx.kb.entries[INTENT_TOPICS[name]], question, ctx)
         extra = Outbound("也可以直接联系工作人员：\n" + contacts.contact_text(ctx), (menu.MENU_BUTTON,))

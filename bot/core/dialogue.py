@@ -73,7 +73,7 @@ class DialogueService:
             return [Outbound.from_json(r) for r in done["replies"]]
         now = self._clock()
         resident_id, state = await self._lock_resident(conn, inbound, now)
-        turn = respond(state, inbound, TurnContext(kb=self._kb, now=now))
+        turn = await respond(state, inbound, TurnContext(kb=self._kb, now=now))
         await apply_effects(conn, resident_id, turn.effects, now)
         await conn.execute(
             update(states).where(states.c.resident_id == resident_id).values(state=turn.state.to_json(), updated_at=now)

@@ -1,0 +1,27 @@
+"""What the outbox worker needs from a channel: a sender that delivers one message to one resident."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.messages import Outbound
+
+
+class RetryLater(Exception):
+    """The channel cannot take the message now (rate limit, network): try again after `seconds`."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds}s")
+        self.seconds = seconds
+        self.reason = reason
+
+
+class Undeliverable(Exception):
+    """The channel will never take this message (blocked the bot, WeChat 48-hour window closed …)."""
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, user_key: str, message: Outbound) -> None:
+        """Deliver `message` to the resident known on this channel as `user_key`; raise RetryLater or Undeliverable."""
