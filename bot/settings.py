@@ -27,8 +27,8 @@ class Settings:
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     cache_dir: Path = Path("var/cache")
     # matcher thresholds: answer only when confident, and clearly ahead of the runner-up
-    match_threshold: float = 0.42
-    match_margin: float = 0.06
+    match_threshold: float = 0.24
+    match_margin: float = 0.005
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 2000
     log_level: str = "INFO"

@@ -8,7 +8,8 @@ from typing import Any
 
 from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
-from knowledge.index import KnowledgeIndex, MatchResult
+from knowledge.index import Candidate, KnowledgeIndex, MatchResult
+from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
 
 
@@ -17,10 +18,15 @@ class KnowledgeBase:
     params: dict[str, Any]
     entries: dict[str, Entry]  # topics and intents by id / label
     index: KnowledgeIndex
+    rules: IntentRules
     threshold: float
     margin: float
 
     def match(self, question: str) -> MatchResult:
+        """An intent rule if one fires, else the index's verdict."""
+        label = self.rules.match(self.index.canonical(question))
+        if label is not None and label in self.entries:
+            return MatchResult(label, 1.0, (Candidate(label, 1.0),))
         return self.index.match(question, self.threshold, self.margin)
 
     def topic(self, topic_id: str) -> Entry | None:
@@ -43,4 +49,5 @@ def load_knowledge(knowledge_dir: Path, cache_dir: Path, threshold: float, margi
         entries[entry.id] = entry
     vocabulary = [k for e in items for k in e.keywords]
     analyzer = Analyzer(knowledge_dir, cache_dir, vocabulary)
-    return KnowledgeBase(params, entries, KnowledgeIndex(items, analyzer), threshold, margin)
+    index = KnowledgeIndex(items, analyzer)
+    return KnowledgeBase(params, entries, index, load_rules(knowledge_dir), threshold, margin)

@@ -20,6 +20,7 @@ SIMILARITY_WEIGHT = 0.55
 COVERAGE_WEIGHT = 0.45
 BODY_FACTOR = 0.5
 BIGRAM_FACTOR = 0.5
+CONTAINMENT_MIX = 0.3  # similarity: part containment of the example in the question, rest Dice
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,13 @@ class KnowledgeIndex:
                 overlap[doc] += w
         best_similarity: dict[int, float] = defaultdict(float)
         for doc, shared in overlap.items():
-            dice = 2 * shared / (total + self._example_weight[doc])
+            example_weight = self._example_weight[doc]
+            dice = 2 * shared / (total + example_weight)
+            contained = shared / example_weight if example_weight else 0.0
+            similarity = CONTAINMENT_MIX * contained + (1 - CONTAINMENT_MIX) * dice
             entry = self._example_entry[doc]
-            if dice > best_similarity[entry]:
-                best_similarity[entry] = dice
+            if similarity > best_similarity[entry]:
+                best_similarity[entry] = similarity
         scored = []
         for entry, similarity in best_similarity.items():
             strong, body = self._strong[entry], self._body[entry]
@@ -100,6 +104,9 @@ class KnowledgeIndex:
             scored.append(Candidate(self.entries[entry].id, round(score, 4)))
         scored.sort(key=lambda c: (-c.score, c.label))
         return scored[:limit]
+
+    def canonical(self, question: str) -> str:
+        return self._analyzer.canonical(question)
 
     def relevance(self, question: str) -> float:
         """The share of the question's informative words that the knowledge base knows at all (0 … 1)."""

@@ -1,0 +1,87 @@
+"""`python -m bot kb …` as a curator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ANJU_LOG_LEVEL": "WARNING", **(env or {})},
+    )
+
+
+def test_kb_check_passes_on_the_shipped_knowledge() -> None:
+    result = run("kb", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: 34 topics, 5 intents" in result.stdout
+
+
+def test_kb_check_names_the_broken_entry(tmp_path: Path) -> None:
+    broken = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", broken)
+    entry = broken / "entries" / "comp.reward.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("{{ p.county }}", "{{ p.no_such_key }}", 1)
+                     .replace("{{ p.plan", "{{ p.no_such_key", 1), encoding="utf-8")
+    result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(broken)})
+    assert result.returncode == 1
+    assert "comp.reward.md" in result.stdout and "no_such_key" in result.stdout
+
+
+def test_kb_check_reports_a_missing_topic(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    (knowledge / "entries" / "safety.site.md").unlink()
+    for entry in (knowledge / "entries").glob("*.md"):  # drop links to it so only the missing id is reported
+        entry.write_text(entry.read_text(encoding="utf-8").replace("safety.site", "petition.how"), encoding="utf-8")
+    result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert "missing: safety.site" in result.stdout
+
+
+def test_kb_match_writes_one_json_line_per_question() -> None:
+    questions = "\n".join(json.dumps({"q": q}, ensure_ascii=False) for q in ("搬迁费怎么算", "明天会下雨吗", "我要投诉"))
+    result = run("kb", "match", "--jsonl", "-", stdin=questions + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["q"] for r in rows] == ["搬迁费怎么算", "明天会下雨吗", "我要投诉"]
+    assert rows[0]["label"] == "comp.relocation_fee" and rows[1]["label"] is None
+    assert rows[2]["label"] == "intent:complaint"
+    assert all(isinstance(r["score"], float) for r in rows)
+
+
+def test_kb_match_rejects_a_malformed_line_with_its_number() -> None:
+    result = run("kb", "match", "--jsonl", "-", stdin='{"q": "搬迁费"}\nnot json\n')
+    assert result.returncode != 0
+    assert "-:2" in result.stderr
+
+
+def test_kb_eval_prints_the_metrics(tmp_path: Path) -> None:
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(
+        '{"q": "搬迁费怎么算", "expect": ["comp.relocation_fee"]}\n{"q": "讲个故事", "expect": [null]}\n',
+        encoding="utf-8",
+    )
+    result = run("kb", "eval", str(labelled))
+    assert result.returncode == 0, result.stderr
+    assert "Hit@1            1.000" in result.stdout
+    assert "abstain recall    1.000" in result.stdout
+
+
+def test_kb_gaps_lists_unanswered_questions_most_frequent_first(tmp_path: Path) -> None:
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'gaps.db'}"}
+    questions = "明天会下雨吗\n明天会下雨吗？\n今天股市怎么样\nq\n"
+    chat = run("chat", stdin=questions, env=database)
+    assert chat.returncode == 0, chat.stderr
+    gaps = run("kb", "gaps", env=database)
+    lines = gaps.stdout.splitlines()
+    assert "明天会下雨吗" in lines[1] and lines[1].split()[0] == "2"
+    assert "今天股市怎么样" in lines[2]

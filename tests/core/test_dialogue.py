@@ -1,0 +1,94 @@
+"""The transaction around one message: dedupe, replay, one resident at a time, state kept, everything logged."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.dialogue import DialogueService
+from bot.core.messages import Inbound, InboundKind
+from bot.db.models import DialogueState, Feedback, MessageLog, ProcessedInbound, Resident, UnansweredQuestion
+
+
+def text(user: str, key: str, body: str) -> Inbound:
+    return Inbound("web", user, key, InboundKind.TEXT, body)
+
+
+def button(user: str, key: str, button_id: str) -> Inbound:
+    return Inbound("web", user, key, InboundKind.BUTTON, button_id)
+
+
+async def count(engine: AsyncEngine, model: type) -> int:
+    async with engine.connect() as conn:
+        return await conn.scalar(select(func.count()).select_from(model.__table__))
+
+
+async def test_a_retry_replays_the_same_replies_and_changes_nothing(dialogue: DialogueService, engine) -> None:  # noqa: ANN001
+    first = await dialogue.handle(text("u1", "k1", "搬迁费怎么算"))
+    logged = await count(engine, MessageLog)
+    again = await dialogue.handle(text("u1", "k1", "搬迁费怎么算"))
+    assert again == first
+    assert await count(engine, MessageLog) == logged
+    assert await count(engine, ProcessedInbound) == 1
+
+
+async def test_concurrent_deliveries_of_one_message_are_handled_once(dialogue: DialogueService, engine) -> None:  # noqa: ANN001
+    results = await asyncio.gather(*(dialogue.handle(text("u2", "same", "过渡费怎么发")) for _ in range(10)))
+    assert all(r == results[0] for r in results)
+    assert await count(engine, ProcessedInbound) == 1
+    assert await count(engine, MessageLog) == 2  # one in, one out
+
+
+async def test_many_residents_at_once_each_get_their_own_state(dialogue: DialogueService, engine) -> None:  # noqa: ANN001
+    await asyncio.gather(*(dialogue.handle(text(f"r{i}", f"k{i}", "过渡费怎么发")) for i in range(20)))
+    assert await count(engine, Resident) == 20
+    assert await count(engine, DialogueState) == 20
+
+
+async def test_feedback_is_stored_and_unhelpful_answers_reach_the_curators(dialogue: DialogueService, engine) -> None:  # noqa: ANN001
+    await dialogue.handle(text("u3", "a", "搬迁费怎么算"))
+    await dialogue.handle(button("u3", "b", "fb:1:comp.relocation_fee"))
+    await dialogue.handle(button("u3", "c", "fb:0:comp.relocation_fee"))
+    async with engine.connect() as conn:
+        votes = (await conn.execute(select(Feedback.helpful, Feedback.question, Feedback.topic_id))).all()
+        gaps = (await conn.execute(select(UnansweredQuestion.reason, UnansweredQuestion.sample))).all()
+    assert sorted(v.helpful for v in votes) == [False, True]
+    assert all(v.question == "搬迁费怎么算" and v.topic_id == "comp.relocation_fee" for v in votes)
+    assert [(g.reason, g.sample) for g in gaps] == [("unhelpful", "搬迁费怎么算")]
+
+
+async def test_unanswered_questions_are_normalised_and_counted(dialogue: DialogueService, engine, clock) -> None:  # noqa: ANN001
+    await dialogue.handle(text("u4", "1", "明天会下雨吗？"))
+    clock.advance(hours=1)
+    await dialogue.handle(text("u5", "2", "明天会下雨吗"))
+    await dialogue.handle(text("u5", "3", "明天 会下雨吗!!"))
+    async with engine.connect() as conn:
+        query = select(UnansweredQuestion.normalised, UnansweredQuestion.count,
+                       UnansweredQuestion.first_seen, UnansweredQuestion.last_seen)
+        rows = (await conn.execute(query)).all()
+    assert len(rows) == 1
+    assert rows[0].normalised == "明天会下雨吗" and rows[0].count == 3
+    assert rows[0].last_seen > rows[0].first_seen
+
+
+async def test_state_survives_a_new_service_on_the_same_database(engine, kb, clock) -> None:  # noqa: ANN001
+    first = DialogueService(engine, kb, clock)
+    await first.handle(text("u6", "1", "搬迁费怎么算"))
+    second = DialogueService(engine, kb, clock)
+    replies = await second.handle(button("u6", "2", "fb:0:comp.relocation_fee"))
+    assert "抱歉" in replies[0].text
+    async with engine.connect() as conn:
+        question = await conn.scalar(select(Feedback.question))
+    assert question == "搬迁费怎么算"  # the last question came from the stored state
+
+
+async def test_two_workers_deliveries_of_one_message_are_handled_once(engine, kb, clock) -> None:  # noqa: ANN001
+    """Two services stand for two processes: no shared asyncio lock, only the database keeps them apart."""
+    workers = [DialogueService(engine, kb, clock), DialogueService(engine, kb, clock)]
+    results = await asyncio.gather(*(workers[i % 2].handle(text("u7", "dup", "过渡费怎么发")) for i in range(8)))
+    assert all(r == results[0] for r in results)
+    assert await count(engine, ProcessedInbound) == 1
+    assert await count(engine, Resident) == 1
+    assert await count(engine, MessageLog) == 2
