@@ -1,0 +1,119 @@
+"""What goes into an estimate (Household) and what comes out (Estimate of two Options made of Lines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from bot.compensation.errors import InputError
+
+
+class Use(StrEnum):
+    RESIDENTIAL = "residential"
+    BUSINESS = "business"
+    MIXED = "mixed"
+
+    @property
+    def label(self) -> str:
+        return _USE_LABELS[self]
+
+    @classmethod
+    def from_text(cls, text: str) -> Use:
+        """The use from its id or a Chinese word (住宅 / 经营 / 商住混合 …); InputError otherwise."""
+        key = text.strip().lower()
+        for use, words in _USE_WORDS.items():
+            if key == use.value or key in words:
+                return use
+        raise InputError(f"没看懂房屋用途“{text.strip()[:20]}”，请选择：住宅、经营、商住混合。")
+
+
+_USE_LABELS = {Use.RESIDENTIAL: "住宅", Use.BUSINESS: "经营用房", Use.MIXED: "商住混合"}
+_USE_WORDS = {
+    Use.RESIDENTIAL: ("住宅", "住房", "居住", "自住", "住家"),
+    Use.BUSINESS: ("经营", "经营用房", "营业", "营业用房", "商业", "商铺", "门面", "门面房", "非住宅"),
+    Use.MIXED: ("商住混合", "商住", "混合", "住宅兼经营", "前店后宅", "下店上宅"),
+}
+
+
+@dataclass(frozen=True)
+class Household:
+    """The resident's facts. Areas in m², money in 元, unit prices in 元/m²; optional fields may stay None."""
+
+    area: Decimal  # legal (registered) building area
+    district_id: str  # district id or Chinese name
+    use: Use = Use.RESIDENTIAL
+    business_area: Decimal | None = None  # mixed use: the part used for business; business use: defaults to area
+    decoration: str | None = None  # decoration level id or label from the parameter file
+    decoration_appraisal: Decimal | None = None  # appraised decoration and attachments, instead of a level
+    assessed_unit_price: Decimal | None = None  # 评估单价 from the appraisal report
+    floor: int | None = None
+    orientation: str | None = None
+    unregistered_area: Decimal | None = None  # unregistered area recognised as legal
+    exchange_area: Decimal | None = None  # area of the resettlement flat chosen; None = same as area
+    sign_date: date | None = None
+    monthly_profit: Decimal | None = None  # only when the plan's business-loss method is monthly_profit
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item: a non-negative amount (rounded to the fen), how it is computed and the rule it comes from."""
+
+    key: str
+    label: str
+    amount: Decimal
+    formula: str
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    """Money compensation or property exchange. net = total − payments_total (positive: the resident receives)."""
+
+    key: str  # "money" | "exchange"
+    label: str
+    lines: tuple[Line, ...]
+    payments: tuple[Line, ...] = ()  # what the resident pays for the resettlement flat
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def payments_total(self) -> Decimal:
+        return sum((line.amount for line in self.payments), Decimal("0.00"))
+
+    @property
+    def net(self) -> Decimal:
+        return self.total - self.payments_total
+
+    def line(self, key: str) -> Line | None:
+        return next((line for line in (*self.lines, *self.payments) if line.key == key), None)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    county: str
+    plan_name: str
+    household: Household
+    district_id: str
+    district_name: str
+    use: Use
+    unit_price: Decimal  # 元/m² used for the house value (assessed, or reference × adjustments)
+    exchange_area: Decimal  # resettlement flat area used (household's, or the legal area)
+    money: Option
+    exchange: Option
+    comparison: str  # plain-language trade-off between the two options
+    notes: tuple[str, ...]  # assumptions made for this estimate
+    reminder: str  # always: the appraisal report and the agreement decide
+
+    @property
+    def options(self) -> tuple[Option, Option]:
+        return (self.money, self.exchange)
+
+    @property
+    def difference(self) -> Decimal:
+        """money.net − exchange.net: how much more cash the money option brings."""
+        return self.money.net - self.exchange.net
