@@ -11,7 +11,9 @@ from pathlib import Path
 import jieba
 import yaml
 
-from knowledge.text import char_reading, is_cjk, normalise
+from knowledge.dictionary import general_dictionary
+from knowledge.readings import load_readings
+from knowledge.text import is_cjk, normalise
 
 USER_DICT = "userdict.txt"
 SYNONYMS_FILE = "synonyms.yaml"
@@ -31,10 +33,11 @@ class Analyzer:
     """Turns text into terms; knows the domain vocabulary so that 过度费 and 補償 find 过渡费 and 补偿."""
 
     def __init__(self, knowledge_dir: Path, cache_dir: Path, vocabulary: Iterable[str] = ()) -> None:
-        self._jieba = jieba.Tokenizer()
         cache_dir.mkdir(parents=True, exist_ok=True)
+        self._jieba = jieba.Tokenizer(str(general_dictionary(cache_dir)))
         self._jieba.tmp_dir = str(cache_dir)  # the prefix dictionary is cached here after the first start
         self._jieba.initialize()
+        self._readings = load_readings(cache_dir)
         # general-language frequencies, taken before the domain words are added with their high frequency
         self._general_freq = dict(self._jieba.FREQ)
         self._general_total = self._jieba.total
@@ -51,7 +54,7 @@ class Analyzer:
         self._by_reading: dict[tuple[str, ...], str] = {}
         for word in sorted(self._domain):
             if 2 <= len(word) <= _MAX_CORRECTION and all(is_cjk(c) for c in word):
-                self._by_reading.setdefault(tuple(char_reading(c) for c in word), word)
+                self._by_reading.setdefault(self._readings.word(word), word)
 
     def informativeness(self, word: str) -> float:
         """How much a word says in general Chinese (from jieba's corpus frequencies): 的 ≈ 0, 附着物 ≫ 1."""
@@ -113,7 +116,7 @@ class Analyzer:
                 return None
             if len(run) < 2 or (k == i and self._general_freq.get(run)):
                 continue  # a single segment that is a real word stays as it is
-            word = self._by_reading.get(tuple(char_reading(c) for c in run))
+            word = self._by_reading.get(self._readings.word(run))
             if word is not None and word != run:
                 return word, k - i + 1
         return None

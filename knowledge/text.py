@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from opencc import OpenCC
 
@@ -41,11 +40,3 @@ def _has_cjk(text: str) -> bool:
 
 def is_cjk(char: str) -> bool:
     return _CJK.match(char) is not None
-
-
-@lru_cache(maxsize=8192)
-def char_reading(char: str) -> str:
-    """The toneless pinyin of one character (its most common reading), or the character itself."""
-    from pypinyin import lazy_pinyin
-
-    return lazy_pinyin(char)[0] if is_cjk(char) else char
