@@ -51,8 +51,11 @@ class Analyzer:
                 self._jieba.add_word(word, freq=2000)
         self._domain = {normalise(w).replace(" ", "") for w in (*domain_words, *vocabulary, *self._synonyms)}
         self._domain |= set(self._synonyms.values())
+        # sound-alike corrections lead only to curated domain words (user dictionary, synonym table), never to
+        # free keywords: every target is a chance to turn an innocent phrase into a domain word
+        targets = {normalise(w).replace(" ", "") for w in (*domain_words, *self._synonyms, *self._synonyms.values())}
         self._by_reading: dict[tuple[str, ...], str] = {}
-        for word in sorted(self._domain):
+        for word in sorted(targets):
             if 2 <= len(word) <= _MAX_CORRECTION and all(is_cjk(c) for c in word):
                 self._by_reading.setdefault(self._readings.word(word), word)
 
@@ -123,11 +126,16 @@ class Analyzer:
 
 
 def _load_synonyms(path: Path) -> dict[str, str]:
+    """variant → canonical; every canonical term maps to itself, so that a variant inside it (门面 in 门面房) is
+    never replaced — the longest match wins."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     table: dict[str, str] = {}
     for canonical, variants in data.items():
+        target = normalise(str(canonical)).replace(" ", "")
         for variant in variants or ():
-            table[normalise(str(variant)).replace(" ", "")] = normalise(str(canonical)).replace(" ", "")
+            table[normalise(str(variant)).replace(" ", "")] = target
+    for target in set(table.values()):
+        table[target] = target
     return table
 
 

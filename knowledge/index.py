@@ -21,6 +21,9 @@ COVERAGE_WEIGHT = 0.45
 BODY_FACTOR = 0.5
 BIGRAM_FACTOR = 0.5
 CONTAINMENT_MIX = 0.3  # similarity: part containment of the example in the question, rest Dice
+# an example lighter than this quantile of all examples gets no more containment credit than one at it:
+# a short example of common words ("征收公告") must not win every question that happens to contain it
+MIN_WEIGHT_QUANTILE = 0.25
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,9 @@ class KnowledgeIndex:
             docs = [set(analyzer.terms(text)) for text in (entry.title, *entry.questions)]
             examples.extend((i, d) for d in docs)
             strong.append(set().union(*docs, *(analyzer.terms(k) for k in entry.keywords)))
-            body.append(set(analyzer.terms(entry.answer)) - strong[-1])
+            # answers add words only: their bigrams ("第三" of "第三十条") are noise
+            answer_words = {t for t in analyzer.terms(entry.answer) if not t.startswith(BIGRAM_PREFIX)}
+            body.append(answer_words - strong[-1])
         n = len(self.entries)
         df: dict[str, int] = defaultdict(int)
         for s in strong:  # how many entries name a term decides its weight; answers only add vocabulary
@@ -64,6 +69,8 @@ class KnowledgeIndex:
         self._body = body
         self._example_entry = [i for i, _ in examples]
         self._example_weight = [sum(self._weight(t) for t in d) for _, d in examples]
+        ordered = sorted(self._example_weight)
+        self._min_example_weight = ordered[int(len(ordered) * MIN_WEIGHT_QUANTILE)] if ordered else 1.0
         postings: dict[str, list[int]] = defaultdict(list)
         for doc, (_, terms) in enumerate(examples):
             for term in terms:
@@ -91,7 +98,7 @@ class KnowledgeIndex:
         for doc, shared in overlap.items():
             example_weight = self._example_weight[doc]
             dice = 2 * shared / (total + example_weight)
-            contained = shared / example_weight if example_weight else 0.0
+            contained = shared / max(example_weight, self._min_example_weight)
             similarity = CONTAINMENT_MIX * contained + (1 - CONTAINMENT_MIX) * dice
             entry = self._example_entry[doc]
             if similarity > best_similarity[entry]:

@@ -1,5 +1,6 @@
-"""Toneless pinyin of every CJK character, for sound-alike typo correction; cached as JSON after the first start
-(pypinyin's tables take a quarter of a second to import, the JSON a few milliseconds)."""
+"""Pinyin with tone number of every CJK character, for sound-alike typo correction (过度费 and 过渡费 sound the same,
+tones included; 补钱 and 不签 do not). Cached as JSON after the first start: pypinyin's tables take a quarter of a
+second to import, the JSON a few milliseconds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-CACHE_FILE = "readings.json"
+CACHE_FILE = "readings-tone3.json"
 
 
 class Readings:
@@ -15,7 +16,7 @@ class Readings:
         self._table = table
 
     def of(self, char: str) -> str:
-        """The most common toneless reading of `char`, or the character itself (not a CJK character)."""
+        """The most common reading of `char` with its tone number, or the character itself (not a CJK character)."""
         return self._table.get(char, char)
 
     def word(self, text: str) -> tuple[str, ...]:
@@ -43,5 +44,5 @@ def _build() -> dict[str, str]:
     table = {}
     for code, readings in pinyin_dict.items():
         first = readings.split(",")[0]
-        table[chr(code)] = convert(first, Style.NORMAL, strict=True)
+        table[chr(code)] = convert(first, Style.TONE3, strict=True)
     return table

@@ -102,3 +102,9 @@ async def test_chat_page_and_health(client) -> None:  # noqa: ANN001
     assert page.status == 200 and "安居助手" in await page.text()
     health = await client.get("/healthz")
     assert (await health.json())["status"] == "ok"
+
+
+async def test_small_talk_gets_a_kind_reply_not_a_policy_answer(chat: ChatSession, client) -> None:  # noqa: ANN001
+    for text, expected in (("你好", "您好"), ("谢谢！", "不客气"), ("好的", "好的")):
+        await chat.say(text)
+        assert expected in chat.text and "依据：" not in chat.text and "抱歉" not in chat.text
