@@ -58,6 +58,7 @@ class Analyzer:
         for word in sorted(targets):
             if 2 <= len(word) <= _MAX_CORRECTION and all(is_cjk(c) for c in word):
                 self._by_reading.setdefault(self._readings.word(word), word)
+        self._first_readings = {reading[0] for reading in self._by_reading}
 
     def informativeness(self, word: str) -> float:
         """How much a word says in general Chinese (from jieba's corpus frequencies): 的 ≈ 0, 附着物 ≫ 1."""
@@ -110,8 +111,9 @@ class Analyzer:
 
     def _homophone_at(self, segments: list[str], i: int) -> tuple[str, int] | None:
         """The domain word that segments[i:i+k] (k ≥ 1, 2–4 characters in all) sounds like, and k."""
-        if segments[i] in self._domain:
-            return None
+        first = segments[i]
+        if first in self._domain or self._readings.of(first[0]) not in self._first_readings:
+            return None  # no domain word starts with this sound: the common case, decided in two lookups
         run = ""
         for k in range(i, len(segments)):
             run += segments[k]

@@ -24,6 +24,8 @@ CONTAINMENT_MIX = 0.3  # similarity: part containment of the example in the ques
 # an example lighter than this quantile of all examples gets no more containment credit than one at it:
 # a short example of common words ("征收公告") must not win every question that happens to contain it
 MIN_WEIGHT_QUANTILE = 0.25
+# terms lighter than this (the median term weighs ~20) are left out of the example overlap: it saves time, not accuracy
+NEGLIGIBLE_WEIGHT = 0.75
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,20 @@ class KnowledgeIndex:
                 df.setdefault(term, 1)
         self._unknown_idf = _idf(n, 0)
         self._idf = {t: _idf(n, c) for t, c in df.items()}
-        self._strong = strong
-        self._body = body
+        # term → [(entry, share of the term's weight the entry covers)], so that coverage costs one pass over the terms
+        coverage: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, (s, b) in enumerate(zip(strong, body)):
+            for term in s:
+                coverage[term].append((i, 1.0))
+            for term in b:
+                coverage[term].append((i, BODY_FACTOR))
+        self._coverage = dict(coverage)
+        self._known_weight = {t: self._weight(t) for t in self._idf}
         self._example_entry = [i for i, _ in examples]
         self._example_weight = [sum(self._weight(t) for t in d) for _, d in examples]
         ordered = sorted(self._example_weight)
-        self._min_example_weight = ordered[int(len(ordered) * MIN_WEIGHT_QUANTILE)] if ordered else 1.0
+        floor = ordered[int(len(ordered) * MIN_WEIGHT_QUANTILE)] if ordered else 1.0
+        self._containment_base = [max(w, floor) for w in self._example_weight]
         postings: dict[str, list[int]] = defaultdict(list)
         for doc, (_, terms) in enumerate(examples):
             for term in terms:
@@ -88,39 +98,35 @@ class KnowledgeIndex:
         terms = set(self._analyzer.terms(question))
         if not terms:
             return []
-        weights = {t: self._weight(t) for t in terms}
+        known = self._known_weight
+        weights = {t: known[t] if t in known else self._weight(t) for t in terms}
         total = sum(weights.values())
         overlap: dict[int, float] = defaultdict(float)
         for term, w in weights.items():
-            for doc in self._postings.get(term, ()):
-                overlap[doc] += w
+            if w >= NEGLIGIBLE_WEIGHT:  # 我, 能, 怎么 …: long postings, nothing to add
+                for doc in self._postings.get(term, ()):
+                    overlap[doc] += w
         best_similarity: dict[int, float] = defaultdict(float)
+        example_weight, containment_base, example_entry = self._example_weight, self._containment_base, self._example_entry
         for doc, shared in overlap.items():
-            example_weight = self._example_weight[doc]
-            dice = 2 * shared / (total + example_weight)
-            contained = shared / max(example_weight, self._min_example_weight)
-            similarity = CONTAINMENT_MIX * contained + (1 - CONTAINMENT_MIX) * dice
-            entry = self._example_entry[doc]
+            dice = 2 * shared / (total + example_weight[doc])
+            similarity = CONTAINMENT_MIX * shared / containment_base[doc] + (1 - CONTAINMENT_MIX) * dice
+            entry = example_entry[doc]
             if similarity > best_similarity[entry]:
                 best_similarity[entry] = similarity
+        covered: dict[int, float] = defaultdict(float)
+        for term, w in weights.items():
+            for entry, share in self._coverage.get(term, ()):
+                covered[entry] += w * share
         scored = []
         for entry, similarity in best_similarity.items():
-            strong, body = self._strong[entry], self._body[entry]
-            covered = sum(w if t in strong else w * BODY_FACTOR if t in body else 0.0 for t, w in weights.items())
-            score = SIMILARITY_WEIGHT * similarity + COVERAGE_WEIGHT * covered / total
+            score = SIMILARITY_WEIGHT * similarity + COVERAGE_WEIGHT * covered[entry] / total
             scored.append(Candidate(self.entries[entry].id, round(score, 4)))
         scored.sort(key=lambda c: (-c.score, c.label))
         return scored[:limit]
 
     def canonical(self, question: str) -> str:
         return self._analyzer.canonical(question)
-
-    def relevance(self, question: str) -> float:
-        """The share of the question's informative words that the knowledge base knows at all (0 … 1)."""
-        words = {t for t in self._analyzer.terms(question) if not t.startswith(BIGRAM_PREFIX)}
-        info = {t: self._analyzer.informativeness(t) for t in words}
-        total = sum(info.values())
-        return sum(v for t, v in info.items() if t in self._idf) / total if total else 0.0
 
     def match(self, question: str, threshold: float, margin: float) -> MatchResult:
         """The best entry if it clears `threshold` and leads the runner-up by `margin`; else no label."""

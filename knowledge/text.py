@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
+import opencc
 from opencc import OpenCC
 
 _T2S = OpenCC("t2s")
+
+
+def _convertible_characters() -> frozenset[str]:
+    """The Traditional characters OpenCC's t2s table changes: text without any of them needs no conversion
+    (the conversion costs ~40 µs a question, the check ~1 µs)."""
+    table = Path(opencc.__file__).resolve().parent / "dictionary" / "TSCharacters.txt"
+    chars = set()
+    for line in table.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        if source and targets.split()[:1] != [source]:
+            chars.add(source)
+    return frozenset(chars)
+
+
+_TRADITIONAL = _convertible_characters()
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # anything that is not a letter, digit or CJK ideograph separates words
 _SEPARATORS = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -23,7 +40,7 @@ def clean_input(text: str, limit: int) -> str:
 def normalise(text: str) -> str:
     """Simplified characters, half-width forms, lower case; punctuation, emoji and spaces become one space."""
     text = unicodedata.normalize("NFKC", text)
-    if _has_cjk(text):
+    if any(ch in _TRADITIONAL for ch in text):
         text = _T2S.convert(text)
     text = text.lower()
     return _SEPARATORS.sub(" ", text).strip()
@@ -32,10 +49,6 @@ def normalise(text: str) -> str:
 def compact(text: str) -> str:
     """The normalised text without spaces: the key under which unanswered questions are counted."""
     return normalise(text).replace(" ", "")
-
-
-def _has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
 
 
 def is_cjk(char: str) -> bool:
