@@ -10,12 +10,14 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import keys
+from bot import background, keys
+from bot.channels.telegram import channel as telegram_channel
+from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.settings import Settings
-from bot.web import chat, errors, health
+from bot.web import calc, chat, chat_updates, errors, health
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -33,8 +35,13 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
         app[keys.KNOWLEDGE] = knowledge
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(lambda a: _dialogue(a, clock))
+    background.setup(app, clock)  # case service, outbox worker, deadline scheduler
     health.setup(app)
     chat.setup(app)
+    calc.setup(app)
+    chat_updates.setup(app)
+    telegram_channel.setup(app)
+    wechat_channel.setup(app, clock)
     app.router.add_static("/static", STATIC, name="static")
     return app
 

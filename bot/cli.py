@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server (chat, staff, webhooks)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--telegram-polling", action="store_true",
+                       help="fetch Telegram updates by long polling instead of the webhook (development)")
     serve.set_defaults(func=_serve)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
@@ -50,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_calc(sub)
+
+    from bot.cases.cli import add_parser as add_cases  # staff add, demo, routing load
+
+    add_cases(sub)
     return parser
 
 
@@ -68,6 +74,10 @@ def _load_kb(settings: Settings):  # noqa: ANN202
 
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if args.telegram_polling:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, telegram_polling=True)
     from aiohttp import web
 
     from bot.app import create_app

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.cases.routing import ROUTING_FILE, seed_routing_if_empty
 from bot.core.dialogue import DialogueService
 from bot.core.messages import Button, Channel, Inbound, InboundKind, Outbound
 from bot.db.engine import make_engine
@@ -33,6 +35,7 @@ async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, user_ke
     kb = load_knowledge(settings.knowledge_dir, settings.cache_dir, settings.match_threshold, settings.match_margin)
     engine = make_engine(settings.database_url)
     await upgrade(engine)
+    await seed_routing_if_empty(engine, settings.knowledge_dir / ROUTING_FILE, datetime.now(UTC))
     service = DialogueService(engine, kb)
     session = f"{user_key}"
 

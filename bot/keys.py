@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cases.scheduler import Scheduler
+from bot.cases.service import CaseService
 from bot.core.dialogue import DialogueService
+from bot.outbox.worker import OutboxWorker
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 
@@ -13,3 +16,8 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 KNOWLEDGE = web.AppKey("knowledge", KnowledgeBase)
 DIALOGUE = web.AppKey("dialogue", DialogueService)
+# channel name → its outbox Sender (bot/outbox/ports.py), filled in by the channel adapters that are configured
+SENDERS = web.AppKey("senders", dict)
+CASES = web.AppKey("cases", CaseService)
+OUTBOX = web.AppKey("outbox", OutboxWorker)
+SCHEDULER = web.AppKey("scheduler", Scheduler)

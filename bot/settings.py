@@ -41,6 +41,23 @@ class Settings:
     wechat_app_id: str = ""
     wechat_app_secret: str = _secret()
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # channels (docs/channels.md)
+    telegram_file_api_base: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_url: str = ""  # public https URL of /telegram/webhook; set_webhook on start when given
+    telegram_polling: bool = False  # development: long polling instead of the webhook (serve --telegram-polling)
+    telegram_overall_rate: float = 30.0  # messages per second for the whole bot
+    telegram_chat_interval: float = 1.0  # seconds between notifications to one chat
+    wechat_max_body_bytes: int = 32 * 1024
+    wechat_max_clock_skew: int = 300  # seconds a signed request may be old (or early)
+    wechat_reply_budget: float = 3.5  # seconds to wait for the core before answering "success" and replying later
+    wechat_window_hours: int = 48  # customer-service messages only this long after the resident's last message
+    wechat_window_quota: int = 20  # … and at most this many of them per window
+    # cases: background workers (seconds between runs; 0 turns a worker off — tests drive them by hand)
+    outbox_interval: float = 2.0
+    outbox_lease_seconds: int = 120  # a message being sent is retried only after this (see bot/outbox/worker.py)
+    outbox_max_attempts: int = 8
+    scheduler_interval: float = 60.0
+    digest_hour: int = 8  # the supervisors' daily digest, Beijing time
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from bot.core.messages import Inbound, InboundKind, Outbound
-from handlers import contacts, feedback, knowledge_answer, menu
-from handlers.flows import FLOWS
+from handlers import contacts, feedback, knowledge_answer, menu, smalltalk
+from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
+from handlers import assistance, complaint, human_handoff  # noqa: F401  (register the case forms)
+from handlers import case_status
+from handlers.flows import CANCEL_WORDS, FLOWS
 from handlers.turn import Conversation, Turn, TurnContext
 
 MENU_LABELS = {b.label: b.id for b in menu.MENU}
@@ -22,6 +25,13 @@ async def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Tu
                                      f"{ctx.kb.params['contacts']['hotline']}。", (menu.MENU_BUTTON,)),))
     if state.flow in FLOWS:
         return await FLOWS[state.flow].step(state, inbound, ctx)
+    if inbound.kind is InboundKind.LOCATION:
+        return Turn(state, (Outbound("收到您的位置。登记诉求或申请上门帮助时，可以把位置发给我当作地址。", menu.MENU),))
+    if inbound.kind is InboundKind.IMAGE:
+        return Turn(state, (Outbound("收到您的图片。登记诉求时发来的图片会作为材料附在诉求里；"
+                                     "现在请告诉我您想办什么。", menu.MENU),))
+    if text.lower() in CANCEL_WORDS:
+        return Turn(state, (Outbound("现在没有正在办理的事项。需要什么可以直接说，或点下面的按钮。", menu.MENU),))
     if not text:
         return Turn(state, (Outbound("请打字告诉我您的问题，或点下面的按钮。", menu.MENU),))
     if text.lower() in menu.MENU_WORDS:
@@ -32,6 +42,9 @@ async def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Tu
 
 
 async def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
+    small_talk = smalltalk.reply(state, text)
+    if small_talk is not None:
+        return small_talk
     result = ctx.kb.match(text)
     if result.label is None:
         return knowledge_answer.not_sure(state, text, result, ctx)
@@ -42,8 +55,12 @@ async def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
 
 async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
     kind, _, arg = button_id.partition(":")
-    if state.flow in FLOWS and kind not in {"menu", "intent", "topic"}:
+    if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
         return await FLOWS[state.flow].button(state, button_id, ctx)
+    if kind == "rate":
+        return case_status.rate(state, arg, ctx)
+    if kind in FLOWS:  # a button of a flow that is not running (an earlier message): the flow answers it
+        return await FLOWS[kind].button(state, button_id, ctx)
     if button_id == "menu":
         return menu.welcome(state, ctx)
     if button_id == "menu:ask":
@@ -73,4 +90,5 @@ async def _intent(state: Conversation, name: str, ctx: TurnContext, question: st
 
 
 # intents without a flow of their own are answered by the topic that explains how to do it in person
-INTENT_TOPICS = {"complaint": "petition.how", "moving_help": "help.elderly_disabled", "status": "petition.deadlines"}
+# (complaint, moving_help, status and human now have flows)
+INTENT_TOPICS: dict[str, str] = {}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.messages import Outbound
 from knowledge.base import KnowledgeBase
@@ -46,9 +47,53 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class CaseSummary:
+    """One of the resident's cases as 查进度 shows it (codes; handlers pick the Chinese labels)."""
+
+    number: str
+    type: str
+    category: str
+    status: str
+    created_at: datetime
+    next_due: datetime | None
+    latest_reply: str | None = None
+    latest_reply_at: datetime | None = None
+    can_rate: bool = False
+
+
+class CaseReader(Protocol):
+    """The narrow read port on cases, bound by the core to this resident and this turn's transaction."""
+
+    async def for_resident(self, limit: int = 5) -> list[CaseSummary]:
+        """The resident's own cases, newest first."""
+
+    async def by_number(self, number: str, phone: str | None = None) -> CaseSummary | None:
+        """The case with this number if the resident filed it — or, for anyone, if `phone` is the case's phone."""
+
+    async def complaint_units(self) -> list[tuple[str, str]]:
+        """(code, name) of the departments a staff-conduct complaint can name."""
+
+
+class NoCases:
+    """A CaseReader for turns without a database (unit tests of step functions): there are no cases."""
+
+    async def for_resident(self, limit: int = 5) -> list[CaseSummary]:
+        return []
+
+    async def by_number(self, number: str, phone: str | None = None) -> CaseSummary | None:
+        return None
+
+    async def complaint_units(self) -> list[tuple[str, str]]:
+        return []
+
+
+@dataclass(frozen=True)
 class TurnContext:
     kb: KnowledgeBase
     now: datetime
+    cases: CaseReader = field(default_factory=NoCases)
+    # unique per inbound message ("<channel>:<dedupe key>"): forms use the one that started them as their identity
+    message_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,11 +112,67 @@ class RecordFeedback:
     question: str
 
 
-Effect = RecordGap | RecordFeedback
+@dataclass(frozen=True)
+class CreateCase:
+    """File a case from a confirmed form. `intake_key` identifies the form: filing it again (a double tap, a channel
+    retry) finds the case already filed. Its outcome, under `ref`, is a CaseReceipt."""
+
+    ref: str
+    intake_key: str
+    type: str  # "complaint" | "assistance" | "inquiry"
+    category: str
+    district: str
+    address: str = ""
+    description: str = ""
+    wish: str = ""
+    phone: str | None = None
+    anonymous: bool = False
+    named_unit: str | None = None  # staff-conduct complaints: code of the department complained about
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseReceipt:
+    """What filing produced, inside the turn's transaction: the number the resident is shown is committed with it."""
+
+    number: str
+    created: bool  # False: the same form had been filed before
+    urgent: bool
+    department: str | None
+    reply_due: datetime | None
+    finish_due: datetime | None
+
+
+@dataclass(frozen=True)
+class RateCase:
+    """The resident's 满意 / 基本满意 / 不满意 on a resolved case; its outcome, under `ref`, is a RatingResult."""
+
+    ref: str
+    number: str
+    rating: str  # "3" 满意 | "2" 基本满意 | "1" 不满意
+
+
+@dataclass(frozen=True)
+class RatingResult:
+    number: str
+    # "rated" | "reopened" | "review" (不满意 again, or too late to reopen: the right to 复查) |
+    # "already_rated" | "not_closed" | "not_found"
+    outcome: str
+    finish_due: datetime | None = None
+
+
+Effect = RecordGap | RecordFeedback | CreateCase | RateCase
+# what effect writers produced, by the `ref` of the effect
+Outcomes = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Turn:
+    """A step's result. `then` is for replies that depend on what the effects produce (a new case's number): the
+    core applies the effects in the turn's transaction, calls `then(outcomes)` and keeps the Turn it returns (its
+    state and replies; it asks for no further effects) — so whatever the resident reads was committed with it."""
+
     state: Conversation
     replies: tuple[Outbound, ...]
     effects: tuple[Effect, ...] = ()
+    then: Callable[[Outcomes], Turn] | None = None

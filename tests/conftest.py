@@ -28,9 +28,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test that needs a database runs on SQLite, and on PostgreSQL when ANJU_TEST_POSTGRES_URL is set."""
+    """Every test that needs a database runs on SQLite, and on PostgreSQL when ANJU_TEST_POSTGRES_URL is set;
+    a test marked `postgres` runs on PostgreSQL only (and is skipped without it)."""
     if "db_backend" in metafunc.fixturenames:
         backends = ["sqlite"] + (["postgres"] if databases.postgres_server_url() else [])
+        if metafunc.definition.get_closest_marker("postgres") is not None:
+            backends = [b for b in backends if b == "postgres"]
+            if not backends:
+                metafunc.parametrize("db_backend", [pytest.param("postgres", marks=pytest.mark.skip(
+                    reason="set ANJU_TEST_POSTGRES_URL to run PostgreSQL-only tests"))], indirect=True)
+                return
         metafunc.parametrize("db_backend", backends, indirect=True)
 
 
@@ -80,7 +87,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, cache_dir=CACHE_DIR)
+    # background workers off: tests drive the outbox worker and the scheduler by hand with the fake clock
+    return Settings(database_url=database_url, cache_dir=CACHE_DIR, outbox_interval=0, scheduler_interval=0)
 
 
 @pytest.fixture

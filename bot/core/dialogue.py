@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.cases.resident_desk import ResidentDesk
 from bot.core.effects import apply_effects
 from bot.core.locks import KeyedLocks
 from bot.core.messages import Inbound, Outbound
@@ -43,12 +44,24 @@ class DialogueService:
         self._engine = engine
         self._kb = kb
         self._clock = clock
+        # cases filed, read and rated on the resident's behalf, inside the turn's transaction
+        self._desk = ResidentDesk(kb.params)
         self._resident_locks = KeyedLocks()
         # SQLite has one writer: queue writers here instead of spinning on SQLITE_BUSY
         self._sqlite_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """The replies for `inbound`; the same replies again if it was handled before."""
+        replies = await self._handle(inbound, replay=True)
+        assert replies is not None
+        return replies
+
+    async def handle_once(self, inbound: Inbound) -> list[Outbound] | None:
+        """The replies for `inbound`, or None if it was handled before: for channels that push replies themselves
+        (Telegram), where sending the stored replies again would show the resident the same answer twice."""
+        return await self._handle(inbound, replay=False)
+
+    async def _handle(self, inbound: Inbound, replay: bool) -> list[Outbound] | None:
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(self._resident_locks.hold((inbound.channel, inbound.user_key)))
             if self._sqlite_writer is not None:
@@ -56,25 +69,29 @@ class DialogueService:
             for attempt in range(_ATTEMPTS):
                 try:
                     async with self._engine.begin() as conn:
-                        return await self._handle_in(conn, inbound)
+                        return await self._handle_in(conn, inbound, replay)
                 except IntegrityError:
                     # another process created the same resident or handled the same message first: look again
                     if attempt == _ATTEMPTS - 1:
                         raise
         raise AssertionError("unreachable")
 
-    async def _handle_in(self, conn: AsyncConnection, inbound: Inbound) -> list[Outbound]:
+    async def _handle_in(self, conn: AsyncConnection, inbound: Inbound, replay: bool) -> list[Outbound] | None:
         done = await conn.scalar(
             select(processed.c.replies).where(
                 processed.c.channel == inbound.channel, processed.c.dedupe_key == inbound.dedupe_key
             )
         )
         if done is not None:
-            return [Outbound.from_json(r) for r in done["replies"]]
+            return [Outbound.from_json(r) for r in done["replies"]] if replay else None
         now = self._clock()
         resident_id, state = await self._lock_resident(conn, inbound, now)
-        turn = await respond(state, inbound, TurnContext(kb=self._kb, now=now))
-        await apply_effects(conn, resident_id, turn.effects, now)
+        ctx = TurnContext(kb=self._kb, now=now, cases=self._desk.reader(conn, resident_id),
+                          message_key=f"{inbound.channel}:{inbound.dedupe_key}")
+        turn = await respond(state, inbound, ctx)
+        outcomes = await apply_effects(conn, resident_id, turn.effects, now, self._desk)
+        if turn.then is not None:  # replies that show what the effects produced (a case number), same transaction
+            turn = turn.then(outcomes)
         await conn.execute(
             update(states).where(states.c.resident_id == resident_id).values(state=turn.state.to_json(), updated_at=now)
         )

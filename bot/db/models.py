@@ -96,3 +96,8 @@ class UnansweredQuestion(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+
+
+# the case and outbox tables live next to their code; importing them here registers them on Base.metadata
+from bot.cases import models as _case_models  # noqa: E402, F401
+from bot.outbox import models as _outbox_models  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.messages import Outbound
 
@@ -25,3 +25,15 @@ class Sender(Protocol):
 
     async def send(self, user_key: str, message: Outbound) -> None:
         """Deliver `message` to the resident known on this channel as `user_key`; raise RetryLater or Undeliverable."""
+
+
+@runtime_checkable
+class IdempotentSender(Protocol):
+    """A sender whose channel deduplicates by delivery id: sending the same `delivery_id` again shows the message
+    only once. The outbox worker retries an interrupted delivery (a row left `sending` by a crash) only through
+    such a sender; for any other channel it cannot know whether the message arrived, and does not send it twice."""
+
+    channel: str
+
+    async def send_once(self, delivery_id: int, user_key: str, message: Outbound) -> None:
+        """Deliver `message` unless `delivery_id` was delivered before; raise RetryLater or Undeliverable."""

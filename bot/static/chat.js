@@ -5,7 +5,10 @@
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
   const KEY = "anju.session";
+  const AFTER_KEY = "anju.after";
+  const POLL_MS = 4000;
   let session = localStorage.getItem(KEY) || "";
+  let after = Number(localStorage.getItem(AFTER_KEY) || 0) || 0;
   let counter = 0;
 
   function messageId() {
@@ -78,6 +81,8 @@
     if (data.session && data.session !== session) {
       session = data.session;
       localStorage.setItem(KEY, session);
+      after = 0;
+      localStorage.setItem(AFTER_KEY, "0");
     }
     for (const r of data.replies || []) render(r);
     log.scrollTop = log.scrollHeight;
@@ -92,5 +97,33 @@
     send({ text: text }, text);
   });
 
-  send({ text: "", start: true });
+  // replies from staff (and notices about the resident's cases) arrive through the outbox: poll for them
+  let polling = false;
+  async function poll() {
+    if (!session || polling) return;
+    polling = true;
+    try {
+      const url = "/api/chat/updates?session=" + encodeURIComponent(session) + "&after=" + after;
+      const res = await fetch(url, { cache: "no-store" });
+      if (!res.ok) return;
+      const data = await res.json();
+      const replies = data.replies || [];
+      for (const r of replies) render(r);
+      if (typeof data.last === "number" && data.last > after) {
+        after = data.last;
+        localStorage.setItem(AFTER_KEY, String(after));
+      }
+      if (replies.length) {
+        log.scrollTop = log.scrollHeight;
+        window.scrollTo(0, document.body.scrollHeight);
+      }
+    } catch (err) {
+      // offline for a moment: the next poll catches up
+    } finally {
+      polling = false;
+    }
+  }
+
+  send({ text: "", start: true }).then(poll);
+  setInterval(poll, POLL_MS);
 })();

@@ -1,0 +1,94 @@
+"""The WeChat channel's life on the aiohttp app: crypto for safe mode, the API client (access_token,
+48-hour window, customer-service sender) and the late-reply budget."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import keys
+from bot.channels.wechat.crypto import MessageCrypto
+from bot.channels.wechat.late_replies import LateReplies
+from bot.channels.wechat.render import merge
+from bot.channels.wechat.sender import WeChatSender
+from bot.channels.wechat.tokens import AccessTokens
+from bot.channels.wechat.window import ServiceWindow
+from bot.core.dialogue import Clock, DialogueService
+from bot.core.messages import Outbound
+from bot.outbox.ports import RetryLater, Undeliverable
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+API_TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class WeChatChannel:
+    def __init__(self, settings: Settings, dialogue: DialogueService, engine: AsyncEngine, clock: Clock,
+                 http: aiohttp.ClientSession) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self.crypto = MessageCrypto(settings.wechat_aes_key, settings.wechat_app_id) if settings.wechat_aes_key else None
+        self.sender: WeChatSender | None = None
+        if settings.wechat_app_id and settings.wechat_app_secret:
+            tokens = AccessTokens(http, settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
+            window = ServiceWindow(engine, settings.wechat_window_hours, settings.wechat_window_quota, clock)
+            self.sender = WeChatSender(http, settings.wechat_api_base, tokens, window)
+        self.late = LateReplies(dialogue, self._deliver, settings.wechat_reply_budget, merge)
+        self._extra: set[asyncio.Task[None]] = set()
+
+    def now_seconds(self) -> int:
+        return int(self.clock().timestamp())
+
+    async def _deliver(self, openid: str, message: Outbound) -> None:
+        if self.sender is None:
+            raise Undeliverable("wechat: no AppID/AppSecret configured for the customer-service API")
+        await self.sender.send(openid, message)
+
+    def send_later(self, openid: str, texts: list[str]) -> None:
+        """Parts of a reply too long for one passive message."""
+        async def run() -> None:
+            for text in texts:
+                try:
+                    await self._deliver(openid, Outbound(text))
+                except (RetryLater, Undeliverable) as exc:
+                    log.warning("WeChat continuation to %s not delivered: %s", openid, exc)
+                    return
+
+        task = asyncio.ensure_future(run())
+        self._extra.add(task)
+        task.add_done_callback(self._extra.discard)
+
+    async def close(self) -> None:
+        await self.late.close()
+        if self._extra:
+            await asyncio.wait(self._extra, timeout=10)
+
+
+WECHAT = web.AppKey("wechat", WeChatChannel)
+
+
+def setup(app: web.Application, clock: Clock) -> None:
+    """Serve /wechat and run the channel for the app's lifetime, when a WeChat token is configured."""
+    if not app[keys.SETTINGS].wechat_token:
+        return
+    from bot.channels.wechat import webhook
+
+    webhook.setup(app)
+    app.setdefault(keys.SENDERS, {})
+
+    async def wechat_channel(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
+            channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http)
+            app[WECHAT] = channel
+            if channel.sender is not None:
+                app[keys.SENDERS][channel.sender.channel] = channel.sender
+            yield
+            await channel.close()
+
+    app.cleanup_ctx.append(wechat_channel)

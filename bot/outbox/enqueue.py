@@ -1,0 +1,32 @@
+"""Writing to the outbox: called inside the transaction of the change that causes the message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.messages import Outbound
+from bot.db.upsert import insert_ignore
+from bot.outbox.models import OutboxMessage
+
+outbox = OutboxMessage.__table__
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERABLE = "undeliverable"
+
+
+async def enqueue(conn: AsyncConnection, *, key: str, channel: str, user_key: str, message: Outbound,
+                  now: datetime, resident_id: int | None = None) -> bool:
+    """Queue `message` for `user_key` on `channel`; a second call with the same `key` adds nothing (False)."""
+    values = {
+        "idempotency_key": key, "channel": channel, "user_key": user_key, "resident_id": resident_id,
+        "payload": message.to_json(), "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
+        "created_at": now,
+    }
+    return await insert_ignore(conn, outbox, values, ("idempotency_key",))

@@ -1,0 +1,158 @@
+"""The outbox worker: claims due messages, delivers each through its channel's Sender, retries with exponential
+backoff, and records the outcome.
+
+Delivery guarantee, honestly:
+- A message is marked `sending` with a lease (`next_attempt_at` = now + lease) and committed BEFORE the send, then
+  marked `delivered` after it. A crash in between leaves the row `sending`; once the lease has run out it is stale.
+- A stale row is retried only through a channel that deduplicates (IdempotentSender — the web chat, whose inbox is
+  keyed by the outbox row id): exactly one delivery, however often the worker crashes.
+- A channel that cannot deduplicate (Telegram, WeChat customer messages) cannot tell us whether the interrupted
+  send arrived. Such a row is marked `failed` ("delivery outcome unknown") and NOT sent again: at most one
+  delivery, never two. The window is the moment between the channel's answer and our commit; the message is never
+  lost to the resident either way, because it is the case's public history, shown by 查进度.
+- Rows of a channel with no configured sender stay `pending` (delayed, not dropped) until one is configured.
+On PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED`; on SQLite the write transaction is serialised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.messages import Outbound
+from bot.outbox.enqueue import OutboxStatus, outbox
+from bot.outbox.ports import IdempotentSender, RetryLater, Sender, Undeliverable
+
+log = logging.getLogger(__name__)
+UNKNOWN_OUTCOME = "delivery interrupted (lease expired); outcome unknown and the channel cannot deduplicate: not resent"
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    batch: int = 50
+    lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = 8
+    first_retry: timedelta = timedelta(seconds=5)
+    max_retry: timedelta = timedelta(hours=1)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """5 s, 10 s, 20 s … after the 1st, 2nd, 3rd failed attempt, at most `max_retry`."""
+        return min(self.first_retry * (2 ** max(attempts - 1, 0)), self.max_retry)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    user_key: str
+    payload: dict[str, Any]
+    attempts: int  # including this one: the fencing token for marking the outcome
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    undeliverable: int = 0
+    abandoned: int = 0  # stale rows of channels that cannot deduplicate
+
+    @property
+    def total(self) -> int:
+        return self.delivered + self.retried + self.failed + self.undeliverable + self.abandoned
+
+
+class OutboxWorker:
+    def __init__(self, engine: AsyncEngine, senders: Mapping[str, Sender], clock: Callable[[], datetime],
+                 policy: OutboxPolicy | None = None) -> None:
+        self._engine = engine
+        self._senders = senders  # read on every tick: channels configured later are picked up
+        self._clock = clock
+        self.policy = policy or OutboxPolicy()
+
+    async def tick(self) -> DeliveryReport:
+        """Deliver one batch of due messages."""
+        report = DeliveryReport()
+        if not await self._anything_due(self._clock()):
+            return report
+        for claimed in await self.claim(self._clock(), report):
+            await self.deliver(claimed, report)
+        return report
+
+    async def _anything_due(self, now: datetime) -> bool:
+        """A read-only look first, so that an idle worker does not take SQLite's write lock every few seconds."""
+        async with self._engine.connect() as conn:
+            return await conn.scalar(self._due(now).limit(1)) is not None
+
+    def _due(self, now: datetime):  # noqa: ANN202 - a Select
+        return (
+            select(outbox.c.id, outbox.c.status, outbox.c.channel, outbox.c.user_key, outbox.c.payload,
+                   outbox.c.attempts)
+            .where(outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                   outbox.c.next_attempt_at <= now, outbox.c.channel.in_(list(self._senders)))
+        )
+
+    async def claim(self, now: datetime, report: DeliveryReport | None = None) -> list[Claimed]:
+        """Lease up to `batch` due rows (pending, or sending with an expired lease) and commit the lease."""
+        report = report if report is not None else DeliveryReport()
+        claimed: list[Claimed] = []
+        async with self._engine.begin() as conn:
+            query = (self._due(now).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(self.policy.batch)
+                     .with_for_update(skip_locked=True))
+            for row in (await conn.execute(query)).all():
+                sender = self._senders.get(row.channel)
+                if row.status == OutboxStatus.SENDING and not isinstance(sender, IdempotentSender):
+                    await conn.execute(update(outbox).where(outbox.c.id == row.id)
+                                       .values(status=OutboxStatus.FAILED, last_error=UNKNOWN_OUTCOME))
+                    log.warning("outbox %s: %s", row.id, UNKNOWN_OUTCOME)
+                    report.abandoned += 1
+                    continue
+                attempts = row.attempts + 1
+                await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                    status=OutboxStatus.SENDING, attempts=attempts, next_attempt_at=now + self.policy.lease))
+                claimed.append(Claimed(row.id, row.channel, row.user_key, row.payload, attempts))
+        return claimed
+
+    async def deliver(self, claimed: Claimed, report: DeliveryReport | None = None) -> None:
+        """Send one leased row and record the outcome (only if the lease is still ours)."""
+        report = report if report is not None else DeliveryReport()
+        sender = self._senders.get(claimed.channel)
+        message = Outbound.from_json(claimed.payload)
+        try:
+            if sender is None:
+                raise RetryLater(self.policy.max_retry.total_seconds(), f"no sender for channel {claimed.channel}")
+            if isinstance(sender, IdempotentSender):
+                await sender.send_once(claimed.id, claimed.user_key, message)
+            else:
+                await sender.send(claimed.user_key, message)
+        except Undeliverable as exc:
+            await self._mark(claimed, status=OutboxStatus.UNDELIVERABLE, last_error=str(exc)[:1000])
+            report.undeliverable += 1
+        except Exception as exc:  # noqa: BLE001 - any channel failure is retried later, never crashes the worker
+            if not isinstance(exc, RetryLater):
+                log.exception("outbox %s: sending on %s failed", claimed.id, claimed.channel)
+            hint = timedelta(seconds=exc.seconds) if isinstance(exc, RetryLater) else timedelta(0)
+            if claimed.attempts >= self.policy.max_attempts:
+                await self._mark(claimed, status=OutboxStatus.FAILED, last_error=str(exc)[:1000])
+                report.failed += 1
+            else:
+                delay = max(hint, self.policy.backoff(claimed.attempts))
+                await self._mark(claimed, status=OutboxStatus.PENDING, last_error=str(exc)[:1000],
+                                 next_attempt_at=self._clock() + delay)
+                report.retried += 1
+        else:
+            await self._mark(claimed, status=OutboxStatus.DELIVERED, delivered_at=self._clock(), last_error=None)
+            report.delivered += 1
+
+    async def _mark(self, claimed: Claimed, **values: Any) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(outbox).where(outbox.c.id == claimed.id, outbox.c.status == OutboxStatus.SENDING,
+                                     outbox.c.attempts == claimed.attempts).values(**values)
+            )

@@ -1,0 +1,151 @@
+"""查进度: the resident's own cases (status, deadline, latest public reply); another case only by its number AND its
+phone number. Also the 满意 / 基本满意 / 不满意 buttons sent with a resolved case."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.cases.numbers import parse_case_number
+from bot.cases.phones import normalise_phone
+from bot.cases.vocabulary import CATEGORY_LABELS, STATUS_LABELS, TYPE_LABELS, CaseType, Category, Status
+from bot.cases.workdays import format_due, format_moment
+from bot.core.messages import Button, Inbound, Outbound
+from handlers.case_fields import PHONE_HELP
+from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
+from handlers.menu import MENU, MENU_BUTTON
+from handlers.turn import CaseSummary, Conversation, RateCase, RatingResult, Turn, TurnContext
+
+NAME = "status"
+LISTED = 5
+MAX_FAILURES = 5
+ASK_NUMBER = Button(f"{NAME}:ask:number", "输入编号查询")
+CANCEL = Button(f"{NAME}:nav:cancel", "取消")
+HUMAN = Button("intent:human", "转人工")
+NOT_FOUND = ("没有查到。请核对编号和登记时留的电话（匿名登记的只能在登记时用的对话里查看）。"
+             "可以再试一次，或点“转人工”。")
+
+
+def _line(case: CaseSummary) -> str:
+    kind = TYPE_LABELS[CaseType(case.type)]
+    category = CATEGORY_LABELS[Category(case.category)]
+    due = f"\n期限：{format_due(case.next_due)}前" if case.next_due else ""
+    return f"编号 {case.number}｜{kind}｜{category}\n状态：{STATUS_LABELS[Status(case.status)]}{due}"
+
+
+def _detail(case: CaseSummary) -> Outbound:
+    parts = [_line(case), f"登记时间：{format_moment(case.created_at)}"]
+    if case.latest_reply:
+        when = format_moment(case.latest_reply_at) if case.latest_reply_at else ""
+        parts.append(f"最新答复（{when}）：\n{case.latest_reply}")
+    else:
+        parts.append("还没有工作人员的答复，请耐心等待；到期没有答复可以点“转人工”催办。")
+    buttons: tuple[Button, ...] = (MENU_BUTTON,)
+    if case.can_rate:
+        parts.append("请您对办理情况作个评价：")
+        buttons = (*_rating_buttons(case.number), MENU_BUTTON)
+    return Outbound("\n".join(parts), buttons)
+
+
+def _rating_buttons(number: str) -> tuple[Button, ...]:
+    return (Button(f"rate:{number}:3", "满意"), Button(f"rate:{number}:2", "基本满意"),
+            Button(f"rate:{number}:1", "不满意"))
+
+
+class CaseStatus:
+    """The 查进度 flow: a list of one's own cases, or a lookup by number (then phone)."""
+
+    name = NAME
+
+    async def start(self, state: Conversation, ctx: TurnContext) -> Turn:
+        """List the resident's own cases, or ask for a case number if they have none here."""
+        mine = await ctx.cases.for_resident(LISTED)
+        if not mine:
+            text = ("您在这里还没有登记过诉求或申请。\n"
+                    "如果在别处登记过，请输入编号查询（格式如 AJ-2026-000123）。")
+            return Turn(replace(state.idle(), flow=NAME, step="number", data={}), (Outbound(text, (CANCEL,)),))
+        buttons = tuple(Button(f"{NAME}:show:{c.number}", f"查看 {c.number}") for c in mine)
+        text = f"您登记的事项（最近 {len(mine)} 件）：\n\n" + "\n\n".join(_line(c) for c in mine)
+        return Turn(state.idle(), (Outbound(text, (*buttons, ASK_NUMBER, MENU_BUTTON)),))
+
+    async def step(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
+        """Take a typed case number, then the phone number it was filed with."""
+        text = inbound.text.strip()
+        if text.lower() in CANCEL_WORDS | BACK_WORDS:
+            return Turn(state.idle(), (Outbound("已退出查询。", MENU),))
+        if state.step == "phone":
+            return await self._phone(state, text, ctx)
+        number = parse_case_number(text)
+        if number is None:
+            return Turn(state, (Outbound("编号的格式是 AJ-2026-000123，请再输入一次；或点“取消”。", (CANCEL,)),))
+        own = await ctx.cases.by_number(number)
+        if own is not None:
+            return Turn(state.idle(), (_detail(own),))
+        # not the resident's own case (or no such case — we do not say which): the phone it was filed with
+        data = {**state.data, "number": number}
+        return Turn(replace(state, step="phone", data=data),
+                    (Outbound(f"为保护隐私，请输入登记这件事时留的电话号码。\n{PHONE_HELP}", (CANCEL,)),))
+
+    async def _phone(self, state: Conversation, text: str, ctx: TurnContext) -> Turn:
+        if normalise_phone(text) is None:
+            return Turn(state, (Outbound(f"电话号码不对。{PHONE_HELP}", (CANCEL,)),))
+        found = await ctx.cases.by_number(state.data.get("number", ""), text)
+        if found is not None:
+            return Turn(state.idle(), (_detail(found),))
+        failures = int(state.data.get("failures", 0)) + 1
+        if failures >= MAX_FAILURES:
+            return Turn(state.idle(), (Outbound("查询次数太多了，请稍后再试，或点“转人工”。", (HUMAN, MENU_BUTTON)),))
+        data = {"failures": failures}
+        return Turn(replace(state, step="number", data=data), (Outbound(NOT_FOUND, (CANCEL, HUMAN)),))
+
+    async def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
+        """查看 one of one's own cases, 输入编号查询, or 取消 — also from an earlier list."""
+        _, _, rest = button_id.partition(":")
+        what, _, arg = rest.partition(":")
+        if what == "show":
+            own = await ctx.cases.by_number(arg)
+            if own is not None:
+                return Turn(state, (_detail(own),))
+            return Turn(state, (Outbound("没有找到这件事，按钮可能已经过期了。", MENU),))
+        if what == "ask":
+            data = {"failures": state.data.get("failures", 0)} if state.flow == NAME else {}
+            return Turn(replace(state.idle(), flow=NAME, step="number", data=data),
+                        (Outbound("请输入编号（格式如 AJ-2026-000123）。", (CANCEL,)),))
+        if state.flow == NAME:
+            return Turn(state.idle(), (Outbound("已退出查询。", MENU),))
+        return Turn(state, (Outbound("这个按钮已经过期了，请重新选择。", MENU),))
+
+
+case_status = register(CaseStatus())
+
+RATING_REPLIES = {
+    "rated": "谢谢您的评价！还有别的事可以随时找我。",
+    "already_rated": "这件事您已经评价过了，谢谢！",
+    "not_closed": "这件事还在办理中，办结后再请您评价。",
+    "not_found": "没有找到这件事，按钮可能已经过期了。",
+}
+
+
+def rate(state: Conversation, arg: str, ctx: TurnContext) -> Turn:
+    """满意 / 基本满意 / 不满意 on a resolved case: recorded; 不满意 reopens it or explains 复查."""
+    number, _, rating = arg.rpartition(":")
+    if rating not in {"1", "2", "3"} or not number:
+        return Turn(state, (Outbound(RATING_REPLIES["not_found"], MENU),))
+    deadlines = ctx.kb.params.get("deadlines", {})
+
+    def then(outcomes: dict) -> Turn:
+        result: RatingResult = outcomes["rating"]
+        if result.outcome == "reopened":
+            due = f"新的办结期限为{format_due(result.finish_due)}。" if result.finish_due else ""
+            text = f"很抱歉没有让您满意。已经重新交办（编号 {result.number}），承办单位会再次办理。{due}"
+        elif result.outcome == "review":
+            text = ("很抱歉没有让您满意。按《信访工作条例》，您可以自收到书面答复之日起 "
+                    f"{deadlines.get('review_request_days', 30)} 日内，向原办理单位的上一级单位申请复查；"
+                    f"对方应在 {deadlines.get('review_decision_days', 30)} 日内给出复查意见。"
+                    "需要帮助可以点“转人工”。")
+        else:
+            text = RATING_REPLIES[result.outcome]
+        if state.flow is not None:
+            text += "\n（您正在办的事还没有结束，接着回答上面的问题即可。）"
+        return Turn(state, (Outbound(text, (HUMAN, MENU_BUTTON) if result.outcome == "review" else (MENU_BUTTON,)),))
+
+    return Turn(state, (), (RateCase(ref="rating", number=number, rating=rating),), then)

@@ -1,0 +1,209 @@
+"""Forms: an ordered table of fields, asked one at a time, each validated, with 返回 and 取消 everywhere, a
+confirmation screen, and a submit that returns effects. Everything a form knows lives in Conversation.data, which
+the core stores with every turn — so a form survives a restart and continues where the resident was.
+
+Button ids are `<form>:<field>:<choice>`; a button from an earlier question (a stale message) is recognised by its
+field and answered with the current question again, never taken as an answer to another field."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.core.messages import Button, Inbound, InboundKind, Outbound
+from handlers.flows import BACK_WORDS, CANCEL_WORDS
+from handlers.menu import MENU, MENU_WORDS
+from handlers.turn import Conversation, Turn, TurnContext
+
+Data = Mapping[str, Any]
+Choice = tuple[str, str]  # (id, label)
+CONFIRM = "confirm"
+KEY = "_key"  # the message that started the form: the identity of this submission
+ATTACHMENTS = "_attachments"
+MAX_ATTACHMENTS = 5
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a field made of the resident's input: values to store, or an error to show with the question again."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    stay: bool = False  # ask the same field again (a multi-select being filled in)
+    notice: str | None = None  # said before the next question
+
+
+def ok(notice: str | None = None, **values: Any) -> Answer:
+    return Answer(values, notice=notice)
+
+
+def invalid(message: str) -> Answer:
+    return Answer(error=message)
+
+
+def _always(data: Data) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question. `choices` become buttons (a typed label counts as a tap); `on_text` takes typed answers."""
+
+    name: str
+    prompt: Callable[[Data, TurnContext], str]
+    choices: Callable[[Data, TurnContext], Awaitable[Sequence[Choice]]] | None = None
+    on_choice: Callable[[str, Data, TurnContext], Answer] | None = None
+    on_text: Callable[[str, Data, TurnContext], Answer] | None = None
+    applies: Callable[[Data], bool] = _always
+    accepts_location: bool = False  # a shared location is a typed answer here (address fields)
+
+
+def fixed(choices: Sequence[Choice]) -> Callable[[Data, TurnContext], Awaitable[Sequence[Choice]]]:
+    async def get(data: Data, ctx: TurnContext) -> Sequence[Choice]:
+        return choices
+
+    return get
+
+
+@dataclass(frozen=True)
+class Form:
+    """A flow (handlers.flows.Flow) made of fields, a summary and a submit."""
+
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    summary: Callable[[Data, TurnContext], str]
+    submit: Callable[[Conversation, Data, TurnContext], Turn]
+    intro: str | Callable[[TurnContext], str] = ""
+    confirm: bool = True  # False: the last answer submits (short forms)
+
+    async def start(self, state: Conversation, ctx: TurnContext) -> Turn:
+        """Open a fresh form and ask its first question."""
+        key = ctx.message_key or f"{self.name}:{ctx.now.isoformat()}"
+        data = {KEY: key}
+        first = self._next_field(data, -1)
+        new_state = replace(state, flow=self.name, step=first.name, data=data)
+        return await self._ask(new_state, ctx, before=self.intro(ctx) if callable(self.intro) else self.intro)
+
+    async def step(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
+        """Take a typed answer (or a shared location, or a photo) to the current question."""
+        text = inbound.text.strip()
+        if inbound.kind is InboundKind.IMAGE:
+            return await self._attach(state, inbound, ctx)
+        if text.lower() in CANCEL_WORDS or (text.lower() in MENU_WORDS and text not in BACK_WORDS):
+            return self._cancel(state)
+        if text.lower() in BACK_WORDS:
+            return await self._back(state, ctx)
+        if state.step == CONFIRM:
+            if text in {"确认", "确认提交", "提交", "是", "对"}:
+                return self.submit(state, state.data, ctx)
+            return await self._ask(state, ctx, before="请点“确认提交”，或点“返回修改”。")
+        current = self._field(state.step)
+        if current is None:
+            return await self._restart(state, ctx)
+        if inbound.kind is InboundKind.LOCATION and not current.accepts_location:
+            return await self._ask(state, ctx, before="这一步不需要位置。")
+        if not text:
+            return await self._ask(state, ctx, before="请回答下面的问题。")
+        if current.choices is not None:
+            for choice_id, label in await current.choices(state.data, ctx):
+                if text == label and current.on_choice is not None:
+                    return await self._apply(state, current, current.on_choice(choice_id, state.data, ctx), ctx)
+        if current.on_text is None:
+            return await self._ask(state, ctx, before="请点下面的按钮选择。")
+        return await self._apply(state, current, current.on_text(text, state.data, ctx), ctx)
+
+    async def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
+        """Take a tapped answer; a button of another question is stale."""
+        prefix, _, rest = button_id.partition(":")
+        name, _, arg = rest.partition(":")
+        if state.flow != self.name:  # a button from a form already submitted or cancelled
+            text = f"这份{self.title}已经提交或取消了，这个按钮不再有效。要查看已提交的事项，请点“查进度”。"
+            return Turn(state, (Outbound(text, (Button("intent:status", "查进度"), *MENU)),))
+        if prefix != self.name:
+            return await self._ask(state, ctx, before="这个按钮已经过期了，请回答下面的问题。")
+        if name == "nav":
+            if arg == "cancel":
+                return self._cancel(state)
+            if arg == "back":
+                return await self._back(state, ctx)
+        if name != state.step:
+            return await self._ask(state, ctx, before="这个按钮已经过期了，请回答下面的问题。")
+        if name == CONFIRM:
+            return self.submit(state, state.data, ctx) if arg == "yes" else await self._ask(state, ctx)
+        current = self._field(name)
+        if current is None or current.choices is None or current.on_choice is None:
+            return await self._restart(state, ctx)
+        if arg not in {c for c, _ in await current.choices(state.data, ctx)}:
+            return await self._ask(state, ctx, before="这个选项已经过期了，请重新选择。")
+        return await self._apply(state, current, current.on_choice(arg, state.data, ctx), ctx)
+
+    # -- navigation ---------------------------------------------------------------------------------------------
+
+    async def _apply(self, state: Conversation, current: Field, answer: Answer, ctx: TurnContext) -> Turn:
+        if answer.error:
+            return await self._ask(state, ctx, before=answer.error)
+        data = {**state.data, **answer.values}
+        if answer.stay:
+            return await self._ask(replace(state, data=data), ctx, before=answer.notice or "")
+        index = self._index(current.name)
+        following = self._next_field(data, index)
+        if following is None and not self.confirm:
+            return self.submit(replace(state, data=data), data, ctx)
+        step = following.name if following is not None else CONFIRM
+        return await self._ask(replace(state, step=step, data=data), ctx, before=answer.notice or "")
+
+    async def _back(self, state: Conversation, ctx: TurnContext) -> Turn:
+        index = len(self.fields) if state.step == CONFIRM else self._index(state.step or "")
+        previous = self._previous_field(state.data, index)
+        if previous is None:
+            return Turn(state.idle(), (Outbound(f"已退出{self.title}，没有提交任何内容。", MENU),))
+        return await self._ask(replace(state, step=previous.name), ctx)
+
+    def _cancel(self, state: Conversation) -> Turn:
+        return Turn(state.idle(), (Outbound(f"已取消{self.title}，没有提交任何内容。需要时随时再来。", MENU),))
+
+    async def _restart(self, state: Conversation, ctx: TurnContext) -> Turn:
+        """The stored step no longer exists (the form changed): start again, politely."""
+        turn = await self.start(state.idle(), ctx)
+        return replace(turn, replies=(Outbound("抱歉，表单已更新，请重新填写。"), *turn.replies))
+
+    async def _attach(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
+        files = list(state.data.get(ATTACHMENTS) or [])
+        if len(files) >= MAX_ATTACHMENTS:
+            return await self._ask(state, ctx, before=f"最多附 {MAX_ATTACHMENTS} 张图片，这张没有收下。")
+        file_id = str(inbound.payload.get("file_id") or "")[:200]
+        files.append({"channel": inbound.channel, "file_id": file_id, "caption": inbound.text[:200]})
+        state = replace(state, data={**state.data, ATTACHMENTS: files})
+        return await self._ask(state, ctx, before="收到图片，会作为材料附在表单里。")
+
+    # -- asking ------------------------------------------------------------------------------------------------
+
+    async def _ask(self, state: Conversation, ctx: TurnContext, before: str = "") -> Turn:
+        nav = (Button(f"{self.name}:nav:back", "返回"), Button(f"{self.name}:nav:cancel", "取消"))
+        if state.step == CONFIRM:
+            text = f"请核对{self.title}：\n\n{self.summary(state.data, ctx)}\n\n信息无误请点“确认提交”。"
+            buttons = (Button(f"{self.name}:{CONFIRM}:yes", "确认提交"), Button(f"{self.name}:nav:back", "返回修改"),
+                       Button(f"{self.name}:nav:cancel", "取消"))
+        else:
+            current = self._field(state.step)
+            if current is None:
+                return await self._restart(state, ctx)
+            text = current.prompt(state.data, ctx)
+            choices = await current.choices(state.data, ctx) if current.choices is not None else ()
+            buttons = (*(Button(f"{self.name}:{current.name}:{c}", label) for c, label in choices), *nav)
+        replies = [Outbound(before)] if before else []
+        return Turn(state, (*replies, Outbound(text, buttons)))
+
+    def _field(self, name: str | None) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def _index(self, name: str) -> int:
+        return next((i for i, f in enumerate(self.fields) if f.name == name), -1)
+
+    def _next_field(self, data: Data, index: int) -> Field | None:
+        return next((f for f in self.fields[index + 1:] if f.applies(data)), None)
+
+    def _previous_field(self, data: Data, index: int) -> Field | None:
+        return next((f for f in reversed(self.fields[:max(index, 0)]) if f.applies(data)), None)

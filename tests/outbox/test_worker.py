@@ -1,0 +1,145 @@
+"""The outbox worker: delivery, retries with backoff, undeliverable messages, and exactly one delivery after a crash
+between sending and marking (web chat), at most one where the channel cannot deduplicate."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.messages import Button, Outbound
+from bot.outbox.enqueue import enqueue
+from bot.outbox.models import WebInboxMessage
+from bot.outbox.ports import RetryLater, Undeliverable
+from bot.outbox.web import WebSender, updates
+from bot.outbox.worker import OutboxPolicy, OutboxWorker
+from tests.support.cases import outbox_rows
+from tests.support.clock import FakeClock
+from tests.support.senders import Crash, CrashingAfterSend, RecordingSender
+
+inbox = WebInboxMessage.__table__
+LEASE = timedelta(minutes=2)
+
+
+async def put(engine: AsyncEngine, clock: FakeClock, key: str, channel: str = "web", user_key: str = "s1",
+              text: str = "您好") -> None:
+    async with engine.begin() as conn:
+        await enqueue(conn, key=key, channel=channel, user_key=user_key, message=Outbound(text), now=clock())
+
+
+async def inbox_rows(engine: AsyncEngine) -> list[dict]:
+    async with engine.connect() as conn:
+        return [dict(r._mapping) for r in await conn.execute(select(inbox).order_by(inbox.c.id))]
+
+
+def worker(engine: AsyncEngine, clock: FakeClock, **senders) -> OutboxWorker:  # noqa: ANN003
+    return OutboxWorker(engine, senders, clock, OutboxPolicy(lease=LEASE, max_attempts=4))
+
+
+async def test_web_messages_are_delivered_to_the_session_inbox(engine: AsyncEngine, clock: FakeClock) -> None:
+    async with engine.begin() as conn:
+        message = Outbound("请评价", (Button("rate:AJ-2026-000001:3", "满意"),))
+        assert await enqueue(conn, key="k1", channel="web", user_key="s1", message=message, now=clock())
+        assert not await enqueue(conn, key="k1", channel="web", user_key="s1", message=message, now=clock())
+    report = await worker(engine, clock, web=WebSender(engine, clock)).tick()
+    assert report.delivered == 1
+    [row] = await outbox_rows(engine)
+    assert row["status"] == "delivered" and row["attempts"] == 1 and row["delivered_at"] == clock()
+    [update] = await updates(engine, "s1", 0)
+    assert update.message == message
+    assert await updates(engine, "s1", update.id) == [] and await updates(engine, "other", 0) == []
+
+
+async def test_retry_later_backs_off_exponentially_then_gives_up(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = RecordingSender(failures=deque(RetryLater(1, "flood") for _ in range(10)))
+    w = worker(engine, clock, telegram=sender)
+    await put(engine, clock, "k1", channel="telegram")
+    waits = []
+    for _ in range(3):
+        assert (await w.tick()).retried == 1
+        row = (await outbox_rows(engine))[0]
+        waits.append(row["next_attempt_at"] - clock())
+        assert (await w.tick()).total == 0  # not yet due
+        clock.now = row["next_attempt_at"]
+    assert waits == [timedelta(seconds=5), timedelta(seconds=10), timedelta(seconds=20)]
+    assert (await w.tick()).failed == 1
+    row = (await outbox_rows(engine))[0]
+    assert row["status"] == "failed" and row["attempts"] == 4 and "flood" in row["last_error"]
+
+
+async def test_channel_hint_longer_than_backoff_wins(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = RecordingSender(failures=deque([RetryLater(600, "429")]))
+    w = worker(engine, clock, telegram=sender)
+    await put(engine, clock, "k1", channel="telegram")
+    await w.tick()
+    assert (await outbox_rows(engine))[0]["next_attempt_at"] == clock() + timedelta(seconds=600)
+
+
+async def test_undeliverable_and_unexpected_errors(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = RecordingSender(failures=deque([Undeliverable("blocked"), RuntimeError("boom")]))
+    w = worker(engine, clock, telegram=sender)
+    await put(engine, clock, "k1", channel="telegram", user_key="a")
+    await put(engine, clock, "k2", channel="telegram", user_key="b")
+    report = await w.tick()
+    assert (report.undeliverable, report.retried) == (1, 1)
+    first, second = await outbox_rows(engine)
+    assert first["status"] == "undeliverable" and second["status"] == "pending"
+    clock.advance(seconds=5)
+    assert (await w.tick()).delivered == 1 and sender.sent == [("b", "您好")]
+
+
+async def test_exactly_one_web_delivery_after_a_crash_between_sending_and_marking(engine: AsyncEngine,
+                                                                                   clock: FakeClock) -> None:
+    web = WebSender(engine, clock)
+    await put(engine, clock, "k1", text="工作人员答复：已复核")
+    with pytest.raises(Crash):
+        await worker(engine, clock, web=CrashingAfterSend(web)).tick()
+    [row] = await outbox_rows(engine)
+    assert row["status"] == "sending" and len(await inbox_rows(engine)) == 1  # sent, not marked
+    restarted = worker(engine, clock, web=web)
+    clock.advance(seconds=30)
+    assert (await restarted.tick()).total == 0  # the lease still runs: maybe the first worker is only slow
+    clock.advance(minutes=2)
+    assert (await restarted.tick()).delivered == 1
+    [row] = await outbox_rows(engine)
+    assert row["status"] == "delivered" and row["attempts"] == 2
+    assert [r["payload"]["text"] for r in await inbox_rows(engine)] == ["工作人员答复：已复核"]  # once
+
+
+async def test_at_most_one_delivery_where_the_channel_cannot_deduplicate(engine: AsyncEngine,
+                                                                          clock: FakeClock) -> None:
+    sender = RecordingSender(crash_after_send=True)
+    await put(engine, clock, "k1", channel="telegram")
+    with pytest.raises(Crash):
+        await worker(engine, clock, telegram=sender).tick()
+    sender.crash_after_send = False
+    clock.advance(minutes=5)
+    report = await worker(engine, clock, telegram=sender).tick()
+    assert report.abandoned == 1 and len(sender.sent) == 1
+    [row] = await outbox_rows(engine)
+    assert row["status"] == "failed" and "outcome unknown" in row["last_error"]
+
+
+async def test_a_channel_without_a_sender_waits(engine: AsyncEngine, clock: FakeClock) -> None:
+    await put(engine, clock, "k1", channel="wechat")
+    senders: dict = {}
+    w = OutboxWorker(engine, senders, clock)
+    assert (await w.tick()).total == 0
+    assert (await outbox_rows(engine))[0]["status"] == "pending"
+    senders["wechat"] = RecordingSender(channel="wechat")  # configured later
+    assert (await w.tick()).delivered == 1
+
+
+async def test_concurrent_workers_deliver_each_message_once(engine: AsyncEngine, clock: FakeClock) -> None:
+    for i in range(60):
+        await put(engine, clock, f"k{i}", channel="telegram", user_key=str(i))
+    sender = RecordingSender()
+    workers = [worker(engine, clock, telegram=sender) for _ in range(4)]
+    for _ in range(3):
+        await asyncio.gather(*(w.tick() for w in workers))
+    assert sorted(int(k) for k, _ in sender.sent) == list(range(60))
+    assert {r["status"] for r in await outbox_rows(engine)} == {"delivered"}

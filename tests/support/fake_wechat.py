@@ -1,0 +1,135 @@
+"""A fake WeChat API server (aiohttp, free loopback port): `GET /cgi-bin/token` issuing access_tokens that
+expire (on an injectable monotonic clock), and `POST /cgi-bin/message/custom/send` checking the token (40001
+invalid, 42001 expired, 41001 missing), the body (47001), the text size (45002), the 48-hour window (45015 for
+residents marked as silent) and the per-window quota (45047); errors can be queued; every call is recorded."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+APP_ID = "wx1234567890abcdef"
+APP_SECRET = "0123456789abcdef0123456789abcdef"
+
+
+@dataclass
+class ApiCall:
+    path: str
+    query: dict[str, str]
+    body: Any
+    errcode: int
+
+
+class FakeWeChatApi:
+    def __init__(self, app_id: str = APP_ID, app_secret: str = APP_SECRET, token_ttl: int = 7200,
+                 clock: Callable[[], float] = time.monotonic, window_quota: int | None = None) -> None:
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.token_ttl = token_ttl
+        self.clock = clock
+        self.window_quota = window_quota
+        self.tokens: dict[str, float] = {}  # token → expires at
+        self.calls: list[ApiCall] = []
+        self.sent: list[tuple[str, str]] = []  # (openid, text)
+        self.silent: set[str] = set()  # openids whose 48-hour window is closed
+        self.sent_in_window: Counter[str] = Counter()
+        self._failures: deque[tuple[int, str]] = deque()
+        self._serial = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> FakeWeChatApi:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- test controls ---
+
+    def fail_next(self, errcode: int, errmsg: str = "") -> None:
+        """The next custom/send answers with this errcode."""
+        self._failures.append((errcode, errmsg or f"error {errcode}"))
+
+    def expire_tokens(self) -> None:
+        for token in self.tokens:
+            self.tokens[token] = self.clock() - 1
+
+    def revoke_tokens(self) -> None:
+        """Tokens become invalid (another server fetched a new one: WeChat keeps only the latest)."""
+        self.tokens.clear()
+
+    def token_fetches(self) -> int:
+        return sum(1 for c in self.calls if c.path == "/cgi-bin/token" and c.errcode == 0)
+
+    def texts_to(self, openid: str) -> list[str]:
+        return [text for who, text in self.sent if who == openid]
+
+    # --- the API ---
+
+    def _answer(self, request: web.Request, body: Any, errcode: int, payload: dict[str, Any]) -> web.Response:
+        self.calls.append(ApiCall(request.path, dict(request.query), body, errcode))
+        return web.json_response(payload)  # WeChat answers 200 with an errcode
+
+    async def _token(self, request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("grant_type") != "client_credential":
+            return self._answer(request, None, 40002, {"errcode": 40002, "errmsg": "invalid grant_type"})
+        if q.get("appid") != self.app_id:
+            return self._answer(request, None, 40013, {"errcode": 40013, "errmsg": "invalid appid"})
+        if q.get("secret") != self.app_secret:
+            return self._answer(request, None, 40125, {"errcode": 40125, "errmsg": "invalid appsecret"})
+        token = f"ACCESS_TOKEN_{next(self._serial)}"
+        self.tokens = {token: self.clock() + self.token_ttl}  # a new token replaces the old one
+        return self._answer(request, None, 0, {"access_token": token, "expires_in": self.token_ttl})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = None
+
+        def error(code: int, message: str) -> web.Response:
+            return self._answer(request, body, code, {"errcode": code, "errmsg": message})
+
+        token = request.query.get("access_token")
+        if not token:
+            return error(41001, "access_token missing")
+        if token not in self.tokens:
+            return error(40001, "invalid credential, access_token is invalid or not latest")
+        if self.tokens[token] <= self.clock():
+            return error(42001, "access_token expired")
+        if not isinstance(body, dict) or not isinstance(body.get("text"), dict):
+            return error(47001, "data format error")
+        openid, content = body.get("touser"), body["text"].get("content")
+        if body.get("msgtype") != "text" or not isinstance(content, str) or not content:
+            return error(47001, "data format error")
+        if not isinstance(openid, str) or not openid:
+            return error(40003, "invalid openid")
+        if len(content.encode()) > 2048:
+            return error(45002, "content size out of limit")
+        if self._failures:
+            return error(*self._failures.popleft())
+        if openid in self.silent:
+            return error(45015, "response out of time limit or subscription is canceled")
+        if self.window_quota is not None and self.sent_in_window[openid] >= self.window_quota:
+            return error(45047, "out of response count limit")
+        self.sent_in_window[openid] += 1
+        self.sent.append((openid, content))
+        return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok"})
