@@ -85,7 +85,9 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"安居助手 running: web chat http://{host}:{port}/chat  (Ctrl+C to stop)", flush=True)
-    web.run_app(create_app(settings), host=host, port=port, print=None)
+    # one log line per request costs more than answering a cached question: off unless ANJU_ACCESS_LOG=1
+    access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
+    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=access_log)
     return 0
 
 

@@ -32,7 +32,9 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 2000
     log_level: str = "INFO"
+    access_log: bool = False
     session_secret: str = _secret()
+    cookie_secure: bool = False  # staff session cookie only over HTTPS (set true in production)
     telegram_token: str = _secret()
     telegram_secret_token: str = _secret()
     telegram_api_base: str = "https://api.telegram.org/bot"

@@ -71,7 +71,10 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Index terms of `text`: words (synonyms canonical, stopwords out) and CJK bigrams marked with `~`."""
-        canonical = self.canonical(text)
+        return self.terms_of_canonical(self.canonical(text))
+
+    def terms_of_canonical(self, canonical: str) -> list[str]:
+        """Index terms of text already passed through `canonical`."""
         words: list[str] = []
         for chunk in canonical.split(" "):
             for word in self._jieba.cut_for_search(chunk, HMM=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,9 @@ from knowledge.entries import Entry, load_entries, load_intents
 from knowledge.index import Candidate, KnowledgeIndex, MatchResult
 from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
+
+
+MATCH_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -23,11 +27,19 @@ class KnowledgeBase:
     margin: float
 
     def match(self, question: str) -> MatchResult:
-        """An intent rule if one fires, else the index's verdict."""
-        label = self.rules.match(self.index.canonical(question))
+        """An intent rule if one fires, else the index's verdict. Residents ask the same questions again and again:
+        verdicts are remembered (the knowledge base never changes while loaded)."""
+        return self._remembered(question)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_remembered", lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match))
+
+    def _match(self, question: str) -> MatchResult:
+        canonical = self.index.canonical(question)
+        label = self.rules.match(canonical)
         if label is not None and label in self.entries:
             return MatchResult(label, 1.0, (Candidate(label, 1.0),))
-        return self.index.match(question, self.threshold, self.margin)
+        return self.index.match_canonical(canonical, self.threshold, self.margin)
 
     def topic(self, topic_id: str) -> Entry | None:
         entry = self.entries.get(topic_id)

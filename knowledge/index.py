@@ -95,7 +95,11 @@ class KnowledgeIndex:
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate]:
         """Entries by descending score (0 … 1)."""
-        terms = set(self._analyzer.terms(question))
+        return self.rank_canonical(self._analyzer.canonical(question), limit)
+
+    def rank_canonical(self, canonical: str, limit: int = 5) -> list[Candidate]:
+        """`rank` for a question already passed through `canonical`."""
+        terms = set(self._analyzer.terms_of_canonical(canonical))
         if not terms:
             return []
         known = self._known_weight
@@ -130,7 +134,10 @@ class KnowledgeIndex:
 
     def match(self, question: str, threshold: float, margin: float) -> MatchResult:
         """The best entry if it clears `threshold` and leads the runner-up by `margin`; else no label."""
-        candidates = tuple(self.rank(question))
+        return self.match_canonical(self._analyzer.canonical(question), threshold, margin)
+
+    def match_canonical(self, canonical: str, threshold: float, margin: float) -> MatchResult:
+        candidates = tuple(self.rank_canonical(canonical))
         if not candidates:
             return MatchResult(None, 0.0, ())
         best = candidates[0]

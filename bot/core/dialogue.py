@@ -1,40 +1,69 @@
-"""The transaction around one inbound message (DESIGN.md, "The way a message travels").
+"""The transaction around inbound messages (DESIGN.md, "The way a message travels").
 
-dedupe key, resident, locked dialogue state, the step function's turn, its effects, the new state and the
-message log are committed together: a retry after the commit replays the stored replies and changes nothing.
+Dedupe key, resident, locked dialogue state, the step function's turn, its effects, the new state and the message
+log are committed together: a retry after the commit replays the stored replies and changes nothing.
+
+Group commit: messages that arrive while a transaction is running wait for the next one, and then share it — one
+BEGIN, one look-up of dedupe keys and states, one write of each table, one COMMIT for the whole batch. Each
+message still gets exactly the effects it would have had alone: they run one after another, in arrival order, a
+resident's second message seeing the state the first one left. If anything in a batch fails, nothing of it is
+committed and its messages are handled again one by one, so a bad message cannot take others down with it.
+One writer task per process keeps a resident's messages in order; across processes (PostgreSQL) the state rows
+are locked `FOR UPDATE` in resident-id order and the dedupe key's primary key settles races.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
-from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.cases.resident_desk import ResidentDesk
-from bot.core.effects import apply_effects
-from bot.core.locks import KeyedLocks
+from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
-from bot.db.upsert import insert_ignore
+from bot.db.upsert import insert_for
 from handlers.router import respond
 from handlers.turn import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 residents = Resident.__table__
 states = DialogueState.__table__
 processed = ProcessedInbound.__table__
 message_log = MessageLog.__table__
+MAX_BATCH = 64
 _ATTEMPTS = 3
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass
+class _Pending:
+    inbound: Inbound
+    replay: bool
+    future: asyncio.Future[list[Outbound] | None]
+
+
+@dataclass
+class _Batch:
+    """What one transaction writes, gathered while its messages are handled in order."""
+
+    states: dict[int, Conversation] = field(default_factory=dict)  # resident id → state after its last message
+    touched: dict[int, datetime] = field(default_factory=dict)  # resident id → time of its last message
+    log: list[dict] = field(default_factory=list)
+    processed: list[dict] = field(default_factory=list)
+    replies: dict[tuple[str, str], list[Outbound]] = field(default_factory=dict)  # handled in this batch
+    effects: DeferredRows = field(default_factory=DeferredRows)
 
 
 class DialogueService:
@@ -46,94 +75,166 @@ class DialogueService:
         self._clock = clock
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
         self._desk = ResidentDesk(kb.params)
-        self._resident_locks = KeyedLocks()
-        # SQLite has one writer: queue writers here instead of spinning on SQLITE_BUSY
-        self._sqlite_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._waiting: list[_Pending] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """The replies for `inbound`; the same replies again if it was handled before."""
-        replies = await self._handle(inbound, replay=True)
+        replies = await self._submit(inbound, replay=True)
         assert replies is not None
         return replies
 
     async def handle_once(self, inbound: Inbound) -> list[Outbound] | None:
         """The replies for `inbound`, or None if it was handled before: for channels that push replies themselves
         (Telegram), where sending the stored replies again would show the resident the same answer twice."""
-        return await self._handle(inbound, replay=False)
+        return await self._submit(inbound, replay=False)
 
-    async def _handle(self, inbound: Inbound, replay: bool) -> list[Outbound] | None:
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self._resident_locks.hold((inbound.channel, inbound.user_key)))
-            if self._sqlite_writer is not None:
-                await stack.enter_async_context(self._sqlite_writer)
-            for attempt in range(_ATTEMPTS):
-                try:
-                    async with self._engine.begin() as conn:
-                        return await self._handle_in(conn, inbound, replay)
-                except IntegrityError:
-                    # another process created the same resident or handled the same message first: look again
-                    if attempt == _ATTEMPTS - 1:
-                        raise
-        raise AssertionError("unreachable")
+    async def _submit(self, inbound: Inbound, replay: bool) -> list[Outbound] | None:
+        pending = _Pending(inbound, replay, asyncio.get_running_loop().create_future())
+        self._waiting.append(pending)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        return await asyncio.shield(pending.future)  # a caller that gives up does not cancel the batch
 
-    async def _handle_in(self, conn: AsyncConnection, inbound: Inbound, replay: bool) -> list[Outbound] | None:
-        done = await conn.scalar(
-            select(processed.c.replies).where(
-                processed.c.channel == inbound.channel, processed.c.dedupe_key == inbound.dedupe_key
-            )
-        )
-        if done is not None:
-            return [Outbound.from_json(r) for r in done["replies"]] if replay else None
+    async def _write_all(self) -> None:
+        """Commit waiting messages batch by batch until none wait."""
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                results = await self._commit(batch)
+            except Exception:
+                if len(batch) == 1:
+                    await self._settle_alone(batch[0])
+                    continue
+                log.info("batch of %d failed; handling its messages one by one", len(batch), exc_info=True)
+                for pending in batch:
+                    await self._settle_alone(pending)
+            else:
+                for pending, result in zip(batch, results):
+                    if not pending.future.done():
+                        pending.future.set_result(result)
+
+    async def _settle_alone(self, pending: _Pending) -> None:
+        """Handle one message in its own transaction; a lost race on a unique key is retried (and then replays)."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                result = (await self._commit([pending]))[0]
+            except IntegrityError as exc:
+                if attempt < _ATTEMPTS - 1:
+                    continue
+                error: BaseException = exc
+            except Exception as exc:  # noqa: BLE001 - handed to the waiting caller, who answers with a 5xx
+                error = exc
+            else:
+                if not pending.future.done():
+                    pending.future.set_result(result)
+                return
+            break
+        if not pending.future.done():
+            pending.future.set_exception(error)
+
+    async def _commit(self, batch: list[_Pending]) -> list[list[Outbound] | None]:
+        async with self._engine.begin() as conn:
+            done = await self._already_handled(conn, batch)
+            fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
+            known = await self._lock_residents(conn, fresh)
+            writes = _Batch()
+            results: list[list[Outbound] | None] = []
+            for pending in batch:
+                key = (pending.inbound.channel, pending.inbound.dedupe_key)
+                if key in done or key in writes.replies:
+                    replies = done.get(key) or writes.replies[key]
+                    results.append(list(replies) if pending.replay else None)
+                    continue
+                resident_id, state = known[(pending.inbound.channel, pending.inbound.user_key)]
+                state = writes.states.get(resident_id, state)
+                results.append(await self._turn(conn, pending.inbound, resident_id, state, writes))
+            await self._write(conn, writes)
+            return results
+
+    async def _turn(
+        self, conn: AsyncConnection, inbound: Inbound, resident_id: int, state: Conversation, writes: _Batch
+    ) -> list[Outbound]:
+        """One message's turn: the step function, its effects (written now), and its share of the batch's writes."""
         now = self._clock()
-        resident_id, state = await self._lock_resident(conn, inbound, now)
         ctx = TurnContext(kb=self._kb, now=now, cases=self._desk.reader(conn, resident_id),
                           message_key=f"{inbound.channel}:{inbound.dedupe_key}")
         turn = await respond(state, inbound, ctx)
-        outcomes = await apply_effects(conn, resident_id, turn.effects, now, self._desk)
+        outcomes = await apply_effects(conn, resident_id, turn.effects, now, self._desk, writes.effects)
         if turn.then is not None:  # replies that show what the effects produced (a case number), same transaction
             turn = turn.then(outcomes)
-        await conn.execute(
-            update(states).where(states.c.resident_id == resident_id).values(state=turn.state.to_json(), updated_at=now)
-        )
-        log = [{"resident_id": resident_id, "direction": "in", "text": inbound.text,
-                "payload": {"kind": inbound.kind.value, **inbound.payload}, "created_at": now}]
-        log += [{"resident_id": resident_id, "direction": "out", "text": r.text,
-                 "payload": {"buttons": [b.id for b in r.buttons]}, "created_at": now} for r in turn.replies]
-        await conn.execute(message_log.insert(), log)
-        replies = [r.to_json() for r in turn.replies]
-        await conn.execute(
-            processed.insert().values(
-                channel=inbound.channel, dedupe_key=inbound.dedupe_key, resident_id=resident_id,
-                replies={"replies": replies}, processed_at=now,
-            )
-        )
+        writes.states[resident_id] = turn.state
+        writes.touched[resident_id] = now
+        writes.log.append({"resident_id": resident_id, "direction": "in", "text": inbound.text,
+                           "payload": {"kind": inbound.kind.value, **inbound.payload}, "created_at": now})
+        writes.log += [{"resident_id": resident_id, "direction": "out", "text": r.text,
+                        "payload": {"buttons": [b.id for b in r.buttons]}, "created_at": now} for r in turn.replies]
+        writes.processed.append({
+            "channel": inbound.channel, "dedupe_key": inbound.dedupe_key, "resident_id": resident_id,
+            "replies": {"replies": [r.to_json() for r in turn.replies]}, "processed_at": now,
+        })
+        writes.replies[(inbound.channel, inbound.dedupe_key)] = list(turn.replies)
         return list(turn.replies)
 
-    async def _lock_resident(self, conn: AsyncConnection, inbound: Inbound, now: datetime) -> tuple[int, Conversation]:
-        """The resident's id and dialogue state, row-locked until commit (created on first contact)."""
+    async def _already_handled(self, conn: AsyncConnection, batch: list[_Pending]) -> dict[tuple[str, str], list]:
+        keys = {(p.inbound.channel, p.inbound.dedupe_key) for p in batch}
+        query = select(processed.c.channel, processed.c.dedupe_key, processed.c.replies).where(
+            tuple_(processed.c.channel, processed.c.dedupe_key).in_(list(keys))
+        )
+        return {
+            (row.channel, row.dedupe_key): [Outbound.from_json(r) for r in row.replies["replies"]]
+            for row in await conn.execute(query)
+        }
+
+    async def _lock_residents(
+        self, conn: AsyncConnection, inbounds: list[Inbound]
+    ) -> dict[tuple[str, str], tuple[int, Conversation]]:
+        """Every sender's resident id and dialogue state, rows locked until commit; first contacts are created."""
+        users = sorted({(i.channel, i.user_key) for i in inbounds})
+        if not users:
+            return {}
         query = (
-            select(residents.c.id, states.c.state)
+            select(residents.c.id, residents.c.channel, residents.c.user_key, states.c.state)
             .join(states, states.c.resident_id == residents.c.id)
-            .where(residents.c.channel == inbound.channel, residents.c.user_key == inbound.user_key)
+            .where(tuple_(residents.c.channel, residents.c.user_key).in_(users))
+            .order_by(residents.c.id)
             .with_for_update(of=states)
         )
-        row = (await conn.execute(query)).first()
-        if row is not None:
-            await conn.execute(update(residents).where(residents.c.id == row.id).values(last_seen_at=now))
-            return row.id, Conversation.from_json(row.state)
-        inserted = await insert_ignore(
-            conn, residents,
-            {"channel": inbound.channel, "user_key": inbound.user_key, "created_at": now, "last_seen_at": now},
-            ("channel", "user_key"),
-        )
-        resident_id = await conn.scalar(
-            select(residents.c.id).where(residents.c.channel == inbound.channel, residents.c.user_key == inbound.user_key)
-        )
-        if inserted:
-            await conn.execute(states.insert().values(resident_id=resident_id, state={}, updated_at=now))
-            return resident_id, Conversation()
-        # created by a concurrent transaction in another process: take its state row lock
-        row = (await conn.execute(query)).first()
-        if row is None:
-            raise IntegrityError("resident without dialogue state", None, Exception("retry"))
-        return row.id, Conversation.from_json(row.state)
+        found = {(r.channel, r.user_key): (r.id, Conversation.from_json(r.state)) for r in await conn.execute(query)}
+        missing = [u for u in users if u not in found]
+        if missing:
+            now = self._clock()
+            await conn.execute(
+                insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
+                [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in missing],
+            )
+            created = await conn.execute(
+                select(residents.c.id, residents.c.channel, residents.c.user_key)
+                .where(tuple_(residents.c.channel, residents.c.user_key).in_(missing))
+                .order_by(residents.c.id)
+            )
+            new = {(r.channel, r.user_key): r.id for r in created}
+            # a resident created meanwhile by another process without its state row committed yet is a lost race:
+            # the unique key below fails and the message is retried, alone, after that process commits
+            await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
+                                                 for rid in new.values()])
+            found.update({user: (rid, Conversation()) for user, rid in new.items()})
+        return found
+
+    async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:
+        """The batch's rows, one statement per table."""
+        if writes.states:
+            await conn.execute(
+                update(states).where(states.c.resident_id == bindparam("rid"))
+                .values(state=bindparam("new_state"), updated_at=bindparam("at")),
+                [{"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]} for rid, s in writes.states.items()],
+            )
+            await conn.execute(
+                update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at")),
+                [{"rid": rid, "at": at} for rid, at in writes.touched.items()],
+            )
+        if writes.log:
+            await conn.execute(message_log.insert(), writes.log)
+        if writes.processed:
+            await conn.execute(processed.insert(), writes.processed)
+        await write_deferred(conn, writes.effects)

@@ -1,9 +1,11 @@
 """Effects a turn asks for, written in the turn's transaction. Writers that produce something the reply needs
-(a new case's number) return it as an outcome under the effect's `ref` (see Turn.then)."""
+(a new case's number) run at once and return it as an outcome under the effect's `ref` (see Turn.then); the
+rest (feedback, unanswered questions) become rows written together with the batch's other rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,51 +13,56 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases.resident_desk import ResidentDesk
 from bot.db.models import Feedback, UnansweredQuestion
-from bot.db.upsert import upsert
+from bot.db.upsert import insert_for
 from handlers.turn import CreateCase, Effect, RateCase, RecordFeedback, RecordGap
 from knowledge.text import compact
 
 feedback = Feedback.__table__
 gaps = UnansweredQuestion.__table__
 MAX_GAP_KEY = 500
+MAX_SAMPLE = 2000
+
+
+@dataclass
+class DeferredRows:
+    """Rows of effects that need nothing back: written in one statement per table at the end of the transaction."""
+
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    gaps: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def apply_effects(
-    conn: AsyncConnection, resident_id: int, effects: Iterable[Effect], now: datetime, desk: ResidentDesk | None = None
+    conn: AsyncConnection, resident_id: int, effects: Iterable[Effect], now: datetime, desk: ResidentDesk,
+    deferred: DeferredRows,
 ) -> dict[str, Any]:
-    """Write every effect; the outcomes of those that produce one, by `ref`."""
+    """Write the effects whose outcome the reply needs; queue the others on `deferred`. Outcomes by `ref`."""
     outcomes: dict[str, Any] = {}
     for effect in effects:
-        if isinstance(effect, CreateCase | RateCase):
-            if desk is None:  # pragma: no cover - the dialogue service always passes its desk
-                raise TypeError(f"{type(effect).__name__} needs the case desk")
-            if isinstance(effect, CreateCase):
-                outcomes[effect.ref] = await desk.file(conn, resident_id, effect, now)
-            else:
-                outcomes[effect.ref] = await desk.rate(conn, resident_id, effect, now)
-            continue
-        if isinstance(effect, RecordGap):
-            await _record_gap(conn, effect, now)
+        if isinstance(effect, CreateCase):
+            outcomes[effect.ref] = await desk.file(conn, resident_id, effect, now)
+        elif isinstance(effect, RateCase):
+            outcomes[effect.ref] = await desk.rate(conn, resident_id, effect, now)
+        elif isinstance(effect, RecordGap):
+            key = compact(effect.question)[:MAX_GAP_KEY]
+            if key:
+                deferred.gaps.append({"normalised": key, "reason": effect.reason, "topic_id": effect.topic_id,
+                                      "sample": effect.question[:MAX_SAMPLE], "count": 1,
+                                      "first_seen": now, "last_seen": now})
         elif isinstance(effect, RecordFeedback):
-            await conn.execute(
-                feedback.insert().values(
-                    resident_id=resident_id, topic_id=effect.topic_id, helpful=effect.helpful,
-                    question=effect.question, created_at=now,
-                )
-            )
+            deferred.feedback.append({"resident_id": resident_id, "topic_id": effect.topic_id,
+                                      "helpful": effect.helpful, "question": effect.question, "created_at": now})
         else:  # pragma: no cover - a new effect type without a writer is a programming error
             raise TypeError(f"no writer for effect {effect!r}")
     return outcomes
 
 
-async def _record_gap(conn: AsyncConnection, gap: RecordGap, now: datetime) -> None:
-    key = compact(gap.question)[:MAX_GAP_KEY]
-    if not key:
-        return
-    await upsert(
-        conn, gaps,
-        {"normalised": key, "reason": gap.reason, "sample": gap.question[:2000], "topic_id": gap.topic_id,
-         "count": 1, "first_seen": now, "last_seen": now},
-        ("normalised", "reason"),
-        {"count": gaps.c.count + 1, "last_seen": now, "sample": gap.question[:2000]},
-    )
+async def write_deferred(conn: AsyncConnection, deferred: DeferredRows) -> None:
+    if deferred.feedback:
+        await conn.execute(feedback.insert(), deferred.feedback)
+    if deferred.gaps:
+        stmt = insert_for(conn, gaps)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["normalised", "reason"],
+            set_={"count": gaps.c.count + 1, "last_seen": stmt.excluded.last_seen, "sample": stmt.excluded.sample},
+        )
+        await conn.execute(stmt, deferred.gaps)
