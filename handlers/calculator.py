@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -357,12 +359,43 @@ def begin(state: Conversation, ctx: TurnContext) -> Turn:
     params = _params(ctx)
     if params is None:
         return unavailable(state, ctx)
-    fresh = replace(state, flow=NAME, step=STEPS[0].name, data={})
+    data = prefill(state.last_question or "", params)
+    first = _next_step(data, params) or STEPS[0]
+    fresh = replace(state, flow=NAME, step=first.name, data=data)
     intro = (
         f"好的，我按{params.plan_name}帮您估算征收补偿，把货币补偿和产权调换两种方式逐项算给您看。\n"
         "每一步都可以点“返回”改上一步，或点“取消”不算了。"
     )
-    return ask(fresh, STEPS[0], params, notice=intro)
+    if data:
+        intro += "\n已记下您说的：" + "，".join(_prefilled_text(data, params)) + "。"
+    return ask(fresh, first, params, notice=intro)
+
+
+AREA_IN_TEXT = re.compile(r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千点]+)\s*(?:平方米|平米|平方|个平方|平|㎡|m2)")
+
+
+def prefill(question: str, params: CompensationParams) -> Answers:
+    """What the resident already said in the question that started the flow (俺家东关85平能补多少): not asked again."""
+    data: Answers = {}
+    district = next((d for d in params.districts if d.name.removesuffix("片区") in question), None)
+    if district is not None:
+        data["district"] = district.id
+    found = AREA_IN_TEXT.search(unicodedata.normalize("NFKC", question))
+    if found is not None:
+        try:
+            data["area"] = take_area(found.group(0), data, params)
+        except InputError:
+            pass  # asked again in its own step, with the reason
+    return data
+
+
+def _prefilled_text(data: Answers, params: CompensationParams) -> list[str]:
+    shown = []
+    if "district" in data:
+        shown.append(next(d.name for d in params.districts if d.id == data["district"]))
+    if "area" in data:
+        shown.append(f"建筑面积 {data['area']} 平方米")
+    return shown
 
 
 def take(state: Conversation, current: Step, text: str, params: CompensationParams) -> Turn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.messages import Inbound, InboundKind, Outbound
 from handlers import contacts, feedback, knowledge_answer, menu, smalltalk
 from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
@@ -78,8 +80,8 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
 
 async def _intent(state: Conversation, name: str, ctx: TurnContext, question: str = "") -> Turn:
     """Start the flow for an intent, or, where no flow serves it yet, say how to get it done."""
-    if name in FLOWS:
-        return await FLOWS[name].start(state.idle(), ctx)
+    if name in FLOWS:  # the question that started it goes along: a flow may take answers from it (85平)
+        return await FLOWS[name].start(replace(state.idle(), last_question=question or None), ctx)
     if name in INTENT_TOPICS and ctx.kb.topic(INTENT_TOPICS[name]) is not None:
         turn = knowledge_answer.answer_topic(state, ctx.kb.entries[INTENT_TOPICS[name]], question, ctx)
         extra = Outbound("也可以直接联系工作人员：\n" + contacts.contact_text(ctx), (menu.MENU_BUTTON,))

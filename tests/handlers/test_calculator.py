@@ -422,3 +422,9 @@ async def test_state_holds_only_strings_and_survives_json(kb: KnowledgeBase) -> 
         "appraisal": "no", "exchange_area": "", "sign_date": "2026-10-01",
     }  # fmt: skip
     assert "补偿估算结果" in turn.replies[0].text
+
+
+async def test_area_and_district_in_the_question_are_not_asked_again(chat) -> None:  # noqa: ANN001
+    await chat.say("俺家东关85平能补多少钱")
+    assert "东关片区" in chat.text and "85 平方米" in chat.text
+    assert "房子是做什么用的" in chat.text  # the next question is the use, not the district or the area
