@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import jieba
 
 from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
@@ -51,15 +56,46 @@ class KnowledgeBase:
 
 
 def load_knowledge(knowledge_dir: Path, cache_dir: Path, threshold: float, margin: float) -> KnowledgeBase:
-    """Read params, entries and intents from `knowledge_dir`; raises KnowledgeError on inconsistent content."""
-    params = load_params(knowledge_dir)
-    items = [*load_entries(knowledge_dir, params), *load_intents(knowledge_dir)]
+    """Read params, entries and intents from `knowledge_dir`; raises KnowledgeError on inconsistent content.
+
+    The built index is kept in `cache_dir` under a digest of the content and the matching code, so that a warm
+    start unpickles it instead of rendering and analysing every entry again."""
+    snapshot = cache_dir / f"knowledge-{_content_digest(knowledge_dir)}.pickle"
+    try:
+        params, items, index = pickle.loads(snapshot.read_bytes())  # noqa: S301 - our own file, keyed by digest
+        analyzer = Analyzer(knowledge_dir, cache_dir, _vocabulary(items))
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        params = load_params(knowledge_dir)
+        items = [*load_entries(knowledge_dir, params), *load_intents(knowledge_dir)]
+        analyzer = Analyzer(knowledge_dir, cache_dir, _vocabulary(items))
+        index = KnowledgeIndex(items, analyzer)
+        _write_atomically(snapshot, pickle.dumps((params, items, index), protocol=pickle.HIGHEST_PROTOCOL))
+    index.attach(analyzer)
     entries: dict[str, Entry] = {}
     for entry in items:
         if entry.id in entries:
             raise KnowledgeError(f"duplicate id {entry.id}: {entries[entry.id].path} and {entry.path}")
         entries[entry.id] = entry
-    vocabulary = [k for e in items for k in e.keywords]
-    analyzer = Analyzer(knowledge_dir, cache_dir, vocabulary)
-    index = KnowledgeIndex(items, analyzer)
     return KnowledgeBase(params, entries, index, load_rules(knowledge_dir), threshold, margin)
+
+
+def _vocabulary(items: list[Entry]) -> list[str]:
+    return [k for e in items for k in e.keywords]
+
+
+def _content_digest(knowledge_dir: Path) -> str:
+    """Changes whenever the built index could: the curated files, the matching code, jieba's version."""
+    digest = hashlib.sha256(jieba.__version__.encode())
+    code = Path(__file__).resolve().parent
+    for path in sorted([*knowledge_dir.rglob("*"), *code.glob("*.py")]):
+        if path.is_file() and path.suffix in {".md", ".yaml", ".txt", ".py"}:
+            digest.update(str(path.relative_to(path.parent.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    partial.replace(path)

@@ -45,17 +45,19 @@ class MatchResult:
 
 class KnowledgeIndex:
     def __init__(self, entries: Sequence[Entry], analyzer: Analyzer) -> None:
+        """Analyse every entry (a warm start unpickles the result instead: see knowledge.base)."""
         self.entries = list(entries)
         self._analyzer = analyzer
+        analyse = analyzer.terms
         strong: list[set[str]] = []
         body: list[set[str]] = []
         examples: list[tuple[int, set[str]]] = []  # (entry index, terms) for every title and example question
         for i, entry in enumerate(self.entries):
-            docs = [set(analyzer.terms(text)) for text in (entry.title, *entry.questions)]
+            docs = [set(analyse(text)) for text in (entry.title, *entry.questions)]
             examples.extend((i, d) for d in docs)
-            strong.append(set().union(*docs, *(analyzer.terms(k) for k in entry.keywords)))
+            strong.append(set().union(*docs, *(analyse(k) for k in entry.keywords)))
             # answers add words only: their bigrams ("第三" of "第三十条") are noise
-            answer_words = {t for t in analyzer.terms(entry.answer) if not t.startswith(BIGRAM_PREFIX)}
+            answer_words = {t for t in analyse(entry.answer) if not t.startswith(BIGRAM_PREFIX)}
             body.append(answer_words - strong[-1])
         n = len(self.entries)
         df: dict[str, int] = defaultdict(int)
@@ -86,6 +88,13 @@ class KnowledgeIndex:
             for term in terms:
                 postings[term].append(doc)
         self._postings = dict(postings)
+
+    def __getstate__(self) -> dict:
+        """Everything but the analyzer (jieba's tokenizer), which is rebuilt and attached after loading."""
+        return {k: v for k, v in self.__dict__.items() if k != "_analyzer"}
+
+    def attach(self, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
 
     def _weight(self, term: str) -> float:
         idf = self._idf.get(term, self._unknown_idf)
