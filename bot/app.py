@@ -10,14 +10,14 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import background, keys
+from bot import background, keys, staff
 from bot.channels.telegram import channel as telegram_channel
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.settings import Settings
-from bot.web import calc, chat, chat_updates, errors, health
+from bot.web import calc, chat, chat_updates, errors, health, stats
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -42,6 +42,8 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     chat_updates.setup(app)
     telegram_channel.setup(app)
     wechat_channel.setup(app, clock)
+    staff.setup(app, clock)  # the staff dashboard at /staff
+    stats.setup(app, clock)  # public figures at /stats
     app.router.add_static("/static", STATIC, name="static")
     return app
 

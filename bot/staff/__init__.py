@@ -1,0 +1,43 @@
+"""The staff dashboard at /staff: server-rendered pages (aiohttp + jinja2, no script) over CaseService.
+
+session       the signed session cookie and its CSRF token
+login         log in (argon2, lock-out after repeated failures) and out
+context       who is asking, rendering, security headers, the GET/POST wrappers (login and CSRF checks)
+errors        domain errors → HTTP statuses
+queue         the queue: filters, search, pages, notices
+case_page     a case: details, timeline, action forms
+case_actions  the action forms' POST handlers
+export        the filtered queue as CSV and XLSX
+routing_page  routing rules (admins)
+overview      overdue and on-time figures per department (supervisors)
+figures       the aggregate queries behind the overview and the public /stats page
+charts        bar-chart geometry for inline SVG
+filters       jinja filters (Beijing time, percentages)
+state         what the dashboard keeps on the app (the session cookies, the clock)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot import keys
+from bot.staff import case_actions, case_page, export, filters, login, overview, queue, routing_page
+from bot.staff.state import STAFF, StaffSetup
+from bot.staff.session import SessionCookies
+
+
+def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
+    settings = app[keys.SETTINGS]
+    app[STAFF] = StaffSetup(SessionCookies(settings.session_secret, settings.cookie_secure, clock), clock)
+    filters.install(aiohttp_jinja2.get_env(app))
+    app.router.add_get("/staff/", _home)
+    for module in (login, queue, case_page, case_actions, export, routing_page, overview):
+        module.setup(app)
+
+
+async def _home(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/staff")

@@ -1,0 +1,174 @@
+"""Aggregate figures of the case queue — the supervisors' overview (per department) and the public /stats page.
+Counts only: no numbers, names, phones or texts of any case ever leave this module.
+
+Definitions (12345 practice):
+- on-time 签收: of the cases that have been signed for, or are still waiting past their 签收 deadline, the share
+  signed for by that deadline (`accepted_at <= sign_for_due`; the deadline restarts when a case is re-dispatched);
+- on-time 办结: of the cases closed, or still open past their 办结 deadline, the share closed by that deadline
+  (extensions granted within the rules count);
+- satisfaction: of the rated cases, the share rated 满意 or 基本满意.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import case as when
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.cases.models import Case, Department
+from bot.cases.vocabulary import (
+    CATEGORY_LABELS,
+    OPEN_STATUSES,
+    RATING_LABELS,
+    STAFF_STATUS_LABELS,
+    TYPE_LABELS,
+    UNCLAIMED_STATUSES,
+    CaseType,
+    Category,
+    Rating,
+    Status,
+)
+
+cases = Case.__table__
+departments = Department.__table__
+UNASSIGNED = "未分派"
+
+
+@dataclass(frozen=True)
+class Rate:
+    met: int
+    total: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.met / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PublicFigures:
+    computed_at: datetime
+    total: int
+    by_type: tuple[Count, ...]
+    by_category: tuple[Count, ...]
+    by_status: tuple[Count, ...]
+    sign_for: Rate
+    closure: Rate
+    ratings: tuple[Count, ...]  # 满意, 基本满意, 不满意
+    satisfaction: Rate
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    department_id: int | None
+    name: str
+    total: int
+    open: int
+    overdue: int
+    sign_for: Rate
+    closure: Rate
+    satisfaction: Rate
+    dissatisfied: int
+
+
+def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
+
+
+def _measures(now: datetime) -> list[ColumnElement[int]]:
+    """count, open, overdue, 签收 met/total, 办结 met/total, rated, satisfied, dissatisfied — one row per group."""
+    c = cases.c
+    open_ = c.status.in_([s.value for s in OPEN_STATUSES])
+    unclaimed = c.status.in_([s.value for s in UNCLAIMED_STATUSES])
+    signed = and_(c.accepted_at.is_not(None), ~unclaimed)
+    late_unsigned = and_(unclaimed, c.sign_for_due.is_not(None), c.sign_for_due < now)
+    closed = and_(c.status == Status.CLOSED, c.closed_at.is_not(None))
+    late_open = and_(open_, c.finish_due.is_not(None), c.finish_due < now)
+    return [
+        func.count(c.id),
+        _sum(open_),
+        _sum(and_(open_, c.next_due.is_not(None), c.next_due < now)),
+        _sum(and_(signed, c.accepted_at <= c.sign_for_due)),
+        _sum(signed) + _sum(late_unsigned),
+        _sum(and_(closed, c.closed_at <= c.finish_due)),
+        _sum(closed) + _sum(late_open),
+        _sum(c.rating.is_not(None)),
+        _sum(c.rating.in_([int(Rating.SATISFIED), int(Rating.MOSTLY_SATISFIED)])),
+        _sum(c.rating == int(Rating.DISSATISFIED)),
+    ]
+
+
+def _counts(rows: Sequence[tuple[str, int]], labels: dict, keys: Sequence[str], keep_zero: Callable[[str], bool],
+            ) -> tuple[Count, ...]:
+    found = {key: int(n) for key, n in rows}
+    ordered = [k for k in keys if found.get(k) or keep_zero(k)] + [k for k in found if k not in keys]
+    return tuple(Count(k, labels.get(k, k), found.get(k, 0)) for k in ordered)
+
+
+async def public_figures(engine: AsyncEngine, now: datetime) -> PublicFigures:
+    async with engine.connect() as conn:
+        total, _, _, sign_met, sign_total, close_met, close_total, rated, satisfied, _ = (
+            await conn.execute(select(*_measures(now)).select_from(cases))).one()
+        by_type = await _group(conn, cases.c.type)
+        by_category = await _group(conn, cases.c.category)
+        by_status = await _group(conn, cases.c.status)
+        by_rating = await _group(conn, cases.c.rating, cases.c.rating.is_not(None))
+    complaint_categories = {Category(c) for c in CATEGORY_LABELS} - {Category.ASSISTANCE, Category.INQUIRY}
+    ratings = {int(r): n for r, n in by_rating}
+    return PublicFigures(
+        computed_at=now, total=int(total),
+        by_type=_counts(by_type, dict(TYPE_LABELS), list(CaseType), lambda k: True),
+        by_category=_counts(by_category, dict(CATEGORY_LABELS), list(Category),
+                            lambda k: k in complaint_categories),
+        by_status=_counts(by_status, dict(STAFF_STATUS_LABELS), list(Status),
+                          lambda k: k not in (Status.MERGED, Status.RETURNED)),
+        sign_for=Rate(int(sign_met), int(sign_total)), closure=Rate(int(close_met), int(close_total)),
+        ratings=tuple(Count(r.value, RATING_LABELS[r], ratings.get(int(r), 0)) for r in Rating),
+        satisfaction=Rate(int(satisfied), int(rated)),
+    )
+
+
+async def _group(conn: AsyncConnection, column: ColumnElement, *where: ColumnElement[bool]) -> list[tuple]:
+    rows = await conn.execute(select(column, func.count()).select_from(cases).where(*where).group_by(column))
+    return [(key, int(n)) for key, n in rows]
+
+
+async def department_figures(engine: AsyncEngine, now: datetime) -> list[DepartmentFigures]:
+    """One row per department that has (or had) cases, and every active department; most overdue first."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(
+            select(cases.c.department_id, *_measures(now)).group_by(cases.c.department_id)
+        )).all()
+        names = {r.id: (r.name, r.active) for r in await conn.execute(select(departments))}
+    found = {}
+    for department_id, total, open_, overdue, sm, st, cm, ct, rated, satisfied, dissatisfied in rows:
+        name = names.get(department_id, (UNASSIGNED, True))[0]
+        found[department_id] = DepartmentFigures(department_id, name, int(total), int(open_), int(overdue),
+                                                 Rate(int(sm), int(st)), Rate(int(cm), int(ct)),
+                                                 Rate(int(satisfied), int(rated)), int(dissatisfied))
+    for department_id, (name, active) in names.items():
+        if active and department_id not in found:
+            found[department_id] = DepartmentFigures(department_id, name, 0, 0, 0, Rate(0, 0), Rate(0, 0),
+                                                     Rate(0, 0), 0)
+    return sorted(found.values(), key=lambda d: (-d.overdue, -d.open, d.department_id or 0))
+
+
+def overall(rows: Sequence[DepartmentFigures]) -> DepartmentFigures:
+    """The total line of the overview table."""
+
+    def add(pick: Callable[[DepartmentFigures], Rate]) -> Rate:
+        return Rate(sum(pick(r).met for r in rows), sum(pick(r).total for r in rows))
+
+    return DepartmentFigures(None, "合计", sum(r.total for r in rows), sum(r.open for r in rows),
+                             sum(r.overdue for r in rows), add(lambda r: r.sign_for), add(lambda r: r.closure),
+                             add(lambda r: r.satisfaction), sum(r.dissatisfied for r in rows))
