@@ -53,12 +53,20 @@ def test_dev_set_meets_the_target(kb: KnowledgeBase) -> None:
     assert report.abstain_recall == 1.0, report.misses
 
 
-def test_heldout_colloquial_set_generalises(kb: KnowledgeBase) -> None:
-    """A set written without seeing the entries: the floor guards against regressions, it is not the target."""
+def test_heldout_colloquial_set_stays_answered(kb: KnowledgeBase) -> None:
+    """Written without seeing the entries, then used to find gaps in them: a regression floor."""
     report = evaluate(kb, load_set(DATA / "heldout_questions.jsonl"))
-    assert report.hit1 >= 0.84, "\n".join(report.misses)
+    assert report.hit1 >= 0.95, "\n".join(report.misses)
+    assert report.hit3 >= 0.98
+    assert report.abstain_recall >= 0.95
+
+
+def test_unseen_set_generalises(kb: KnowledgeBase) -> None:
+    """A second independent set, never used for tuning: how well matching carries to new wording."""
+    report = evaluate(kb, load_set(DATA / "unseen_questions.jsonl"))
+    assert report.hit1 >= 0.85, "\n".join(report.misses)
     assert report.hit3 >= 0.95
-    assert report.abstain_recall >= 0.9
+    assert report.abstain_recall >= 0.8
 
 
 def test_ranking_is_deterministic_and_bounded(kb: KnowledgeBase) -> None:
