@@ -16,6 +16,10 @@ class RetryLater(Exception):
         self.reason = reason
 
 
+class Paced(RetryLater):
+    """Not a failure: the channel's own pace (one message a second to a Telegram chat) says wait `seconds`."""
+
+
 class Undeliverable(Exception):
     """The channel will never take this message (blocked the bot, WeChat 48-hour window closed …)."""
 

@@ -16,6 +16,7 @@ On PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED`; on SQLite the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import Outbound
 from bot.outbox.enqueue import OutboxStatus, outbox
-from bot.outbox.ports import IdempotentSender, RetryLater, Sender, Undeliverable
+from bot.outbox.ports import IdempotentSender, Paced, RetryLater, Sender, Undeliverable
 
 log = logging.getLogger(__name__)
 UNKNOWN_OUTCOME = "delivery interrupted (lease expired); outcome unknown and the channel cannot deduplicate: not resent"
@@ -81,9 +82,16 @@ class OutboxWorker:
         report = DeliveryReport()
         if not await self._anything_due(self._clock()):
             return report
+        chats: dict[tuple[str, str], list[Claimed]] = {}
         for claimed in await self.claim(self._clock(), report):
-            await self.deliver(claimed, report)
+            chats.setdefault((claimed.channel, claimed.user_key), []).append(claimed)
+        # chats in parallel (the senders pace the channel as a whole), each chat's messages in order
+        await asyncio.gather(*(self._deliver_in_order(rows, report) for rows in chats.values()))
         return report
+
+    async def _deliver_in_order(self, rows: list[Claimed], report: DeliveryReport) -> None:
+        for claimed in rows:
+            await self.deliver(claimed, report)
 
     async def _anything_due(self, now: datetime) -> bool:
         """A read-only look first, so that an idle worker does not take SQLite's write lock every few seconds."""
@@ -137,6 +145,11 @@ class OutboxWorker:
         except Exception as exc:  # noqa: BLE001 - any channel failure is retried later, never crashes the worker
             if not isinstance(exc, RetryLater):
                 log.exception("outbox %s: sending on %s failed", claimed.id, claimed.channel)
+            if isinstance(exc, Paced):  # the channel's pace, not a failure: no attempt used up
+                await self._mark(claimed, status=OutboxStatus.PENDING, attempts=claimed.attempts - 1,
+                                 next_attempt_at=self._clock() + timedelta(seconds=exc.seconds))
+                report.retried += 1
+                return
             hint = timedelta(seconds=exc.seconds) if isinstance(exc, RetryLater) else timedelta(0)
             if claimed.attempts >= self.policy.max_attempts:
                 await self._mark(claimed, status=OutboxStatus.FAILED, last_error=str(exc)[:1000])

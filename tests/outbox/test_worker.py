@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.messages import Button, Outbound
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import WebInboxMessage
-from bot.outbox.ports import RetryLater, Undeliverable
+from bot.outbox.ports import Paced, RetryLater, Undeliverable
 from bot.outbox.web import WebSender, updates
 from bot.outbox.worker import OutboxPolicy, OutboxWorker
 from tests.support.cases import outbox_rows
@@ -143,3 +143,43 @@ async def test_concurrent_workers_deliver_each_message_once(engine: AsyncEngine,
         await asyncio.gather(*(w.tick() for w in workers))
     assert sorted(int(k) for k, _ in sender.sent) == list(range(60))
     assert {r["status"] for r in await outbox_rows(engine)} == {"delivered"}
+
+
+async def test_pacing_hand_back_uses_up_no_attempt(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = RecordingSender(failures=deque(Paced(0.5, "one per second") for _ in range(6)))
+    w = worker(engine, clock, telegram=sender)  # max_attempts=4: six failures would have failed it
+    await put(engine, clock, "k1", channel="telegram")
+    for _ in range(6):
+        assert (await w.tick()).retried == 1
+        row = (await outbox_rows(engine))[0]
+        assert row["attempts"] == 0 and row["next_attempt_at"] == clock() + timedelta(seconds=0.5)
+        clock.advance(seconds=0.5)
+    assert (await w.tick()).delivered == 1
+    assert sender.sent == [("s1", "您好")]
+
+
+class SlowSender(RecordingSender):
+    """Takes a moment per message and remembers how many chats it served at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = 0
+        self.most_at_once = 0
+
+    async def send(self, user_key: str, message: Outbound) -> None:
+        self.busy += 1
+        self.most_at_once = max(self.most_at_once, self.busy)
+        await asyncio.sleep(0)  # yield to the other deliveries, as a network round trip would
+        await asyncio.sleep(0)
+        self.busy -= 1
+        await super().send(user_key, message)
+
+
+async def test_different_chats_are_served_at_once_each_chat_in_order(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = SlowSender()
+    for i in range(6):
+        await put(engine, clock, f"k{i}", channel="telegram", user_key=f"chat{i % 3}")
+    assert (await worker(engine, clock, telegram=sender).tick()).delivered == 6
+    assert sender.most_at_once == 3
+    for chat in ("chat0", "chat1", "chat2"):
+        assert [k for k, _ in sender.sent if k == chat] == [chat, chat]

@@ -17,7 +17,7 @@ from bot.channels.telegram.callback_data import CallbackSigner
 from bot.channels.telegram.rate_limit import NOTIFICATION, Pacing, retry_seconds
 from bot.channels.telegram.render import render
 from bot.core.messages import Channel, Outbound
-from bot.outbox.ports import RetryLater, Undeliverable
+from bot.outbox.ports import Paced, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 NETWORK_RETRY_SECONDS = 10.0
@@ -43,7 +43,7 @@ class TelegramSender:
             raise Undeliverable(f"not a Telegram chat id: {user_key!r}") from None
         if self._pacing is not None and (wait := self._pacing.delay(chat_id)) > self._max_wait:
             # this chat just had a message: hand it back rather than hold up the caller's other deliveries
-            raise RetryLater(wait, "telegram: one message per second to a chat")
+            raise Paced(wait, "telegram: one message per second to a chat")
         for part in render(message, chat_id, self._signer):
             try:
                 await self._bot.send_message(
