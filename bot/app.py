@@ -40,7 +40,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     chat.setup(app)
     calc.setup(app)
     chat_updates.setup(app)
-    telegram_channel.setup(app)
+    telegram_channel.setup(app, clock)  # residents, and staff in department groups
     wechat_channel.setup(app, clock)
     staff.setup(app, clock)  # the staff dashboard at /staff
     stats.setup(app, clock)  # public figures at /stats

@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -39,7 +40,8 @@ async def _cases(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     app[keys.OUTBOX] = OutboxWorker(engine, senders, clock, policy)
     app[keys.SCHEDULER] = Scheduler(engine, params, clock, digest_hour=settings.digest_hour)
     tasks = [
-        asyncio.create_task(every(settings.outbox_interval, app[keys.OUTBOX].tick, "outbox"))
+        asyncio.create_task(every(settings.outbox_interval, app[keys.OUTBOX].tick, "outbox",
+                                  busy=lambda report: report.total > 0))  # a backlog is drained without pauses
         if settings.outbox_interval > 0 else None,
         asyncio.create_task(every(settings.scheduler_interval, app[keys.SCHEDULER].tick, "scheduler"))
         if settings.scheduler_interval > 0 else None,
@@ -52,11 +54,17 @@ async def _cases(app: web.Application, clock: Clock) -> AsyncIterator[None]:
                 await task
 
 
-async def every(seconds: float, tick: Callable[[], Awaitable[object]], name: str) -> None:
-    """Run `tick` now and then every `seconds`; an error is logged and the loop goes on."""
+async def every(seconds: float, tick: Callable[[], Awaitable[Any]], name: str,
+                busy: Callable[[Any], bool] = lambda result: False) -> None:
+    """Run `tick` now and then every `seconds` — at once again while `busy(result)` says work is waiting; an error
+    is logged and the loop goes on."""
     while True:
+        result = None
         try:
-            await tick()
+            result = await tick()
         except Exception:  # noqa: BLE001 - a failing tick must not stop the worker
             log.exception("%s tick failed", name)
+        if result is not None and busy(result):
+            await asyncio.sleep(0)  # let the rest of the app run between batches
+            continue
         await asyncio.sleep(seconds)

@@ -27,6 +27,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--password", help=f"the password (default: ${PASSWORD_ENV}, or asked for)")
     add.add_argument("--telegram-id", type=int, help="Telegram user id for reminders and 督办 notices")
     add.set_defaults(func=_staff_add)
+    group = staff.add_parser("group", help="a department's Telegram group (new, urgent and overdue cases are posted)")
+    group.add_argument("--department", required=True, help="department code (e.g. wg_dongguan, discipline)")
+    group.add_argument("--chat-id", type=int, help="the group's chat id (negative); omit with --clear")
+    group.add_argument("--clear", action="store_true", help="stop posting to the department's group")
+    group.set_defaults(func=_staff_group)
 
     demo = sub.add_parser("demo", help="seed departments, routing rules, demo staff accounts and sample cases")
     demo.add_argument("--password", help="one password for every demo account (default: random, printed)")
@@ -76,6 +81,29 @@ def _staff_add(args: argparse.Namespace) -> int:
         print(f"未创建：{exc}")
         return 1
     print(f"已创建工作人员账号 {user.username}（{user.role.value}，id {user.id}）")
+    return 0
+
+
+def _staff_group(args: argparse.Namespace) -> int:
+    from sqlalchemy import update
+
+    from bot.cases.models import Department
+
+    if (args.chat_id is None) == (not args.clear):
+        print("请给出 --chat-id，或用 --clear 取消。")
+        return 1
+    departments = Department.__table__
+
+    async def work(engine: AsyncEngine, settings: Settings) -> int:
+        async with engine.begin() as conn:
+            result = await conn.execute(update(departments).where(departments.c.code == args.department)
+                                        .values(telegram_group_chat_id=None if args.clear else args.chat_id))
+            return result.rowcount
+
+    if not _run(work):
+        print(f"没有单位 {args.department}（先运行 python -m bot routing load）")
+        return 1
+    print(f"{args.department} 的 Telegram 群：{'已取消' if args.clear else args.chat_id}")
     return 0
 
 

@@ -16,6 +16,7 @@ from bot.cases.actors import Actor, StaffUser
 from bot.cases.deadlines import DeadlinePolicy, next_due
 from bot.cases.errors import InvalidInput, NotFound, TransitionNotAllowed
 from bot.cases.events import EventKind, append_event
+from bot.cases.group_posts import PostReason, post_to_group
 from bot.cases.models import Case, Department
 from bot.cases.scope import CaseFacts, can_view
 from bot.cases.transitions import Action, authorize
@@ -91,8 +92,9 @@ async def dispatch(conn: AsyncConnection, case: CaseRow, actor: Actor, departmen
     saved = await save(conn, case, now, status=target, department_id=department_id, assignee_id=None,
                        dispatched_at=now, sign_for_due=policy.sign_for(case["urgent"], now))
     kind = EventKind.DISPATCHED if action is Action.DISPATCH else EventKind.TRANSFERRED
-    await append_event(conn, case["id"], actor, kind, now, text=note,
-                       data={"from_department_id": case["department_id"], "department_id": department_id})
+    event_id = await append_event(conn, case["id"], actor, kind, now, text=note,
+                                  data={"from_department_id": case["department_id"], "department_id": department_id})
+    await post_to_group(conn, case["id"], PostReason.NEW, now, key=f"{case['id']}:event:{event_id}")
     return saved
 
 
@@ -140,8 +142,9 @@ async def return_case(conn: AsyncConnection, case: CaseRow, actor: Actor, reason
     reason = clean_text(reason, "退单理由", MIN_REASON, MAX_REASON)
     saved = await save(conn, case, now, status=target, department_id=dispatch_id, assignee_id=None,
                        dispatched_at=now, sign_for_due=policy.sign_for(case["urgent"], now))
-    await append_event(conn, case["id"], actor, EventKind.RETURNED, now, text=reason,
-                       data={"from_department_id": case["department_id"]})
+    event_id = await append_event(conn, case["id"], actor, EventKind.RETURNED, now, text=reason,
+                                  data={"from_department_id": case["department_id"]})
+    await post_to_group(conn, case["id"], PostReason.NEW, now, key=f"{case['id']}:event:{event_id}")
     return saved
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases.actors import SYSTEM, ResidentActor
 from bot.cases.deadlines import DeadlinePolicy, next_due
 from bot.cases.events import EventKind, append_event
+from bot.cases.group_posts import PostReason, post_to_group
 from bot.cases.models import Case, Department
 from bot.cases.numbers import next_case_number
 from bot.cases.routing import route
@@ -91,6 +92,7 @@ async def create_case(conn: AsyncConnection, spec: NewCase, now: datetime, polic
     if where.dispatched:
         await append_event(conn, case_id, SYSTEM, EventKind.DISPATCHED, now,
                            data={"department_id": where.department_id, "by": "routing"})
+    await post_to_group(conn, case_id, PostReason.NEW, now, key=f"{case_id}:created")
     return await _by_id(conn, case_id, created=True)
 
 

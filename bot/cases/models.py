@@ -38,6 +38,8 @@ class Department(Base):
     district: Mapped[str | None] = mapped_column(String(32))  # the district of a work group
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the department's Telegram group: new, urgent and overdue cases are posted there (bot/cases/group_posts.py)
+    telegram_group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class StaffUser(Base):
@@ -77,10 +79,7 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        # the department queue: open cases by deadline (overdue first)
-        Index("ix_cases_department_status_due", "department_id", "status", "next_due"),
-        # the supervisors' view over all departments
-        Index("ix_cases_status_due", "status", "next_due"),
+        # the queues' indexes (their order: next_due, priority DESC, id DESC) are defined below the class
         Index("ix_cases_resident", "resident_id", "id"),
         Index("ix_cases_phone", "phone"),
         Index("ix_cases_alarm", "alarm_at"),
@@ -132,6 +131,25 @@ class Case(Base):
     merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"))
 
 
+# The dashboard's indexes (migration 0003). Every queue is ordered by the earliest open deadline, so overdue first and
+# closed cases (next_due NULL) last: next_due ASC NULLS LAST, priority DESC, id DESC.
+QUEUE_ORDER = (Case.next_due.asc().nulls_last(), Case.priority.desc(), Case.id.desc())
+Index("ix_cases_queue", *QUEUE_ORDER)  # supervisors and dispatchers: every department
+Index("ix_cases_department_queue", Case.department_id, *QUEUE_ORDER)  # department staff
+# the status filter (status first: see migration 0003)
+Index("ix_cases_status_queue", Case.status, *QUEUE_ORDER, postgresql_include=["department_id", "named_department_id"])
+Index("ix_cases_status_department_queue", Case.status, Case.department_id, *QUEUE_ORDER,
+      postgresql_include=["named_department_id"])
+# claim_next: the department's most urgent case waiting to be signed for
+Index("ix_cases_claim", Case.status, Case.department_id, Case.priority.desc(), Case.next_due, Case.id)
+# the pager's counts, index-only: the low-cardinality columns queues filter on (deduplicated, a few MB)
+Index("ix_cases_counts", Case.status, Case.department_id, Case.named_department_id, Case.district, Case.category,
+      Case.assignee_id)
+# PostgreSQL only, created by migration 0003 and not modelled here (SQLite has no equivalent): pg_trgm GIN over
+# description / address / wish / number, and the GIN of their bigrams (anju_search_bigrams) for two-character terms
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_cases_search_trgm", "ix_cases_search_bigrams"})
+
+
 class CaseEvent(Base):
     """One entry of a case's history. Append-only: the database refuses UPDATE and DELETE (migration 0002)."""
 
@@ -179,3 +197,19 @@ class StaffNotice(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TelegramLinkCode(Base):
+    """A one-time code that links a Telegram account to a staff account (bot/cases/telegram_links.py): shown once
+    in the dashboard, stored only as its SHA-256, valid for minutes, used at most once."""
+
+    __tablename__ = "telegram_link_codes"
+    __table_args__ = (Index("ix_telegram_link_codes_staff", "staff_user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_user_id: Mapped[int] = mapped_column(BigId, ForeignKey("staff_users.id"))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

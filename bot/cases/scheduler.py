@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.cases.actors import SYSTEM
 from bot.cases.deadlines import DEADLINE_LABELS, Alarm, DeadlinePolicy, alarms
 from bot.cases.events import EventKind, append_event
+from bot.cases.group_posts import PostReason, post_to_group
 from bot.cases.models import Case, Department, StaffNotice
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.vocabulary import OPEN_STATUSES, Role
@@ -142,6 +143,7 @@ class Scheduler:
             await self._notice(conn, f"{key}:to:{staff_id}", "escalation", body, now, case_id=case["id"],
                                staff_id=staff_id)
         await self._telegram(conn, supervisors, key, body, now)
+        await post_to_group(conn, case["id"], PostReason.OVERDUE, now, key=key)  # the department's group
         return 1
 
     async def _digest(self, now: datetime, report: TickReport) -> None:

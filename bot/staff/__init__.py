@@ -9,6 +9,7 @@ case_page     a case: details, timeline, action forms
 case_actions  the action forms' POST handlers
 export        the filtered queue as CSV and XLSX
 routing_page  routing rules (admins)
+telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
 overview      overdue and on-time figures per department (supervisors)
 figures       the aggregate queries behind the overview and the public /stats page
 charts        bar-chart geometry for inline SVG
@@ -25,7 +26,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.staff import case_actions, case_page, export, filters, login, overview, queue, routing_page
+from bot.staff import case_actions, case_page, export, filters, login, overview, queue, routing_page, telegram_link
 from bot.staff.state import STAFF, StaffSetup
 from bot.staff.session import SessionCookies
 
@@ -35,7 +36,7 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
     app[STAFF] = StaffSetup(SessionCookies(settings.session_secret, settings.cookie_secure, clock), clock)
     filters.install(aiohttp_jinja2.get_env(app))
     app.router.add_get("/staff/", _home)
-    for module in (login, queue, case_page, case_actions, export, routing_page, overview):
+    for module in (login, queue, case_page, case_actions, export, routing_page, overview, telegram_link):
         module.setup(app)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cases.models import POSTGRESQL_ONLY_INDEXES
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.models import Base
 
@@ -16,8 +17,13 @@ CASE_TABLES = {"departments", "staff_users", "routing_rules", "cases", "case_eve
                "staff_notices", "outbox", "web_inbox"}
 
 
+def _modelled(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave out the PostgreSQL-only search indexes (GIN, pg_trgm), which the models cannot express for SQLite."""
+    return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
+
+
 def _differences(connection: Connection) -> list:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _modelled})
     return compare_metadata(context, Base.metadata)
 
 

@@ -6,7 +6,7 @@ Updater for getUpdates."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, BaseHandler, TypeHandler
 
 from bot.channels.telegram.callback_data import CallbackSigner
 from bot.channels.telegram.handler import ResidentUpdates, on_error
@@ -23,8 +23,10 @@ def build_application(
     signer: CallbackSigner,
     polling: bool,
     rate_limiter: PacedRateLimiter | None = None,
+    staff_handlers: list[BaseHandler] | None = None,
 ) -> Application:
-    """The Application; without a dialogue it only sends (benchmarks, the sender's tests)."""
+    """The Application; without a dialogue it only sends (benchmarks, the sender's tests). `staff_handlers`
+    (bot/channels/telegram/staff_chat.py) come before the residents' catch-all."""
     limiter = rate_limiter or PacedRateLimiter(settings.telegram_overall_rate, settings.telegram_chat_interval)
     builder = (
         ApplicationBuilder()
@@ -38,6 +40,8 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
+    for handler in staff_handlers or ():
+        application.add_handler(handler)
     if dialogue is not None:
         application.add_handler(TypeHandler(Update, ResidentUpdates(dialogue, signer, settings.max_text_chars)))
     application.add_error_handler(on_error)

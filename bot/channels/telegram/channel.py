@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 from aiohttp import web
 from telegram.error import BadRequest, InvalidToken, NetworkError
@@ -20,6 +21,7 @@ from bot.channels.telegram.inbound import ALLOWED_UPDATES
 from bot.channels.telegram.polling import start_polling, stop_polling
 from bot.channels.telegram.rate_limit import PacedRateLimiter
 from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.staff_chat import StaffChat
 from bot.core.dialogue import DialogueService
 from bot.settings import Settings
 
@@ -28,11 +30,13 @@ MAX_START_BACKOFF = 60.0
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, dialogue: DialogueService) -> None:
+    def __init__(self, settings: Settings, dialogue: DialogueService, staff: StaffChat | None = None) -> None:
         self.settings = settings
         self.polling = settings.telegram_polling
         self.signer = CallbackSigner(signing_key(settings.telegram_token))
-        self.application: Application = build_application(settings, dialogue, self.signer, polling=self.polling)
+        self.application: Application = build_application(
+            settings, dialogue, self.signer, polling=self.polling,
+            staff_handlers=staff.handlers() if staff is not None else None)
         limiter = self.application.bot.rate_limiter
         pacing = limiter.chats if isinstance(limiter, PacedRateLimiter) else None
         self.sender = TelegramSender(self.application.bot, self.signer, pacing)
@@ -95,7 +99,7 @@ class TelegramChannel:
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 
 
-def setup(app: web.Application) -> None:
+def setup(app: web.Application, clock: Callable[[], datetime] | None = None) -> None:
     """Serve /telegram/webhook and run the channel for the app's lifetime, when a bot token is configured."""
     settings = app[keys.SETTINGS]
     if not settings.telegram_token:
@@ -105,11 +109,15 @@ def setup(app: web.Application) -> None:
     if not settings.telegram_polling:
         webhook.setup(app)
     app.setdefault(keys.SENDERS, {})
-    app.cleanup_ctx.append(_telegram_channel)
+    app.cleanup_ctx.append(lambda a: _telegram_channel(a, clock))
 
 
-async def _telegram_channel(app: web.Application) -> AsyncIterator[None]:
-    channel = TelegramChannel(app[keys.SETTINGS], app[keys.DIALOGUE])
+async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] | None) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    signer = CallbackSigner(signing_key(settings.telegram_token))
+    staff = (StaffChat(app[keys.ENGINE], app[keys.CASES], clock, signer)
+             if clock is not None and keys.CASES in app else None)
+    channel = TelegramChannel(settings, app[keys.DIALOGUE], staff)
     app[TELEGRAM] = channel
     app[keys.SENDERS][channel.sender.channel] = channel.sender
     await channel.start()

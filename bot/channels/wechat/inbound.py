@@ -1,9 +1,11 @@
 """A WeChat message or event (parsed XML fields) → Inbound.
 
-Dedupe: MsgId for messages; FromUserName + CreateTime (and the event) for events, which carry no MsgId."""
+Dedupe: MsgId for messages; FromUserName + CreateTime (with the event and its key) for events, which carry no
+MsgId."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from bot.core.messages import Channel, Inbound, InboundKind
@@ -53,14 +55,19 @@ def to_inbound(fields: dict[str, str], max_chars: int, shown: list[str] | None =
             text += f"（{label}）"
         return inbound(InboundKind.LOCATION, text, latitude=latitude, longitude=longitude, address=label)
     if kind == "image":
-        return inbound(InboundKind.IMAGE, "", media_id=fields.get("MediaId", "")[:256],
+        # file_id: what forms keep as evidence (WeChat's MediaId; the picture itself stays with WeChat for 3 days)
+        return inbound(InboundKind.IMAGE, "", file_id=fields.get("MediaId", "")[:256],
                        pic_url=fields.get("PicUrl", "")[:1024])
     return inbound(InboundKind.TEXT, "", unsupported=kind[:32])  # video, link, file …: the core asks for text
 
 
 def _event(fields: dict[str, str], openid: str) -> Inbound | None:
     event = fields.get("Event", "").lower()
-    key = f"ev:{openid}:{fields.get('CreateTime', '')}:{event}"[:128]
+    # WeChat retries an event with the same sender and CreateTime; the event and its key tell apart two taps
+    # of different menu items within one second
+    key = f"ev:{openid}:{fields.get('CreateTime', '')}:{event}:{fields.get('EventKey', '')}"
+    if len(key) > 128:
+        key = "ev:" + hashlib.sha256(key.encode()).hexdigest()
     if event == "subscribe":
         return Inbound(Channel.WECHAT, openid, key, InboundKind.START, "", {"event": "subscribe"})
     if event == "click":

@@ -40,7 +40,7 @@ def _check_signed(request: web.Request, channel: WeChatChannel) -> tuple[str, st
     timestamp, nonce, sig = q.get("timestamp", ""), q.get("nonce", ""), q.get("signature", "")
     if not sig or not signature.verify(sig, channel.settings.wechat_token, timestamp, nonce):
         raise _reject(403, "bad signature", request)
-    if not timestamp.isdigit():
+    if not timestamp.isdigit() or len(timestamp) > 12:
         raise _reject(400, "bad timestamp", request)
     skew = abs(channel.now_seconds() - int(timestamp))
     if skew > channel.settings.wechat_max_clock_skew:

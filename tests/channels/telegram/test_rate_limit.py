@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from telegram.error import RetryAfter
 
-from bot.channels.telegram.rate_limit import NOTIFICATION, Pacing, PacedRateLimiter, SlidingWindow
+from bot.channels.telegram.rate_limit import (
+    MARGIN, MARGIN_STEP, NOTIFICATION, Pacing, PacedRateLimiter, SlidingWindow,
+)
 from tests.support.monotonic import FakeMonotonic
 
 
@@ -44,16 +46,26 @@ async def _call(limiter: PacedRateLimiter, chat_id: int, calls: list, policy=NOT
     return await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat_id}, policy)
 
 
-async def test_notifications_keep_one_second_per_chat_and_the_overall_spacing() -> None:
+async def test_notifications_keep_one_second_per_chat_and_30_in_any_second() -> None:
     clock = FakeMonotonic()
     limiter = PacedRateLimiter(overall_rate=30, chat_interval=1.0, margin=0.0, clock=clock, sleep=clock.sleep)
     calls: list = []
-    for chat in (1, 1, 1, 2, 3):  # one after the other: the fake clock moves with each sleep
+    for chat in [1, 1, 1, *range(2, 80)]:  # one after the other: the fake clock moves with each sleep
         await _call(limiter, chat, calls)
     per_chat = [t for c, t in calls if c == 1]
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(per_chat, per_chat[1:]))
     times = sorted(t for _, t in calls)
-    assert all(b - a >= 1 / 30 - 1e-9 for a, b in zip(times, times[1:]))
+    assert all(times[i + 30] - times[i] >= 1.0 - 1e-9 for i in range(len(times) - 30))
+    spread = times[3:]  # after the third message to chat 1: distinct chats only
+    assert (len(spread) - 1) / (spread[-1] - spread[0]) > 29  # and it keeps up the pace
+
+
+async def test_a_429_widens_the_margin() -> None:
+    clock = FakeMonotonic()
+    limiter = PacedRateLimiter(clock=clock, sleep=clock.sleep)
+    before = limiter.spacing.interval
+    await _call(limiter, 7, [], results=[RetryAfter(1), True])
+    assert limiter.spacing.interval > before and limiter.margin == pytest.approx(MARGIN + MARGIN_STEP)
 
 
 async def test_a_429_pauses_everything_for_retry_after_then_retries() -> None:
