@@ -11,7 +11,6 @@ import jinja2
 from aiohttp import web
 
 from bot import background, keys, staff
-from bot.channels.telegram import channel as telegram_channel
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
 from bot.db.engine import make_engine
@@ -40,7 +39,10 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     chat.setup(app)
     calc.setup(app)
     chat_updates.setup(app)
-    telegram_channel.setup(app, clock)  # residents, and staff in department groups
+    if settings.telegram_token:  # python-telegram-bot is imported only when a bot is configured (start-up time)
+        from bot.channels.telegram import channel as telegram_channel
+
+        telegram_channel.setup(app, clock)  # residents, and staff in department groups
     wechat_channel.setup(app, clock)
     staff.setup(app, clock)  # the staff dashboard at /staff
     stats.setup(app, clock)  # public figures at /stats
