@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from aiohttp import web
 from bot import background, keys, staff
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
-from bot.db.engine import make_engine
+from bot.db.checkpoint import background_checkpoints
+from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
 from bot.settings import Settings
 from bot.web import calc, chat, chat_updates, errors, health, stats
@@ -59,10 +61,13 @@ async def _knowledge(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    engine = make_engine(app[keys.SETTINGS].database_url)
+    url = app[keys.SETTINGS].database_url
+    file = sqlite_file(url)
+    engine = make_engine(url, checkpoint_elsewhere=file is not None)
     await upgrade(engine)
     app[keys.ENGINE] = engine
-    yield
+    async with background_checkpoints(file) if file is not None else contextlib.nullcontext():
+        yield
     await engine.dispose()
 
 

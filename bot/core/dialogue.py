@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -28,6 +28,7 @@ from bot.cases.resident_desk import ResidentDesk
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
+from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
 from handlers.router import respond
 from handlers.turn import Conversation, TurnContext
@@ -40,6 +41,18 @@ states = DialogueState.__table__
 processed = ProcessedInbound.__table__
 message_log = MessageLog.__table__
 MAX_BATCH = 64
+# statements built once (their compiled SQL is cached); run once per channel in a batch
+_HANDLED = select(processed.c.channel, processed.c.dedupe_key, processed.c.replies).where(
+    pair_filter(processed.c.channel, processed.c.dedupe_key))
+_STATES = (
+    select(residents.c.id, residents.c.channel, residents.c.user_key, states.c.state)
+    .join(states, states.c.resident_id == residents.c.id)
+    .where(pair_filter(residents.c.channel, residents.c.user_key))
+    .order_by(residents.c.id)
+    .with_for_update(of=states)
+)
+_RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
+                 .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _ATTEMPTS = 3
 
 
@@ -177,43 +190,35 @@ class DialogueService:
         return list(turn.replies)
 
     async def _already_handled(self, conn: AsyncConnection, batch: list[_Pending]) -> dict[tuple[str, str], list]:
-        keys = {(p.inbound.channel, p.inbound.dedupe_key) for p in batch}
-        query = select(processed.c.channel, processed.c.dedupe_key, processed.c.replies).where(
-            tuple_(processed.c.channel, processed.c.dedupe_key).in_(list(keys))
-        )
+        keys = by_first((p.inbound.channel, p.inbound.dedupe_key) for p in batch)
         return {
             (row.channel, row.dedupe_key): [Outbound.from_json(r) for r in row.replies["replies"]]
-            for row in await conn.execute(query)
+            for channel, dedupe_keys in keys
+            for row in await conn.execute(_HANDLED, {"first": channel, "seconds": dedupe_keys})
         }
 
     async def _lock_residents(
         self, conn: AsyncConnection, inbounds: list[Inbound]
     ) -> dict[tuple[str, str], tuple[int, Conversation]]:
         """Every sender's resident id and dialogue state, rows locked until commit; first contacts are created."""
-        users = sorted({(i.channel, i.user_key) for i in inbounds})
-        if not users:
-            return {}
-        query = (
-            select(residents.c.id, residents.c.channel, residents.c.user_key, states.c.state)
-            .join(states, states.c.resident_id == residents.c.id)
-            .where(tuple_(residents.c.channel, residents.c.user_key).in_(users))
-            .order_by(residents.c.id)
-            .with_for_update(of=states)
-        )
-        found = {(r.channel, r.user_key): (r.id, Conversation.from_json(r.state)) for r in await conn.execute(query)}
-        missing = [u for u in users if u not in found]
+        users = by_first((i.channel, i.user_key) for i in inbounds)
+        found = {  # locked channel by channel, each in resident-id order: one order for every process
+            (r.channel, r.user_key): (r.id, Conversation.from_json(r.state))
+            for channel, keys in users
+            for r in await conn.execute(_STATES, {"first": channel, "seconds": keys})
+        }
+        missing = [(channel, key) for channel, keys in users for key in keys if (channel, key) not in found]
         if missing:
             now = self._clock()
             await conn.execute(
                 insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
                 [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in missing],
             )
-            created = await conn.execute(
-                select(residents.c.id, residents.c.channel, residents.c.user_key)
-                .where(tuple_(residents.c.channel, residents.c.user_key).in_(missing))
-                .order_by(residents.c.id)
-            )
-            new = {(r.channel, r.user_key): r.id for r in created}
+            new = {
+                (r.channel, r.user_key): r.id
+                for channel, keys in by_first(missing)
+                for r in await conn.execute(_RESIDENT_IDS, {"first": channel, "seconds": keys})
+            }
             # a resident created meanwhile by another process without its state row committed yet is a lost race:
             # the unique key below fails and the message is retried, alone, after that process commits
             await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
