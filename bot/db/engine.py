@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.db import loop_sqlite
+from bot.db import json_codec, loop_sqlite
 from bot.settings import normalise_database_url
 
 
@@ -31,12 +31,14 @@ def make_engine(database_url: str, checkpoint_elsewhere: bool = False) -> AsyncE
         path, _, query = path.partition("?")
         if (file := sqlite_file(url)) is not None:
             Path(file).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, async_creator=loop_sqlite.connector(path or ":memory:", "uri=true" in query))
+        engine = create_async_engine(url, async_creator=loop_sqlite.connector(path or ":memory:", "uri=true" in query),
+                                     json_serializer=json_codec.dumps, json_deserializer=json_codec.loads)
         event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, auto_checkpoint=not checkpoint_elsewhere))
         # let SQLAlchemy emit BEGIN itself so that we can make it IMMEDIATE (one writer at a time, no upgrade deadlock)
         event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                               json_serializer=json_codec.dumps, json_deserializer=json_codec.loads)
 
 
 def _sqlite_pragmas(dbapi_conn, _record, auto_checkpoint: bool = True) -> None:  # noqa: ANN001 - DB-API connection

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 import secrets
 from typing import Any
@@ -13,10 +11,10 @@ from aiohttp import web
 
 from bot import keys
 from bot.core.messages import Channel, Inbound, InboundKind
+from bot.db import json_codec
 from bot.web.errors import bad_request
 from knowledge.text import clean_input
 
-json_dumps = functools.partial(json.dumps, ensure_ascii=False)
 SESSION_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces
 MESSAGE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -31,14 +29,15 @@ async def api_chat(request: web.Request) -> web.Response:
     body = await _json_body(request)
     inbound, session = _parse(body, request.app[keys.SETTINGS].max_text_chars)
     replies = await request.app[keys.DIALOGUE].handle(inbound)
-    return web.json_response({"replies": [r.to_json() for r in replies], "session": session}, dumps=json_dumps)
+    body = json_codec.dumps_bytes({"replies": [r.to_json() for r in replies], "session": session})
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
     raw = await request.read()  # over client_max_size: aiohttp answers 413
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = json_codec.loads(raw)
+    except json_codec.JSONDecodeError:  # also invalid UTF-8
         raise bad_request("请求不是有效的 JSON。") from None
     if not isinstance(body, dict):
         raise bad_request("请求应当是一个 JSON 对象。")
