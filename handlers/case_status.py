@@ -29,7 +29,8 @@ def _line(case: CaseSummary) -> str:
     kind = TYPE_LABELS[CaseType(case.type)]
     category = CATEGORY_LABELS[Category(case.category)]
     due = f"\n期限：{format_due(case.next_due)}前" if case.next_due else ""
-    return f"编号 {case.number}｜{kind}｜{category}\n状态：{STATUS_LABELS[Status(case.status)]}{due}"
+    missed = f"\n有 {case.undelivered} 条进展通知没能推送给您，点“查看”看详情" if case.undelivered else ""
+    return f"编号 {case.number}｜{kind}｜{category}\n状态：{STATUS_LABELS[Status(case.status)]}{due}{missed}"
 
 
 def _detail(case: CaseSummary) -> Outbound:
@@ -39,6 +40,9 @@ def _detail(case: CaseSummary) -> Outbound:
         parts.append(f"最新答复（{when}）：\n{case.latest_reply}")
     else:
         parts.append("还没有工作人员的答复，请耐心等待；到期没有答复可以点“转人工”催办。")
+    if case.undelivered:
+        parts.append(f"另有 {case.undelivered} 条进展通知没能主动推送给您（微信规定：您 48 小时内没有给公众号发过消息，"
+                     "公众号就不能主动发消息），办理情况以这里显示的为准。")
     buttons: tuple[Button, ...] = (MENU_BUTTON,)
     if case.can_rate:
         parts.append("请您对办理情况作个评价：")

@@ -59,6 +59,7 @@ class CaseSummary:
     latest_reply: str | None = None
     latest_reply_at: datetime | None = None
     can_rate: bool = False
+    undelivered: int = 0  # notices about it the resident's channel refused (WeChat's 48-hour window)
 
 
 class CaseReader(Protocol):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import String, and_, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases import handling
@@ -21,6 +21,7 @@ from bot.cases.phones import normalise_phone
 from bot.cases.routing import complaint_units
 from bot.cases.vocabulary import CaseType, Rating, Status
 from bot.db.models import Resident
+from bot.outbox.enqueue import OutboxStatus, outbox
 from handlers.turn import CaseReceipt, CaseSummary, CreateCase, RateCase, RatingResult
 
 cases = Case.__table__
@@ -114,9 +115,18 @@ class ResidentCases:
                         events.c.kind.in_([k.value for k in REPLY_KINDS])))
             .order_by(events.c.id.desc()).limit(1)
         )).first()
+        # notices about this case that the resident's channel refused (WeChat: 48 hours without a message from them)
+        undelivered = await self._conn.scalar(
+            select(func.count()).select_from(outbox).where(
+                outbox.c.resident_id == self._resident_id, outbox.c.status == OutboxStatus.UNDELIVERABLE,
+                outbox.c.idempotency_key.in_(
+                    select(literal("case-event:") + cast(events.c.id, String)).where(events.c.case_id == case["id"])
+                ),
+            )
+        )
         return CaseSummary(
             number=case["number"], type=case["type"], category=case["category"], status=case["status"],
             created_at=case["created_at"], next_due=case["next_due"],
             latest_reply=latest.text if latest else None, latest_reply_at=latest.created_at if latest else None,
-            can_rate=case["status"] == Status.CLOSED and case["rating"] is None,
+            can_rate=case["status"] == Status.CLOSED and case["rating"] is None, undelivered=undelivered or 0,
         )

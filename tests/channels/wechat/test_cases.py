@@ -83,4 +83,9 @@ async def test_notification_after_48_hours_is_undeliverable_and_wechat_is_not_as
     await client.app[keys.CASES].claim(staff, number)
     await client.app[keys.CASES].reply(staff, number, "补偿款已安排本周内支付。")
     report = await client.app[keys.OUTBOX].tick()
-    assert report.undeliverable >= 1 and wechat_api.sent == []
+    assert report.undeliverable == 2 and wechat_api.sent == []  # 签收 and the reply
+    # the resident writes again: 查进度 shows what could not be pushed, and the reply itself
+    text = await _step(resident, resident.event_xml("CLICK", "intent:status"))
+    assert number in text and "2 条进展通知没能推送给您" in text
+    text = await _choose(resident, f"查看 {number}")
+    assert "补偿款已安排本周内支付" in text and "另有 2 条进展通知没能主动推送给您" in text and "48 小时" in text
