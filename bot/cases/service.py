@@ -18,7 +18,7 @@ through the outbox in the same transaction.
 
 Typical dashboard calls:
     items = await service.list_cases(viewer, CaseFilter(open_only=True), limit=50)   # overdue first
-    total = await service.count_cases(viewer, CaseFilter(open_only=True))
+    total = await service.count_cases(viewer, CaseFilter(open_only=True))          # .n, exact up to 1,000
     case  = await service.get_case(viewer, "AJ-2026-000123")                       # case.actions → buttons
     case  = await service.claim(viewer, case.id)                                    # Conflict if taken
     case  = await service.reply(viewer, case.id, "您好，……")                         # public, to the resident
@@ -42,7 +42,7 @@ from bot.cases.events import EventKind, append_event
 from bot.cases.models import Case, Department, StaffNotice
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.numbers import parse_case_number
-from bot.cases.queries import CaseDetail, CaseFilter, CaseListItem
+from bot.cases.queries import CaseCount, CaseDetail, CaseFilter, CaseListItem
 from bot.cases.scope import can_view, scope_clause
 from bot.cases.transitions import HANDLING, Action, authorize
 from bot.cases.vocabulary import DepartmentKind, Role, Status
@@ -89,9 +89,13 @@ class CaseService:
         async with self._engine.connect() as conn:
             return await queries.list_cases(conn, viewer, filters or CaseFilter(), self._clock(), limit, offset)
 
-    async def count_cases(self, viewer: StaffUser, filters: CaseFilter | None = None) -> int:
+    async def count_cases(self, viewer: StaffUser, filters: CaseFilter | None = None, *,
+                          cap: int | None = queries.COUNT_CAP) -> CaseCount:
+        """How many cases of the viewer's queue match, for the pager: exact up to `cap`, else `CaseCount(cap,
+        exact=False)` ("more than cap") — an exact count of a common search term reads tens of thousands of cases.
+        `cap=None` counts them all."""
         async with self._engine.connect() as conn:
-            return await queries.count_cases(conn, viewer, filters or CaseFilter(), self._clock())
+            return await queries.count_cases(conn, viewer, filters or CaseFilter(), self._clock(), cap)
 
     async def get_case(self, viewer: StaffUser, ref: CaseRef) -> CaseDetail:
         """The case page (timeline, allowed actions); records the view in the case's history."""

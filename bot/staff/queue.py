@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.cases.numbers import parse_case_number
-from bot.cases.queries import CaseFilter
+from bot.cases.queries import COUNT_CAP, CaseFilter
 from bot.cases.vocabulary import CATEGORY_LABELS, STAFF_STATUS_LABELS, UNKNOWN_DISTRICT, DepartmentKind, Role, Status
 from bot.staff.context import Desk, Form, render, see_other, staff_form, staff_page
 
@@ -101,6 +101,12 @@ class QueueQuery:
         return replace(self, page=1) != QueueQuery()
 
 
+def count_cap(page: int) -> int:
+    """The pager counts at most COUNT_CAP cases (CaseCount), or as many as the requested page reaches: a count
+    above the cap still proves that page and the next exist."""
+    return max(COUNT_CAP, page * PAGE_SIZE)
+
+
 def department_filter_allowed(desk: Desk) -> bool:
     """Department staff see only their own department: a department filter means nothing to them."""
     return desk.viewer.role != Role.DEPARTMENT_STAFF
@@ -111,9 +117,11 @@ async def queue_page(request: web.Request, desk: Desk) -> web.StreamResponse:
     service = desk.service
     query = QueueQuery.parse(request.query, set(service.district_names))
     filters = query.case_filter()
-    total = await service.count_cases(desk.viewer, filters)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(query.page, pages)
+    total = await service.count_cases(desk.viewer, filters, cap=count_cap(query.page))
+    # counted exactly: the last page is known (and a page beyond it shows the last); counted up to the cap: there
+    # are more cases than the requested page reaches, so it exists and so does the next one
+    pages = max(1, math.ceil(total.n / PAGE_SIZE)) if total.exact else None
+    page = min(query.page, pages) if pages is not None else query.page
     items = await service.list_cases(desk.viewer, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     departments = await service.departments()
     done = DONE.get(request.query.get("done", ""), "")

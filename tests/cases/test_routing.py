@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cases.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
 from bot.cases.models import RoutingRule
-from bot.cases.queries import CaseFilter
+from bot.cases.queries import CaseCount, CaseFilter
 from bot.cases.routing import RoutingError, read_routing_file
 from bot.cases.service import CaseService
 from bot.cases.vocabulary import CaseType, Category
@@ -65,7 +65,7 @@ async def test_the_named_department_never_sees_the_complaint(engine: AsyncEngine
     for viewer in (people.dongguan, people.dispatcher, people.comp1):
         assert await service.list_cases(viewer, CaseFilter(search=number)) == []
         assert await service.list_cases(viewer, CaseFilter(search="拍桌子")) == []
-        assert await service.count_cases(viewer) == 0
+        assert await service.count_cases(viewer) == CaseCount(0)
         with pytest.raises(NotFound):
             await service.get_case(viewer, number)
         with pytest.raises(NotFound):

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cases import queries
 from bot.cases.deadlines import DeadlinePolicy
 from bot.cases.intake import NewCase, create_case
-from bot.cases.queries import CaseFilter
+from bot.cases.queries import CaseCount, CaseFilter
 from bot.cases.service import CaseService
 from bot.cases.vocabulary import CaseType, Category
 from tests.cases.conftest import People
@@ -53,7 +55,7 @@ async def test_search_is_a_case_insensitive_substring_test(engine: AsyncEngine, 
         cases[number] = (description, address, wish, number)
     found = {c.number for c in await service.list_cases(people.supervisor, CaseFilter(search=term))}
     assert found == _expected(cases, term)
-    assert await service.count_cases(people.supervisor, CaseFilter(search=term)) == len(found)
+    assert await service.count_cases(people.supervisor, CaseFilter(search=term)) == CaseCount(len(found))
 
 
 async def test_a_two_character_term_never_spans_two_columns(engine: AsyncEngine, service: CaseService,
@@ -62,3 +64,17 @@ async def test_a_two_character_term_never_spans_two_columns(engine: AsyncEngine,
     for term in ("水东", "号修", "水 东"):
         assert await service.list_cases(people.supervisor, CaseFilter(search=term)) == []
     assert len(await service.list_cases(people.supervisor, CaseFilter(search="水"))) == 1
+
+
+async def test_dashboard_queries_are_planned_per_call_without_jit_or_parallel_workers(engine: AsyncEngine) -> None:
+    """bench.cases_postgres: a cached generic plan, JIT or parallel workers each cost a search more than the whole
+    query should take. The settings hold for the query's transaction only."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL planner settings")
+    settings = ("plan_cache_mode", "jit", "max_parallel_workers_per_gather")
+    async with engine.connect() as conn:
+        before = [await conn.scalar(text(f"SHOW {name}")) for name in settings]
+        await queries._plan_per_call(conn)
+        assert [await conn.scalar(text(f"SHOW {name}")) for name in settings] == ["force_custom_plan", "off", "0"]
+        await conn.rollback()
+        assert [await conn.scalar(text(f"SHOW {name}")) for name in settings] == before

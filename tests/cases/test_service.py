@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cases.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
-from bot.cases.queries import CaseFilter
+from bot.cases.queries import CaseCount, CaseFilter
 from bot.cases.service import CaseService
 from bot.cases.transitions import Action
 from bot.cases.vocabulary import Category
@@ -72,7 +72,7 @@ async def test_lists_are_scoped_filtered_searched_and_overdue_first(engine: Asyn
     everything = await service.list_cases(people.supervisor)
     assert {c.number for c in everything} == {old.number, urgent.number, recent.number, other.number}
     assert everything[0].number == old.number
-    assert await service.count_cases(people.supervisor) == 4
+    assert await service.count_cases(people.supervisor) == CaseCount(4)
     search = service.list_cases
     assert [c.number for c in await search(people.supervisor, CaseFilter(search=recent.number.lower()))] == [
         recent.number]

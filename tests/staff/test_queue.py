@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from bot import keys
 from bot.cases.vocabulary import Category
+from bot.staff import queue
 from tests.staff.agent import StaffAgent
 from tests.support.clock import FakeClock
 
@@ -78,6 +80,44 @@ async def test_pages_keep_the_filters(login: Login, file, clock: FakeClock) -> N
     assert 'href="/staff?category=compensation" rel="prev"' in second
     assert rows(await comp1.page("/staff?category=compensation&page=99")) == rows(second)  # clamped
     assert "export.csv?category=compensation" in first
+
+
+
+async def test_past_the_count_cap_the_pager_says_more_and_pages_on(login: Login, file, clock: FakeClock,  # noqa: ANN001
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pager counts up to COUNT_CAP cases, or as many as the requested page reaches (here 8, and pages of 5):
+    above that it shows "8+" and a next page, and the count of a page further on is exact again once it is reached."""
+    monkeypatch.setattr(queue, "COUNT_CAP", 8)
+    monkeypatch.setattr(queue, "PAGE_SIZE", 5)
+    filed = []
+    for i in range(17):
+        filed.append((await file(description=f"补偿款第{i}件")).number)
+        clock.advance(minutes=1)
+    await file(description="另一件事")
+    comp1 = await login("comp1")
+    first = await comp1.page("/staff?q=补偿款")
+    assert 'id="total">8+</strong> 件，第 1 页' in first and "第 1 / " not in first
+    assert "件数较多，未全部计数" in first
+    assert 'href="/staff?q=%E8%A1%A5%E5%81%BF%E6%AC%BE&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    seen = rows(first)
+    assert len(seen) == 5
+    for page, total in ((2, "10+"), (3, "15+")):  # each page counts as far as it reaches, and there is more
+        html = await comp1.page(f"/staff?q=补偿款&page={page}")
+        assert f'id="total">{total}<' in html and f"第 {page} 页" in html
+        assert f'page={page + 1}" rel="next"' in html and 'rel="prev"' in html
+        assert len(rows(html)) == 5
+        seen += rows(html)
+    last = await comp1.page("/staff?q=补偿款&page=4")  # reaches the end: counted exactly
+    assert 'id="total">17<' in last and "第 4 / 4 页" in last and 'rel="next"' not in last
+    assert "未全部计数" not in last
+    seen += rows(last)
+    assert len(seen) == 17 and set(seen) == set(filed)  # every case once across the pages
+    everything = rows(await comp1.page("/staff?q=补偿款&page=1000"))  # beyond the end: the last page
+    assert everything == rows(last)
+    all_open = await comp1.page("/staff")  # the same cap without a search: 18 open cases
+    assert 'id="total">8+<' in all_open and len(rows(all_open)) == 5
+    few = await comp1.page("/staff?q=另一件事")  # below the cap: exact, no pager
+    assert 'id="total">1<' in few and 'class="pager"' not in few
 
 
 async def test_resident_text_is_shown_escaped(login: Login, file) -> None:  # noqa: ANN001
