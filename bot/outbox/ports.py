@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Protocol, runtime_checkable
 
 from bot.core.messages import Outbound
@@ -41,3 +42,20 @@ class IdempotentSender(Protocol):
 
     async def send_once(self, delivery_id: int, user_key: str, message: Outbound) -> None:
         """Deliver `message` unless `delivery_id` was delivered before; raise RetryLater or Undeliverable."""
+
+
+@runtime_checkable
+class PacedSender(Protocol):
+    """A sender whose channel takes only so many messages a second for one user (Telegram: one a second to a
+    chat). The worker asks it before claiming, so that it claims a user's message only when the channel can take
+    it, one per user at a time, and leaves the user's later messages (in order) for when it can."""
+
+    channel: str
+    pace: float  # seconds between two messages to one user
+
+    def send(self, user_key: str, message: Outbound) -> Awaitable[None]:
+        """As `Sender.send`."""
+
+    def ready_in(self, user_key: str) -> float | None:
+        """None: this user is not paced (claim as many as wanted); else the seconds until the channel takes a
+        message for the user without holding up the caller (0: now)."""

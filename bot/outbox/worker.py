@@ -12,6 +12,14 @@ Delivery guarantee, honestly:
   lost to the resident either way, because it is the case's public history, shown by 查进度.
 - Rows of a channel with no configured sender stay `pending` (delayed, not dropped) until one is configured.
 On PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED`; on SQLite the write transaction is serialised.
+
+Pacing (a PacedSender: Telegram takes one message a second per chat): the claim looks ahead of the batch and takes,
+for each paced user, only the lowest-id due row, and only when the channel can take it now. A user who got a row
+keeps the others as they are: due first, the next claim looks at them again (by then the channel knows when it
+takes the next). The rows of a user the channel cannot take now are moved, all to one time, to when it can
+(`deferred`: no attempt used, nothing sent), so that they keep their order and do not fill the next batches; a
+row of that user queued meanwhile is held behind them (in this process). So a batch is one message each to up to
+`batch` users, all sendable at once: the channel's overall pace is the only wait.
 """
 
 from __future__ import annotations
@@ -23,12 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import Outbound
 from bot.outbox.enqueue import OutboxStatus, outbox
-from bot.outbox.ports import IdempotentSender, Paced, RetryLater, Sender, Undeliverable
+from bot.outbox.ports import IdempotentSender, Paced, PacedSender, RetryLater, Sender, Undeliverable
 
 log = logging.getLogger(__name__)
 UNKNOWN_OUTCOME = "delivery interrupted (lease expired); outcome unknown and the channel cannot deduplicate: not resent"
@@ -37,6 +45,7 @@ UNKNOWN_OUTCOME = "delivery interrupted (lease expired); outcome unknown and the
 @dataclass(frozen=True)
 class OutboxPolicy:
     batch: int = 50
+    lookahead: int = 4  # due rows looked at per row claimed (a paced user's later rows are passed over)
     lease: timedelta = timedelta(minutes=2)
     max_attempts: int = 8
     first_retry: timedelta = timedelta(seconds=5)
@@ -63,10 +72,12 @@ class DeliveryReport:
     failed: int = 0
     undeliverable: int = 0
     abandoned: int = 0  # stale rows of channels that cannot deduplicate
+    deferred: int = 0  # rows of a paced user moved to when the channel takes them (not claimed, no attempt)
 
     @property
     def total(self) -> int:
-        return self.delivered + self.retried + self.failed + self.undeliverable + self.abandoned
+        """Rows this tick dealt with: more may be waiting when it is not 0."""
+        return self.delivered + self.retried + self.failed + self.undeliverable + self.abandoned + self.deferred
 
 
 class OutboxWorker:
@@ -76,6 +87,8 @@ class OutboxWorker:
         self._senders = senders  # read on every tick: channels configured later are picked up
         self._clock = clock
         self.policy = policy or OutboxPolicy()
+        # paced users whose rows were moved: (until when, highest id moved); a later row of theirs waits behind
+        self._held: dict[tuple[str, str], tuple[datetime, int]] = {}
 
     async def tick(self) -> DeliveryReport:
         """Deliver one batch of due messages."""
@@ -107,13 +120,21 @@ class OutboxWorker:
         )
 
     async def claim(self, now: datetime, report: DeliveryReport | None = None) -> list[Claimed]:
-        """Lease up to `batch` due rows (pending, or sending with an expired lease) and commit the lease."""
+        """Lease up to `batch` due rows (pending, or sending with an expired lease) and commit the lease; a paced
+        user's rows that cannot go now are moved to when they can (see the module's docstring)."""
         report = report if report is not None else DeliveryReport()
         claimed: list[Claimed] = []
+        moved: list[dict[str, Any]] = []
+        self._forget_held(now)
         async with self._engine.begin() as conn:
-            query = (self._due(now).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(self.policy.batch)
-                     .with_for_update(skip_locked=True))
-            for row in (await conn.execute(query)).all():
+            query = (self._due(now).order_by(outbox.c.next_attempt_at, outbox.c.id)
+                     .limit(self.policy.batch * max(self.policy.lookahead, 1)).with_for_update(skip_locked=True))
+            rows = (await conn.execute(query)).all()
+            paced = self._paced_users(rows)
+            turn: dict[tuple[str, str], datetime | None] = {}  # paced user → None: one row goes now; else moved to
+            for row in rows:
+                if len(claimed) == self.policy.batch:
+                    break
                 sender = self._senders.get(row.channel)
                 if row.status == OutboxStatus.SENDING and not isinstance(sender, IdempotentSender):
                     await conn.execute(update(outbox).where(outbox.c.id == row.id)
@@ -121,11 +142,69 @@ class OutboxWorker:
                     log.warning("outbox %s: %s", row.id, UNKNOWN_OUTCOME)
                     report.abandoned += 1
                     continue
-                attempts = row.attempts + 1
-                await conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                    status=OutboxStatus.SENDING, attempts=attempts, next_attempt_at=now + self.policy.lease))
-                claimed.append(Claimed(row.id, row.channel, row.user_key, row.payload, attempts))
+                key = (row.channel, row.user_key)
+                if key in paced:
+                    wait, lowest = paced[key]
+                    if key not in turn:
+                        turn[key] = self._turn(key, wait, lowest, sender.pace, now)  # type: ignore[union-attr]
+                    if turn[key] is not None:  # not now: all of the user's rows to one time, so they keep order
+                        moved.append({"row_id": row.id, "until": turn[key]})
+                        self._hold(key, turn[key], row.id)
+                        continue
+                    if row.id != lowest:
+                        continue  # behind the one that goes now: looked at again, first, by the next claim
+                    held = self._held.get(key)
+                    if held is not None and row.id >= held[1]:
+                        del self._held[key]  # the last row it held back goes now
+                claimed.append(Claimed(row.id, row.channel, row.user_key, row.payload, row.attempts + 1))
+            if claimed:
+                await conn.execute(update(outbox).where(outbox.c.id.in_([c.id for c in claimed])).values(
+                    status=OutboxStatus.SENDING, attempts=outbox.c.attempts + 1,
+                    next_attempt_at=now + self.policy.lease))
+            if moved:
+                await conn.execute(update(outbox).where(outbox.c.id == bindparam("row_id"))
+                                   .values(next_attempt_at=bindparam("until")), moved)
+                report.deferred += len(moved)
         return claimed
+
+    def _paced_users(self, rows: list[Any]) -> dict[tuple[str, str], tuple[float, int]]:
+        """For each paced user among `rows`: seconds until the channel takes a message for them, and the lowest
+        id of their rows (the one to go first)."""
+        paced: dict[tuple[str, str], tuple[float, int]] = {}
+        unpaced: set[tuple[str, str]] = set()
+        for row in rows:
+            key = (row.channel, row.user_key)
+            sender = self._senders.get(row.channel)
+            if key in unpaced or (row.status == OutboxStatus.SENDING and not isinstance(sender, IdempotentSender)):
+                continue  # not paced, or to be abandoned rather than sent
+            if key in paced:
+                paced[key] = (paced[key][0], min(paced[key][1], row.id))
+                continue
+            wait = sender.ready_in(row.user_key) if isinstance(sender, PacedSender) else None
+            if wait is None:
+                unpaced.add(key)
+            else:
+                paced[key] = (wait, row.id)
+        return paced
+
+    def _turn(self, key: tuple[str, str], wait: float, lowest: int, pace: float, now: datetime) -> datetime | None:
+        """None when the paced user's lowest due row may go now; else when their rows should be looked at again:
+        when the channel takes the user's next message, or behind the rows of theirs already moved."""
+        held = self._held.get(key)
+        if wait == 0 and (held is None or lowest <= held[1]):
+            return None
+        later = now + timedelta(seconds=wait if wait > 0 else pace)
+        return max(later, held[0]) if held is not None else later
+
+    def _hold(self, key: tuple[str, str], until: datetime, row_id: int) -> None:
+        """Row `row_id` of a paced user waits until `until`: the user's later rows wait behind it."""
+        held = self._held.get(key)
+        self._held[key] = (max(until, held[0]), max(row_id, held[1])) if held is not None else (until, row_id)
+
+    def _forget_held(self, now: datetime) -> None:
+        """Rows held back long ago went elsewhere (another worker, a failure): stop holding their users."""
+        for key in [k for k, (until, _) in self._held.items() if until + self.policy.lease < now]:
+            del self._held[key]
 
     async def deliver(self, claimed: Claimed, report: DeliveryReport | None = None) -> None:
         """Send one leased row and record the outcome (only if the lease is still ours)."""
@@ -146,8 +225,10 @@ class OutboxWorker:
             if not isinstance(exc, RetryLater):
                 log.exception("outbox %s: sending on %s failed", claimed.id, claimed.channel)
             if isinstance(exc, Paced):  # the channel's pace, not a failure: no attempt used up
+                until = self._clock() + timedelta(seconds=exc.seconds)
+                self._hold((claimed.channel, claimed.user_key), until, claimed.id)
                 await self._mark(claimed, status=OutboxStatus.PENDING, attempts=claimed.attempts - 1,
-                                 next_attempt_at=self._clock() + timedelta(seconds=exc.seconds))
+                                 next_attempt_at=until)
                 report.retried += 1
                 return
             hint = timedelta(seconds=exc.seconds) if isinstance(exc, RetryLater) else timedelta(0)

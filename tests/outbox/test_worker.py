@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.messages import Button, Outbound
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import WebInboxMessage
-from bot.outbox.ports import Paced, RetryLater, Undeliverable
+from bot.outbox.ports import Paced, PacedSender, RetryLater, Undeliverable
 from bot.outbox.web import WebSender, updates
 from bot.outbox.worker import OutboxPolicy, OutboxWorker
 from tests.support.cases import outbox_rows
@@ -183,3 +184,102 @@ async def test_different_chats_are_served_at_once_each_chat_in_order(engine: Asy
     assert sender.most_at_once == 3
     for chat in ("chat0", "chat1", "chat2"):
         assert [k for k, _ in sender.sent if k == chat] == [chat, chat]
+
+
+@dataclass
+class PacedRecordingSender(RecordingSender):
+    """Paced like Telegram: one message per `pace` seconds to a user (by the test's clock), a wait of up to
+    `max_wait` taken in stride; group chats ("-…") not paced."""
+
+    clock: FakeClock | None = None
+    pace: float = 1.0
+    max_wait: float = 0.2
+    last: dict[str, datetime] = field(default_factory=dict)
+
+    def ready_in(self, user_key: str) -> float | None:
+        if user_key.startswith("-"):
+            return None
+        last = self.last.get(user_key)
+        wait = 0.0 if last is None else (last + timedelta(seconds=self.pace) - self.clock()).total_seconds()
+        return 0.0 if wait <= self.max_wait else wait
+
+    async def send(self, user_key: str, message: Outbound) -> None:
+        await super().send(user_key, message)
+        self.last[user_key] = self.clock()
+
+
+def paced_worker(engine: AsyncEngine, clock: FakeClock, sender: PacedRecordingSender, batch: int = 50,
+                 lookahead: int = 4) -> OutboxWorker:
+    return OutboxWorker(engine, {"telegram": sender}, clock,
+                        OutboxPolicy(batch=batch, lookahead=lookahead, lease=LEASE, max_attempts=4))
+
+
+async def test_one_message_per_paced_user_per_batch_the_others_moved_in_order(engine: AsyncEngine,
+                                                                              clock: FakeClock) -> None:
+    sender = PacedRecordingSender(clock=clock)
+    assert isinstance(sender, PacedSender) and not isinstance(RecordingSender(), PacedSender)
+    for i, user in enumerate(["a", "a", "a", "b", "c"]):
+        await put(engine, clock, f"k{i}", channel="telegram", user_key=user, text=f"{user}{i}")
+    w = paced_worker(engine, clock, sender)
+    report = await w.tick()
+    assert (report.delivered, report.deferred, report.retried) == (3, 0, 0)
+    later = [r for r in await outbox_rows(engine) if r["status"] == "pending"]
+    assert [(r["user_key"], r["attempts"], r["next_attempt_at"]) for r in later] == [("a", 0, clock())] * 2
+    report = await w.tick()  # a's next second is known now: both moved there, in their order, not attempted
+    assert (report.delivered, report.deferred, report.retried) == (0, 2, 0)
+    later = [r for r in await outbox_rows(engine) if r["status"] == "pending"]
+    assert [(r["user_key"], r["attempts"], r["next_attempt_at"]) for r in later] == [
+        ("a", 0, clock() + timedelta(seconds=1)), ("a", 0, clock() + timedelta(seconds=1))]
+    assert (await w.tick()).total == 0  # nothing due before then
+    for _ in range(2):
+        clock.advance(seconds=1)
+        assert (await w.tick()).delivered == 1
+    assert [text for user, text in sender.sent if user == "a"] == ["a0", "a1", "a2"]
+    assert {r["status"] for r in await outbox_rows(engine)} == {"delivered"}
+
+
+async def test_a_user_the_channel_cannot_take_now_is_moved_to_when_it_can(engine: AsyncEngine,
+                                                                          clock: FakeClock) -> None:
+    sender = PacedRecordingSender(clock=clock)
+    sender.last["a"] = clock() - timedelta(seconds=0.3)  # a reply went out 0.3 s ago
+    await put(engine, clock, "k1", channel="telegram", user_key="a")
+    report = await paced_worker(engine, clock, sender).tick()
+    assert (report.delivered, report.deferred) == (0, 1) and sender.sent == []
+    [row] = await outbox_rows(engine)
+    assert row["status"] == "pending" and row["attempts"] == 0
+    assert row["next_attempt_at"] == clock() + timedelta(seconds=0.7)
+
+
+async def test_a_row_queued_meanwhile_waits_behind_the_users_moved_rows(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = PacedRecordingSender(clock=clock)
+    w = paced_worker(engine, clock, sender)
+    await put(engine, clock, "k1", channel="telegram", user_key="a", text="first")
+    await put(engine, clock, "k2", channel="telegram", user_key="a", text="second")
+    assert (await w.tick()).delivered == 1
+    assert (await w.tick()).deferred == 1  # "second" waits a second
+    clock.advance(seconds=0.85)
+    await put(engine, clock, "k3", channel="telegram", user_key="a", text="third")  # due now; the chat nearly is
+    report = await w.tick()
+    assert (report.delivered, report.deferred) == (0, 1)  # not ahead of "second"
+    for _ in range(10):
+        clock.advance(seconds=0.5)
+        await w.tick()
+    assert [text for _, text in sender.sent] == ["first", "second", "third"]
+
+
+async def test_the_claim_looks_past_a_users_waiting_rows(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = PacedRecordingSender(clock=clock)
+    for i, user in enumerate(["a", "a", "a", "b"]):
+        await put(engine, clock, f"k{i}", channel="telegram", user_key=user)
+    report = await paced_worker(engine, clock, sender, batch=2).tick()
+    assert (report.delivered, report.deferred) == (2, 0)
+    assert [user for user, _ in sender.sent] == ["a", "b"]
+
+
+async def test_users_the_channel_does_not_pace_get_several_rows_a_batch(engine: AsyncEngine, clock: FakeClock) -> None:
+    sender = PacedRecordingSender(clock=clock)
+    for i in range(3):
+        await put(engine, clock, f"k{i}", channel="telegram", user_key="-100", text=f"group{i}")
+    report = await paced_worker(engine, clock, sender).tick()
+    assert (report.delivered, report.deferred) == (3, 0)
+    assert [text for _, text in sender.sent] == ["group0", "group1", "group2"]

@@ -2,17 +2,22 @@
 notifications, and a pause of the whole bot when Telegram answers 429 with retry_after.
 
 `PacedRateLimiter` is PTB's AIORateLimiter (which keeps its group limits, 20/min per group chat) with:
-- the overall limit as strict spacing — a slot every 1/30 s — not a bucket of 30 that may put 60 into one second;
-- a sliding window on the times requests actually leave (≤ 30 in any second plus the margin), so that a task the
-  event loop wakes late cannot join a burst;
-- per-chat pacing for calls made with `SendPolicy(per_chat=True)` (the outbox sender), also by actual send
-  times; replies to a resident who just wrote are not held back, but they count, so a notification right after
-  them waits;
+- a window that holds whatever the delay on the way: Telegram counts a request when it ARRIVES, somewhere between
+  the moment we start it and the moment its response comes back. So a request occupies the window from its start
+  until one period after its response: before a send at time s there must be fewer than 30 requests still in
+  flight or answered after s − 1 s. Any 30 requests that arrive within one second were then all seen by the last
+  of them to start (each arrived after that start − 1 s, so was answered after it too), which let it go only with
+  at most 29 others: jitter between our send times and Telegram's arrival times cannot make 31. Loopback or a
+  nearby API answers in a few ms, so this costs ~30 × latency per second, not a fixed share;
+- per-chat pacing for calls made with `SendPolicy(per_chat=True)` (the outbox sender) on the same principle: the
+  next message to a chat starts one interval after the previous one's response (it arrived before that); replies
+  to a resident who just wrote are not held back, but they count, so a notification right after them waits;
+- strict spacing of starts — a slot every 1/30 s, a few late slots reclaimable — so that the window is filled
+  evenly rather than in bursts of 30;
 - a 429 stops every request for retry_after seconds and widens the margin a little; the call is then retried up
   to `max_retries` times.
-Intervals carry a margin (8 %) so that the server, which measures arrival times, does not see a faster pace
-when requests are delayed on the way by up to ~80 ms (27.8 messages/s at most).
-Clock and sleep are injectable: tests move time instead of waiting."""
+Periods carry a small margin (1 %: clocks of two machines need not agree to the millisecond) that widens after
+each 429. Clock and sleep are injectable: tests move time instead of waiting."""
 
 from __future__ import annotations
 
@@ -30,9 +35,10 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
-MARGIN = 0.08
+MARGIN = 0.01
 MARGIN_STEP = 0.01  # added after each 429 …
 MAX_MARGIN = 0.2  # … up to this
+IN_FLIGHT_POLL = 0.005  # seconds between looks while what we wait for is a response still on its way
 # the methods that put a message into a chat (what Telegram's flood limits count)
 MESSAGE_ENDPOINTS = frozenset({
     "sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVoice", "sendMediaGroup", "copyMessage",
@@ -62,63 +68,103 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 class Pacing:
     """At most one event per `interval` seconds for each key: slots reserved in order (so that waiting callers
-    queue fairly), and the time of each actual event (so that a late event pushes the next one back)."""
+    queue fairly), and the actual events — an instant (`happened`), or a request from its start to its response
+    (`started` … `finished`), after which the next one waits a whole interval."""
 
     def __init__(self, interval: float, clock: Monotonic = time.monotonic, catch_up: int = 0) -> None:
         self.interval = interval
         self._clock = clock
         self._catch_up = catch_up  # slots a late caller may reclaim (the overall spacing; never per chat)
         self._next: dict[object, float] = {}
-        self._last: dict[object, float] = {}
+        self._last: dict[object, float] = {}  # when the key's last event ended (its response)
+        self._flying: dict[object, int] = {}  # requests started and not yet answered
+
+    def _free_at(self, key: object) -> float:
+        """The earliest next event by actual events: an interval after the last response, and with one still on
+        its way an interval from now at least."""
+        if self._flying.get(key):
+            return self._clock() + self.interval
+        return self._last.get(key, -1e18) + self.interval
 
     def reserve(self, key: object) -> float:
         """Take the key's next free slot; the seconds to wait for it."""
         now = self._clock()
         earliest = now - self._catch_up * self.interval
-        slot = max(earliest, self._next.get(key, 0.0), self._last.get(key, -1e18) + self.interval)
+        slot = max(earliest, self._next.get(key, 0.0), self._free_at(key))
         self._next[key] = slot + self.interval
         if len(self._next) > 10_000:
             self._forget(now)
         return max(slot - now, 0.0)
 
     def delay(self, key: object) -> float:
-        """Seconds until the key's next free slot, without taking it."""
+        """Seconds until the key's next free slot, without taking it (an estimate while a request is on its way)."""
         now = self._clock()
-        return max(0.0, self._next.get(key, 0.0) - now, self._last.get(key, -1e18) + self.interval - now)
+        return max(0.0, self._next.get(key, 0.0) - now, self._free_at(key) - now)
 
     def since_last(self, key: object) -> float:
-        """Seconds still to wait since the key's last actual event."""
+        """Seconds still to wait since the key's last actual event (a short poll while its response is awaited)."""
+        if self._flying.get(key):
+            return IN_FLIGHT_POLL
         return max(0.0, self._last.get(key, -1e18) + self.interval - self._clock())
 
     def happened(self, key: object) -> None:
-        """An event for `key` happens now (whether or not it waited for a slot)."""
+        """An instant event for `key` now (whether or not it waited for a slot)."""
+        self.started(key)
+        self.finished(key)
+
+    def started(self, key: object) -> None:
+        """A request for `key` leaves now; it counts until `finished`."""
+        self._flying[key] = self._flying.get(key, 0) + 1
+        self._next[key] = max(self._next.get(key, 0.0), self._clock() + self.interval)
+
+    def finished(self, key: object) -> None:
+        """Its response came (or it failed): the next event for `key` only an interval from now."""
         now = self._clock()
+        left = self._flying.get(key, 0) - 1
+        if left > 0:
+            self._flying[key] = left
+        else:
+            self._flying.pop(key, None)
         self._last[key] = now
         self._next[key] = max(self._next.get(key, 0.0), now + self.interval)
 
     def _forget(self, now: float) -> None:
-        for key in [k for k, t in self._next.items() if t <= now]:
+        for key in [k for k, t in self._next.items() if t <= now and not self._flying.get(k)]:
             del self._next[key]
             self._last.pop(key, None)
 
 
-class SlidingWindow:
-    """At most `limit` events in any `period` seconds, by the times they actually happened."""
+class ResponseWindow:
+    """At most `limit` requests in any `period` seconds as the other end counts them, by arrival — which lies
+    between a request's start and its response. A request counts from its start (`started`) until `period` after
+    its response (`finished`)."""
 
     def __init__(self, limit: int, period: float, clock: Monotonic = time.monotonic) -> None:
         self.limit = limit
         self.period = period
         self._clock = clock
-        self._times: deque[float] = deque()
+        self.in_flight = 0
+        self._answered: deque[float] = deque()  # response times, oldest first
 
     def wait(self) -> float:
+        """0 if one more request may start now, else seconds until it may (a short poll when only responses still
+        on their way can free the window)."""
         now = self._clock()
-        while self._times and self._times[0] <= now - self.period:
-            self._times.popleft()
-        return 0.0 if len(self._times) < self.limit else self._times[0] + self.period - now
+        while self._answered and self._answered[0] <= now - self.period:
+            self._answered.popleft()
+        excess = self.in_flight + len(self._answered) - self.limit
+        if excess < 0:
+            return 0.0
+        if excess < len(self._answered):  # the window frees when the (excess + 1) oldest answers have left it
+            return self._answered[excess] + self.period - now
+        return IN_FLIGHT_POLL
 
-    def happened(self) -> None:
-        self._times.append(self._clock())
+    def started(self) -> None:
+        self.in_flight += 1
+
+    def finished(self) -> None:
+        self.in_flight -= 1
+        self._answered.append(self._clock())
 
 
 class PacedRateLimiter(AIORateLimiter):
@@ -130,13 +176,12 @@ class PacedRateLimiter(AIORateLimiter):
         clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        # the parent's overall bucket is replaced by spacing and a sliding window on actual send times; its
-        # retries by ours (with a global pause). Its group limits (20/min per group chat) stay.
+        # the parent's overall bucket is replaced by spacing and the response window; its retries by ours (with a
+        # global pause). Its group limits (20/min per group chat) stay, and are waited for before ours.
         super().__init__(overall_max_rate=0, max_retries=0)
         self._rate, self._chat_interval = overall_rate, chat_interval
-        # spacing may catch up a few slots lost to late wake-ups; the window on actual times still bounds any second
         self.spacing = Pacing((1 + margin) / overall_rate, clock, catch_up=3)
-        self.window = SlidingWindow(max(int(overall_rate), 1), 1.0 + margin, clock)
+        self.window = ResponseWindow(max(int(overall_rate), 1), 1.0 + margin, clock)
         self.chats = Pacing(chat_interval * (1 + margin), clock)
         self.margin = margin
         self._clock = clock
@@ -155,10 +200,21 @@ class PacedRateLimiter(AIORateLimiter):
         policy = rate_limit_args if isinstance(rate_limit_args, SendPolicy) else INTERACTIVE
         paced = endpoint in PACED_ENDPOINTS and data.get("chat_id") is not None
         chat_id = _private_chat(data) if endpoint in MESSAGE_ENDPOINTS else None
-        for attempt in range(policy.max_retries + 1):
+
+        async def send(*call_args: Any, **call_kwargs: Any) -> Any:
+            """Runs inside the parent's group limit: our checks, then the request, counted until its answer."""
             await self._acquire(paced, chat_id, policy.per_chat)
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, None)
+                return await callback(*call_args, **call_kwargs)
+            finally:
+                if paced:
+                    self.window.finished()
+                if chat_id is not None:
+                    self.chats.finished(chat_id)
+
+        for attempt in range(policy.max_retries + 1):
+            try:
+                return await super().process_request(send, args, kwargs, endpoint, data, None)
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)
                 self._paused_until = max(self._paused_until, self._clock() + seconds + 0.1)
@@ -170,7 +226,8 @@ class PacedRateLimiter(AIORateLimiter):
         raise AssertionError("unreachable")
 
     def _slow_down(self) -> None:
-        """Telegram saw us faster than we counted (our clock and its arrival times differ): widen the margin."""
+        """Telegram counted more than we did (another client on the token, or its clock and ours differ): widen
+        the margin."""
         self.margin = min(self.margin + MARGIN_STEP, MAX_MARGIN)
         self.spacing.interval = (1 + self.margin) / self._rate
         self.window.period = 1.0 + self.margin
@@ -178,8 +235,8 @@ class PacedRateLimiter(AIORateLimiter):
 
     async def _acquire(self, paced: bool, chat_id: int | None, per_chat: bool) -> None:
         """Wait for the chat's turn (notifications), a flood-control pause to end, the next overall slot, and
-        until the actual send times allow one more; then record this send. Nothing awaits between the last
-        check and the request, so the checks hold when it leaves."""
+        until the window and the chat's last response allow one more; then count this request as started.
+        Nothing awaits between the last check and the request, so the checks hold when it leaves."""
         pace_chat = per_chat and chat_id is not None
         if pace_chat:
             await self._wait(self.chats.reserve(chat_id))
@@ -193,9 +250,9 @@ class PacedRateLimiter(AIORateLimiter):
                 break
             await self._sleep(wait)
         if paced:
-            self.window.happened()
+            self.window.started()
         if chat_id is not None:
-            self.chats.happened(chat_id)
+            self.chats.started(chat_id)
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:

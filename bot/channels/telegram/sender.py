@@ -1,8 +1,10 @@
 """Notifications to Telegram residents (the outbox Sender port): rate limited by the bot's PacedRateLimiter
 (30/s overall, 1/s per chat, 429 pauses), Telegram's errors mapped to RetryLater / Undeliverable.
 
-A notification to a chat that had a message less than a second ago is handed back with RetryLater when the
-wait would be long (the outbox worker delivers one row after another: it should not idle on one chat)."""
+The sender is a PacedSender: the outbox worker asks `ready_in` before it claims a notification, so that it
+claims one per chat at a time and only for chats whose second has passed (or will within `max_wait`). A chat that
+had a message since (a reply to the resident) is still handed back with `Paced` when the wait would be long: the
+worker delivers a batch of chats at once and should not idle on one of them."""
 
 from __future__ import annotations
 
@@ -36,11 +38,24 @@ class TelegramSender:
         self._pacing = pacing
         self._max_wait = max_wait
 
+    @property
+    def pace(self) -> float:
+        """Seconds between two notifications to one chat."""
+        return self._pacing.interval if self._pacing is not None else 0.0
+
+    def ready_in(self, user_key: str) -> float | None:
+        """Seconds until a notification to this private chat goes out without waiting more than `max_wait` (0:
+        now); None where notifications are not paced per chat here (group chats, no pacing, not a chat id)."""
+        chat_id = _chat_id(user_key)
+        if self._pacing is None or chat_id is None or chat_id <= 0:
+            return None
+        wait = self._pacing.delay(chat_id)
+        return 0.0 if wait <= self._max_wait else wait
+
     async def send(self, user_key: str, message: Outbound) -> None:
-        try:
-            chat_id = int(user_key)
-        except ValueError:
-            raise Undeliverable(f"not a Telegram chat id: {user_key!r}") from None
+        chat_id = _chat_id(user_key)
+        if chat_id is None:
+            raise Undeliverable(f"not a Telegram chat id: {user_key!r}")
         if self._pacing is not None and (wait := self._pacing.delay(chat_id)) > self._max_wait:
             # this chat just had a message: hand it back rather than hold up the caller's other deliveries
             raise Paced(wait, "telegram: one message per second to a chat")
@@ -64,3 +79,10 @@ class TelegramSender:
             except TelegramError as exc:  # anything else Telegram may invent: not the resident's fault, try later
                 log.warning("telegram error sending to %s: %s", chat_id, exc)
                 raise RetryLater(60, f"telegram: {exc.message}") from exc
+
+
+def _chat_id(user_key: str) -> int | None:
+    try:
+        return int(user_key)
+    except ValueError:
+        return None

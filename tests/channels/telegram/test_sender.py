@@ -13,7 +13,7 @@ from bot.channels.telegram.callback_data import CallbackSigner, signing_key
 from bot.channels.telegram.rate_limit import PacedRateLimiter
 from bot.channels.telegram.sender import TelegramSender
 from bot.core.messages import Button, Outbound
-from bot.outbox.ports import RetryLater, Undeliverable
+from bot.outbox.ports import PacedSender, RetryLater, Undeliverable
 from bot.settings import Settings
 from tests.support.fake_telegram import TOKEN, FakeTelegram, FloodLimits
 from tests.support.monotonic import FakeMonotonic
@@ -111,3 +111,15 @@ async def test_a_chat_still_in_its_second_is_handed_back_not_waited_for(applicat
     assert 0.9 < caught.value.seconds <= 1.1
     await sender.send("12", NOTICE)  # other chats go on
     assert len(fake.calls_of("sendMessage")) == 2
+
+
+async def test_ready_in_tells_the_worker_which_chats_take_a_notification_now(application: Application) -> None:
+    limiter = application.bot.rate_limiter
+    assert isinstance(limiter, PacedRateLimiter)
+    sender = TelegramSender(application.bot, CallbackSigner(signing_key(TOKEN)), limiter.chats)
+    assert isinstance(sender, PacedSender) and sender.ready_in("11") == 0.0
+    await sender.send("11", NOTICE)
+    assert sender.ready_in("11") == pytest.approx(sender.pace) and sender.pace >= 1.0  # a second after the answer
+    assert sender.ready_in("12") == 0.0
+    assert sender.ready_in("-1001001") is None and sender.ready_in("not-a-chat") is None  # groups: not paced here
+    assert TelegramSender(application.bot, CallbackSigner(signing_key(TOKEN))).ready_in("11") is None
