@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,16 +41,22 @@ states = DialogueState.__table__
 processed = ProcessedInbound.__table__
 message_log = MessageLog.__table__
 MAX_BATCH = 64
+LAST_SEEN_RESOLUTION = timedelta(hours=1)  # residents.last_seen_at; the exact time is dialogue_states.updated_at
 # statements built once (their compiled SQL is cached); run once per channel in a batch
 _HANDLED = select(processed.c.channel, processed.c.dedupe_key, processed.c.replies).where(
     pair_filter(processed.c.channel, processed.c.dedupe_key))
 _STATES = (
-    select(residents.c.id, residents.c.channel, residents.c.user_key, states.c.state)
+    select(residents.c.id, residents.c.channel, residents.c.user_key, residents.c.last_seen_at, states.c.state)
     .join(states, states.c.resident_id == residents.c.id)
     .where(pair_filter(residents.c.channel, residents.c.user_key))
     .order_by(residents.c.id)
     .with_for_update(of=states)
 )
+_SAVE_STATE = (update(states).where(states.c.resident_id == bindparam("rid"))
+               .values(state=bindparam("new_state"), updated_at=bindparam("at")))
+_LOG = message_log.insert()
+_PROCESSED = processed.insert()
+_LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at"))
 _RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
                  .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _ATTEMPTS = 3
@@ -58,6 +64,11 @@ _ATTEMPTS = 3
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A timestamp column as read back: SQLite gives it without its zone, which is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @dataclass
@@ -73,6 +84,7 @@ class _Batch:
 
     states: dict[int, Conversation] = field(default_factory=dict)  # resident id → state after its last message
     touched: dict[int, datetime] = field(default_factory=dict)  # resident id → time of its last message
+    last_seen: dict[int, datetime] = field(default_factory=dict)  # resident id → residents.last_seen_at as read
     log: list[dict] = field(default_factory=list)
     processed: list[dict] = field(default_factory=list)
     replies: dict[tuple[str, str], list[Outbound]] = field(default_factory=dict)  # handled in this batch
@@ -111,6 +123,10 @@ class DialogueService:
 
     async def _write_all(self) -> None:
         """Commit waiting messages batch by batch until none wait."""
+        import os
+        linger = float(os.environ.get("ANJU_LINGER", "0"))
+        if linger:
+            await asyncio.sleep(linger)
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             try:
@@ -152,6 +168,7 @@ class DialogueService:
             fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
             known = await self._lock_residents(conn, fresh)
             writes = _Batch()
+            writes.last_seen = {rid: seen for rid, _, seen in known.values()}
             results: list[list[Outbound] | None] = []
             for pending in batch:
                 key = (pending.inbound.channel, pending.inbound.dedupe_key)
@@ -159,7 +176,7 @@ class DialogueService:
                     replies = done.get(key) or writes.replies[key]
                     results.append(list(replies) if pending.replay else None)
                     continue
-                resident_id, state = known[(pending.inbound.channel, pending.inbound.user_key)]
+                resident_id, state, _ = known[(pending.inbound.channel, pending.inbound.user_key)]
                 state = writes.states.get(resident_id, state)
                 results.append(await self._turn(conn, pending.inbound, resident_id, state, writes))
             await self._write(conn, writes)
@@ -199,11 +216,12 @@ class DialogueService:
 
     async def _lock_residents(
         self, conn: AsyncConnection, inbounds: list[Inbound]
-    ) -> dict[tuple[str, str], tuple[int, Conversation]]:
-        """Every sender's resident id and dialogue state, rows locked until commit; first contacts are created."""
+    ) -> dict[tuple[str, str], tuple[int, Conversation, datetime]]:
+        """Every sender's resident id, dialogue state and last_seen_at, rows locked until commit; first contacts are
+        created."""
         users = by_first((i.channel, i.user_key) for i in inbounds)
         found = {  # locked channel by channel, each in resident-id order: one order for every process
-            (r.channel, r.user_key): (r.id, Conversation.from_json(r.state))
+            (r.channel, r.user_key): (r.id, Conversation.from_json(r.state), _aware(r.last_seen_at))
             for channel, keys in users
             for r in await conn.execute(_STATES, {"first": channel, "seconds": keys})
         }
@@ -223,23 +241,20 @@ class DialogueService:
             # the unique key below fails and the message is retried, alone, after that process commits
             await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
                                                  for rid in new.values()])
-            found.update({user: (rid, Conversation()) for user, rid in new.items()})
+            found.update({user: (rid, Conversation(), now) for user, rid in new.items()})
         return found
 
     async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:
         """The batch's rows, one statement per table."""
         if writes.states:
-            await conn.execute(
-                update(states).where(states.c.resident_id == bindparam("rid"))
-                .values(state=bindparam("new_state"), updated_at=bindparam("at")),
-                [{"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]} for rid, s in writes.states.items()],
-            )
-            await conn.execute(
-                update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at")),
-                [{"rid": rid, "at": at} for rid, at in writes.touched.items()],
-            )
+            await conn.execute(_SAVE_STATE, [{"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]}
+                                             for rid, s in writes.states.items()])
+            stale = [{"rid": rid, "at": at} for rid, at in writes.touched.items()
+                     if at - writes.last_seen.get(rid, at - LAST_SEEN_RESOLUTION) >= LAST_SEEN_RESOLUTION]
+            if stale:  # residents.last_seen_at to the hour: one statement less in nearly every batch
+                await conn.execute(_LAST_SEEN, stale)
         if writes.log:
-            await conn.execute(message_log.insert(), writes.log)
+            await conn.execute(_LOG, writes.log)
         if writes.processed:
-            await conn.execute(processed.insert(), writes.processed)
+            await conn.execute(_PROCESSED, writes.processed)
         await write_deferred(conn, writes.effects)

@@ -56,13 +56,23 @@ async def apply_effects(
     return outcomes
 
 
+_FEEDBACK = feedback.insert()
+_GAP_UPSERTS: dict[str, Any] = {}  # dialect name → the statement (built once: its cache key costs as much as a run)
+
+
+def _gap_upsert(conn: AsyncConnection) -> Any:
+    stmt = _GAP_UPSERTS.get(conn.dialect.name)
+    if stmt is None:
+        insert = insert_for(conn, gaps)
+        stmt = _GAP_UPSERTS[conn.dialect.name] = insert.on_conflict_do_update(
+            index_elements=["normalised", "reason"],
+            set_={"count": gaps.c.count + 1, "last_seen": insert.excluded.last_seen, "sample": insert.excluded.sample},
+        )
+    return stmt
+
+
 async def write_deferred(conn: AsyncConnection, deferred: DeferredRows) -> None:
     if deferred.feedback:
-        await conn.execute(feedback.insert(), deferred.feedback)
+        await conn.execute(_FEEDBACK, deferred.feedback)
     if deferred.gaps:
-        stmt = insert_for(conn, gaps)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["normalised", "reason"],
-            set_={"count": gaps.c.count + 1, "last_seen": stmt.excluded.last_seen, "sample": stmt.excluded.sample},
-        )
-        await conn.execute(stmt, deferred.gaps)
+        await conn.execute(_gap_upsert(conn), deferred.gaps)

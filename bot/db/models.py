@@ -29,7 +29,7 @@ class Resident(Base):
     channel: Mapped[str] = mapped_column(String(16))
     user_key: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]  # to the hour (refreshed when an hour old); the exact time: dialogue_states
 
 
 class DialogueState(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -92,3 +93,29 @@ async def test_two_workers_deliveries_of_one_message_are_handled_once(engine, kb
     assert await count(engine, ProcessedInbound) == 1
     assert await count(engine, Resident) == 1
     assert await count(engine, MessageLog) == 2
+
+
+async def _seen(engine: AsyncEngine, user: str) -> tuple:  # noqa: ANN001
+    residents, states = Resident.__table__, DialogueState.__table__
+    async with engine.connect() as conn:
+        row = (await conn.execute(
+            select(residents.c.last_seen_at, states.c.updated_at).join_from(
+                residents, states, states.c.resident_id == residents.c.id).where(residents.c.user_key == user)
+        )).one()
+    return tuple(t.replace(tzinfo=None) for t in row)
+
+
+async def test_the_state_keeps_the_last_message_time_and_the_resident_row_the_hour(
+    dialogue: DialogueService, engine, clock  # noqa: ANN001
+) -> None:
+    first = clock().replace(tzinfo=None)
+    await dialogue.handle(text("u9", "m1", "搬迁费怎么算"))
+    assert await _seen(engine, "u9") == (first, first)
+    clock.advance(minutes=20)
+    await dialogue.handle(text("u9", "m2", "过渡费呢"))
+    # the exact time of the last message is the state's (the WeChat window reads it); last_seen_at is kept to the hour
+    assert await _seen(engine, "u9") == (first, first + timedelta(minutes=20))
+    clock.advance(minutes=41)
+    await dialogue.handle(text("u9", "m3", "谢谢"))
+    later = first + timedelta(minutes=61)
+    assert await _seen(engine, "u9") == (later, later)

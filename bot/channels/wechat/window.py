@@ -1,5 +1,6 @@
 """WeChat's customer-service window: messages may be sent only within 48 hours of the resident's last
-message (residents.last_seen_at, kept by the dialogue core), and only so many per window. Checked before
+message (dialogue_states.updated_at, written with every message the dialogue core handles), and only so many
+per window. Checked before
 calling the API, so that messages that cannot go are recorded as undeliverable without spending quota."""
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.dialogue import Clock
 from bot.core.messages import Channel
-from bot.db.models import Resident
+from bot.db.models import DialogueState, Resident
 from bot.outbox.ports import Undeliverable
 
 residents = Resident.__table__
+states = DialogueState.__table__
 
 
 class ServiceWindow:
@@ -29,9 +31,8 @@ class ServiceWindow:
         """The start of the resident's open window; Undeliverable when it is closed or its quota is used."""
         async with self._engine.connect() as conn:
             last_seen = await conn.scalar(
-                select(residents.c.last_seen_at).where(
-                    residents.c.channel == Channel.WECHAT.value, residents.c.user_key == openid
-                )
+                select(states.c.updated_at).join_from(residents, states, states.c.resident_id == residents.c.id)
+                .where(residents.c.channel == Channel.WECHAT.value, residents.c.user_key == openid)
             )
         if last_seen is None:
             raise Undeliverable("wechat: the resident never wrote to the account")
