@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.cases.resident_desk import ResidentDesk
+from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
@@ -43,19 +45,6 @@ message_log = MessageLog.__table__
 MAX_BATCH = 64
 LAST_SEEN_RESOLUTION = timedelta(hours=1)  # residents.last_seen_at; the exact time is dialogue_states.updated_at
 # statements built once (their compiled SQL is cached); run once per channel in a batch
-_HANDLED = select(processed.c.channel, processed.c.dedupe_key, processed.c.replies).where(
-    pair_filter(processed.c.channel, processed.c.dedupe_key))
-_STATES = (
-    select(residents.c.id, residents.c.channel, residents.c.user_key, residents.c.last_seen_at, states.c.state)
-    .join(states, states.c.resident_id == residents.c.id)
-    .where(pair_filter(residents.c.channel, residents.c.user_key))
-    .order_by(residents.c.id)
-    .with_for_update(of=states)
-)
-_SAVE_STATE = (update(states).where(states.c.resident_id == bindparam("rid"))
-               .values(state=bindparam("new_state"), updated_at=bindparam("at")))
-_LOG = message_log.insert()
-_PROCESSED = processed.insert()
 _LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at"))
 _RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
                  .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
@@ -64,11 +53,6 @@ _ATTEMPTS = 3
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """A timestamp column as read back: SQLite gives it without its zone, which is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @dataclass
@@ -100,6 +84,7 @@ class DialogueService:
         self._clock = clock
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
         self._desk = ResidentDesk(kb.params)
+        self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -148,7 +133,7 @@ class DialogueService:
         for attempt in range(_ATTEMPTS):
             try:
                 result = (await self._commit([pending]))[0]
-            except IntegrityError as exc:
+            except (IntegrityError, sqlite3.IntegrityError) as exc:  # the second: bot/core/dialogue_rows.py
                 if attempt < _ATTEMPTS - 1:
                     continue
                 error: BaseException = exc
@@ -207,12 +192,7 @@ class DialogueService:
         return list(turn.replies)
 
     async def _already_handled(self, conn: AsyncConnection, batch: list[_Pending]) -> dict[tuple[str, str], list]:
-        keys = by_first((p.inbound.channel, p.inbound.dedupe_key) for p in batch)
-        return {
-            (row.channel, row.dedupe_key): [Outbound.from_json(r) for r in row.replies["replies"]]
-            for channel, dedupe_keys in keys
-            for row in await conn.execute(_HANDLED, {"first": channel, "seconds": dedupe_keys})
-        }
+        return await self._rows.handled(conn, by_first((p.inbound.channel, p.inbound.dedupe_key) for p in batch))
 
     async def _lock_residents(
         self, conn: AsyncConnection, inbounds: list[Inbound]
@@ -220,11 +200,7 @@ class DialogueService:
         """Every sender's resident id, dialogue state and last_seen_at, rows locked until commit; first contacts are
         created."""
         users = by_first((i.channel, i.user_key) for i in inbounds)
-        found = {  # locked channel by channel, each in resident-id order: one order for every process
-            (r.channel, r.user_key): (r.id, Conversation.from_json(r.state), _aware(r.last_seen_at))
-            for channel, keys in users
-            for r in await conn.execute(_STATES, {"first": channel, "seconds": keys})
-        }
+        found = await self._rows.locked_states(conn, users)
         missing = [(channel, key) for channel, keys in users for key in keys if (channel, key) not in found]
         if missing:
             now = self._clock()
@@ -246,15 +222,11 @@ class DialogueService:
 
     async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:
         """The batch's rows, one statement per table."""
-        if writes.states:
-            await conn.execute(_SAVE_STATE, [{"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]}
-                                             for rid, s in writes.states.items()])
-            stale = [{"rid": rid, "at": at} for rid, at in writes.touched.items()
-                     if at - writes.last_seen.get(rid, at - LAST_SEEN_RESOLUTION) >= LAST_SEEN_RESOLUTION]
-            if stale:  # residents.last_seen_at to the hour: one statement less in nearly every batch
-                await conn.execute(_LAST_SEEN, stale)
-        if writes.log:
-            await conn.execute(_LOG, writes.log)
-        if writes.processed:
-            await conn.execute(_PROCESSED, writes.processed)
+        new_states = [{"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]}
+                      for rid, s in writes.states.items()]
+        await self._rows.write(conn, new_states, writes.log, writes.processed)
+        stale = [{"rid": rid, "at": at} for rid, at in writes.touched.items()
+                 if at - writes.last_seen.get(rid, at - LAST_SEEN_RESOLUTION) >= LAST_SEEN_RESOLUTION]
+        if stale:  # residents.last_seen_at to the hour: one statement less in nearly every batch
+            await conn.execute(_LAST_SEEN, stale)
         await write_deferred(conn, writes.effects)

@@ -132,6 +132,11 @@ class Connection:
     def _connection(self) -> sqlite3.Connection | None:  # aiosqlite's name; the dialect tests it before commit
         return self._conn
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for statements run without SQLAlchemy (bot/core/dialogue_rows.py)."""
+        return self._live()
+
     def _live(self) -> sqlite3.Connection:
         if self._conn is None:
             raise ValueError("Connection closed")

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot.core.dialogue import _HANDLED
+from bot.core.dialogue_rows import SQLITE_HANDLED, SQLITE_STATES
 from bot.db import loop_sqlite
 from bot.db.checkpoint import background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
@@ -145,18 +145,16 @@ async def test_without_the_server_sqlite_checkpoints_by_itself(tmp_path: Path) -
     await engine.dispose()
 
 
-async def test_the_dedupe_look_up_searches_the_key_index(tmp_path: Path) -> None:
-    """SQLite scans a whole index for `(a, b) IN (VALUES …)`; the look-up must be a search on the key."""
+@pytest.mark.parametrize(("sql", "table"), [(SQLITE_HANDLED, "processed_inbound"), (SQLITE_STATES, "r")])
+async def test_the_dialogue_look_ups_search_the_key_indexes(tmp_path: Path, sql: str, table: str) -> None:
+    """Every message looks up its dedupe key and its resident: searches of the (channel, key) indexes, never a scan
+    (SQLite scans the whole index for a row-value list `(a, b) IN (VALUES …)`)."""
     engine = make_engine(_url(tmp_path))
     await upgrade(engine)
-    sent: list[tuple[str, tuple]] = []
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, parameters, *_: sent.append((statement, tuple(parameters))))
     async with engine.connect() as conn:
-        await conn.execute(_HANDLED, {"first": "web", "seconds": ["a", "b", "c"]})
-        statement, parameters = sent[-1]
-        plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).all()
+        plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql.format(marks="?, ?, ?"),
+                                           ("web", "a", "b", "c"))).all()
     details = " ".join(str(row[-1]) for row in plan)
-    assert "SEARCH processed_inbound" in details
-    assert "SCAN processed_inbound" not in details
+    assert f"SEARCH {table}" in details
+    assert "SCAN" not in details
     await engine.dispose()
