@@ -74,3 +74,4 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock)
     yield
+    await app[keys.DIALOGUE].close()

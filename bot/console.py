@@ -62,6 +62,7 @@ async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, user_ke
             else:
                 buttons = await send(InboundKind.TEXT, text)
     finally:
+        await service.close()
         await engine.dispose()
     stdout.write("再见！\n")
     return 0

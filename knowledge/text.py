@@ -40,7 +40,7 @@ def clean_input(text: str, limit: int) -> str:
 def normalise(text: str) -> str:
     """Simplified characters, half-width forms, lower case; punctuation, emoji and spaces become one space."""
     text = unicodedata.normalize("NFKC", text)
-    if any(ch in _TRADITIONAL for ch in text):
+    if not _TRADITIONAL.isdisjoint(text):
         text = _T2S.convert(text)
     text = text.lower()
     return _SEPARATORS.sub(" ", text).strip()

@@ -92,8 +92,10 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def dialogue(engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock) -> DialogueService:
-    return DialogueService(engine, kb, clock)
+async def dialogue(engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock) -> AsyncIterator[DialogueService]:
+    service = DialogueService(engine, kb, clock)
+    yield service
+    await service.close()
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ _LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(
 _RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
                  .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _ATTEMPTS = 3
+_IDLE_TURNS = 3  # event-loop turns the writer waits for more messages before it lets its connection go
 
 
 def utc_now() -> datetime:
@@ -99,6 +100,11 @@ class DialogueService:
         (Telegram), where sending the stored replies again would show the resident the same answer twice."""
         return await self._submit(inbound, replay=False)
 
+    async def close(self) -> None:
+        """Let the writer finish what is queued and return its connection (before the engine is disposed)."""
+        if self._writer is not None:
+            await self._writer
+
     async def _submit(self, inbound: Inbound, replay: bool) -> list[Outbound] | None:
         pending = _Pending(inbound, replay, asyncio.get_running_loop().create_future())
         self._waiting.append(pending)
@@ -107,32 +113,48 @@ class DialogueService:
         return await asyncio.shield(pending.future)  # a caller that gives up does not cancel the batch
 
     async def _write_all(self) -> None:
-        """Commit waiting messages batch by batch until none wait."""
-        import os
-        linger = float(os.environ.get("ANJU_LINGER", "0"))
-        if linger:
-            await asyncio.sleep(linger)
-        while self._waiting:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        """Commit waiting messages batch by batch, on one connection, until none wait or arrive within a few turns
+        of the event loop (under load the next ones are usually being read already: the writer and its connection
+        carry on instead of starting afresh for every batch)."""
+        while self._waiting:  # checked last with no await before the task ends: a message queued meanwhile is seen
             try:
-                results = await self._commit(batch)
-            except Exception:
-                if len(batch) == 1:
-                    await self._settle_alone(batch[0])
-                    continue
-                log.info("batch of %d failed; handling its messages one by one", len(batch), exc_info=True)
-                for pending in batch:
-                    await self._settle_alone(pending)
-            else:
-                for pending, result in zip(batch, results):
+                async with self._engine.connect() as conn:
+                    while await self._more_waiting():
+                        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                        await self._settle(conn, batch)
+            except Exception as exc:  # noqa: BLE001 - no connection (database unreachable): the waiting are told
+                log.exception("dialogue writer: no database connection")
+                waiting, self._waiting = self._waiting, []
+                for pending in waiting:
                     if not pending.future.done():
-                        pending.future.set_result(result)
+                        pending.future.set_exception(exc)
 
-    async def _settle_alone(self, pending: _Pending) -> None:
+    async def _more_waiting(self) -> bool:
+        for _ in range(_IDLE_TURNS):
+            if self._waiting:
+                return True
+            await asyncio.sleep(0)
+        return bool(self._waiting)
+
+    async def _settle(self, conn: AsyncConnection, batch: list[_Pending]) -> None:
+        """Commit a batch and hand out its replies; if it fails, its messages one by one."""
+        try:
+            results = await self._commit(conn, batch)
+        except Exception:
+            if len(batch) > 1:
+                log.info("batch of %d failed; handling its messages one by one", len(batch), exc_info=True)
+            for pending in batch:
+                await self._settle_alone(conn, pending)
+        else:
+            for pending, result in zip(batch, results):
+                if not pending.future.done():
+                    pending.future.set_result(result)
+
+    async def _settle_alone(self, conn: AsyncConnection, pending: _Pending) -> None:
         """Handle one message in its own transaction; a lost race on a unique key is retried (and then replays)."""
         for attempt in range(_ATTEMPTS):
             try:
-                result = (await self._commit([pending]))[0]
+                result = (await self._commit(conn, [pending]))[0]
             except (IntegrityError, sqlite3.IntegrityError) as exc:  # the second: bot/core/dialogue_rows.py
                 if attempt < _ATTEMPTS - 1:
                     continue
@@ -147,8 +169,8 @@ class DialogueService:
         if not pending.future.done():
             pending.future.set_exception(error)
 
-    async def _commit(self, batch: list[_Pending]) -> list[list[Outbound] | None]:
-        async with self._engine.begin() as conn:
+    async def _commit(self, conn: AsyncConnection, batch: list[_Pending]) -> list[list[Outbound] | None]:
+        async with conn.begin():
             done = await self._already_handled(conn, batch)
             fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
             known = await self._lock_residents(conn, fresh)

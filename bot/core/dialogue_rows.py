@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -87,6 +88,7 @@ class DialogueRows:
             await conn.execute(_PROCESSED, handled)
 
 
+@lru_cache(maxsize=256)  # a batch stamps all rows of a message with the same time
 def _stored(moment: datetime) -> str:
     """A timestamp as SQLAlchemy stores UtcDateTime on SQLite."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -77,8 +77,10 @@ async def test_unanswered_questions_are_normalised_and_counted(dialogue: Dialogu
 async def test_state_survives_a_new_service_on_the_same_database(engine, kb, clock) -> None:  # noqa: ANN001
     first = DialogueService(engine, kb, clock)
     await first.handle(text("u6", "1", "搬迁费怎么算"))
+    await first.close()
     second = DialogueService(engine, kb, clock)
     replies = await second.handle(button("u6", "2", "fb:0:comp.relocation_fee"))
+    await second.close()
     assert "抱歉" in replies[0].text
     async with engine.connect() as conn:
         question = await conn.scalar(select(Feedback.question))
@@ -89,6 +91,7 @@ async def test_two_workers_deliveries_of_one_message_are_handled_once(engine, kb
     """Two services stand for two processes: no shared asyncio lock, only the database keeps them apart."""
     workers = [DialogueService(engine, kb, clock), DialogueService(engine, kb, clock)]
     results = await asyncio.gather(*(workers[i % 2].handle(text("u7", "dup", "过渡费怎么发")) for i in range(8)))
+    await asyncio.gather(*(w.close() for w in workers))
     assert all(r == results[0] for r in results)
     assert await count(engine, ProcessedInbound) == 1
     assert await count(engine, Resident) == 1
