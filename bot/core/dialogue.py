@@ -29,7 +29,7 @@ from bot.cases.resident_desk import ResidentDesk
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
-from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
+from bot.db.models import DialogueState, Resident
 from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
 from handlers.router import respond
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 residents = Resident.__table__
 states = DialogueState.__table__
-processed = ProcessedInbound.__table__
-message_log = MessageLog.__table__
 MAX_BATCH = 64
 LAST_SEEN_RESOLUTION = timedelta(hours=1)  # residents.last_seen_at; the exact time is dialogue_states.updated_at
 # statements built once (their compiled SQL is cached); run once per channel in a batch

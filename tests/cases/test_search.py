@@ -66,11 +66,10 @@ async def test_a_two_character_term_never_spans_two_columns(engine: AsyncEngine,
     assert len(await service.list_cases(people.supervisor, CaseFilter(search="水"))) == 1
 
 
+@pytest.mark.postgres
 async def test_dashboard_queries_are_planned_per_call_without_jit_or_parallel_workers(engine: AsyncEngine) -> None:
     """bench.cases_postgres: a cached generic plan, JIT or parallel workers each cost a search more than the whole
     query should take. The settings hold for the query's transaction only."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL planner settings")
     settings = ("plan_cache_mode", "jit", "max_parallel_workers_per_gather")
     async with engine.connect() as conn:
         before = [await conn.scalar(text(f"SHOW {name}")) for name in settings]
