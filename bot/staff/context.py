@@ -62,14 +62,19 @@ class Desk:
 
 
 async def load_desk(request: web.Request, session: Session | None = None) -> Desk | None:
-    """The logged-in staff member, or None (no session, or the account is inactive or its password changed)."""
+    """The logged-in staff member, or None (no session; the account is inactive, its password changed, or it logged
+    out after this session was issued — from this browser or another)."""
     session = session or request.app[STAFF].cookies.read(request)
     if session is None or session.staff_id is None:
         return None
     async with request.app[keys.ENGINE].connect() as conn:
-        stored = await conn.scalar(select(staff_users.c.password_hash)
-                                   .where(staff_users.c.id == session.staff_id, staff_users.c.active.is_(True)))
-        if stored is None or password_fingerprint(stored) != session.fingerprint:
+        account = (await conn.execute(
+            select(staff_users.c.password_hash, staff_users.c.sessions_ended_at)
+            .where(staff_users.c.id == session.staff_id, staff_users.c.active.is_(True))
+        )).first()
+        if account is None or password_fingerprint(account.password_hash) != session.fingerprint:
+            return None
+        if account.sessions_ended_at is not None and session.issued_at < int(account.sessions_ended_at.timestamp()):
             return None
         viewer = await load_viewer(conn, session.staff_id)
     return Desk(viewer, session, request.app[keys.CASES])

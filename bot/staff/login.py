@@ -137,7 +137,8 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    """POST /staff/logout (with the CSRF token): the cookie is deleted."""
+    """POST /staff/logout (with the CSRF token): the cookie is deleted, and every session of the account issued until
+    now ends — a copy of the cookie, or the same account left logged in on another computer, included."""
     cookies = request.app[STAFF].cookies
     form = await request.post()
     session = cookies.read(request)
@@ -145,6 +146,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
         return see_other(LOGIN_PATH)
     if not session.csrf_ok(form.get(CSRF_FIELD)):
         return error_page(request, None, 403, CSRF_FAILED)
+    if session.staff_id is not None:
+        async with request.app[keys.ENGINE].begin() as conn:
+            await conn.execute(update(staff_users).where(staff_users.c.id == session.staff_id)
+                               .values(sessions_ended_at=request.app[STAFF].clock()))
     response = see_other(f"{LOGIN_PATH}?bye=1")
     cookies.clear(response)
     return response

@@ -6,8 +6,9 @@ process, with a warning, when the setting is empty — sessions then end when th
 forged, older than `MAX_AGE`, or whose password has changed since is simply not a session.
 
 Cookie attributes: HttpOnly, SameSite=Strict, Path=/staff, Secure when `settings.cookie_secure`. A new session — and
-so a new CSRF token — is issued at login (no session fixation). Logging out deletes the cookie in the browser;
-a copy taken before stays valid until it expires (`MAX_AGE`) or the password is changed."""
+so a new CSRF token — is issued at login (no session fixation). Logging out deletes the cookie in the browser and
+ends every session of the account issued before that second (staff_users.sessions_ended_at, checked by
+bot/staff/context.load_desk): a copied cookie, or the account left logged in on another computer, stops working."""
 
 from __future__ import annotations
 

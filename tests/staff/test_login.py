@@ -7,9 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from yarl import URL
 
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.staff.login import LOCK_FOR, LOGIN_FAILED, MAX_FAILURES
+from bot.staff.session import COOKIE
 from tests.cases.conftest import People
 from tests.staff.agent import StaffAgent
 from tests.staff.conftest import Agents
@@ -158,3 +160,24 @@ async def test_login_goes_back_to_the_page_asked_for_but_never_elsewhere(agents:
         response = await agent.post("/staff/login", {"username": "dudao", "password": "correct horse battery",
                                                      "next": evil})
         assert response.status == 303 and response.headers["Location"] == "/staff", evil
+
+
+async def test_logout_ends_copies_of_the_session_and_other_computers_too(agents: Agents, people: People,
+                                                                         clock: FakeClock) -> None:
+    office, home = await agents(), await agents()
+    await office.login("comp1")
+    assert "comp1" in await office.page("/staff")
+    copied = office.cookie()
+    await home.login("comp1")  # the same account on another computer
+    assert "comp1" in await home.page("/staff")
+    thief = await agents()
+    thief.session.cookie_jar.update_cookies({COOKIE: copied}, thief.session._base_url.join(URL("/staff")))
+    assert "comp1" in await thief.page("/staff")  # a copy works while the session lasts …
+    clock.advance(seconds=5)
+    assert (await office.post("/staff/logout")).status == 303
+    for agent in (thief, home):  # … and not after the logout
+        response = await agent.get("/staff")
+        assert response.status == 303 and response.headers["Location"] == "/staff/login"
+    clock.advance(seconds=5)
+    await home.login("comp1")  # logging in again gives a new session
+    assert "comp1" in await home.page("/staff")
