@@ -50,11 +50,6 @@ _LOG = message_log.insert()
 _PROCESSED = processed.insert()
 
 
-def aware(moment: datetime) -> datetime:
-    """A timestamp column as read back: SQLite gives it without its zone, which is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _replies(document: dict[str, Any]) -> list[Outbound]:
     return [Outbound.from_json(r) for r in document["replies"]]
 
@@ -72,7 +67,7 @@ class DialogueRows:
         """The known residents among `users` (channel, user keys), their states locked until commit: channel by
         channel, each in resident-id order — one order for every process."""
         return {
-            (r.channel, r.user_key): (r.id, Conversation.from_json(r.state), aware(r.last_seen_at))
+            (r.channel, r.user_key): (r.id, Conversation.from_json(r.state), r.last_seen_at)
             for channel, keys in users
             for r in await conn.execute(_STATES, {"first": channel, "seconds": keys})
         }

@@ -5,7 +5,7 @@ calling the API, so that messages that cannot go are recorded as undeliverable w
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,8 +36,6 @@ class ServiceWindow:
             )
         if last_seen is None:
             raise Undeliverable("wechat: the resident never wrote to the account")
-        if last_seen.tzinfo is None:
-            last_seen = last_seen.replace(tzinfo=UTC)
         if self._clock() - last_seen > self._span:
             raise Undeliverable(f"wechat: no message from the resident for {self._span.total_seconds() / 3600:.0f} h")
         opened, used = self._used.get(openid, (last_seen, 0))
