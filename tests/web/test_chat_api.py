@@ -14,6 +14,8 @@ async def test_typed_question_gets_a_cited_answer_with_follow_ups(chat: ChatSess
     assert "示例县" in chat.text  # county numbers are marked as sample values
     assert "fb:1:comp.relocation_fee" in chat.button_ids and "fb:0:comp.relocation_fee" in chat.button_ids
     assert sum(i.startswith("topic:") for i in chat.button_ids) >= 2
+    await chat.press("返回菜单")  # and from the answer back to everything else
+    assert [b["label"] for b in chat.buttons] == ["咨询政策", "估算补偿", "登记诉求", "申请帮助", "查进度", "转人工"]
 
 
 async def test_start_shows_the_menu_with_six_big_buttons(chat: ChatSession) -> None:
