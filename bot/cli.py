@@ -9,9 +9,11 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 
-TOPICS_MD_CANDIDATES = (PROJECT_ROOT.parent / "shared" / "eval" / "TOPICS.md", PROJECT_ROOT / "docs" / "TOPICS.md")
+# The knowledge directory keeps its own copy of the topic list and the labelled sets (knowledge/eval/README.md says
+# how to refresh them from the programme's shared/eval/): a fresh clone checks and evaluates with nothing beside it.
+TOPICS_MD = Path("eval") / "TOPICS.md"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,14 +122,17 @@ def _kb_check(args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         print(f"FAIL {exc}")
         return 1
-    topics_md = args.topics or next((p for p in TOPICS_MD_CANDIDATES if p.exists()), None)
-    required = required_ids(topics_md) if topics_md else []
+    topics_md = args.topics or settings.knowledge_dir / TOPICS_MD
+    if not topics_md.is_file():
+        print(f"FAIL topic list not found: {topics_md} (every topic it names must have an entry)")
+        return 1
+    required = required_ids(topics_md)
     problems = check(kb.entries, required)
     for line in problems:
         print(f"FAIL {line}")
     n_q = sum(len(e.questions) for e in kb.entries.values())
     print(f"{'FAIL' if problems else 'OK'}: {len(kb.topics)} topics, {len(kb.entries) - len(kb.topics)} intents, "
-          f"{n_q} example questions, {len(required)} ids required by {topics_md or '(no TOPICS.md found)'}")
+          f"{n_q} example questions, {len(required)} ids required by {topics_md}")
     return 1 if problems else 0
 
 

@@ -25,6 +25,15 @@ def test_kb_check_passes_on_the_shipped_knowledge() -> None:
     assert "OK: 34 topics, 5 intents" in result.stdout
 
 
+def test_kb_check_fails_without_its_topic_list(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    (knowledge / "eval" / "TOPICS.md").unlink()
+    result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert "topic list not found" in result.stdout and "OK" not in result.stdout
+
+
 def test_kb_check_names_the_broken_entry(tmp_path: Path) -> None:
     broken = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", broken)

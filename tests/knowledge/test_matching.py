@@ -11,7 +11,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.evaluate import LabelledQuestion, evaluate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev_questions.jsonl"
+DEV_SET = Path(__file__).resolve().parents[2] / "knowledge" / "eval" / "dev_questions.jsonl"
 
 
 def load_set(path: Path) -> list[LabelledQuestion]:
