@@ -25,7 +25,7 @@ def test_county_file_is_valid() -> None:
     assert params.relocation_fee.per_m2 == Decimal("15")
     assert params.business_loss.rate == Decimal("0.06")
     assert params.extra_area_bands[0].up_to == Decimal("10") and params.extra_area_bands[-1].up_to is None
-    assert params.programme.transition_months == 30
+    assert params.programme.transition_months == 28
     assert params.plan_source("relocation_fee").endswith("第十条")
 
 
