@@ -1,7 +1,10 @@
 """An explicit parameter dict for the compensation tests (same shape as knowledge/params.yaml).
 
-The numbers equal the 示例县 sample values so that the worked examples in test_engine.py read like the county
-file, but they are fixed here: a county editing its file does not change what these tests expect.
+The numbers were the 示例县 sample values when the worked examples in test_engine.py were written, and they are
+fixed here: a county editing its file does not change what these tests expect. The county file has since moved
+on (过渡期 28 months, unregistered lawful buildings at 100 %, first extra band 4,800 元/m²); the values kept here
+still exercise every path of the engine (a recognition rate below 1 is what a plan may define for a category of
+its own).
 """
 
 from __future__ import annotations

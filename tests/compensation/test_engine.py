@@ -1,6 +1,6 @@
 """Worked examples, computed by hand (every step in the comments), must match the engine to the fen.
 
-Parameters: tests/compensation/sample_params.py (fixed copy of the 示例县 sample values):
+Parameters: tests/compensation/sample_params.py (a fixed set, from an earlier version of the 示例县 sample values):
   reference prices 元/m²: 东关 dongguan 5,200 · 西街 xijie 4,900 · 南河 nanhe 4,600 · 北山 beishan 4,300
   floor adjustment: 1层 +3%, 2层 +2%, 3层 +1%, 4层 0, 5层 −1%, 6层 −2%;  orientation: 朝南 +1%, 朝北 −1%
   decoration 元/m²: 无 0 · 简易 150 · 普通 300 · 精装 500
