@@ -17,7 +17,7 @@ ENTRIES_DIR = "entries"
 INTENTS_FILE = "intents.yaml"
 REQUIRED_KEYS = ("id", "title", "questions", "sources")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_BULLET = re.compile(r"^\s*[-*]\s+", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*[-*][ \t]+", re.MULTILINE)  # [ \t], not \s: the blank line before a list stays
 
 
 @dataclass(frozen=True)
