@@ -22,6 +22,7 @@ PAGE_BYTES = 1400
 FULL_WIDTH_SPACE = "\u3000"
 NOT_CONFIRMED = "（原文我们还没有逐字核对，先不显示，以免说错。请查阅：{where}）"
 NOT_COLLECTED = "（这一条的原文本助手还没有收录，请查阅官方公布的文本，例如国家法律法规数据库 flk.npc.gov.cn）"
+NOT_COLLECTED_ACT = "这部法规的条文本助手还没有收录，请查阅官方公布的文本，例如国家法律法规数据库 flk.npc.gov.cn。"
 NO_ARTICLE = "这条回答引用了这部法规，但没有注明是哪一条。全文请查阅：{where}"
 CLOSING = "以上条文照录官方公布的文本。具体怎么用到您家的情况，以县里的决定和工作人员的书面答复为准。"
 NO_SOURCES = "这条回答没有引用法律条文。"
@@ -113,7 +114,7 @@ def _statute(citation: Citation, book: StatuteBook) -> list[Passage]:
     if act is None:
         heading = f"《{citation.act}》"
         return [Passage(heading, (f"{article_label(n)}{FULL_WIDTH_SPACE}{NOT_COLLECTED}",), article_label(n))
-                for n in citation.articles] or [Passage(heading, (NOT_COLLECTED.strip("（）"),))]
+                for n in citation.articles] or [Passage(heading, (NOT_COLLECTED_ACT,))]
     heading = f"《{act.title}》（{act.edition}）"
     if not citation.articles:
         return [Passage(heading, (NO_ARTICLE.format(where=act.read_at),))]

@@ -95,6 +95,16 @@ def test_every_shipped_article_fits_on_pages_of_one_message(ctx: TurnContext) ->
         assert len(wechat.encode()) <= MAX_BYTES
 
 
+def test_an_article_or_act_not_shipped_is_never_made_up(ctx: TurnContext) -> None:
+    """kb check stops this from shipping; should it happen anyway, the resident is sent to the official text."""
+    entry = replace(ctx.kb.entries["comp.scope"], sources=("《国有土地上房屋征收与补偿条例》第九十九条", "《某某法》第一条", "《某某法》"))
+    kb = replace(ctx.kb, entries={**ctx.kb.entries, "comp.scope": entry})
+    text = "\n".join(p.text for p in pages(replace(ctx, kb=kb), "comp.scope"))
+    assert "第九十九条\u3000（这一条的原文本助手还没有收录" in text and "《某某法》\n第一条\u3000（这一条的原文" in text
+    assert "这部法规的条文本助手还没有收录" in text and "flk.npc.gov.cn" in text
+    assert "照录官方公布的文本" not in text
+
+
 def test_pages_repeat_the_act_and_the_article_they_continue() -> None:
     long = Passage("《示例法》（2020年）", ("第一条\u3000" + "甲" * 300, "乙" * 300, "丙" * 300), "第一条", official=True)
     first, second, third = paginate([long], limit=1000)
