@@ -24,8 +24,8 @@ def test_confirmed_and_not_confirmed_articles_and_plan_clauses_pass(kb: Knowledg
 
 
 def test_an_article_in_neither_list_fails(kb: KnowledgeBase) -> None:
-    (problem,) = problems_with(kb, "comp.valuation", "《国有土地上房屋征收评估办法》第三十条")
-    assert problem.startswith("comp.valuation: cites 《国有土地上房屋征收评估办法》第三十条")
+    (problem,) = problems_with(kb, "comp.valuation", "《国有土地上房屋征收评估办法》第三十二条")
+    assert problem.startswith("comp.valuation: cites 《国有土地上房屋征收评估办法》第三十二条")
     assert "neither the confirmed nor the not-confirmed" in problem and "appraisal_measures.yaml" in problem
 
 
