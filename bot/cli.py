@@ -114,7 +114,8 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _kb_check(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    from knowledge.check import check, required_ids
+    from knowledge.check import check, check_citations, required_ids
+    from knowledge.citations import plan_name
     from knowledge.params import KnowledgeError
 
     try:
@@ -127,12 +128,13 @@ def _kb_check(args: argparse.Namespace) -> int:
         print(f"FAIL topic list not found: {topics_md} (every topic it names must have an entry)")
         return 1
     required = required_ids(topics_md)
-    problems = check(kb.entries, required)
+    problems = check(kb.entries, required) + check_citations(kb.entries, kb.statutes, plan_name(kb.params))
     for line in problems:
         print(f"FAIL {line}")
     n_q = sum(len(e.questions) for e in kb.entries.values())
     print(f"{'FAIL' if problems else 'OK'}: {len(kb.topics)} topics, {len(kb.entries) - len(kb.topics)} intents, "
-          f"{n_q} example questions, {len(required)} ids required by {topics_md}")
+          f"{n_q} example questions, {len(required)} ids required by {topics_md}, "
+          f"{sum(len(a.articles) for a in kb.statutes.acts)} cited articles of {len(kb.statutes.acts)} acts")
     return 1 if problems else 0
 
 

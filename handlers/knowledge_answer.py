@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.messages import Button, Outbound
+from handlers import statutes
 from handlers.menu import MENU_BUTTON
 from handlers.turn import Conversation, RecordGap, Turn, TurnContext
 from knowledge.entries import Entry
@@ -35,6 +36,7 @@ def answer_topic(state: Conversation, entry: Entry, question: str, ctx: TurnCont
         related = ctx.kb.topic(related_id)
         if related is not None:
             buttons.append(Button(f"topic:{related.id}", related.title))
+    buttons.append(statutes.button(entry.id))  # 查看条文: the exact articles this answer rests on
     # 返回菜单 too: from any answer a resident gets back to 登记诉求, 查进度 … without knowing what to type
     buttons += [Button(f"fb:1:{entry.id}", "👍 有用"), Button(f"fb:0:{entry.id}", "👎 没用"), MENU_BUTTON]
     new_state = replace(state.idle(), last_topic=entry.id, last_question=question)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.messages import Inbound, InboundKind, Outbound
-from handlers import contacts, feedback, knowledge_answer, menu, smalltalk
+from handlers import contacts, feedback, knowledge_answer, menu, smalltalk, statutes
 from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
 from handlers import assistance, complaint, human_handoff  # noqa: F401  (register the case forms)
 from handlers import case_status
@@ -57,6 +57,8 @@ async def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
 
 async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
     kind, _, arg = button_id.partition(":")
+    if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
+        return statutes.show(state, arg, ctx)
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
         return await FLOWS[state.flow].button(state, button_id, ctx)
     if kind == "rate":

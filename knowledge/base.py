@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from knowledge.entries import Entry, load_entries, load_intents
 from knowledge.index import Candidate, KnowledgeIndex, MatchResult
 from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
+from knowledge.statute_book import StatuteBook, load_statutes
 
 
 MATCH_CACHE_SIZE = 4096
@@ -30,6 +31,7 @@ class KnowledgeBase:
     rules: IntentRules
     threshold: float
     margin: float
+    statutes: StatuteBook = field(default_factory=StatuteBook)  # the texts of the articles answers cite
 
     def match(self, question: str) -> MatchResult:
         """An intent rule if one fires, else the index's verdict. Residents ask the same questions again and again:
@@ -76,7 +78,8 @@ def load_knowledge(knowledge_dir: Path, cache_dir: Path, threshold: float, margi
         if entry.id in entries:
             raise KnowledgeError(f"duplicate id {entry.id}: {entries[entry.id].path} and {entry.path}")
         entries[entry.id] = entry
-    return KnowledgeBase(params, entries, index, load_rules(knowledge_dir), threshold, margin)
+    return KnowledgeBase(params, entries, index, load_rules(knowledge_dir), threshold, margin,
+                         statutes=load_statutes(knowledge_dir))
 
 
 def _vocabulary(items: list[Entry]) -> list[str]:

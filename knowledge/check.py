@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from knowledge.citations import Kind, parse_sources, plan_name
 from knowledge.entries import Entry
 from knowledge.params import KnowledgeError
+from knowledge.statute_book import STATUTES_DIR, StatuteBook
 from knowledge.text import compact
 
 TOPIC_ROW = re.compile(r"^\|\s*((?:comp|proc|help|petition|safety)\.[a-z_]+|intent:[a-z_]+)\s*\|", re.MULTILINE)
@@ -44,4 +46,29 @@ def check(entries: dict[str, Entry], required: list[str]) -> list[str]:
     return problems
 
 
-__all__ = ["KnowledgeError", "check", "required_ids"]
+_CITES_AN_ARTICLE = re.compile(r"第[零〇一二三四五六七八九十百千两0-9]+条")
+
+
+def check_citations(entries: dict[str, Entry], statutes: StatuteBook, plan_name: str) -> list[str]:
+    """Every article an answer cites is in knowledge/statutes/, with its text or marked as not confirmed."""
+    problems: list[str] = []
+    for entry in entries.values():
+        for citation in parse_sources(entry.sources, plan_name):
+            if citation.kind is Kind.OTHER and _CITES_AN_ARTICLE.search(citation.source):
+                problems.append(f"{entry.id}: source cites an article without the act's name in 《》: {citation.source}")
+            if citation.kind is not Kind.STATUTE:
+                continue
+            act = statutes.act(citation.act)
+            if act is None:
+                problems.append(f"{entry.id}: cites 《{citation.act}》, which has no file in {STATUTES_DIR}/")
+                continue
+            if not citation.articles:
+                problems.append(f"{entry.id}: cites 《{citation.act}》 without an article number: {citation.source}")
+            for number, label in zip(citation.articles, citation.labels, strict=True):
+                if act.article(number) is None:
+                    problems.append(f"{entry.id}: cites 《{act.title}》{label}, which is in neither the confirmed nor "
+                                    f"the not-confirmed articles of {STATUTES_DIR}/{Path(act.path).name}")
+    return problems
+
+
+__all__ = ["KnowledgeError", "check", "check_citations", "required_ids"]

@@ -56,6 +56,40 @@ def test_kb_check_reports_a_missing_topic(tmp_path: Path) -> None:
     assert "missing: safety.site" in result.stdout
 
 
+def test_kb_check_fails_on_a_cited_article_in_neither_list(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    entry = knowledge / "entries" / "comp.valuation.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace(
+        "《国有土地上房屋征收与补偿条例》第十九条", "《国有土地上房屋征收与补偿条例》第十九条、第九十九条", 1), encoding="utf-8")
+    result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert ("FAIL comp.valuation: cites 《国有土地上房屋征收与补偿条例》第九十九条, which is in neither the confirmed "
+            "nor the not-confirmed articles of statutes/expropriation_regulation.yaml") in result.stdout
+
+
+def test_kb_check_fails_when_a_cited_article_is_taken_out_of_its_act(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    act = knowledge / "statutes" / "administrative_litigation_law.yaml"
+    text = act.read_text(encoding="utf-8")
+    start, end = text.index("  第四十六条:"), text.index("  第七十八条:")
+    act.write_text(text[:start] + text[end:], encoding="utf-8")
+    result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert "FAIL proc.reconsideration: cites 《中华人民共和国行政诉讼法》第四十六条, which is in neither" in result.stdout
+
+
+def test_kb_check_names_a_broken_statute_file(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    act = knowledge / "statutes" / "civil_code.yaml"
+    act.write_text(act.read_text(encoding="utf-8").replace("  第三百零一条:", "  第三百零一:", 1), encoding="utf-8")
+    result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert "FAIL civil_code.yaml" in result.stdout and "第三百零一" in result.stdout
+
+
 def test_kb_match_writes_one_json_line_per_question() -> None:
     questions = "\n".join(json.dumps({"q": q}, ensure_ascii=False) for q in ("搬迁费怎么算", "明天会下雨吗", "我要投诉"))
     result = run("kb", "match", "--jsonl", "-", stdin=questions + "\n")
