@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from bot.cases.workdays import local_day
 from bot.compensation import (
     CompensationParams,
     Estimate,
@@ -217,29 +218,37 @@ def take_exchange_area(text: str, a: Answers, p: CompensationParams) -> str:
 
 
 def ask_sign_date(a: Answers, p: CompensationParams) -> str:
-    """The intended signing date (optional), with the reward tiers."""
+    """The intended signing date (optional), with the reward tiers still open on the day (Beijing time)."""
     programme = p.programme
-    tiers = [f"· {t.until.isoformat()} 前（含）：每户 {num(t.amount)} 元" for t in p.signing_reward]
+    tiers = [f"· {t.until.isoformat()} 前（含）：每户 {num(t.amount)} 元" for t in p.open_tiers]
+    if tiers:
+        head = "您打算哪天签约？现在签约还能享受的签约奖励按日期分档："
+    elif p.tiers_closed:
+        head = f"您打算哪天签约？{p.closed_tiers_text()}"
+    else:
+        head = "您打算哪天签约？（方案未设签约奖励）"
+    example = p.open_tiers[0].until if p.open_tiers else (p.as_of or programme.signing_start)
+    how = "点按钮，或打字输入日期" if tiers else "请打字输入日期"
     return "\n".join(
         (
-            "您打算哪天签约？签约奖励按日期分档：" if tiers else "您打算哪天签约？（方案未设签约奖励）",
+            head,
             *tiers,
             f"签约期 {programme.signing_start.isoformat()} 至 {programme.signing_end.isoformat()}。"
-            "点按钮，或打字输入日期（如 2026-10-10）；还没定就点“跳过”（暂不计签约奖励）。",
+            f"{how}（如 {example.isoformat()}）；还没定就点“跳过”（暂不计签约奖励）。",
         )
     )
 
 
 def take_sign_date(text: str, a: Answers, p: CompensationParams) -> str:
-    """A date within (or after) the signing period; checked by the engine with all other answers."""
+    """A date from today on, within (or after) the signing period; checked by the engine with all other answers."""
     value = parse_date(text).isoformat()
     estimate(household_from_fields(_fields({**a, "sign_date": value}), p), p)  # InputError: outside the period
     return value
 
 
 def sign_date_choices(a: Answers, p: CompensationParams) -> tuple[tuple[str, str], ...]:
-    """One button per reward tier: signing on its last day."""
-    return tuple((t.until.isoformat(), f"{t.until.month}月{t.until.day}日前签") for t in p.signing_reward)
+    """One button per reward tier still open: signing on its last day."""
+    return tuple((t.until.isoformat(), f"{t.until.month}月{t.until.day}日前签") for t in p.open_tiers)
 
 
 def _never_choices(a: Answers, p: CompensationParams) -> tuple[tuple[str, str], ...]:
@@ -521,8 +530,9 @@ def answers_digest(data: Answers) -> str:
 
 
 def _params(ctx: TurnContext) -> CompensationParams | None:
+    """The plan as it stands today in Beijing time: tiers already over are not offered, past sign dates refused."""
     try:
-        return parse_params(ctx.kb.params)
+        return parse_params(ctx.kb.params).on(local_day(ctx.now))
     except ParamsError:
         return None
 

@@ -105,7 +105,7 @@ async def test_calc_form_shows_mistakes_next_to_the_fields(page: Page, chat_url:
     await fill(page, {"district": "dongguan", "area": "-85", "sign_date": "2026-08-01"})
     await page.locator("button.submit").tap()
     await expect(page.locator("#f-area .error")).to_contain_text("不能是负数")
-    await expect(page.locator("#f-sign_date .error")).to_contain_text("签约期从 2026-09-01 开始")
+    await expect(page.locator("#f-sign_date .error")).to_contain_text("已经过去了（今天是 2026-09-15）")
     await expect(page.locator("#result.alert")).to_contain_text("2 处需要修改")
     await expect(page.locator("table.estimate")).to_have_count(0)
     await expect(page.locator("#in-area")).to_have_value("-85")
