@@ -37,7 +37,7 @@ from bot.compensation.items import APPRAISAL_RULES, REGULATION
 from bot.compensation.quantity import parse_area, parse_date, parse_money, parse_unit_price
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
 from handlers import menu
-from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
+from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported, register
 from handlers.turn import Conversation, Turn, TurnContext
 
 NAME = "calculator"
@@ -51,6 +51,7 @@ YES_WORDS = frozenset({"有", "有的", "有了", "是", "是的", "拿到了", 
 NO_WORDS = frozenset({"没有", "没", "无", "还没有", "没拿到", "还没", "否", "不是", "no", "n"})
 USE_CHOICES = (("residential", "住宅"), ("business", "商铺门面"), ("mixed", "住宅+商铺"))
 STALE = "这个按钮已经过期了。"
+ANSWER_KINDS = frozenset({InboundKind.TEXT, InboundKind.VOICE})  # voice: the words WeChat recognised
 
 Answers = Mapping[str, str]
 
@@ -311,6 +312,9 @@ class CalculatorFlow:
         word = text.lower()
         if state.step == RESULT:
             return await after_result(state, inbound, params, ctx)
+        if inbound.kind not in ANSWER_KINDS or is_unsupported(inbound):  # a photo, video, file, place …
+            current = _current(state, params)
+            return finish(state, params) if current is None else ask(state, current, params, notice=NEEDS_TEXT)
         if word in CANCEL_WORDS:
             return cancel(state)
         if word in BACK_WORDS:

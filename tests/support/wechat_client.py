@@ -104,6 +104,16 @@ class WeChatResident:
     def image_xml(self) -> str:
         return self._xml("image", {"PicUrl": "http://mmbiz.qpic.cn/test.jpg", "MediaId": "media-image-1"})
 
+    def video_xml(self) -> str:
+        return self._xml("video", {"MediaId": "media-video-1", "ThumbMediaId": "media-thumb-1"})
+
+    def link_xml(self) -> str:
+        return self._xml("link", {"Title": "一篇文章", "Description": "摘要", "Url": "https://example.com/a"})
+
+    def file_xml(self) -> str:
+        return self._xml("file", {"Title": "材料.pdf", "FileKey": "file-key-1", "FileMd5": "0" * 32,
+                                  "FileTotalLen": 1024})
+
     def event_xml(self, event: str, key: str | None = None) -> str:
         fields: dict[str, Any] = {"Event": event}
         if key is not None:
