@@ -9,6 +9,7 @@ import base64
 import hashlib
 import itertools
 import os
+import secrets
 import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -125,8 +126,10 @@ class WeChatResident:
 
     # --- delivery ---
 
-    def signed_query(self, timestamp: int | None = None, nonce: str = "1234567890") -> dict[str, str]:
+    def signed_query(self, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+        """As WeChat signs each push: the current timestamp and a fresh random nonce (digits, like WeChat's)."""
         ts = str(self.now() if timestamp is None else timestamp)
+        nonce = str(secrets.randbelow(10**10)) if nonce is None else nonce
         query = {"signature": sha1_sorted(self.token, ts, nonce), "timestamp": ts, "nonce": nonce,
                  "openid": self.openid}
         return query
