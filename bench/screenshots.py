@@ -1,6 +1,6 @@
 """Screenshots of the web chat and /calc on a phone for the README: docs/screenshots/chat-*.png, calc-result.png.
 
-Emoji (👍 有用) need a colour emoji font (Debian: fonts-noto-color-emoji), Chinese text fonts-noto-cjk.
+Chinese text needs fonts-noto-cjk (no label depends on an emoji font).
 
     .venv/bin/python -m bench.screenshots [--out docs/screenshots] [--only chat|calc]
 

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from bot.cases.workdays import local_day
 from bot.compensation import (
@@ -35,7 +36,7 @@ from bot.compensation import (
 from bot.compensation.fmt import num, yuan
 from bot.compensation.items import APPRAISAL_RULES, REGULATION
 from bot.compensation.quantity import parse_area, parse_date, parse_money, parse_unit_price
-from bot.core.messages import Button, Inbound, InboundKind, Outbound
+from bot.core.messages import Button, Inbound, InboundKind, Link, Outbound
 from handlers import menu
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported, register
 from handlers.turn import Conversation, Turn, TurnContext
@@ -44,6 +45,7 @@ NAME = "calculator"
 PREFIX = "calc:"
 RESULT = "result"
 CALC_PAGE = "/calc"
+CALC_LINK_LABEL = "打开网页版估算页面"
 SKIP_WORDS = frozenset({"跳过", "略过", "不填", "不知道", "不清楚", "skip"})
 DETAIL_WORDS = frozenset({"明细", "计算明细", "查看明细", "查看计算明细", "怎么算的"})
 AGAIN_WORDS = frozenset({"重新估算", "再算一次", "重新算", "重算"})
@@ -475,8 +477,8 @@ def finish(state: Conversation, params: CompensationParams) -> Turn:
         Button(f"{PREFIX}back:{RESULT}", "返回"),
         menu.MENU_BUTTON,
     )
-    replies = (Outbound(summary_text(result)), Outbound(sources_text(result)), Outbound(advice_text(result), buttons))
-    return Turn(done, replies)
+    advice = Outbound(advice_text(result), buttons, (Link(CALC_LINK_LABEL, calc_link(state.data)),))
+    return Turn(done, (Outbound(summary_text(result)), Outbound(sources_text(result)), advice))
 
 
 def details(state: Conversation, params: CompensationParams) -> Turn:
@@ -525,6 +527,11 @@ def unavailable(state: Conversation, ctx: TurnContext) -> Turn:
 
 
 AGAIN_BUTTON = Button(f"{PREFIX}again", "重新估算")
+
+
+def calc_link(data: Answers) -> str:
+    """/calc with the resident's answers, so that the page opens on the same estimate (skipped answers left out)."""
+    return f"{CALC_PAGE}?{urlencode({k: v for k, v in _fields(data).items() if v})}"
 
 
 def answers_digest(data: Answers) -> str:
@@ -640,8 +647,7 @@ def advice_text(result: Estimate) -> str:
         f"提醒：{result.reminder}",
         "",
         "点“查看计算明细”看每一项的算法。",
-        f"要打印，或填写楼层、朝向、装修评估金额等更多条件，请打开网页版估算页面 {CALC_PAGE}"
-        f"（聊天网页地址中的 /chat 换成 {CALC_PAGE}）。",
+        "要打印，或加上楼层、朝向、装修评估金额等更多条件，可以用网页版估算页面，您的回答已经填好。",
     ]
     return "\n".join(out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -92,7 +93,11 @@ async def test_full_estimate_shows_both_options_with_sources_tradeoff_and_remind
     assert "各项依据" in text and "条例第二十二条" in text and "方案第十条" in text
     assert "两种方式怎么选" in text and expected["comparison"].splitlines()[0] in text
     assert expected["reminder"] in text
-    assert "/calc" in text
+    # a link to /calc that opens on the same answers (the skipped ones left out), not address-bar instructions
+    links = [link for r in chat.replies for link in r.get("links", [])]
+    assert links == [{"label": "打开网页版估算页面", "href": "/calc?district=dongguan&area=85&use=residential"
+                      "&decoration=standard&exchange_area=100&sign_date=2026-10-10"}]
+    assert "换成" not in text
     labels = [b["label"] for b in chat.buttons]
     assert labels == ["查看计算明细", "重新估算", "返回", "返回菜单"]
 
@@ -105,6 +110,20 @@ async def test_full_estimate_shows_both_options_with_sources_tradeoff_and_remind
             assert f"依据：{line['source']}" in detail
     assert f"补偿合计：{with_fen(money['total'])} 元" in detail
     assert f"净额：{with_fen(exchange['net'])} 元" in detail
+
+
+async def test_the_link_leaves_out_skipped_answers_and_opens_the_same_estimate(chat: ChatSession) -> None:
+    await run_to_result(chat, exchange=None, sign=None)
+    (link,) = [link for r in chat.replies for link in r.get("links", [])]
+    assert link["href"] == "/calc?district=dongguan&area=85&use=residential&decoration=standard"
+    net = next(line for line in chat.text.splitlines() if line.startswith("净额"))
+    page = await chat.client.get(link["href"])
+    assert page.status == 200
+    html = await page.text()
+    money, exchange = net.removeprefix("净额").strip("　").split("｜")
+    for option, shown_net in (("money", money), ("exchange", exchange)):
+        cell = re.search(rf'data-option="{option}" data-key="net"[^>]*>([^<]+)<', html)
+        assert cell and cell.group(1).strip().removesuffix(".00") == shown_net
 
 
 async def test_each_question_is_one_step_with_back_and_cancel(chat: ChatSession) -> None:
