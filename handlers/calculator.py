@@ -45,7 +45,7 @@ NAME = "calculator"
 PREFIX = "calc:"
 RESULT = "result"
 CALC_PAGE = "/calc"
-CALC_LINK_LABEL = "打开网页版估算页面"
+CALC_LINK_LABEL = "打开网页版估算页面（已填好您的回答）"
 SKIP_WORDS = frozenset({"跳过", "略过", "不填", "不知道", "不清楚", "skip"})
 DETAIL_WORDS = frozenset({"明细", "计算明细", "查看明细", "查看计算明细", "怎么算的"})
 AGAIN_WORDS = frozenset({"重新估算", "再算一次", "重新算", "重算"})
@@ -647,7 +647,7 @@ def advice_text(result: Estimate) -> str:
         f"提醒：{result.reminder}",
         "",
         "点“查看计算明细”看每一项的算法。",
-        "要打印，或加上楼层、朝向、装修评估金额等更多条件，可以用网页版估算页面，您的回答已经填好。",
+        "要打印，或加上楼层、朝向、装修评估金额等更多条件，可以用网页版估算页面。",
     ]
     return "\n".join(out)
 

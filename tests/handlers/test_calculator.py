@@ -95,8 +95,9 @@ async def test_full_estimate_shows_both_options_with_sources_tradeoff_and_remind
     assert expected["reminder"] in text
     # a link to /calc that opens on the same answers (the skipped ones left out), not address-bar instructions
     links = [link for r in chat.replies for link in r.get("links", [])]
-    assert links == [{"label": "打开网页版估算页面", "href": "/calc?district=dongguan&area=85&use=residential"
-                      "&decoration=standard&exchange_area=100&sign_date=2026-10-10"}]
+    assert links == [{"label": "打开网页版估算页面（已填好您的回答）",
+                      "href": "/calc?district=dongguan&area=85&use=residential&decoration=standard&exchange_area=100"
+                              "&sign_date=2026-10-10"}]
     assert "换成" not in text
     labels = [b["label"] for b in chat.buttons]
     assert labels == ["查看计算明细", "重新估算", "返回", "返回菜单"]

@@ -139,7 +139,7 @@ async def test_calculator_in_the_chat_page(page: Page, kb: KnowledgeBase) -> Non
     await expect(log).to_contain_text(f"{compact(money['total'])}｜{compact(exchange['total'])}")
     await expect(log).to_contain_text(f"{compact(money['net'])}｜{compact(exchange['net'])}")
     await expect(log).to_contain_text("两种方式怎么选")
-    await expect(page.locator(f"{BOT} .links a")).to_have_text(["打开网页版估算页面"])
+    await expect(page.locator(f"{BOT} .links a")).to_have_text(["打开网页版估算页面（已填好您的回答）"])
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
 
     await tap(page, "button:has-text('查看计算明细')")
@@ -163,7 +163,7 @@ async def test_the_estimate_in_the_chat_links_to_calc_with_the_residents_answers
     await expect(advice).to_contain_text("两种方式怎么选")
     await expect(advice).not_to_contain_text("换成")  # no address-bar instructions any more
     link = advice.locator(".links a")
-    await expect(link).to_have_text("打开网页版估算页面")
+    await expect(link).to_have_text("打开网页版估算页面（已填好您的回答）")
     box = await link.bounding_box()
     assert box is not None and box["height"] >= MIN_BUTTON_PX, "the link is as easy to hit as a button"
 
