@@ -1,6 +1,6 @@
 """Screenshots of the web chat and /calc on a phone for the README: docs/screenshots/chat-*.png, calc-result.png.
 
-Emoji (👍 有用) need a colour emoji font (Debian: fonts-noto-color-emoji), Chinese text fonts-noto-cjk.
+Chinese text needs fonts-noto-cjk (no label depends on an emoji font).
 
     .venv/bin/python -m bench.screenshots [--out docs/screenshots] [--only chat|calc]
 
@@ -70,7 +70,7 @@ async def shoot(url: str, out: Path) -> list[Path]:
 
 
 CALC_FORM = {"#in-district": "dongguan", "#in-area": "八十五平", "#in-decoration": "standard",
-             "#in-exchange_area": "100", "#in-sign_date": "2026-10-10"}  # fmt: skip
+             "#in-exchange_area": "100"}  # fmt: skip
 
 
 async def shoot_calc(base_url: str, out: Path) -> list[Path]:
@@ -90,6 +90,9 @@ async def shoot_calc(base_url: str, out: Path) -> list[Path]:
                 await page.locator(selector).select_option(value)
             else:
                 await page.locator(selector).fill(value)
+        # a sign date still open on the day the picture is taken: the one the page itself suggests
+        suggested = await page.locator("#in-sign_date").get_attribute("placeholder") or ""
+        await page.locator("#in-sign_date").fill(suggested.removeprefix("例如 "))
         await page.locator("button.submit").tap()
         await expect(page.locator("#result table.estimate")).to_be_visible()
         await page.evaluate("document.fonts.ready")

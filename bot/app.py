@@ -39,7 +39,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
     health.setup(app)
     chat.setup(app)
-    calc.setup(app)
+    calc.setup(app, clock)
     chat_updates.setup(app)
     if settings.telegram_token:  # python-telegram-bot is imported only when a bot is configured (start-up time)
         from bot.channels.telegram import channel as telegram_channel

@@ -18,7 +18,9 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from urllib.parse import urlencode
 
+from bot.cases.workdays import local_day
 from bot.compensation import (
     CompensationParams,
     Estimate,
@@ -34,15 +36,16 @@ from bot.compensation import (
 from bot.compensation.fmt import num, yuan
 from bot.compensation.items import APPRAISAL_RULES, REGULATION
 from bot.compensation.quantity import parse_area, parse_date, parse_money, parse_unit_price
-from bot.core.messages import Button, Inbound, InboundKind, Outbound
+from bot.core.messages import Button, Inbound, InboundKind, Link, Outbound
 from handlers import menu
-from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
+from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported, register
 from handlers.turn import Conversation, Turn, TurnContext
 
 NAME = "calculator"
 PREFIX = "calc:"
 RESULT = "result"
 CALC_PAGE = "/calc"
+CALC_LINK_LABEL = "打开网页版估算页面（已填好您的回答）"
 SKIP_WORDS = frozenset({"跳过", "略过", "不填", "不知道", "不清楚", "skip"})
 DETAIL_WORDS = frozenset({"明细", "计算明细", "查看明细", "查看计算明细", "怎么算的"})
 AGAIN_WORDS = frozenset({"重新估算", "再算一次", "重新算", "重算"})
@@ -50,6 +53,7 @@ YES_WORDS = frozenset({"有", "有的", "有了", "是", "是的", "拿到了", 
 NO_WORDS = frozenset({"没有", "没", "无", "还没有", "没拿到", "还没", "否", "不是", "no", "n"})
 USE_CHOICES = (("residential", "住宅"), ("business", "商铺门面"), ("mixed", "住宅+商铺"))
 STALE = "这个按钮已经过期了。"
+ANSWER_KINDS = frozenset({InboundKind.TEXT, InboundKind.VOICE})  # voice: the words WeChat recognised
 
 Answers = Mapping[str, str]
 
@@ -217,29 +221,37 @@ def take_exchange_area(text: str, a: Answers, p: CompensationParams) -> str:
 
 
 def ask_sign_date(a: Answers, p: CompensationParams) -> str:
-    """The intended signing date (optional), with the reward tiers."""
+    """The intended signing date (optional), with the reward tiers still open on the day (Beijing time)."""
     programme = p.programme
-    tiers = [f"· {t.until.isoformat()} 前（含）：每户 {num(t.amount)} 元" for t in p.signing_reward]
+    tiers = [f"· {t.until.isoformat()} 前（含）：每户 {num(t.amount)} 元" for t in p.open_tiers]
+    if tiers:
+        head = "您打算哪天签约？现在签约还能享受的签约奖励按日期分档："
+    elif p.tiers_closed:
+        head = f"您打算哪天签约？{p.closed_tiers_text()}"
+    else:
+        head = "您打算哪天签约？（方案未设签约奖励）"
+    example = p.open_tiers[0].until if p.open_tiers else (p.as_of or programme.signing_start)
+    how = "点按钮，或打字输入日期" if tiers else "请打字输入日期"
     return "\n".join(
         (
-            "您打算哪天签约？签约奖励按日期分档：" if tiers else "您打算哪天签约？（方案未设签约奖励）",
+            head,
             *tiers,
             f"签约期 {programme.signing_start.isoformat()} 至 {programme.signing_end.isoformat()}。"
-            "点按钮，或打字输入日期（如 2026-10-10）；还没定就点“跳过”（暂不计签约奖励）。",
+            f"{how}（如 {example.isoformat()}）；还没定就点“跳过”（暂不计签约奖励）。",
         )
     )
 
 
 def take_sign_date(text: str, a: Answers, p: CompensationParams) -> str:
-    """A date within (or after) the signing period; checked by the engine with all other answers."""
+    """A date from today on, within (or after) the signing period; checked by the engine with all other answers."""
     value = parse_date(text).isoformat()
     estimate(household_from_fields(_fields({**a, "sign_date": value}), p), p)  # InputError: outside the period
     return value
 
 
 def sign_date_choices(a: Answers, p: CompensationParams) -> tuple[tuple[str, str], ...]:
-    """One button per reward tier: signing on its last day."""
-    return tuple((t.until.isoformat(), f"{t.until.month}月{t.until.day}日前签") for t in p.signing_reward)
+    """One button per reward tier still open: signing on its last day."""
+    return tuple((t.until.isoformat(), f"{t.until.month}月{t.until.day}日前签") for t in p.open_tiers)
 
 
 def _never_choices(a: Answers, p: CompensationParams) -> tuple[tuple[str, str], ...]:
@@ -302,6 +314,9 @@ class CalculatorFlow:
         word = text.lower()
         if state.step == RESULT:
             return await after_result(state, inbound, params, ctx)
+        if inbound.kind not in ANSWER_KINDS or is_unsupported(inbound):  # a photo, video, file, place …
+            current = _current(state, params)
+            return finish(state, params) if current is None else ask(state, current, params, notice=NEEDS_TEXT)
         if word in CANCEL_WORDS:
             return cancel(state)
         if word in BACK_WORDS:
@@ -462,8 +477,8 @@ def finish(state: Conversation, params: CompensationParams) -> Turn:
         Button(f"{PREFIX}back:{RESULT}", "返回"),
         menu.MENU_BUTTON,
     )
-    replies = (Outbound(summary_text(result)), Outbound(sources_text(result)), Outbound(advice_text(result), buttons))
-    return Turn(done, replies)
+    advice = Outbound(advice_text(result), buttons, (Link(CALC_LINK_LABEL, calc_link(state.data)),))
+    return Turn(done, (Outbound(summary_text(result)), Outbound(sources_text(result)), advice))
 
 
 def details(state: Conversation, params: CompensationParams) -> Turn:
@@ -514,6 +529,11 @@ def unavailable(state: Conversation, ctx: TurnContext) -> Turn:
 AGAIN_BUTTON = Button(f"{PREFIX}again", "重新估算")
 
 
+def calc_link(data: Answers) -> str:
+    """/calc with the resident's answers, so that the page opens on the same estimate (skipped answers left out)."""
+    return f"{CALC_PAGE}?{urlencode({k: v for k, v in _fields(data).items() if v})}"
+
+
 def answers_digest(data: Answers) -> str:
     """A short fingerprint of the answers: 查看计算明细 of an earlier estimate is recognised as stale."""
     blob = json.dumps({k: data[k] for k in sorted(data)}, ensure_ascii=False)
@@ -521,8 +541,9 @@ def answers_digest(data: Answers) -> str:
 
 
 def _params(ctx: TurnContext) -> CompensationParams | None:
+    """The plan as it stands today in Beijing time: tiers already over are not offered, past sign dates refused."""
     try:
-        return parse_params(ctx.kb.params)
+        return parse_params(ctx.kb.params).on(local_day(ctx.now))
     except ParamsError:
         return None
 
@@ -626,8 +647,7 @@ def advice_text(result: Estimate) -> str:
         f"提醒：{result.reminder}",
         "",
         "点“查看计算明细”看每一项的算法。",
-        f"要打印，或填写楼层、朝向、装修评估金额等更多条件，请打开网页版估算页面 {CALC_PAGE}"
-        f"（聊天网页地址中的 /chat 换成 {CALC_PAGE}）。",
+        "要打印，或加上楼层、朝向、装修评估金额等更多条件，可以用网页版估算页面。",
     ]
     return "\n".join(out)
 

@@ -12,6 +12,13 @@ from handlers.turn import Conversation, Turn, TurnContext
 
 CANCEL_WORDS = frozenset({"取消", "退出", "不办了", "/cancel", "cancel"})
 BACK_WORDS = frozenset({"返回", "上一步", "back"})
+# a video, file, link, sticker … sent where a form asks a question (the adapter marks it `unsupported`)
+NEEDS_TEXT = "这一步需要打字回答：您发来的不是文字，我读不了。请回答下面的问题。"
+
+
+def is_unsupported(inbound: Inbound) -> bool:
+    """A message the channel could not turn into text or a known kind (Inbound.payload["unsupported"])."""
+    return bool(inbound.payload.get("unsupported"))
 
 
 class Flow(Protocol):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
-from handlers.flows import BACK_WORDS, CANCEL_WORDS
+from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported
 from handlers.menu import MENU, MENU_WORDS
 from handlers.turn import Conversation, Turn, TurnContext
 
@@ -104,6 +104,8 @@ class Form:
             return await self._restart(state, ctx)
         if inbound.kind is InboundKind.LOCATION and not current.accepts_location:
             return await self._ask(state, ctx, before="这一步不需要位置。")
+        if is_unsupported(inbound):
+            return await self._ask(state, ctx, before=NEEDS_TEXT)
         if not text:
             return await self._ask(state, ctx, before="请回答下面的问题。")
         if current.choices is not None:

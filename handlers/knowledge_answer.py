@@ -38,7 +38,7 @@ def answer_topic(state: Conversation, entry: Entry, question: str, ctx: TurnCont
             buttons.append(Button(f"topic:{related.id}", related.title))
     buttons.append(statutes.button(entry.id))  # 查看条文: the exact articles this answer rests on
     # 返回菜单 too: from any answer a resident gets back to 登记诉求, 查进度 … without knowing what to type
-    buttons += [Button(f"fb:1:{entry.id}", "👍 有用"), Button(f"fb:0:{entry.id}", "👎 没用"), MENU_BUTTON]
+    buttons += [Button(f"fb:1:{entry.id}", "有用"), Button(f"fb:0:{entry.id}", "没用"), MENU_BUTTON]
     new_state = replace(state.idle(), last_topic=entry.id, last_question=question)
     return Turn(new_state, (Outbound("\n\n".join(p for p in parts if p), tuple(buttons)),))
 

@@ -183,6 +183,12 @@ def _monthly_profit(household: Household, params: CompensationParams, use: Use) 
 
 def _check_sign_date(sign_date: date | None, params: CompensationParams) -> None:
     start, end = params.programme.signing_start, params.programme.signing_end
+    today = params.as_of
+    if sign_date is not None and today is not None and sign_date < today:
+        raise InputError(
+            f"签约日期 {sign_date.isoformat()} 已经过去了（今天是 {today.isoformat()}）。"
+            "签约奖励按实际签约那天计算，请填写今天或以后打算签约的日期。"
+        )
     if sign_date is not None and sign_date < start:
         raise InputError(
             f"签约期从 {start.isoformat()} 开始（签约期：{start.isoformat()} 至 {end.isoformat()}），"

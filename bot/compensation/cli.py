@@ -2,8 +2,10 @@
 
 Exit codes: 0 estimate printed; 1 the parameter file (or the settings) is invalid or missing; 2 bad input (a
 Chinese message on stderr). The parameter file defaults to `params.yaml` in the settings' knowledge_dir
-(ANJU_KNOWLEDGE_DIR). `python -m bot calc …` registers `add_parser`; `python -m bot.compensation.cli calc …`
-works on its own too.
+(ANJU_KNOWLEDGE_DIR). Like the chat and /calc, the estimate is made for today in Beijing time (`--as-of` another
+day): reward tiers already over are not offered and a sign date before that day is refused — unless
+`--allow-past-sign-date` (staff recomputing an agreement already signed: the tier of that day counts).
+`python -m bot calc …` registers `add_parser`; `python -m bot.compensation.cli calc …` works on its own too.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from bot.cases.workdays import local_day
 from bot.compensation.engine import estimate
 from bot.compensation.errors import InputError, ParamsError
 from bot.compensation.intake import household_from_fields
 from bot.compensation.params import load_params
+from bot.compensation.quantity import parse_date
 from bot.compensation.report import estimate_to_json, render_text
 from bot.settings import Settings, SettingsError
 
@@ -51,6 +56,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.error = _error  # type: ignore[method-assign]
     for option, (_, help_text) in _OPTIONS.items():
         parser.add_argument(option, metavar="值", help=help_text)
+    parser.add_argument(
+        "--as-of", metavar="日期",
+        help="按哪一天估算（YYYY-MM-DD，默认今天，北京时间）：已截止的签约奖励档次不再计入，签约日期不能早于这一天",
+    )
+    parser.add_argument(
+        "--allow-past-sign-date", action="store_true",
+        help="工作人员核算已签的协议：签约日期可以早于今天，按签约那天所在的档次计签约奖励",
+    )
     parser.add_argument("--json", action="store_true", help="输出 JSON（格式见 docs/compensation.md）")
     parser.add_argument(
         "--params", metavar="PATH", help="参数文件（默认：知识库目录 ANJU_KNOWLEDGE_DIR 下的 params.yaml）"
@@ -67,12 +80,21 @@ def run(args: argparse.Namespace) -> int:
         return 1
     fields = {field: getattr(args, option[2:].replace("-", "_")) for option, (field, _) in _OPTIONS.items()}
     try:
+        day = None if args.allow_past_sign_date else _as_of(args.as_of)
+        params = params.on(day)
         result = estimate(household_from_fields(fields, params), params)
     except InputError as exc:
         print(f"输入有误：{exc}", file=sys.stderr)
         return 2
     _emit(json.dumps(estimate_to_json(result), ensure_ascii=False, indent=2) if args.json else render_text(result))
     return 0
+
+
+def _as_of(text: str | None) -> date:
+    """The day given with --as-of, or today in Beijing time."""
+    if text is None:
+        return local_day(datetime.now(UTC))
+    return parse_date(text, "估算日期（--as-of）")
 
 
 def default_params_path() -> Path:

@@ -42,6 +42,7 @@ def _estimate(household: Household, params: CompensationParams) -> Estimate:
         comparison=comparison(money, exchange, basis, params),
         notes=basis.notes,
         reminder=reminder(params),
+        as_of=params.as_of,
     )
 
 

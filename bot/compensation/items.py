@@ -115,10 +115,10 @@ def signing_reward(basis: Basis, params: CompensationParams) -> Line:
     programme = params.programme
     start, end = programme.signing_start.isoformat(), programme.signing_end.isoformat()
     source = f"{REGULATION}第十七条；{params.plan_source('reward')}"
-    tiers = "；".join(f"{t.until.isoformat()}前（含）签约 {yuan(t.amount)} 元" for t in params.signing_reward)
+    tiers = open_tiers_text(params)
     sign_date = basis.sign_date
     if sign_date is None:
-        note = f"未填写签约日期，暂不计签约奖励。签约奖励按签约日期分档：{tiers or '方案未设'}。"
+        note = f"未填写签约日期，暂不计签约奖励。{tiers}"
         return Line("signing_reward", "签约奖励", Decimal("0.00"), "未填写签约日期，暂按 0 元计", source, note)
     if sign_date > programme.signing_end:
         note = (
@@ -129,10 +129,21 @@ def signing_reward(basis: Basis, params: CompensationParams) -> Line:
         return Line("signing_reward", "签约奖励", Decimal("0.00"), formula, source, note)
     tier = next((t for t in params.signing_reward if sign_date <= t.until), None)
     if tier is None:
-        note = f"{sign_date.isoformat()} 签约不在任何奖励档期内（{tiers or '方案未设签约奖励'}）。"
+        note = f"{sign_date.isoformat()} 签约不在任何奖励档期内。{tiers}"
         return Line("signing_reward", "签约奖励", Decimal("0.00"), f"{sign_date.isoformat()} 签约：0 元", source, note)
     formula = f"{sign_date.isoformat()} 签约，属于 {tier.until.isoformat()} 前（含）签约档：每户 {num(tier.amount)} 元"
     return Line("signing_reward", "签约奖励", fen(tier.amount), formula, source)
+
+
+def open_tiers_text(params: CompensationParams) -> str:
+    """The reward tiers one can still sign in, in a sentence — or, when all have passed, that there are none."""
+    if not params.signing_reward:
+        return "方案未设签约奖励。"
+    if params.tiers_closed:
+        return params.closed_tiers_text()
+    tiers = "；".join(f"{t.until.isoformat()}前（含）签约 {yuan(t.amount)} 元" for t in params.open_tiers)
+    still = "，现在签约还能享受的档次" if params.as_of is not None else ""
+    return f"签约奖励按签约日期分档{still}：{tiers}。"
 
 
 def money_option_reward(basis: Basis, params: CompensationParams) -> Line:

@@ -108,6 +108,7 @@ class Estimate:
     comparison: str  # plain-language trade-off between the two options
     notes: tuple[str, ...]  # assumptions made for this estimate
     reminder: str  # always: the appraisal report and the agreement decide
+    as_of: date | None = None  # the day the estimate was made for (CompensationParams.as_of)
 
     @property
     def options(self) -> tuple[Option, Option]:

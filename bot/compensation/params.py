@@ -8,7 +8,7 @@ Anything missing or out of range raises `ParamsError` naming the field, e.g.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
@@ -114,6 +114,35 @@ class CompensationParams:
     settlement_price: Decimal
     extra_area_bands: tuple[ExtraAreaBand, ...]
     unregistered_recognition_rate: Decimal
+    # the day estimates are made for (Beijing time): reward tiers that ended before it are closed and a sign date
+    # before it is refused; None = no date rules (engine tests; staff recomputing an agreement already signed)
+    as_of: date | None = None
+
+    def on(self, day: date | None) -> CompensationParams:
+        """The same plan as it stands on `day` (see `as_of`)."""
+        return replace(self, as_of=day)
+
+    @property
+    def open_tiers(self) -> tuple[RewardTier, ...]:
+        """The signing-reward tiers one can still sign in on the `as_of` day (all of them without one)."""
+        if self.as_of is None:
+            return self.signing_reward
+        return tuple(t for t in self.signing_reward if t.until >= self.as_of)
+
+    @property
+    def tiers_closed(self) -> bool:
+        """The plan has signing-reward tiers and every one of them has passed."""
+        return bool(self.signing_reward) and not self.open_tiers
+
+    def closed_tiers_text(self) -> str:
+        """In plain words: no reward any more (only meaningful when `tiers_closed`)."""
+        last = self.signing_reward[-1].until.isoformat()
+        end = self.programme.signing_end
+        assert self.as_of is not None
+        period = (
+            f"签约期已于 {end.isoformat()} 结束" if self.as_of > end else f"签约期到 {end.isoformat()} 为止"
+        )
+        return f"签约奖励各档都已截止（最后一档截至 {last}），现在签约不再有签约奖励；{period}。"
 
     def clause(self, key: str) -> str:
         """The plan's clause number for `key` (e.g. "第十条")."""

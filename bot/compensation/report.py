@@ -19,6 +19,7 @@ def estimate_to_json(estimate: Estimate) -> dict[str, Any]:
         "schema": SCHEMA,
         "county": estimate.county,
         "plan": estimate.plan_name,
+        "as_of": None if estimate.as_of is None else estimate.as_of.isoformat(),
         "input": _input_json(estimate.household, estimate),
         "basis": {"unit_price": _exact(estimate.unit_price), "exchange_area": _exact(estimate.exchange_area)},
         "options": {option.key: _option_json(option) for option in estimate.options},

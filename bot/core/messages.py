@@ -40,13 +40,27 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A page of this site to open (e.g. /calc with the resident's answers): `href` is a path, never a full URL.
+    The web chat shows it as a link; channels without a page address leave it out."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Outbound:
     text: str
     buttons: tuple[Button, ...] = ()
+    links: tuple[Link, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "buttons": [{"id": b.id, "label": b.label} for b in self.buttons]}
+        data: dict[str, Any] = {"text": self.text, "buttons": [{"id": b.id, "label": b.label} for b in self.buttons]}
+        if self.links:
+            data["links"] = [{"label": link.label, "href": link.href} for link in self.links]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outbound:
-        return cls(data["text"], tuple(Button(b["id"], b["label"]) for b in data.get("buttons", ())))
+        return cls(data["text"], tuple(Button(b["id"], b["label"]) for b in data.get("buttons", ())),
+                   tuple(Link(link["label"], link["href"]) for link in data.get("links", ())))

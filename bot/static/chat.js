@@ -38,6 +38,19 @@
 
   function render(reply) {
     const row = bubble("bot", reply.text);
+    // pages of this site (e.g. /calc with the resident's answers): a path only, never another site
+    const links = (reply.links || []).filter((l) => typeof l.href === "string" && /^\/(?!\/)/.test(l.href));
+    if (links.length) {
+      const box = document.createElement("div");
+      box.className = "links";
+      for (const link of links) {
+        const a = document.createElement("a");
+        a.href = link.href;
+        a.textContent = link.label;
+        box.appendChild(a);
+      }
+      row.appendChild(box);
+    }
     if (reply.buttons && reply.buttons.length) {
       const box = document.createElement("div");
       box.className = "buttons";

@@ -18,6 +18,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
 from bot import keys
+from bot.cases.workdays import local_day
 from bot.compensation import (
     CompensationParams,
     Estimate,
@@ -31,8 +32,10 @@ from bot.compensation import (
 )
 from bot.compensation.fmt import num, yuan
 from bot.compensation.quantity import parse_area, parse_date, parse_floor, parse_money, parse_unit_price
+from bot.core.dialogue import Clock
 from knowledge.text import clean_input
 
+CLOCK: web.AppKey[Clock] = web.AppKey("calc_clock")  # the app's clock: which reward tiers are still open
 MAX_VALUE_CHARS = 100  # what is echoed back into the form; the parsers refuse anything over 40 characters anyway
 FORM_ERROR = "_form"
 USE_OPTIONS = (
@@ -92,8 +95,8 @@ class Page:
 async def calc_page(request: web.Request) -> web.Response:
     """GET /calc (the form; an estimate when the query has answers) and POST /calc (the form's fields)."""
     raw = await _submitted(request)
-    try:
-        params = parse_params(request.app[keys.KNOWLEDGE].params)
+    try:  # the plan as it stands today (Beijing time): tiers already over are not offered, past dates refused
+        params = parse_params(request.app[keys.KNOWLEDGE].params).on(local_day(request.app[CLOCK]()))
     except ParamsError:
         page = Page(county="", plan="", fields=[], unavailable=True)
         return _render(request, page, status=503)
@@ -168,7 +171,8 @@ def form_fields(params: CompensationParams, values: Mapping[str, str], errors: M
                   placeholder="例如 10", more=True),
         FormField("exchange_area", "安置房面积（平方米）", "选产权调换想要的面积；不填按与原面积相同估算",
                   placeholder="例如 100"),
-        FormField("sign_date", "签约日期", _sign_hint(params), placeholder="例如 2026-10-10", inputmode="text"),
+        FormField("sign_date", "签约日期", _sign_hint(params), placeholder=f"例如 {_example_date(params)}",
+                  inputmode="text"),
     ]
     if params.business_loss.method == "monthly_profit":
         fields.append(FormField("monthly_profit", "月净利润（元）", "经营用房按月净利润计算停产停业损失",
@@ -178,9 +182,17 @@ def form_fields(params: CompensationParams, values: Mapping[str, str], errors: M
 
 def _sign_hint(params: CompensationParams) -> str:
     programme = params.programme
-    tiers = "；".join(f"{t.until.isoformat()} 前（含）签约奖励 {num(t.amount)} 元" for t in params.signing_reward)
     period = f"签约期 {programme.signing_start.isoformat()} 至 {programme.signing_end.isoformat()}"
+    if params.tiers_closed:
+        return f"{period}；{params.closed_tiers_text()}"
+    tiers = "；".join(f"{t.until.isoformat()} 前（含）签约奖励 {num(t.amount)} 元" for t in params.open_tiers)
     return f"{period}；{tiers}；不填则不计签约奖励" if tiers else period
+
+
+def _example_date(params: CompensationParams) -> str:
+    """A sign date one could still type: the last day of the first open tier, else today."""
+    day = params.open_tiers[0].until if params.open_tiers else (params.as_of or params.programme.signing_start)
+    return day.isoformat()
 
 
 def _with(f: FormField, values: Mapping[str, str], errors: Mapping[str, str], params: CompensationParams) -> FormField:
@@ -331,6 +343,7 @@ def _per_option(money: str | None, exchange: str | None) -> tuple[tuple[str, str
     return tuple(parts)
 
 
-def setup(app: web.Application) -> None:
+def setup(app: web.Application, clock: Clock) -> None:
+    app[CLOCK] = clock
     app.router.add_get("/calc", calc_page, name="calc")
     app.router.add_post("/calc", calc_page)

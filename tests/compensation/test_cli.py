@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import unicodedata
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,18 @@ from .sample_params import sample_params_dict
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def calc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+# the estimate is made for a day (today in Beijing time unless --as-of): tests freeze it in the signing period
+FROZEN_DAY = "2026-09-15"
+
+
+def calc(
+    *args: str, env: dict[str, str] | None = None, as_of: str | None = FROZEN_DAY
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k != "ANJU_KNOWLEDGE_DIR"}
     env = {**base, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", **(env or {})}
+    frozen = ["--as-of", as_of] if as_of is not None else []
     return subprocess.run(
-        [sys.executable, "-m", "bot.compensation.cli", "calc", *args],
+        [sys.executable, "-m", "bot.compensation.cli", "calc", *frozen, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -135,6 +143,67 @@ def test_late_signing_is_accepted_with_no_reward(params_file: Path) -> None:
         assert "已过签约期" in reward["note"]
 
 
+def reward_of(data: dict[str, Any]) -> list[str]:
+    return [next(line["amount"] for line in option["lines"] if line["key"] == "signing_reward")
+            for option in data["options"].values()]  # fmt: skip
+
+
+def test_a_sign_date_before_the_day_of_the_estimate_is_refused(params_file: Path) -> None:
+    # regression (issue 9, point 10): on 2026-12-01 a sign date of 2026-10-01 credited the 30,000 tier
+    done = calc("--area", "85", "--district", "dongguan", "--sign-date", "2026-10-01", "--params", str(params_file),
+                "--json", as_of="2026-12-01")  # fmt: skip
+    assert done.returncode == 2
+    assert "签约日期 2026-10-01 已经过去了（今天是 2026-12-01）" in done.stderr
+    assert done.stdout == ""
+    # the day itself and later days are fine, in the tier still open on them
+    done = calc("--area", "85", "--district", "dongguan", "--sign-date", "2026-12-01", "--params", str(params_file),
+                "--json", as_of="2026-12-01")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["as_of"] == "2026-12-01"
+    assert reward_of(data) == ["10000.00", "10000.00"]
+
+
+def test_without_as_of_the_day_is_today_in_beijing(params_file: Path) -> None:
+    beijing_today = datetime.now(timezone(timedelta(hours=8))).date()
+    done = calc("--area", "85", "--district", "dongguan", "--params", str(params_file), "--json", as_of=None)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["as_of"] in {beijing_today.isoformat(),
+                                                (beijing_today + timedelta(days=1)).isoformat()}  # midnight
+    past = (beijing_today - timedelta(days=1)).isoformat()
+    done = calc("--area", "85", "--district", "dongguan", "--sign-date", past, "--params", str(params_file),
+                as_of=None)  # fmt: skip
+    assert done.returncode == 2
+    assert f"签约日期 {past} 已经过去了" in done.stderr
+
+
+def test_staff_may_recompute_an_agreement_signed_in_the_past(params_file: Path) -> None:
+    done = calc("--area", "85", "--district", "dongguan", "--sign-date", "2026-10-01", "--allow-past-sign-date",
+                "--params", str(params_file), "--json", as_of=None)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert reward_of(data) == ["30000.00", "30000.00"]  # the tier of the day it was signed
+    assert data["as_of"] is None
+    help_text = calc("--help", as_of=None).stdout
+    assert "--allow-past-sign-date" in help_text and "--as-of" in help_text
+
+
+def test_when_every_tier_has_passed_the_estimate_says_so(params_file: Path) -> None:
+    done = calc("--area", "85", "--district", "dongguan", "--params", str(params_file), "--json", as_of="2027-01-04")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert reward_of(data) == ["0.00", "0.00"]
+    note = next(line["note"] for line in data["options"]["money"]["lines"] if line["key"] == "signing_reward")
+    assert "签约奖励各档都已截止（最后一档截至 2026-12-31），现在签约不再有签约奖励；签约期已于 2026-12-31 结束" in note
+    assert "2026-10-15" not in note  # no closed tier is offered
+
+
+def test_an_unreadable_as_of_day_is_bad_input(params_file: Path) -> None:
+    done = calc("--area", "85", "--district", "dongguan", "--params", str(params_file), as_of="明天")
+    assert done.returncode == 2
+    assert "没看懂估算日期（--as-of）“明天”" in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -143,7 +212,8 @@ def test_late_signing_is_accepted_with_no_reward(params_file: Path) -> None:
         (["--area", "-85", "--district", "dongguan"], "不能是负数"),
         (["--area", "20000", "--district", "dongguan"], "超出了合理范围"),
         (["--area", "85", "--district", "火星"], "没有找到片区“火星”"),
-        (["--area", "85", "--district", "dongguan", "--sign-date", "2026-08-01"], "签约期从 2026-09-01 开始"),
+        (["--as-of", "2026-08-20", "--area", "85", "--district", "dongguan", "--sign-date", "2026-08-25"],
+         "签约期从 2026-09-01 开始"),
         (["--area", "85", "--district", "dongguan", "--sign-date", "2026-13-01"], "不是一个真实的日期"),
         (["--area", "85", "--district", "dongguan", "--sign-date", "下个月"], "2026-10-15 这样的格式"),
         (["--district", "dongguan"], "请填写房屋的建筑面积"),

@@ -350,6 +350,29 @@ def test_no_sign_date_counts_no_reward_and_says_so() -> None:
     assert "未填写签约日期" in reward.note and "2026-10-15前（含）签约 30,000.00 元" in reward.note
 
 
+def test_the_plan_on_a_day_offers_only_the_tiers_still_open() -> None:
+    on_dec_1 = PARAMS.on(date(2026, 12, 1))
+    assert [t.until for t in on_dec_1.open_tiers] == [date(2026, 12, 31)]
+    assert not on_dec_1.tiers_closed
+    assert PARAMS.open_tiers == PARAMS.signing_reward  # without a day: no date rules
+    assert PARAMS.on(date(2026, 12, 31)).open_tiers[0].until == date(2026, 12, 31)  # the last day still counts
+    assert PARAMS.on(date(2027, 1, 1)).tiers_closed
+    note = estimate(Household(area=D("85"), district_id="dongguan"), on_dec_1).money.line("signing_reward").note
+    assert "现在签约还能享受的档次：2026-12-31前（含）签约 10,000.00 元" in note and "2026-10-15" not in note
+
+
+def test_a_sign_date_before_the_day_is_refused_and_the_day_itself_is_not() -> None:
+    on_dec_1 = PARAMS.on(date(2026, 12, 1))
+    with pytest.raises(InputError, match="签约日期 2026-11-30 已经过去了（今天是 2026-12-01）"):
+        estimate(Household(area=D("85"), district_id="dongguan", sign_date=date(2026, 11, 30)), on_dec_1)
+    today = estimate(Household(area=D("85"), district_id="dongguan", sign_date=date(2026, 12, 1)), on_dec_1)
+    assert today.money.line("signing_reward").amount == D("10000.00")
+    assert today.as_of == date(2026, 12, 1)
+    # staff recomputing an agreement already signed: no date rules, the tier of that day
+    signed = estimate(Household(area=D("85"), district_id="dongguan", sign_date=date(2026, 10, 1)), PARAMS.on(None))
+    assert signed.money.line("signing_reward").amount == D("30000.00")
+
+
 def test_assessed_price_ignores_floor_and_orientation_with_a_note() -> None:
     household = Household(area=D("85"), district_id="dongguan", assessed_unit_price=D("5000"), floor=1)
     result = estimate(household, PARAMS)

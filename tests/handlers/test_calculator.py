@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from bot.core.messages import Inbound, InboundKind
 from handlers.calculator import FLOW
 from handlers.turn import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
+from tests.support.clock import FakeClock
 from tests.support.transcript import ChatSession
 
 AREA_QUESTION = "建筑面积是多少平方米"
@@ -91,7 +93,12 @@ async def test_full_estimate_shows_both_options_with_sources_tradeoff_and_remind
     assert "各项依据" in text and "条例第二十二条" in text and "方案第十条" in text
     assert "两种方式怎么选" in text and expected["comparison"].splitlines()[0] in text
     assert expected["reminder"] in text
-    assert "/calc" in text
+    # a link to /calc that opens on the same answers (the skipped ones left out), not address-bar instructions
+    links = [link for r in chat.replies for link in r.get("links", [])]
+    assert links == [{"label": "打开网页版估算页面（已填好您的回答）",
+                      "href": "/calc?district=dongguan&area=85&use=residential&decoration=standard&exchange_area=100"
+                              "&sign_date=2026-10-10"}]
+    assert "换成" not in text
     labels = [b["label"] for b in chat.buttons]
     assert labels == ["查看计算明细", "重新估算", "返回", "返回菜单"]
 
@@ -104,6 +111,20 @@ async def test_full_estimate_shows_both_options_with_sources_tradeoff_and_remind
             assert f"依据：{line['source']}" in detail
     assert f"补偿合计：{with_fen(money['total'])} 元" in detail
     assert f"净额：{with_fen(exchange['net'])} 元" in detail
+
+
+async def test_the_link_leaves_out_skipped_answers_and_opens_the_same_estimate(chat: ChatSession) -> None:
+    await run_to_result(chat, exchange=None, sign=None)
+    (link,) = [link for r in chat.replies for link in r.get("links", [])]
+    assert link["href"] == "/calc?district=dongguan&area=85&use=residential&decoration=standard"
+    net = next(line for line in chat.text.splitlines() if line.startswith("净额"))
+    page = await chat.client.get(link["href"])
+    assert page.status == 200
+    html = await page.text()
+    money, exchange = net.removeprefix("净额").strip("　").split("｜")
+    for option, shown_net in (("money", money), ("exchange", exchange)):
+        cell = re.search(rf'data-option="{option}" data-key="net"[^>]*>([^<]+)<', html)
+        assert cell and cell.group(1).strip().removesuffix(".00") == shown_net
 
 
 async def test_each_question_is_one_step_with_back_and_cancel(chat: ChatSession) -> None:
@@ -172,8 +193,9 @@ async def test_area_in_chinese_numerals_and_units(chat: ChatSession, typed: str,
     assert f"东关片区 · 住宅 · {area} m²" in chat.text
 
 
-async def test_sign_date_before_the_signing_period_and_unreadable_dates(chat: ChatSession) -> None:
-    await run_to_result(chat, sign="2026-08-01")
+async def test_sign_date_before_the_signing_period_and_unreadable_dates(chat: ChatSession, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 8, 20, 2, tzinfo=UTC)  # before the signing period opens
+    await run_to_result(chat, sign="2026-08-25")
     assert "签约期从 2026-09-01 开始" in chat.text and "哪天签约" in chat.text
     await chat.say("2026-13-01")
     assert "不是一个真实的日期" in chat.text
@@ -188,6 +210,59 @@ async def test_late_signing_is_accepted_without_reward(chat: ChatSession, kb: Kn
     assert "补偿估算结果" in chat.text
     assert "签约奖励　0｜0" in chat.text
     assert "已过签约期" in chat.text
+
+
+async def up_to_sign_date(chat: ChatSession) -> None:
+    await answer_up_to_area(chat)
+    await chat.press("住宅")
+    await chat.press("无装修")
+    await chat.press("还没有")
+    await chat.press("跳过")
+    assert "哪天签约" in chat.text
+
+
+async def test_only_tiers_still_open_today_are_offered(chat: ChatSession, clock: FakeClock) -> None:
+    # regression (issue 9, point 10): on 2026-12-01 the chat still offered "10月15日前签"
+    clock.now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+    await up_to_sign_date(chat)
+    assert [b["label"] for b in chat.buttons] == ["12月31日前签", "跳过", "返回", "取消"]
+    assert "2026-12-31 前（含）：每户 10,000 元" in chat.text
+    assert "2026-10-15" not in chat.text and "2026-11-30" not in chat.text
+    assert "如 2026-12-31" in chat.text  # the example is a date one can still sign on
+
+
+async def test_today_is_the_day_in_beijing(chat: ChatSession, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # still 30 November in UTC, 00:30 on 1 December in Beijing
+    await up_to_sign_date(chat)
+    assert "11月30日前签" not in [b["label"] for b in chat.buttons]
+    await chat.say("2026-11-30")
+    assert "签约日期 2026-11-30 已经过去了（今天是 2026-12-01）" in chat.text
+
+
+async def test_a_past_sign_date_is_refused_typed_or_tapped(chat: ChatSession, clock: FakeClock) -> None:
+    # regression (issue 9, point 10): on 2026-12-01 a sign date of 2026-10-01 credited 30,000 with no warning
+    clock.now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    await up_to_sign_date(chat)
+    await chat.say("2026-10-01")
+    assert "签约日期 2026-10-01 已经过去了（今天是 2026-12-01）" in chat.text
+    assert "哪天签约" in chat.text and "补偿估算结果" not in chat.text  # the same question again
+    await chat.send(button="calc:pick:sign_date:2026-10-15")  # a tier button kept from an earlier day
+    assert "签约日期 2026-10-15 已经过去了" in chat.text and "补偿估算结果" not in chat.text
+    await chat.say("2026-12-01")  # today is fine, in the tier still open
+    assert "补偿估算结果" in chat.text
+    assert f"签约奖励　{shown('10000')}｜{shown('10000')}" in chat.text
+
+
+async def test_when_every_tier_has_passed_the_chat_says_so(chat: ChatSession, clock: FakeClock) -> None:
+    clock.now = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)
+    await up_to_sign_date(chat)
+    notice = "签约奖励各档都已截止（最后一档截至 2026-12-31），现在签约不再有签约奖励；签约期已于 2026-12-31 结束。"
+    assert notice in chat.text
+    assert [b["label"] for b in chat.buttons] == ["跳过", "返回", "取消"]
+    assert "点按钮" not in chat.text  # no tier buttons to press
+    await chat.press("跳过")
+    assert "签约奖励　0｜0" in chat.text
+    assert notice in chat.text  # the estimate's note says it again
 
 
 async def test_tier_buttons_on_the_sign_date_step(chat: ChatSession, kb: KnowledgeBase) -> None:

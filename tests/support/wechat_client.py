@@ -9,6 +9,7 @@ import base64
 import hashlib
 import itertools
 import os
+import secrets
 import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -104,6 +105,16 @@ class WeChatResident:
     def image_xml(self) -> str:
         return self._xml("image", {"PicUrl": "http://mmbiz.qpic.cn/test.jpg", "MediaId": "media-image-1"})
 
+    def video_xml(self) -> str:
+        return self._xml("video", {"MediaId": "media-video-1", "ThumbMediaId": "media-thumb-1"})
+
+    def link_xml(self) -> str:
+        return self._xml("link", {"Title": "一篇文章", "Description": "摘要", "Url": "https://example.com/a"})
+
+    def file_xml(self) -> str:
+        return self._xml("file", {"Title": "材料.pdf", "FileKey": "file-key-1", "FileMd5": "0" * 32,
+                                  "FileTotalLen": 1024})
+
     def event_xml(self, event: str, key: str | None = None) -> str:
         fields: dict[str, Any] = {"Event": event}
         if key is not None:
@@ -115,8 +126,10 @@ class WeChatResident:
 
     # --- delivery ---
 
-    def signed_query(self, timestamp: int | None = None, nonce: str = "1234567890") -> dict[str, str]:
+    def signed_query(self, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+        """As WeChat signs each push: the current timestamp and a fresh random nonce (digits, like WeChat's)."""
         ts = str(self.now() if timestamp is None else timestamp)
+        nonce = str(secrets.randbelow(10**10)) if nonce is None else nonce
         query = {"signature": sha1_sorted(self.token, ts, nonce), "timestamp": ts, "nonce": nonce,
                  "openid": self.openid}
         return query

@@ -105,7 +105,7 @@ async def test_calc_form_shows_mistakes_next_to_the_fields(page: Page, chat_url:
     await fill(page, {"district": "dongguan", "area": "-85", "sign_date": "2026-08-01"})
     await page.locator("button.submit").tap()
     await expect(page.locator("#f-area .error")).to_contain_text("不能是负数")
-    await expect(page.locator("#f-sign_date .error")).to_contain_text("签约期从 2026-09-01 开始")
+    await expect(page.locator("#f-sign_date .error")).to_contain_text("已经过去了（今天是 2026-09-15）")
     await expect(page.locator("#result.alert")).to_contain_text("2 处需要修改")
     await expect(page.locator("table.estimate")).to_have_count(0)
     await expect(page.locator("#in-area")).to_have_value("-85")
@@ -139,10 +139,43 @@ async def test_calculator_in_the_chat_page(page: Page, kb: KnowledgeBase) -> Non
     await expect(log).to_contain_text(f"{compact(money['total'])}｜{compact(exchange['total'])}")
     await expect(log).to_contain_text(f"{compact(money['net'])}｜{compact(exchange['net'])}")
     await expect(log).to_contain_text("两种方式怎么选")
-    await expect(log).to_contain_text("/calc")
+    await expect(page.locator(f"{BOT} .links a")).to_have_text(["打开网页版估算页面（已填好您的回答）"])
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
 
     await tap(page, "button:has-text('查看计算明细')")
     await expect(log).to_contain_text("【产权调换】计算明细")
     first = money["lines"][0]
     await expect(log).to_contain_text(f"算法：{first['formula']}")
+
+
+async def test_the_estimate_in_the_chat_links_to_calc_with_the_residents_answers(page: Page, kb: KnowledgeBase) -> None:
+    # regression (issue 9, point 14): the chat told residents to edit the address bar to reach /calc
+    await wait_for_welcome(page)
+    await tap(page, "button[data-id='intent:calculator']")
+    await tap(page, "button:has-text('西街片区')")
+    await ask(page, "一百二十平")
+    await tap(page, "button:has-text('住宅')")
+    await tap(page, "button:has-text('精装修')")
+    await tap(page, "button:has-text('还没有')")
+    await tap(page, "button:has-text('跳过')")
+    await tap(page, "button:has-text('11月30日前签')")
+    advice = page.locator(BOT).last
+    await expect(advice).to_contain_text("两种方式怎么选")
+    await expect(advice).not_to_contain_text("换成")  # no address-bar instructions any more
+    link = advice.locator(".links a")
+    await expect(link).to_have_text("打开网页版估算页面（已填好您的回答）")
+    box = await link.bounding_box()
+    assert box is not None and box["height"] >= MIN_BUTTON_PX, "the link is as easy to hit as a button"
+
+    await link.tap()
+    await page.wait_for_url("**/calc?**")
+    assert page.url.split("?")[0].endswith("/calc")
+    await expect(page.locator("#result table.estimate")).to_be_visible()
+    # the page opens on the resident's own answers, and shows the estimate the chat showed
+    await expect(page.locator("#in-district")).to_have_value("xijie")
+    await expect(page.locator("#in-area")).to_have_value("120")
+    await expect(page.locator("#in-decoration")).to_have_value("fine")
+    await expect(page.locator("#in-sign_date")).to_have_value("2026-11-30")
+    expected = engine(kb, {"district": "xijie", "area": "120", "decoration": "fine", "sign_date": "2026-11-30"})
+    net = page.locator("td[data-option='exchange'][data-key='net']")
+    assert plain(await net.inner_text()) == expected["options"]["exchange"]["net"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from bot.app import create_app
 from bot.compensation import estimate, estimate_to_json, household_from_fields, parse_params
 from knowledge.base import KnowledgeBase
+from tests.support.clock import FakeClock
 
 EXAMPLES = [
     {"district": "dongguan", "area": "85", "decoration": "standard", "exchange_area": "100", "sign_date": "2026-10-10"},
@@ -154,7 +156,8 @@ async def test_inputs_are_echoed_back_into_the_form(client) -> None:  # noqa: AN
         ({"district": "", "area": "85"}, "district", "请选择房屋所在的片区"),
         ({"district": "dongguan", "area": "85", "use": "宫殿"}, "use", "没看懂房屋用途"),
         ({"district": "dongguan", "area": "85", "decoration": "豪华"}, "decoration", "没看懂装修档次"),
-        ({"district": "dongguan", "area": "85", "sign_date": "2026-08-01"}, "sign_date", "签约期从 2026-09-01 开始"),
+        ({"district": "dongguan", "area": "85", "sign_date": "2026-08-01"}, "sign_date",
+         "签约日期 2026-08-01 已经过去了（今天是 2026-09-15）"),
         ({"district": "dongguan", "area": "85", "sign_date": "2026-13-01"}, "sign_date", "不是一个真实的日期"),
         ({"district": "dongguan", "area": "85", "floor": "地下"}, "floor", "没看懂所在楼层"),
         ({"district": "dongguan", "area": "85", "exchange_area": "0"}, "exchange_area", "安置房面积必须大于 0"),
@@ -175,6 +178,54 @@ async def test_bad_input_is_shown_next_to_its_field(
         assert field in errors and message in errors[field], errors
         assert "<table" not in html
         assert 'aria-invalid="true"' in html
+
+
+def sign_hint(html: str) -> str:
+    match = re.search(r'<p class="hint" id="hint-sign_date">(.*?)</p>', html, re.S)
+    assert match, "no hint under the sign date"
+    return match.group(1)
+
+
+async def test_only_tiers_still_open_today_are_offered(client, clock: FakeClock) -> None:  # noqa: ANN001
+    # regression (issue 9, point 10): on 2026-12-01 the page still listed the 2026-10-15 tier
+    clock.now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    html = await (await client.get("/calc")).text()
+    hint = sign_hint(html)
+    assert "2026-12-31 前（含）签约奖励 10,000 元" in hint
+    assert "2026-10-15" not in hint and "2026-11-30" not in hint
+    assert 'placeholder="例如 2026-12-31"' in html
+
+
+async def test_a_past_sign_date_is_refused(client, clock: FakeClock) -> None:  # noqa: ANN001
+    # regression (issue 9, point 10): on 2026-12-01 a sign date of 2026-10-01 credited 30,000 with no warning
+    clock.now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    fields = {"district": "dongguan", "area": "85", "sign_date": "2026-10-01"}
+    for response in (await client.get("/calc?" + urlencode(fields)), await client.post("/calc", data=fields)):
+        assert response.status == 422
+        html = await response.text()
+        assert "签约日期 2026-10-01 已经过去了（今天是 2026-12-01）" in parse(html).errors["sign_date"]
+        assert "<table" not in html
+    response = await client.get("/calc?" + urlencode({**fields, "sign_date": "2026-12-01"}))
+    assert response.status == 200
+    assert parse(await response.text()).amounts[("money", "signing_reward")] == "10,000.00"
+
+
+async def test_when_every_tier_has_passed_the_page_says_so(client, clock: FakeClock) -> None:  # noqa: ANN001
+    clock.now = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)
+    notice = "签约奖励各档都已截止（最后一档截至 2026-12-31），现在签约不再有签约奖励；签约期已于 2026-12-31 结束。"
+    assert notice in sign_hint(await (await client.get("/calc")).text())
+    response = await client.get("/calc?district=dongguan&area=85")
+    assert response.status == 200
+    html = await response.text()
+    assert parse(html).amounts[("money", "signing_reward")] == "0.00"
+    assert notice in html
+
+
+async def test_a_sign_date_before_the_signing_period(client, clock: FakeClock) -> None:  # noqa: ANN001
+    clock.now = datetime(2026, 8, 20, 1, 0, tzinfo=UTC)  # the signing period has not opened yet
+    response = await client.get("/calc?district=dongguan&area=85&sign_date=2026-08-25")
+    assert response.status == 422
+    assert "签约期从 2026-09-01 开始" in parse(await response.text()).errors["sign_date"]
 
 
 async def test_all_field_errors_at_once(client) -> None:  # noqa: ANN001

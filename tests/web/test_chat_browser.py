@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -96,6 +97,24 @@ async def test_welcome_question_related_topic_and_feedback(page: Page) -> None:
 
     await tap(page, "button[data-id^='fb:1:']")
     await expect(page.locator(BOT).last).to_contain_text("谢谢")
+
+
+def not_words(label: str) -> bool:
+    """A label that needs an emoji font to be read: a symbol or emoji (So/Sk), a variation selector, or no word."""
+    symbols = [c for c in label if unicodedata.category(c) in ("So", "Sk") or 0xFE00 <= ord(c) <= 0xFE0F]
+    return bool(symbols) or not any(unicodedata.category(c).startswith(("L", "N")) for c in label)
+
+
+async def test_feedback_buttons_are_words(page: Page) -> None:
+    # regression (issue 9, point 14): 👍/👎 rendered as empty boxes without an emoji font
+    await wait_for_welcome(page)
+    await ask(page, "搬迁费怎么算")
+    answer = page.locator(BOT).last
+    await expect(answer.locator("button[data-id^='fb:']")).to_have_text(["有用", "没用"])
+    labels = await page.locator("#log button").all_inner_texts()
+    assert labels and not [label for label in labels if not_words(label)], labels
+    await tap(page, "button[data-id^='fb:0:']")
+    await expect(page.locator(BOT).last).to_contain_text("换个说法")
 
 
 async def test_typed_markup_is_shown_as_text_and_never_runs(page: Page) -> None:

@@ -15,6 +15,7 @@ from bot import keys
 from bot.channels.wechat.crypto import MessageCrypto
 from bot.channels.wechat.late_replies import LateReplies
 from bot.channels.wechat.render import merge
+from bot.channels.wechat.replay import ReplayGuard
 from bot.channels.wechat.sender import WeChatSender
 from bot.channels.wechat.tokens import AccessTokens
 from bot.channels.wechat.window import ServiceWindow
@@ -34,6 +35,8 @@ class WeChatChannel:
         self.engine = engine
         self.clock = clock
         self.crypto = MessageCrypto(settings.wechat_aes_key, settings.wechat_app_id) if settings.wechat_aes_key else None
+        # plain mode only: there the signature does not cover the body
+        self.replay = ReplayGuard(engine, clock, settings.wechat_max_clock_skew) if self.crypto is None else None
         self.sender: WeChatSender | None = None
         if settings.wechat_app_id and settings.wechat_app_secret:
             tokens = AccessTokens(http, settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)

@@ -1,6 +1,7 @@
 """`GET /wechat` (URL verification) and `POST /wechat` (messages and events), in this order:
-size cap (Content-Length) → signature → timestamp freshness → bounded read → entity-safe parse → (safe mode:
-msg_signature over Encrypt, decryption, appid) → Inbound → core within the reply budget → passive reply.
+size cap (Content-Length) → signature → timestamp freshness → bounded read → (plain mode: the signed URL not
+replayed with another body, replay.py) → entity-safe parse → (safe mode: msg_signature over Encrypt, decryption,
+appid) → Inbound → core within the reply budget → passive reply.
 
 Anything forged, stale, oversized or malformed is a fast 4xx, logged, and nothing reaches the core."""
 
@@ -69,6 +70,9 @@ async def wechat_message(request: web.Request) -> web.Response:
     safe = request.query.get("encrypt_type", "raw") == "aes"
     if safe != (channel.crypto is not None):
         raise _reject(400, "encryption mode does not match the configuration", request)
+    if channel.replay is not None and not await channel.replay.admit(request.query["signature"], timestamp, nonce,
+                                                                      body):
+        raise _reject(403, "signed URL replayed with another body", request)
     try:
         fields = parse_xml(body)
         if channel.crypto is not None:

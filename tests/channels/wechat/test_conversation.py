@@ -18,8 +18,8 @@ async def test_question_gets_a_cited_answer_and_a_number_picks_a_button(resident
     delivery = await resident.say("搬迁费怎么算")
     assert "依据：" in delivery.text and "第二十二条" in delivery.text
     choices = numbered(delivery.text)
-    assert "👍 有用" in choices
-    thanks = await resident.say(str(choices["👍 有用"]))
+    assert "有用" in choices
+    thanks = await resident.say(str(choices["有用"]))
     assert "谢谢" in thanks.text
 
 

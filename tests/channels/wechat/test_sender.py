@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot import keys
 from bot.channels.wechat.sender import WeChatSender
 from bot.channels.wechat.tokens import AccessTokens
 from bot.channels.wechat.window import ServiceWindow
@@ -118,3 +119,16 @@ async def test_wrong_app_secret_is_retry_later(api: FakeWeChatApi, engine, clock
                               ServiceWindow(engine, 48, 20, clock))
         with pytest.raises(RetryLater, match="40125"):
             await sender.send(OPENID, NOTICE)
+
+
+async def test_by_default_five_messages_per_window_as_wechat_allows(wechat_client, wechat_api: FakeWeChatApi,  # noqa: ANN001
+                                                                   resident) -> None:  # noqa: ANN001
+    # regression (issue 9, point 13): the default quota was 20 per 48 h; since 2023 WeChat allows 5 after a
+    # resident's message (微信公众平台运营中心, 2023-05-30: 由 20 条回收至 5 条)
+    await resident.say("你好")  # opens the resident's 48-hour window
+    sender = wechat_client.app[keys.SENDERS]["wechat"]
+    for n in range(1, 6):
+        await sender.send(resident.openid, Outbound(f"您的诉求有第 {n} 条进展。"))
+    with pytest.raises(Undeliverable, match="quota"):
+        await sender.send(resident.openid, Outbound("第 6 条：WeChat 会拒收，不再去试"))
+    assert len(wechat_api.texts_to(resident.openid)) == 5
