@@ -25,7 +25,7 @@ from bot.cases.staff import load_viewer
 from bot.cases.vocabulary import ROLE_LABELS, Role
 from bot.staff.errors import CSRF_FAILED, TITLES, status_for
 from bot.staff.state import STAFF
-from bot.staff.session import CSRF_FIELD, Session, password_fingerprint
+from bot.staff.session import CSRF_FIELD, Session, epoch_ms, password_fingerprint
 
 staff_users = StaffUserRow.__table__
 Form = MultiDictProxy[Any]
@@ -74,7 +74,7 @@ async def load_desk(request: web.Request, session: Session | None = None) -> Des
         )).first()
         if account is None or password_fingerprint(account.password_hash) != session.fingerprint:
             return None
-        if account.sessions_ended_at is not None and session.issued_at < int(account.sessions_ended_at.timestamp()):
+        if account.sessions_ended_at is not None and session.issued_ms <= epoch_ms(account.sessions_ended_at):
             return None
         viewer = await load_viewer(conn, session.staff_id)
     return Desk(viewer, session, request.app[keys.CASES])
