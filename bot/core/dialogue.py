@@ -138,9 +138,11 @@ class DialogueService:
         """Commit a batch and hand out its replies; if it fails, its messages one by one."""
         try:
             results = await self._commit(conn, batch)
-        except Exception:
-            if len(batch) > 1:
-                log.info("batch of %d failed; handling its messages one by one", len(batch), exc_info=True)
+        except Exception as exc:
+            if len(batch) > 1:  # a lost race on a unique key (another process took the same message) is expected
+                raced = isinstance(exc, IntegrityError | sqlite3.IntegrityError)
+                log.info("batch of %d failed (%s); handling its messages one by one", len(batch),
+                         type(exc).__name__, exc_info=not raced)
             for pending in batch:
                 await self._settle_alone(conn, pending)
         else:

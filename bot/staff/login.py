@@ -26,6 +26,7 @@ from bot.staff.context import LOGIN_PATH, error_page, load_desk, render, safe_ne
 from bot.staff.errors import CSRF_FAILED
 from bot.staff.state import STAFF
 from bot.staff.session import CSRF_FIELD, Session
+from bot.web.forms import MALFORMED, MalformedForm, read_form
 
 log = logging.getLogger(__name__)
 staff_users = StaffUserRow.__table__
@@ -149,7 +150,10 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     """POST /staff/login: check the token, then the password; a new session (and CSRF token) on success."""
     setup = request.app[STAFF]
-    form = await request.post()
+    try:
+        form = await read_form(request)
+    except MalformedForm:
+        return error_page(request, None, 400, MALFORMED)
     next_path = safe_next(form.get("next"))
     username = form.get("username")
     password = form.get("password")
@@ -175,7 +179,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """POST /staff/logout (with the CSRF token): the cookie is deleted, and every session of the account issued until
     now ends — a copy of the cookie, or the same account left logged in on another computer, included."""
     cookies = request.app[STAFF].cookies
-    form = await request.post()
+    try:
+        form = await read_form(request)
+    except MalformedForm:
+        return error_page(request, None, 400, MALFORMED)
     session = cookies.read(request)
     if session is None:
         return see_other(LOGIN_PATH)
