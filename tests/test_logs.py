@@ -219,3 +219,27 @@ async def test_each_request_has_an_id_on_its_log_lines_and_in_its_response(resto
     forged = await client.get("/healthz", headers={REQUEST_ID_HEADER: "x" * 65 + "\u4e00"})
     assert forged.headers[REQUEST_ID_HEADER] != "x" * 65
     assert (await client.get("/nowhere")).headers[REQUEST_ID_HEADER]  # a 404 carries one too
+
+
+async def test_an_error_shows_the_user_no_secret_and_logs_it_redacted(restore_logging: None, aiohttp_client,  # noqa: ANN001
+                                                                      settings: Settings, kb: KnowledgeBase,
+                                                                      clock: FakeClock) -> None:
+    from bot.app import create_app
+
+    secret_settings = replace(settings, telegram_secret_token=TELEGRAM_SECRET, session_secret=SESSION_SECRET,
+                              wechat_app_secret=APP_SECRET)
+    shown = io.StringIO()
+    configure_logging(secret_settings, shown)
+    client = await aiohttp_client(create_app(secret_settings, clock=clock, knowledge=kb))
+
+    async def broken(inbound):  # noqa: ANN001, ANN202 - a failure whose message carries secrets
+        raise RuntimeError(f"upstream refused {APP_SECRET} / {SESSION_SECRET}")
+
+    client.app[keys.DIALOGUE].handle = broken
+    response = await client.post("/api/chat", json={"session": "s" * 20, "text": "你好"})
+    body = await response.text()
+    assert response.status == 500 and "系统繁忙" in (await response.json())["error"]
+    log = shown.getvalue()
+    assert "unhandled error on POST /api/chat" in log and "RuntimeError: upstream refused ***" in log
+    for secret in (APP_SECRET, SESSION_SECRET):
+        assert secret not in body and secret not in log
