@@ -241,5 +241,6 @@ async def test_an_error_shows_the_user_no_secret_and_logs_it_redacted(restore_lo
     assert response.status == 500 and "系统繁忙" in (await response.json())["error"]
     log = shown.getvalue()
     assert "unhandled error on POST /api/chat" in log and "RuntimeError: upstream refused ***" in log
+    assert f"[{response.headers[REQUEST_ID_HEADER]}] unhandled error on POST /api/chat" in log  # the request's id
     for secret in (APP_SECRET, SESSION_SECRET):
         assert secret not in body and secret not in log

@@ -15,6 +15,7 @@ are locked `FOR UPDATE` in resident-id order and the dedupe key's primary key se
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -107,7 +108,8 @@ class DialogueService:
         pending = _Pending(inbound, replay, asyncio.get_running_loop().create_future())
         self._waiting.append(pending)
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all())
+            # a context of its own: the writer serves many requests, its log lines carry none of their ids
+            self._writer = asyncio.create_task(self._write_all(), context=contextvars.Context())
         return await asyncio.shield(pending.future)  # a caller that gives up does not cancel the batch
 
     async def _write_all(self) -> None:
