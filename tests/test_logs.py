@@ -55,16 +55,19 @@ def restore_logging() -> Iterator[None]:
 
 
 def all_secrets(settings: Settings) -> list[str]:
-    return [TELEGRAM_TOKEN, TELEGRAM_SECRET, WECHAT_TOKEN, AES_KEY, APP_SECRET, SESSION_SECRET]
+    return [TELEGRAM_TOKEN, TELEGRAM_SECRET, WECHAT_TOKEN, APP_SECRET, SESSION_SECRET,
+            *([AES_KEY] if settings.wechat_aes_key else [])]
 
 
+@pytest.mark.parametrize(("telegram_mode", "wechat_safe"), [("webhook", True), ("polling", False)])
 async def test_a_whole_telegram_and_wechat_conversation_at_debug_logs_no_secret(
         restore_logging: None, aiohttp_server, aiohttp_client, settings: Settings, kb: KnowledgeBase,  # noqa: ANN001
-        clock: FakeClock) -> None:
+        clock: FakeClock, telegram_mode: str, wechat_safe: bool) -> None:
     fake = await FakeTelegram().start()
     wechat_api = await FakeWeChatApi().start()
     port = free_port()
-    bot_settings = replace(wechat_settings(telegram_settings(settings, fake, "webhook", port), wechat_api, True),
+    bot_settings = replace(wechat_settings(telegram_settings(settings, fake, telegram_mode, port), wechat_api,
+                                           wechat_safe),
                            session_secret=SESSION_SECRET, log_level="DEBUG")
     assert set(secret_values(bot_settings)) >= set(all_secrets(bot_settings))
     shown = io.StringIO()
@@ -83,8 +86,8 @@ async def test_a_whole_telegram_and_wechat_conversation_at_debug_logs_no_secret(
         processed.install(app[TELEGRAM].application)
         client: TestClient = await aiohttp_client(server)
         await _telegram_conversation(TelegramResident(fake, processed, 7001), app, clock)
-        await _wechat_conversation(WeChatResident(client, clock, safe=True, app_id=bot_settings.wechat_app_id), app,
-                                   clock)
+        await _wechat_conversation(WeChatResident(client, clock, safe=wechat_safe, app_id=bot_settings.wechat_app_id),
+                                   app, clock)
         await client.get("/staff/login")
         await client.post("/telegram/webhook", data=b"{}", headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
         await client.close()
@@ -97,7 +100,7 @@ async def test_a_whole_telegram_and_wechat_conversation_at_debug_logs_no_secret(
     loggers = {m.group(1) for m in re.finditer(r"^\S+ \S+ [A-Z]+ ([\w.]+) ", log, re.M)}
     assert "httpx" in loggers and {name.split(".")[0] for name in loggers} >= {"httpcore", "telegram"}, loggers
     assert f"/bot{REDACTED}/sendMessage" in log
-    assert re.search(r"WARNING bot\.channels\.telegram\.webhook \[[0-9a-f]{12}\] Telegram webhook: missing", log)
+    assert telegram_mode == "polling" or re.search(r"WARNING bot\.channels\.telegram\.webhook \[[0-9a-f]{12}\] Telegram webhook: missing", log)
     for secret in all_secrets(bot_settings):
         assert secret not in log, secret
 
