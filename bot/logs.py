@@ -42,7 +42,7 @@ _TOKEN_SHAPES = (
 )
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # Libraries whose INFO lines are one per HTTP call (and carry secrets in URLs): written only at DEBUG
-_CHATTY = ("httpx", "httpcore", "telegram", "apscheduler", "hpack")
+_CHATTY = ("httpx", "httpcore", "telegram", "apscheduler", "hpack", "alembic.runtime.plugins")
 _MARK = "_anju_handler"
 
 

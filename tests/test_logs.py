@@ -39,7 +39,7 @@ NUMBER = re.compile(r"AJ-2026-\d{6}")
 def restore_logging() -> Iterator[None]:
     """configure_logging changes the root logger: put it back as pytest had it."""
     root = logging.getLogger()
-    names = ("httpx", "httpcore", "telegram", "apscheduler", "hpack", "jieba")
+    names = ("httpx", "httpcore", "telegram", "apscheduler", "hpack", "alembic.runtime.plugins", "jieba")
     levels = {name: logging.getLogger(name).level for name in names}
     handlers, root_level = list(root.handlers), root.level
     filters = {h: list(h.filters) for h in handlers}
