@@ -28,7 +28,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeBase | None = None) -> web.Application:
     """The whole application; tests pass a clock and a knowledge base already loaded."""
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[request_id_middleware, errors.error_middleware])
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          middlewares=[request_id_middleware, errors.error_middleware])
     app[keys.SETTINGS] = settings
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     if knowledge is None:

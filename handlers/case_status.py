@@ -1,6 +1,7 @@
 """查进度: the resident's own cases (status, deadline, latest public reply); another case only by its number AND its
 phone number — counted against daily limits kept in the database (bot/cases/lookups.py), the same answer for a
-wrong number and a wrong phone, and never a staff-conduct complaint (only in the chat it was filed from). Also the 满意 / 基本满意 / 不满意 buttons sent with a resolved case."""
+wrong number and a wrong phone, and never a staff-conduct complaint (only in the chat it was filed from). Also the
+满意 / 基本满意 / 不满意 buttons sent with a resolved case."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ forged, older than `MAX_AGE`, or whose password has changed since is simply not 
 Cookie attributes: HttpOnly, SameSite=Strict, Path=/staff, Secure when `settings.cookie_secure`. A new session — and
 so a new CSRF token — is issued at login (no session fixation). Logging out deletes the cookie in the browser and
 ends every session of the account issued until that moment (staff_users.sessions_ended_at, checked by
-bot/staff/context.load_desk, to the millisecond: a session issued in the same second as the logout ends too): a copied cookie, or the account left logged in on another computer, stops working."""
+bot/staff/context.load_desk, to the millisecond: a session issued in the same second as the logout ends too): a
+copied cookie, or the account left logged in on another computer, stops working."""
 
 from __future__ import annotations
 

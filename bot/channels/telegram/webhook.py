@@ -1,8 +1,8 @@
 """`POST /telegram/webhook`: the secret header checked in constant time, the update parsed, processed before
 the answer (a crash before the commit makes Telegram deliver it again; a repeat is recognised by update_id).
 
-Forged or missing secret → 403; a body that is not an update, or nested deeper than any update → 400; an update of a kind we do not read → 200
-and ignored."""
+Forged or missing secret → 403; a body that is not an update, or nested deeper than any update → 400; an update
+of a kind we do not read → 200 and ignored (one log line)."""
 
 from __future__ import annotations
 
