@@ -9,7 +9,8 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError
 
 # The knowledge directory keeps its own copy of the topic list and the labelled sets (knowledge/eval/README.md says
 # how to refresh them from the programme's shared/eval/): a fresh clone checks and evaluates with nothing beside it.
@@ -22,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the web server (chat, staff, webhooks)")
     serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--port", type=_port)
     serve.add_argument("--telegram-polling", action="store_true",
                        help="fetch Telegram updates by long polling instead of the webhook (development)")
     serve.set_defaults(func=_serve)
@@ -61,10 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 之间的整数：{text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:  # one line naming the variable, no traceback
+        print(f"配置错误（settings error）: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
     return args.func(args)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
@@ -21,7 +23,7 @@ def _secret(default: str = "") -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite+aiosqlite:///var/anju.db"
+    database_url: str = field(default="sqlite+aiosqlite:///var/anju.db", repr=False)  # may hold a password
     host: str = "127.0.0.1"
     port: int = 8080
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
@@ -32,6 +34,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 2000
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line, for log shippers (bot/logs.py)
     access_log: bool = False
     session_secret: str = _secret()
     cookie_secure: bool = False  # staff session cookie only over HTTPS (set true in production)
@@ -63,15 +66,20 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from `env` (default: os.environ); `DATABASE_URL` and `ANJU_<FIELD>`."""
+        """Build settings from `env` (default: os.environ); `DATABASE_URL` and `ANJU_<FIELD>`. A value that cannot be
+        used raises SettingsError naming the variable (`python -m bot` prints it and stops)."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         for f in fields(cls):
-            key = "DATABASE_URL" if f.name == "database_url" else f"ANJU_{f.name.upper()}"
+            key = env_key(f.name)
             raw = env.get(key)
             if raw is None or raw == "":
                 continue
-            values[f.name] = _cast(key, raw, type(getattr(cls, f.name, f.default)) if f.default is not None else str)
+            value = _cast(key, raw, type(getattr(cls, f.name, f.default)) if f.default is not None else str)
+            _check(f.name, key, raw, value)
+            if f.name == "log_level":
+                value = str(value).upper()
+            values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
 
     @property
@@ -79,19 +87,91 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+def env_key(name: str) -> str:
+    """The environment variable that sets field `name`."""
+    return "DATABASE_URL" if name == "database_url" else f"ANJU_{name.upper()}"
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# (lowest, highest) a number may take; numbers not named here only need to be >= 0
+_RANGES: dict[str, tuple[float, float]] = {
+    "port": (1, 65535),
+    "digest_hour": (0, 23),
+    "match_threshold": (0, 1),
+    "match_margin": (0, 1),
+    "max_body_bytes": (1024, 64 * 1024 * 1024),
+    "max_text_chars": (1, 1_000_000),
+    "wechat_max_body_bytes": (1024, 64 * 1024 * 1024),
+    "wechat_window_hours": (1, 48),
+    "wechat_window_quota": (1, 1000),
+    "outbox_lease_seconds": (1, 86_400),
+    "outbox_max_attempts": (1, 1000),
+    "telegram_overall_rate": (0.1, 1000),
+}
+_CHOICES: dict[str, tuple[str, ...]] = {"log_level": LOG_LEVELS, "log_format": ("text", "json")}
+
+
 def _cast(key: str, raw: str, kind: type) -> object:
-    try:
-        if kind is bool:
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if kind is int:
-            return int(raw)
-        if kind is float:
-            return float(raw)
-        if issubclass(kind, Path):
-            return Path(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{key}={raw!r}: {exc}") from None
+    text = raw.strip()
+    if kind is bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise SettingsError(f"{key}={raw!r}: 不是开关值（应为 true/false、1/0、yes/no 或 on/off）")
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise SettingsError(f"{key}={raw!r}: 不是整数") from None
+    if kind is float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise SettingsError(f"{key}={raw!r}: 不是数字") from None
+        if not math.isfinite(value):
+            raise SettingsError(f"{key}={raw!r}: 不是有限的数字")
+        return value
+    if issubclass(kind, Path):
+        return Path(raw)
     return raw
+
+
+def _check(name: str, key: str, raw: str, value: object) -> None:
+    """Ranges, choices and URLs; raise SettingsError naming `key`."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float):
+        low, high = _RANGES.get(name, (0, math.inf))
+        if not low <= value <= high:
+            bound = f"应不小于 {low:g}" if high == math.inf else f"应在 {low:g}–{high:g} 之间"
+            raise SettingsError(f"{key}={raw!r}: {bound}")
+        return
+    if name in _CHOICES:
+        choices = _CHOICES[name]
+        if (value.upper() if name == "log_level" else value) not in choices:  # type: ignore[union-attr]
+            raise SettingsError(f"{key}={raw!r}: 应为 {' / '.join(choices)} 之一")
+    elif name == "database_url":
+        scheme = str(value).split(":", 1)[0]
+        if not (scheme.startswith("sqlite") or scheme.startswith("postgres")):
+            raise SettingsError(f"{key}: 应为 sqlite:/// 或 postgresql:// 开头的地址（现为 {scheme or '空'}:…）")
+    elif name.endswith(("_url", "_api_base")):
+        parts = urlsplit(str(value))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"{key}={_without_credentials(str(value))!r}: 应为 http:// 或 https:// 开头的完整地址")
+        try:
+            parts.port  # noqa: B018 - raises on a port out of range
+        except ValueError:
+            raise SettingsError(f"{key}={_without_credentials(str(value))!r}: 端口不正确") from None
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[-1]))
 
 
 def normalise_database_url(url: str) -> str:

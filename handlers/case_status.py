@@ -1,5 +1,7 @@
 """查进度: the resident's own cases (status, deadline, latest public reply); another case only by its number AND its
-phone number. Also the 满意 / 基本满意 / 不满意 buttons sent with a resolved case."""
+phone number — counted against daily limits kept in the database (bot/cases/lookups.py), the same answer for a
+wrong number and a wrong phone, and never a staff-conduct complaint (only in the chat it was filed from). Also the
+满意 / 基本满意 / 不满意 buttons sent with a resolved case."""
 
 from __future__ import annotations
 
@@ -21,8 +23,9 @@ MAX_FAILURES = 5
 ASK_NUMBER = Button(f"{NAME}:ask:number", "输入编号查询")
 CANCEL = Button(f"{NAME}:nav:cancel", "取消")
 HUMAN = Button("intent:human", "转人工")
-NOT_FOUND = ("没有查到。请核对编号和登记时留的电话（匿名登记的只能在登记时用的对话里查看）。"
+NOT_FOUND = ("没有查到。请核对编号和登记时留的电话（匿名登记的、反映工作人员作风的，只能在登记时用的对话里查看）。"
              "可以再试一次，或点“转人工”。")
+TOO_MANY = "查询次数太多了，请明天再试，或点“转人工”。"
 
 
 def _line(case: CaseSummary) -> str:
@@ -77,7 +80,7 @@ class CaseStatus:
         if text.lower() in CANCEL_WORDS | BACK_WORDS:
             return Turn(state.idle(), (Outbound("已退出查询。", MENU),))
         if state.step == "phone":
-            return await self._phone(state, text, ctx)
+            return await self._phone(state, inbound, text, ctx)
         number = parse_case_number(text)
         if number is None:
             return Turn(state, (Outbound("编号的格式是 AJ-2026-000123，请再输入一次；或点“取消”。", (CANCEL,)),))
@@ -89,15 +92,17 @@ class CaseStatus:
         return Turn(replace(state, step="phone", data=data),
                     (Outbound(f"为保护隐私，请输入登记这件事时留的电话号码。\n{PHONE_HELP}", (CANCEL,)),))
 
-    async def _phone(self, state: Conversation, text: str, ctx: TurnContext) -> Turn:
+    async def _phone(self, state: Conversation, inbound: Inbound, text: str, ctx: TurnContext) -> Turn:
         if normalise_phone(text) is None:
             return Turn(state, (Outbound(f"电话号码不对。{PHONE_HELP}", (CANCEL,)),))
-        found = await ctx.cases.by_number(state.data.get("number", ""), text)
-        if found is not None:
-            return Turn(state.idle(), (_detail(found),))
+        client = inbound.payload.get("client")
+        looked = await ctx.cases.by_phone(state.data.get("number", ""), text, ctx.now,
+                                          client if isinstance(client, str) else None)
+        if looked.case is not None:
+            return Turn(state.idle(), (_detail(looked.case),))
         failures = int(state.data.get("failures", 0)) + 1
-        if failures >= MAX_FAILURES:
-            return Turn(state.idle(), (Outbound("查询次数太多了，请稍后再试，或点“转人工”。", (HUMAN, MENU_BUTTON)),))
+        if looked.limited or failures >= MAX_FAILURES:
+            return Turn(state.idle(), (Outbound(TOO_MANY, (HUMAN, MENU_BUTTON)),))
         data = {"failures": failures}
         return Turn(replace(state, step="number", data=data), (Outbound(NOT_FOUND, (CANCEL, HUMAN)),))
 

@@ -62,14 +62,26 @@ class CaseSummary:
     undelivered: int = 0  # notices about it the resident's channel refused (WeChat's 48-hour window)
 
 
+@dataclass(frozen=True)
+class PhoneLookup:
+    """A look-up by number and phone: the case, or None — and whether it was refused for too many look-ups."""
+
+    case: CaseSummary | None
+    limited: bool = False
+
+
 class CaseReader(Protocol):
     """The narrow read port on cases, bound by the core to this resident and this turn's transaction."""
 
     async def for_resident(self, limit: int = 5) -> list[CaseSummary]:
         """The resident's own cases, newest first."""
 
-    async def by_number(self, number: str, phone: str | None = None) -> CaseSummary | None:
-        """The case with this number if the resident filed it — or, for anyone, if `phone` is the case's phone."""
+    async def by_number(self, number: str) -> CaseSummary | None:
+        """The case with this number if the resident filed it."""
+
+    async def by_phone(self, number: str, phone: str, now: datetime, client: str | None = None) -> PhoneLookup:
+        """The case with this number if `phone` is its phone (never a staff-conduct complaint: those only to whoever
+        filed them); counted against the limits of bot/cases/lookups.py, whether or not it is found."""
 
     async def complaint_units(self) -> list[tuple[str, str]]:
         """(code, name) of the departments a staff-conduct complaint can name."""
@@ -81,8 +93,11 @@ class NoCases:
     async def for_resident(self, limit: int = 5) -> list[CaseSummary]:
         return []
 
-    async def by_number(self, number: str, phone: str | None = None) -> CaseSummary | None:
+    async def by_number(self, number: str) -> CaseSummary | None:
         return None
+
+    async def by_phone(self, number: str, phone: str, now: datetime, client: str | None = None) -> PhoneLookup:
+        return PhoneLookup(None)
 
     async def complaint_units(self) -> list[tuple[str, str]]:
         return []

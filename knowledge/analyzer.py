@@ -26,14 +26,13 @@ _MAX_CORRECTION = 4
 INFO_BASELINE = 4.0  # log-frequency below which a word is treated as filler
 INFO_FLOOR = 0.5
 
-logging.getLogger("jieba").setLevel(logging.WARNING)
-
 
 class Analyzer:
     """Turns text into terms; knows the domain vocabulary so that 过度费 and 補償 find 过渡费 and 补偿."""
 
     def __init__(self, knowledge_dir: Path, cache_dir: Path, vocabulary: Iterable[str] = ()) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        jieba.setLogLevel(logging.WARNING)  # jieba sets its logger to DEBUG when imported; its start-up lines are noise
         self._jieba = jieba.Tokenizer(str(general_dictionary(cache_dir)))
         self._jieba.tmp_dir = str(cache_dir)  # the prefix dictionary is cached here after the first start
         self._jieba.initialize()

@@ -214,3 +214,15 @@ class TelegramLinkCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseLookupCount(Base):
+    """查进度 look-ups of another person's case (number + phone) counted per phone, case number, resident and client
+    address in one-day periods (bot/cases/lookups.py): a limit no new chat session resets."""
+
+    __tablename__ = "case_lookup_counts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # "phone" | "case" | "resident" | "client"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # a SHA-256 prefix (phones, addresses) or an id
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)  # days since the epoch (UTC)
+    count: Mapped[int] = mapped_column(Integer)

@@ -7,25 +7,26 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, select
+from sqlalchemy import String, and_, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.cases import handling
+from bot.cases import handling, lookups
 from bot.cases.actors import ResidentActor
 from bot.cases.deadlines import DeadlinePolicy
 from bot.cases.events import EventKind
 from bot.cases.intake import NewCase, create_case
-from bot.cases.models import Case, CaseEvent
+from bot.cases.models import Case, CaseEvent, Department
 from bot.cases.numbers import parse_case_number
 from bot.cases.phones import normalise_phone
 from bot.cases.routing import complaint_units
-from bot.cases.vocabulary import CaseType, Rating, Status
+from bot.cases.vocabulary import CaseType, Category, DepartmentKind, Rating, Status
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
-from handlers.turn import CaseReceipt, CaseSummary, CreateCase, RateCase, RatingResult
+from handlers.turn import CaseReceipt, CaseSummary, CreateCase, PhoneLookup, RateCase, RatingResult
 
 cases = Case.__table__
 events = CaseEvent.__table__
+departments = Department.__table__
 residents = Resident.__table__
 REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED, EventKind.EXTENDED, EventKind.CLAIMED, EventKind.REOPENED,
                EventKind.MERGED)
@@ -90,20 +91,32 @@ class ResidentCases:
         )
         return [await self._summary(row._mapping) for row in rows.all()]
 
-    async def by_number(self, number: str, phone: str | None = None) -> CaseSummary | None:
+    async def by_number(self, number: str) -> CaseSummary | None:
         canonical = parse_case_number(number)
         if canonical is None:
             return None
-        row = (await self._conn.execute(select(cases).where(cases.c.number == canonical))).first()
+        row = (await self._conn.execute(select(cases).where(cases.c.number == canonical,
+                                                            cases.c.resident_id == self._resident_id))).first()
+        return await self._summary(row._mapping) if row is not None else None
+
+    async def by_phone(self, number: str, phone: str, now: datetime, client: str | None = None) -> PhoneLookup:
+        """Counted first (bot/cases/lookups.py), then read: the same None for no such case, a wrong phone and a
+        staff-conduct complaint, which is shown only in the chat it was filed from (by_number)."""
+        canonical, given = parse_case_number(number), normalise_phone(phone)
+        if canonical is None or given is None:
+            return PhoneLookup(None)
+        keys = lookups.lookup_keys(self._resident_id, canonical, given, client)
+        if not await lookups.claim(self._conn, keys, now):
+            return PhoneLookup(None, limited=True)
+        row = (await self._conn.execute(select(cases).where(
+            cases.c.number == canonical, cases.c.phone == given, cases.c.category != Category.STAFF_CONDUCT.value,
+            or_(cases.c.department_id.is_(None), cases.c.department_id.not_in(select(departments.c.id).where(
+                departments.c.kind == DepartmentKind.DISCIPLINE.value))),
+        ))).first()
         if row is None:
-            return None
-        case = row._mapping
-        if case["resident_id"] == self._resident_id:
-            return await self._summary(case)
-        given = normalise_phone(phone or "")
-        if given is not None and case["phone"] is not None and given == case["phone"]:
-            return await self._summary(case)
-        return None
+            return PhoneLookup(None)
+        await lookups.refund(self._conn, keys, now)
+        return PhoneLookup(await self._summary(row._mapping))
 
     async def complaint_units(self) -> list[tuple[str, str]]:
         return await complaint_units(self._conn)

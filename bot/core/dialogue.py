@@ -15,6 +15,7 @@ are locked `FOR UPDATE` in resident-id order and the dedupe key's primary key se
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -107,7 +108,8 @@ class DialogueService:
         pending = _Pending(inbound, replay, asyncio.get_running_loop().create_future())
         self._waiting.append(pending)
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all())
+            # a context of its own: the writer serves many requests, its log lines carry none of their ids
+            self._writer = asyncio.create_task(self._write_all(), context=contextvars.Context())
         return await asyncio.shield(pending.future)  # a caller that gives up does not cancel the batch
 
     async def _write_all(self) -> None:
@@ -138,9 +140,11 @@ class DialogueService:
         """Commit a batch and hand out its replies; if it fails, its messages one by one."""
         try:
             results = await self._commit(conn, batch)
-        except Exception:
-            if len(batch) > 1:
-                log.info("batch of %d failed; handling its messages one by one", len(batch), exc_info=True)
+        except Exception as exc:
+            if len(batch) > 1:  # a lost race on a unique key (another process took the same message) is expected
+                raced = isinstance(exc, IntegrityError | sqlite3.IntegrityError)
+                log.info("batch of %d failed (%s); handling its messages one by one", len(batch),
+                         type(exc).__name__, exc_info=not raced)
             for pending in batch:
                 await self._settle_alone(conn, pending)
         else:

@@ -25,7 +25,8 @@ from bot.cases.staff import load_viewer
 from bot.cases.vocabulary import ROLE_LABELS, Role
 from bot.staff.errors import CSRF_FAILED, TITLES, status_for
 from bot.staff.state import STAFF
-from bot.staff.session import CSRF_FIELD, Session, password_fingerprint
+from bot.web.forms import MALFORMED, MalformedForm, read_form
+from bot.staff.session import CSRF_FIELD, Session, epoch_ms, password_fingerprint
 
 staff_users = StaffUserRow.__table__
 Form = MultiDictProxy[Any]
@@ -74,7 +75,7 @@ async def load_desk(request: web.Request, session: Session | None = None) -> Des
         )).first()
         if account is None or password_fingerprint(account.password_hash) != session.fingerprint:
             return None
-        if account.sessions_ended_at is not None and session.issued_at < int(account.sessions_ended_at.timestamp()):
+        if account.sessions_ended_at is not None and session.issued_ms <= epoch_ms(account.sessions_ended_at):
             return None
         viewer = await load_viewer(conn, session.staff_id)
     return Desk(viewer, session, request.app[keys.CASES])
@@ -152,7 +153,10 @@ def staff_form(handler: FormHandler) -> Callable[[web.Request], Awaitable[web.St
     @functools.wraps(handler)
     async def action(request: web.Request) -> web.StreamResponse:
         session = request.app[STAFF].cookies.read(request)
-        form = await request.post()
+        try:
+            form = await read_form(request)
+        except MalformedForm:
+            return error_page(request, None, 400, MALFORMED)
         if session is None or not session.csrf_ok(form.get(CSRF_FIELD)):
             return error_page(request, None, 403, CSRF_FAILED)
         desk = await load_desk(request, session)

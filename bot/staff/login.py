@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import keys
@@ -26,6 +26,7 @@ from bot.staff.context import LOGIN_PATH, error_page, load_desk, render, safe_ne
 from bot.staff.errors import CSRF_FAILED
 from bot.staff.state import STAFF
 from bot.staff.session import CSRF_FIELD, Session
+from bot.web.forms import MALFORMED, MalformedForm, read_form
 
 log = logging.getLogger(__name__)
 staff_users = StaffUserRow.__table__
@@ -45,43 +46,78 @@ def is_locked(account: StaffAccount, now: datetime) -> bool:
     return account.locked_until is not None and account.locked_until > now
 
 
+def _unlocked(now: datetime) -> ColumnElement[bool]:
+    return or_(staff_users.c.locked_until.is_(None), staff_users.c.locked_until <= now)
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    """argon2 in a worker thread (tests wrap this to hold every check until all the attempts have arrived)."""
+    return await asyncio.to_thread(verify_password, password_hash, password)
+
+
 async def authenticate(engine: AsyncEngine, username: str, password: str, now: datetime) -> StaffAccount | None:
-    """The account if `password` is right and the account active and not locked; None otherwise."""
+    """The account if `password` is right and the account active and not locked; None otherwise.
+
+    Every attempt is counted before its password is checked, in one UPDATE … RETURNING (`_claim`): at most
+    MAX_FAILURES checks of an account run without a success between them, however many arrive at once, and the
+    attempt after them locks it. A right password logs in only if the account is still unlocked when the success
+    is written (`_succeeded`, same kind of statement) — one sent among many wrong ones at once cannot slip through."""
     username = username.strip().lower()
     account = None
     if USERNAME.match(username) and 0 < len(password) <= MAX_LENGTH:
         async with engine.connect() as conn:
             account = await find_account(conn, username)
-    if account is None or not account.active or is_locked(account, now):
-        await asyncio.to_thread(verify_password, _decoy_hash(), password[:MAX_LENGTH])
+    attempt = None
+    if account is not None and account.active and not is_locked(account, now):
+        attempt = await _claim(engine, account, now)
+    if account is None or attempt is None:
+        await _verify(_decoy_hash(), password[:MAX_LENGTH])
         return None
-    if not await asyncio.to_thread(verify_password, account.password_hash, password):
-        await _failed(engine, account, now)
+    if not await _verify(account.password_hash, password):
+        if attempt >= MAX_FAILURES:
+            await _lock(engine, account, now, attempt)
         return None
     return await _succeeded(engine, account, password, now)
 
 
-async def _failed(engine: AsyncEngine, account: StaffAccount, now: datetime) -> None:
-    """Count a wrong password; the MAX_FAILURES-th in a row locks the account (and starts the count again)."""
+async def _claim(engine: AsyncEngine, account: StaffAccount, now: datetime) -> int | None:
+    """Count this attempt as a failure until its password proves right; its number in the row of failures, or None
+    when the account is locked — or had MAX_FAILURES attempts since its last success, which locks it now."""
     row = staff_users.c
     async with engine.begin() as conn:
-        failures = await conn.scalar(update(staff_users).where(row.id == account.user.id)
-                                     .values(failed_logins=row.failed_logins + 1).returning(row.failed_logins))
-        if failures is not None and failures >= MAX_FAILURES:
-            await conn.execute(update(staff_users).where(row.id == account.user.id)
-                               .values(failed_logins=0, locked_until=now + LOCK_FOR))
-            log.warning("staff account %s locked for %s after %d wrong passwords", account.user.username, LOCK_FOR,
-                        failures)
+        attempt = await conn.scalar(
+            update(staff_users)
+            .where(row.id == account.user.id, row.active.is_(True), row.failed_logins < MAX_FAILURES, _unlocked(now))
+            .values(failed_logins=row.failed_logins + 1).returning(row.failed_logins))
+    if attempt is None:
+        await _lock(engine, account, now, MAX_FAILURES)
+    return attempt
 
 
-async def _succeeded(engine: AsyncEngine, account: StaffAccount, password: str, now: datetime) -> StaffAccount:
+async def _lock(engine: AsyncEngine, account: StaffAccount, now: datetime, failures: int) -> None:
+    """Lock an account that has MAX_FAILURES failures and is not locked yet (and start the count again)."""
+    row = staff_users.c
+    async with engine.begin() as conn:
+        locked = await conn.scalar(
+            update(staff_users).where(row.id == account.user.id, row.failed_logins >= MAX_FAILURES, _unlocked(now))
+            .values(failed_logins=0, locked_until=now + LOCK_FOR).returning(row.id))
+    if locked is not None:
+        log.warning("staff account %s locked for %s after %d wrong passwords", account.user.username, LOCK_FOR,
+                    failures)
+
+
+async def _succeeded(engine: AsyncEngine, account: StaffAccount, password: str, now: datetime) -> StaffAccount | None:
+    """Write the login — only if the account is still active and unlocked at this moment (else None: refused)."""
     values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
     if needs_rehash(account.password_hash):
         values["password_hash"] = await asyncio.to_thread(hash_password, password)
         account = dataclasses.replace(account, password_hash=values["password_hash"])
+    row = staff_users.c
     async with engine.begin() as conn:
-        await conn.execute(update(staff_users).where(staff_users.c.id == account.user.id).values(**values))
-    return account
+        done = await conn.scalar(update(staff_users)
+                                 .where(row.id == account.user.id, row.active.is_(True), _unlocked(now))
+                                 .values(**values).returning(row.id))
+    return account if done is not None else None
 
 
 # -- pages ---------------------------------------------------------------------------------------------------------
@@ -114,7 +150,10 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     """POST /staff/login: check the token, then the password; a new session (and CSRF token) on success."""
     setup = request.app[STAFF]
-    form = await request.post()
+    try:
+        form = await read_form(request)
+    except MalformedForm:
+        return error_page(request, None, 400, MALFORMED)
     next_path = safe_next(form.get("next"))
     username = form.get("username")
     password = form.get("password")
@@ -140,7 +179,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """POST /staff/logout (with the CSRF token): the cookie is deleted, and every session of the account issued until
     now ends — a copy of the cookie, or the same account left logged in on another computer, included."""
     cookies = request.app[STAFF].cookies
-    form = await request.post()
+    try:
+        form = await read_form(request)
+    except MalformedForm:
+        return error_page(request, None, 400, MALFORMED)
     session = cookies.read(request)
     if session is None:
         return see_other(LOGIN_PATH)

@@ -7,8 +7,9 @@ forged, older than `MAX_AGE`, or whose password has changed since is simply not 
 
 Cookie attributes: HttpOnly, SameSite=Strict, Path=/staff, Secure when `settings.cookie_secure`. A new session — and
 so a new CSRF token — is issued at login (no session fixation). Logging out deletes the cookie in the browser and
-ends every session of the account issued before that second (staff_users.sessions_ended_at, checked by
-bot/staff/context.load_desk): a copied cookie, or the account left logged in on another computer, stops working."""
+ends every session of the account issued until that moment (staff_users.sessions_ended_at, checked by
+bot/staff/context.load_desk, to the millisecond: a session issued in the same second as the logout ends too): a
+copied cookie, or the account left logged in on another computer, stops working."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ COOKIE = "anju_staff"
 COOKIE_PATH = "/staff"
 MAX_AGE = timedelta(hours=8)
 CLOCK_SKEW = timedelta(minutes=5)
-VERSION = "v1"
+VERSION = "v2"  # v2: issued_ms in milliseconds (v1 cookies, in seconds, are no longer sessions)
 CSRF_FIELD = "csrf"
 
 
@@ -38,7 +39,7 @@ CSRF_FIELD = "csrf"
 class Session:
     staff_id: int | None  # None: not logged in (the login form's own CSRF token)
     csrf: str
-    issued_at: int  # seconds since the epoch
+    issued_ms: int  # milliseconds since the epoch
     fingerprint: str  # of the password hash; "" before login
 
     @property
@@ -87,7 +88,7 @@ class SessionCookies:
         response.del_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="Strict", secure=self._secure)
 
     def dumps(self, session: Session) -> str:
-        body = json.dumps([session.staff_id, session.csrf, session.issued_at, session.fingerprint],
+        body = json.dumps([session.staff_id, session.csrf, session.issued_ms, session.fingerprint],
                           separators=(",", ":")).encode()
         payload = _b64(body)
         return f"{VERSION}.{payload}.{self._sign(payload)}"
@@ -102,23 +103,32 @@ class SessionCookies:
         if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             return None
         try:
-            staff_id, csrf, issued_at, fingerprint = json.loads(_unb64(payload))
+            staff_id, csrf, issued_ms, fingerprint = json.loads(_unb64(payload))
         except (ValueError, TypeError, binascii.Error):
             return None
-        if not (staff_id is None or type(staff_id) is int) or type(issued_at) is not int:
+        if not (staff_id is None or type(staff_id) is int) or type(issued_ms) is not int:
             return None
         if not isinstance(csrf, str) or not isinstance(fingerprint, str):
             return None
         now = self._now()
-        if issued_at > now + CLOCK_SKEW.total_seconds() or now - issued_at > MAX_AGE.total_seconds():
+        if issued_ms > now + _ms(CLOCK_SKEW) or now - issued_ms > _ms(MAX_AGE):
             return None
-        return Session(staff_id, csrf, issued_at, fingerprint)
+        return Session(staff_id, csrf, issued_ms, fingerprint)
 
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._key, f"{VERSION}.{payload}".encode(), hashlib.sha256).digest())
 
     def _now(self) -> int:
-        return int(self._clock().timestamp())
+        return epoch_ms(self._clock())
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch (a session's issue time, and a logout's, are compared at this precision)."""
+    return int(moment.timestamp() * 1000)
+
+
+def _ms(span: timedelta) -> int:
+    return int(span.total_seconds() * 1000)
 
 
 def _b64(data: bytes) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
 from bot import keys
@@ -33,6 +32,7 @@ from bot.compensation import (
 from bot.compensation.fmt import num, yuan
 from bot.compensation.quantity import parse_area, parse_date, parse_floor, parse_money, parse_unit_price
 from bot.core.dialogue import Clock
+from bot.web.forms import MALFORMED, MalformedForm, read_form
 from knowledge.text import clean_input
 
 CLOCK: web.AppKey[Clock] = web.AppKey("calc_clock")  # the app's clock: which reward tiers are still open
@@ -121,9 +121,9 @@ async def _submitted(request: web.Request) -> Mapping[str, Any]:
     if request.method == "GET":
         return request.query
     try:
-        return await request.post()
-    except (ValueError, UnicodeDecodeError, HttpProcessingError):  # a malformed body (encoding, broken multipart)
-        raise web.HTTPBadRequest(text="请求格式不正确。") from None
+        return await read_form(request)
+    except MalformedForm:  # a malformed body (encoding, broken multipart)
+        raise web.HTTPBadRequest(text=MALFORMED) from None
 
 
 def _value(raw: Mapping[str, Any], name: str) -> str:

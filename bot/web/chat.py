@@ -10,6 +10,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot import keys
+from bot.cases.lookups import client_digest
 from bot.core.messages import Channel, Inbound, InboundKind
 from bot.db import json_codec
 from bot.web.errors import bad_request
@@ -27,7 +28,8 @@ async def chat_page(request: web.Request) -> dict[str, Any]:
 async def api_chat(request: web.Request) -> web.Response:
     """`{"session", "text"}` or `{"session", "button"}` → `{"replies": [...], "session": ...}`."""
     body = await _json_body(request)
-    inbound, session = _parse(body, request.app[keys.SETTINGS].max_text_chars)
+    client = client_digest(client_address(request))
+    inbound, session = _parse(body, request.app[keys.SETTINGS].max_text_chars, client)
     replies = await request.app[keys.DIALOGUE].handle(inbound)
     body = json_codec.dumps_bytes({"replies": [r.to_json() for r in replies], "session": session})
     return web.Response(body=body, content_type="application/json", charset="utf-8")
@@ -44,7 +46,16 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _parse(body: dict[str, Any], max_chars: int) -> tuple[Inbound, str]:
+def client_address(request: web.Request) -> str:
+    """The caller's address: behind a proxy on this machine (nginx), the address it adds last to X-Forwarded-For."""
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and remote in ("127.0.0.1", "::1"):
+        return forwarded.rsplit(",", 1)[-1].strip()[:64]
+    return remote
+
+
+def _parse(body: dict[str, Any], max_chars: int, client: str = "") -> tuple[Inbound, str]:
     session = body.get("session")
     if session is not None and not isinstance(session, str):
         raise bad_request("session 应当是字符串。")
@@ -60,11 +71,11 @@ def _parse(body: dict[str, Any], max_chars: int) -> tuple[Inbound, str]:
     if button is not None:
         if not isinstance(button, str) or len(button) > 128:
             raise bad_request("button 应当是不超过 128 个字符的字符串。")
-        return Inbound(Channel.WEB, session, dedupe, InboundKind.BUTTON, button), session
+        return Inbound(Channel.WEB, session, dedupe, InboundKind.BUTTON, button, {"client": client}), session
     if not isinstance(text, str):
         raise bad_request("text 应当是字符串。")
     kind = InboundKind.START if text == "" and body.get("start") is True else InboundKind.TEXT
-    return Inbound(Channel.WEB, session, dedupe, kind, clean_input(text, max_chars)), session
+    return Inbound(Channel.WEB, session, dedupe, kind, clean_input(text, max_chars), {"client": client}), session
 
 
 async def _home(request: web.Request) -> web.Response:

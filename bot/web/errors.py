@@ -30,6 +30,9 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
             raise
         message = exc.text if exc.content_type == "application/json" else MESSAGES.get(exc.status, exc.reason)
         return _json_error(exc.status, message, request)
+    except ConnectionError as exc:  # the client went away (mid-body, or before the answer): nobody to answer
+        log.info("client went away during %s %s (%s)", request.method, request.path, type(exc).__name__)
+        return web.Response(status=499, reason="Client Closed Request")  # never sent; the access log shows 499
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json(request):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
+
+import pytest
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -122,3 +125,17 @@ async def test_the_state_keeps_the_last_message_time_and_the_resident_row_the_ho
     await dialogue.handle(text("u9", "m3", "谢谢"))
     later = first + timedelta(minutes=61)
     assert await _seen(engine, "u9") == (later, later)
+
+
+async def test_a_race_between_two_workers_is_logged_in_one_line(engine, kb, clock,  # noqa: ANN001
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """The same messages reach two workers at once (batches of several): the loser of the race on the dedupe key
+    hands them over one by one and says so in one line — no traceback in the log for an expected conflict."""
+    caplog.set_level(logging.INFO, logger="bot.core.dialogue")
+    workers = [DialogueService(engine, kb, clock), DialogueService(engine, kb, clock)]
+    for round_ in range(3):
+        await asyncio.gather(*(workers[w].handle(text(f"race{i}", f"dup{round_}-{i}", "过渡费怎么发"))
+                               for i in range(6) for w in (0, 1)))
+    await asyncio.gather(*(w.close() for w in workers))
+    assert await count(engine, ProcessedInbound) == 18
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []

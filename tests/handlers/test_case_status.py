@@ -8,6 +8,7 @@ from aiohttp.test_utils import TestClient
 
 from bot import keys
 from bot.cases.actors import StaffUser
+from bot.cases.lookups import LIMITS
 from tests.support.cases import add_user, case_row, fill_complaint
 from tests.support.clock import FakeClock
 from tests.support.transcript import ChatSession
@@ -141,3 +142,74 @@ async def test_rating_in_the_middle_of_a_form_keeps_the_form(chat: ChatSession, 
     assert "谢谢" in chat.text and "接着回答" in chat.text
     await chat.say("西街片区")
     assert "地址" in chat.text
+
+
+async def _look_up(client, number: str, phone: str) -> str:  # noqa: ANN001
+    """A look-up from a chat session of its own (a new browser tab: nothing of earlier sessions in its state)."""
+    session = ChatSession(client)
+    await session.send(button="intent:status")
+    await session.say(number)
+    assert "电话号码" in session.text
+    await session.say(phone)
+    return session.text
+
+
+async def test_new_sessions_do_not_reset_the_limit_per_phone_number(client) -> None:  # noqa: ANN001
+    """Someone who knows a resident's phone guesses sequential case numbers, each from a new session: after five
+    misses that phone finds nothing more today — not even with the right number."""
+    victim_phone = "13912345678"
+    for _ in range(6):
+        await file(ChatSession(client), phone="13700000000")
+    target = await file(ChatSession(client), phone=victim_phone)
+    guesses = [f"AJ-2026-{n:06d}" for n in range(1, 6)]  # cases of other residents: wrong phone for each
+    for guess in guesses:
+        assert "没有查到" in await _look_up(client, guess, victim_phone)
+    refused = await _look_up(client, target, victim_phone)
+    assert "次数太多" in refused and target not in refused and "状态：" not in refused
+
+
+async def test_new_sessions_do_not_reset_the_limit_per_case_number(client) -> None:  # noqa: ANN001
+    target = await file(ChatSession(client), phone="13912345678")
+    for n in range(5):
+        assert "没有查到" in await _look_up(client, target, f"1380000000{n}")
+    refused = await _look_up(client, target, "13912345678")
+    assert "次数太多" in refused and "状态：" not in refused
+
+
+async def test_one_client_is_limited_across_sessions_phones_and_numbers(client) -> None:  # noqa: ANN001
+    target = await file(ChatSession(client), phone="13912345678")
+    for n in range(LIMITS["client"]):  # each a new session, phone and number: only the address is the same
+        assert "没有查到" in await _look_up(client, f"AJ-2026-{100 + n:06d}", f"1360000{n:04d}")
+    refused = await _look_up(client, target, "13912345678")
+    assert "次数太多" in refused and "状态：" not in refused
+    other = ChatSession(client, headers={"X-Forwarded-For": "203.0.113.9"})  # another resident behind the proxy
+    await other.send(button="intent:status")
+    await other.say(target)
+    await other.say("13912345678")
+    assert target in other.text and "状态：" in other.text
+
+
+async def test_a_wrong_number_and_a_wrong_phone_get_the_same_answer(client) -> None:  # noqa: ANN001
+    target = await file(ChatSession(client), phone="13912345678")
+    wrong_phone = await _look_up(client, target, "13800000001")
+    no_such_case = await _look_up(client, "AJ-2026-999999", "13912345678")
+    assert wrong_phone == no_such_case and "没有查到" in wrong_phone
+
+
+async def test_a_staff_conduct_complaint_is_never_shown_by_number_and_phone(client) -> None:  # noqa: ANN001
+    complainant = ChatSession(client)
+    await complainant.send(button="intent:complaint")
+    await complainant.press("工作人员作风")
+    await complainant.press("东关片区征收工作组")
+    await complainant.press("东关片区")
+    for answer in ("东关街20号", "工作组有人上门时拍桌子吓唬老人", "调查处理"):
+        await complainant.say(answer)
+    await complainant.press("实名反映")
+    await complainant.say("13912345678")
+    await complainant.press("确认提交")
+    number = NUMBER.search(complainant.text).group(0)
+    shown = await _look_up(client, number, "13912345678")  # the right number and the right phone
+    assert shown == await _look_up(client, "AJ-2026-999999", "13912345678")  # as if there were no such case
+    assert "拍桌子" not in shown and number not in shown and "状态：" not in shown
+    await complainant.press("查进度")  # in the chat it was filed from, it is there
+    assert number in complainant.text

@@ -3,18 +3,23 @@ wrong passwords for fifteen minutes, the session cookie's attributes, and where 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+
+import pytest
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from yarl import URL
 
 from bot.cases.models import StaffUser as StaffUserRow
+from bot.staff import login as login_module
 from bot.staff.login import LOCK_FOR, LOGIN_FAILED, MAX_FAILURES
 from bot.staff.session import COOKIE
 from tests.cases.conftest import People
 from tests.staff.agent import StaffAgent
 from tests.staff.conftest import Agents
+from tests.support.cases import PASSWORD
 from tests.support.clock import FakeClock
 
 staff_users = StaffUserRow.__table__
@@ -138,7 +143,7 @@ async def test_a_forged_or_expired_cookie_is_no_session(login: Callable[[str], A
     version, payload, signature = value.split(".")
     forger = await agents()
     for forged in (f"{version}.{payload}.{signature[:-2]}AA", f"{version}.{payload[:-2]}.{signature}",
-                   "v1..", "garbage", "v2." + payload + "." + signature):
+                   "v2..", "garbage", "v1." + payload + "." + signature, "v3." + payload + "." + signature):
         assert (await forger.get("/staff", headers={"Cookie": f"anju_staff={forged}"})).status == 303, forged
     assert (await forger.get("/staff", headers={"Cookie": f"anju_staff={value}"})).status == 200  # a copy works
     clock.advance(hours=8, seconds=1)
@@ -181,3 +186,62 @@ async def test_logout_ends_copies_of_the_session_and_other_computers_too(agents:
     clock.advance(seconds=5)
     await home.login("comp1")  # logging in again gives a new session
     assert "comp1" in await home.page("/staff")
+
+
+async def test_wrong_passwords_sent_at_once_with_the_right_one_do_not_log_in(
+        agents: Agents, people: People, app_engine: AsyncEngine, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """60 wrong passwords and the right one at once: at most MAX_FAILURES of them are checked against the account's
+    hash, the account ends locked, and the right one is refused with the others (the count is taken atomically)."""
+    wrong = [await agents() for _ in range(60)]
+    right = await agents()
+    for agent in (*wrong, right):
+        await agent.page("/staff/login")
+    comp1_hash = (await account(app_engine, "comp1"))["password_hash"]
+    checked: list[str] = []
+    arrived, everyone = 0, asyncio.Event()
+    real_check = login_module.verify_password
+
+    def counted(password_hash: str, password: str) -> bool:
+        if password_hash == comp1_hash:
+            checked.append(password)
+        return real_check(password_hash, password)
+
+    async def held(password_hash: str, password: str) -> bool:  # every check waits until all 61 have been counted
+        nonlocal arrived
+        arrived += 1
+        if arrived == len(wrong) + 1:
+            everyone.set()
+        await asyncio.wait_for(everyone.wait(), timeout=60)
+        return await asyncio.to_thread(counted, password_hash, password)
+
+    monkeypatch.setattr(login_module, "verify_password", counted)
+    monkeypatch.setattr(login_module, "_verify", held, raising=False)
+    responses = await asyncio.gather(
+        *(agent.post("/staff/login", {"username": "comp1", "password": f"guess {n}"}) for n, agent in
+          enumerate(wrong[:30])),
+        right.post("/staff/login", {"username": "comp1", "password": PASSWORD}),
+        *(agent.post("/staff/login", {"username": "comp1", "password": f"guess {n}"}) for n, agent in
+          enumerate(wrong[30:], 30)))
+    assert [r.status for r in responses] == [401] * 61
+    assert len(checked) <= MAX_FAILURES
+    assert (await account(app_engine, "comp1"))["locked_until"] == clock() + LOCK_FOR
+    assert (await right.get("/staff")).status == 303  # not logged in
+
+
+async def test_logout_ends_a_session_issued_in_the_same_second(agents: Agents, people: People,
+                                                               clock: FakeClock) -> None:
+    office = await agents()
+    clock.advance(seconds=0.2)
+    await office.login("comp1")
+    copied = office.cookie()
+    await office.page("/staff")
+    clock.advance(seconds=0.5)  # the logout falls in the second the session was issued in
+    assert (await office.post("/staff/logout")).status == 303
+    thief = await agents()
+    thief.session.cookie_jar.update_cookies({COOKIE: copied}, thief.session._base_url.join(URL("/staff")))
+    response = await thief.get("/staff")
+    assert response.status == 303 and response.headers["Location"] == "/staff/login"
+    clock.advance(seconds=0.1)  # logging in again, still in that second, gives a session that works
+    await office.login("comp1")
+    assert "comp1" in await office.page("/staff")

@@ -14,9 +14,10 @@ class ChatSession:
     client: TestClient
     session: str = field(default_factory=lambda: "t-" + uuid.uuid4().hex[:12])
     replies: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. X-Forwarded-For, as the proxy in front adds it
 
     async def send(self, **body: Any) -> list[dict[str, Any]]:
-        response = await self.client.post("/api/chat", json={"session": self.session, **body})
+        response = await self.client.post("/api/chat", json={"session": self.session, **body}, headers=self.headers)
         assert response.status == 200, await response.text()
         data = await response.json()
         self.replies = data["replies"]

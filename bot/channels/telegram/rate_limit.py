@@ -179,6 +179,7 @@ class PacedRateLimiter(AIORateLimiter):
         # the parent's overall bucket is replaced by spacing and the response window; its retries by ours (with a
         # global pause). Its group limits (20/min per group chat) stay, and are waited for before ours.
         super().__init__(overall_max_rate=0, max_retries=0)
+        _drop_parent_retry_log()
         self._rate, self._chat_interval = overall_rate, chat_interval
         self.spacing = Pacing((1 + margin) / overall_rate, clock, catch_up=3)
         self.window = ResponseWindow(max(int(overall_rate), 1), 1.0 + margin, clock)
@@ -273,4 +274,8 @@ class _DropParentRetryLog(logging.Filter):
         return not record.getMessage().startswith("Rate limit hit after maximum of")
 
 
-logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_DropParentRetryLog())
+def _drop_parent_retry_log() -> None:
+    """Once, when the first limiter is made (never at import: no module changes logging when imported)."""
+    parent = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, _DropParentRetryLog) for f in parent.filters):
+        parent.addFilter(_DropParentRetryLog())

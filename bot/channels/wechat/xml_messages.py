@@ -18,6 +18,9 @@ class XmlError(ValueError):
     """Not a WeChat message we are willing to parse."""
 
 
+MAX_DEPTH = 8
+
+
 def parse_xml(body: bytes) -> dict[str, str]:
     """The fields of a flat `<xml>` document (nested elements are skipped)."""
     try:  # UTF-8 only: in another encoding a declaration could pass the check below unseen
@@ -35,6 +38,12 @@ def parse_xml(body: bytes) -> dict[str, str]:
         raise XmlError(f"malformed XML: {exc}") from None
     if root.tag != "xml":
         raise XmlError("root element is not <xml>")
+    stack = [(root, 1)]  # WeChat's own documents nest 3 levels (SendPicsInfo/PicList/item): refuse anything deeper
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise XmlError(f"nested deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in element)
     return {child.tag: (child.text or "").strip() for child in root if len(child) == 0}
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import aiohttp
+import pytest
 
 from sqlalchemy import func, select
 
@@ -101,3 +103,27 @@ async def test_webhook_before_the_channel_is_ready_is_503(aiohttp_server, settin
             assert response.status == 503  # Telegram keeps the update and delivers it again
         async with session.get(bot.server.make_url("/healthz")) as response:
             assert response.status == 200  # the rest of the application runs
+
+
+async def test_deeply_nested_json_is_400_not_a_crash(webhook_bot: TelegramBot,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    deep = '{"update_id": 9, "message": ' + '{"a": [' * 5000 + "]}" * 5000 + "}"
+    nested_reply = webhook_bot.fake.user(5001).text("你好")
+    inner = nested_reply["message"]
+    for _ in range(200):  # a reply to a reply to … : valid JSON, far deeper than any real update
+        inner["reply_to_message"] = dict(inner)
+        inner = inner["reply_to_message"]
+    for body in (deep, json.dumps(nested_reply)):
+        assert await _post(webhook_bot, body) == 400
+    assert not webhook_bot.fake.calls_of("sendMessage")
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+async def test_an_update_ptb_cannot_read_is_logged_in_one_line(webhook_bot: TelegramBot,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    update = webhook_bot.fake.user(5001).text("你好")
+    update["message"]["date"] = "not a date"
+    assert await _post(webhook_bot, json.dumps(update)) == 200  # acknowledged: Telegram would retry it forever
+    (line,) = [r for r in caplog.records if "cannot read" in r.getMessage()]
+    assert line.exc_info is None and "\n" not in line.getMessage()
+    assert not webhook_bot.fake.calls_of("sendMessage")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import time
 
 import pytest
@@ -113,3 +114,15 @@ async def test_plain_mode_refuses_encrypted_requests(resident: WeChatResident) -
 async def test_text_with_cdata_terminators_still_gets_a_reply(resident: WeChatResident) -> None:
     delivery = await resident.say("]]><b>搬迁费</b>怎么算]]>")
     assert delivery.status == 200 and delivery.text
+
+
+async def test_deeply_nested_xml_is_400_and_no_traceback(resident: WeChatResident,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    depth = 2000  # as deep as fits in the 32 KB body limit, encrypted too
+    nested = "<a>" * depth + "</a>" * depth
+    for xml in (f"<xml><MsgType>text</MsgType>{nested}</xml>", "<xml>" + "<xml>" * depth + "</xml>" * (depth + 1)):
+        query = resident.signed_query()
+        body = resident.envelope(xml, query).encode() if resident.safe else xml.encode()
+        assert await _post(resident, body, query) == 400
+    assert await _residents(resident.client) == 0
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
