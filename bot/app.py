@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import background, keys, staff
+from bot import background, calendar_watch, keys, staff
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
 from bot.db.checkpoint import background_checkpoints
@@ -30,6 +30,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors.error_middleware])
     app[keys.SETTINGS] = settings
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    calendar_watch.setup(app, clock)  # the holiday file: deadlines, the start-up warning, the staff banner
     if knowledge is None:
         app.cleanup_ctx.append(_knowledge)
     else:
@@ -37,7 +38,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(lambda a: _dialogue(a, clock))
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
-    health.setup(app)
+    health.setup(app, clock)
     chat.setup(app)
     calc.setup(app)
     chat_updates.setup(app)
@@ -72,6 +73,6 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
-    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock)
+    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR])
     yield
     await app[keys.DIALOGUE].close()

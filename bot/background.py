@@ -32,13 +32,14 @@ def setup(app: web.Application, clock: Clock) -> None:
 async def _cases(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     settings, engine, params = app[keys.SETTINGS], app[keys.ENGINE], app[keys.KNOWLEDGE].params
     await seed_routing_if_empty(engine, settings.knowledge_dir / ROUTING_FILE, clock())
-    app[keys.CASES] = CaseService(engine, params, clock)
+    app[keys.CASES] = CaseService(engine, params, clock, app[keys.CALENDAR])
     senders = app.setdefault(keys.SENDERS, {})
     senders.setdefault("web", WebSender(engine, clock))
     policy = OutboxPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds),
                           max_attempts=settings.outbox_max_attempts)
     app[keys.OUTBOX] = OutboxWorker(engine, senders, clock, policy)
-    app[keys.SCHEDULER] = Scheduler(engine, params, clock, digest_hour=settings.digest_hour)
+    app[keys.SCHEDULER] = Scheduler(engine, params, clock, digest_hour=settings.digest_hour,
+                                    calendar=app[keys.CALENDAR])
     tasks = [
         asyncio.create_task(every(settings.outbox_interval, app[keys.OUTBOX].tick, "outbox",
                                   busy=lambda report: report.total > 0))  # a backlog is drained without pauses

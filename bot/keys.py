@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cases.scheduler import Scheduler
 from bot.cases.service import CaseService
+from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue import DialogueService
 from bot.outbox.worker import OutboxWorker
 from bot.settings import Settings
@@ -21,3 +22,5 @@ SENDERS = web.AppKey("senders", dict)
 CASES = web.AppKey("cases", CaseService)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+# the working-day calendar of the county's holiday file (bot/calendar_watch.py)
+CALENDAR = web.AppKey("calendar", WorkCalendar)

@@ -60,6 +60,7 @@ class Settings:
     outbox_max_attempts: int = 8
     scheduler_interval: float = 60.0
     digest_hour: int = 8  # the supervisors' daily digest, Beijing time
+    holidays_file: str = ""  # 法定节假日 and 调休 by year (bot/cases/workdays.py); default <knowledge_dir>/holidays.yaml
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +74,10 @@ class Settings:
                 continue
             values[f.name] = _cast(key, raw, type(getattr(cls, f.name, f.default)) if f.default is not None else str)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def holidays_path(self) -> Path:
+        return Path(self.holidays_file) if self.holidays_file else self.knowledge_dir / "holidays.yaml"
 
     @property
     def is_sqlite(self) -> bool:

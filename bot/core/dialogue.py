@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.cases.resident_desk import ResidentDesk
+from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
@@ -77,12 +78,13 @@ class _Batch:
 class DialogueService:
     """Handles inbound messages from any channel; the only writer of dialogue state."""
 
-    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now,
+                 calendar: WorkCalendar | None = None) -> None:
         self._engine = engine
         self._kb = kb
         self._clock = clock
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
-        self._desk = ResidentDesk(kb.params)
+        self._desk = ResidentDesk(kb.params, calendar)
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
