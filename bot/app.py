@@ -18,7 +18,8 @@ from bot.db.checkpoint import background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
 from bot.settings import Settings
-from bot.web import calc, chat, chat_updates, errors, health, stats
+from bot.metrics import Metrics
+from bot.web import calc, chat, chat_updates, errors, health, metrics, stats
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -27,8 +28,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeBase | None = None) -> web.Application:
     """The whole application; tests pass a clock and a knowledge base already loaded."""
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors.error_middleware])
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          middlewares=[metrics.http_middleware, errors.error_middleware])
     app[keys.SETTINGS] = settings
+    app[keys.METRICS] = Metrics()  # one registry per app: counters start at zero for every app a test makes
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     calendar_watch.setup(app, clock)  # the holiday file: deadlines, the start-up warning, the staff banner
     if knowledge is None:
@@ -39,6 +42,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     app.cleanup_ctx.append(lambda a: _dialogue(a, clock))
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
     health.setup(app, clock)
+    metrics.setup(app, clock)  # /metrics: Prometheus, token or loopback only
     chat.setup(app)
     calc.setup(app)
     chat_updates.setup(app)
@@ -73,6 +77,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
-    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR])
+    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR],
+                                         observe=app[keys.METRICS].observe_turn)
     yield
     await app[keys.DIALOGUE].close()

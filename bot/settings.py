@@ -60,6 +60,7 @@ class Settings:
     outbox_max_attempts: int = 8
     scheduler_interval: float = 60.0
     digest_hour: int = 8  # the supervisors' daily digest, Beijing time
+    metrics_token: str = _secret()  # /metrics: bearer token; unset: loopback clients only
     holidays_file: str = ""  # 法定节假日 and 调休 by year (bot/cases/workdays.py); default <knowledge_dir>/holidays.yaml
 
     @classmethod
