@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
+    db_backup = db.add_parser("backup", help="a consistent copy while the server runs (SQLite backup API; pg_dump)")
+    db_backup.add_argument("file", type=Path)
+    db_backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    db_backup.set_defaults(func=_db_backup)
 
     cal = sub.add_parser("calendar", help="the holiday calendar").add_subparsers(dest="calendar_command",
                                                                                  required=True)
@@ -243,3 +247,17 @@ def _calendar_check(args: argparse.Namespace) -> int:
     print(f"Add each year from the State Council's notice (国务院办公厅关于{years.split(', ')[0]}年部分节假日安排的通知) "
           f"to {path} once it is published.")
     return 1
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    from bot.backup import BackupError, backup
+
+    try:
+        result = backup(settings.database_url, args.file, overwrite=args.force)
+    except BackupError as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return 1
+    cases = f", {result.cases} cases" if result.cases is not None else ""
+    print(f"backup written: {result.path} ({result.bytes:,} bytes{cases})")
+    return 0
