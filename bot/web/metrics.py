@@ -27,6 +27,7 @@ from bot.outbox.enqueue import OutboxStatus
 from bot.outbox.models import OutboxMessage
 
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 cases = Case.__table__
 outbox = OutboxMessage.__table__
 
@@ -108,7 +109,5 @@ async def http_middleware(request: web.Request,
     finally:
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
-        metrics = request.app[keys.METRICS]
-        labels = (route, request.method, str(status))
-        metrics.http_requests.labels(*labels).inc()
-        metrics.http_latency.labels(*labels).observe(time.perf_counter() - started)
+        method = request.method if request.method in METHODS else "other"  # labels stay few whatever is sent
+        request.app[keys.METRICS].observe_request(route, method, status, time.perf_counter() - started)

@@ -89,10 +89,12 @@ async def test_a_chat_moves_the_request_message_and_match_counters(client: TestC
     assert abstained == 1
     await client.get("/staff/cases/AJ-2026-000001", allow_redirects=False)  # a route pattern, not each number
     await client.get("/no/such/page")
+    await client.request("TRACE", "/api/chat")  # a method the app does not serve
     samples = await scrape(client)
     assert value(samples, "anju_http_requests_total", route="/staff/cases/{number}", method="GET", status="303") == 1
     assert value(samples, "anju_http_requests_total", route="unmatched", method="GET", status="404") == 1
-    assert not [k for k in samples if "AJ-2026-000001" in str(k)]
+    assert not [k for k in samples if "AJ-2026-000001" in str(k) or "TRACE" in str(k)]
+    assert value(samples, "anju_http_requests_total", route="unmatched", method="other", status="405") == 1
 
 
 async def test_a_case_and_its_delivery_move_the_case_and_outbox_figures(client: TestClient,
