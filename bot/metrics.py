@@ -60,6 +60,15 @@ class Metrics:
                                       ["result"], registry=r)
 
         self._http_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def _inc(self, metric: Counter, *labels: str) -> None:
+        """metric.labels(*labels).inc(), with the labelled child kept (its look-up costs more than the increment)."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        child.inc()
 
     # -- feeding ---------------------------------------------------------------------------------------------
 
@@ -75,36 +84,36 @@ class Metrics:
     def observe_turn(self, inbound: Inbound, before: Conversation, effects: Iterable[Effect], turn: Turn,
                      outcomes: Mapping[str, Any]) -> None:
         """One committed turn of the dialogue core (bot/core/dialogue.py)."""
-        self.inbound.labels(inbound.channel, inbound.kind.value).inc()
+        self._inc(self.inbound, inbound.channel, inbound.kind.value)
         effects = tuple(effects)
         if any(isinstance(e, RecordGap) and e.reason == "abstain" for e in effects):
             offered = any(b.id.startswith("topic:") for r in turn.replies for b in r.buttons)
-            self.matches.labels("not_sure" if offered else "out_of_scope", "").inc()
+            self._inc(self.matches, "not_sure" if offered else "out_of_scope", "")
         else:
             answered = next((b.id.split(":", 2)[2] for r in turn.replies for b in r.buttons
                              if b.id.startswith("fb:1:")), None)  # every knowledge answer carries 👍 有用
             if answered is not None:
-                self.matches.labels("answered", answered).inc()
+                self._inc(self.matches, "answered", answered)
         filed = [e for e in effects if isinstance(e, CreateCase)]
         for effect in filed:
             receipt = outcomes.get(effect.ref)
             if isinstance(receipt, CaseReceipt) and receipt.created:
-                self.cases_opened.labels(effect.type).inc()
+                self._inc(self.cases_opened, effect.type)
         after = turn.state.flow
         if before.flow is not None and after != before.flow:
-            self.flows_finished.labels(before.flow, "case_filed" if filed else "ended").inc()
+            self._inc(self.flows_finished, before.flow, "case_filed" if filed else "ended")
         if after is not None and after != before.flow:
-            self.flows_started.labels(after).inc()
+            self._inc(self.flows_started, after)
 
     def observe_delivery(self, channel: str, outcome: str, error: BaseException | None) -> None:
         """One send of the outbox worker: outcome "delivered", "paced", "retry", "failed" or "undeliverable"."""
         if outcome == "delivered":
-            self.deliveries.labels(channel).inc()
+            self._inc(self.deliveries, channel)
         elif outcome != "paced":  # the channel's own pace is not a failure
-            self.delivery_failures.labels(channel, outcome, error_code(error)).inc()
+            self._inc(self.delivery_failures, channel, outcome, error_code(error))
 
     def observe_scheduler(self, result: str) -> None:
-        self.scheduler_runs.labels(result).inc()
+        self._inc(self.scheduler_runs, result)
 
     # -- scraping --------------------------------------------------------------------------------------------
 
