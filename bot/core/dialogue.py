@@ -191,9 +191,11 @@ class DialogueService:
                 state = writes.states.get(resident_id, state)
                 results.append(await self._turn(conn, pending.inbound, resident_id, state, writes))
             await self._write(conn, writes)
-        if self._observe is not None:
-            for observed in writes.observed:
-                self._observe(*observed)
+        for observed in writes.observed:
+            try:
+                self._observe(*observed)  # type: ignore[misc]
+            except Exception:  # noqa: BLE001 - counting must never cost a resident the committed reply
+                log.exception("turn observer failed")
         return results
 
     async def _turn(
