@@ -113,3 +113,40 @@ async def test_sqlite_builds_it_in_the_migration(engine: AsyncEngine) -> None:
         await conn.commit()
         names = [r[0] for r in await conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))]
     assert "ix_big_rows_body" in names
+
+
+async def test_a_migration_using_the_helper_runs_like_every_other(engine: AsyncEngine, tmp_path) -> None:  # noqa: ANN001
+    """The real path (`db upgrade`, all pending revisions in one run through env.py): a revision after 0010 that
+    builds its index with the helper; the revisions before it are committed, the version recorded after it."""
+    import shutil
+
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.db.migrate import MIGRATIONS_DIR
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0099_test_index.py").write_text(
+        "from bot.migrations.indexes import create_index\n"
+        "revision = '0099'\ndown_revision = '0010'\nbranch_labels = None\ndepends_on = None\n\n"
+        "def upgrade() -> None:\n    create_index('ix_message_log_test', 'message_log', ['created_at'])\n\n"
+        "def downgrade() -> None:\n    pass\n", encoding="utf-8")
+
+    def run(sync_conn: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(scripts))
+        config.attributes["connection"] = sync_conn
+        command.downgrade(config, "0005")  # so that 0010 and 0099 run in one go, as on an upgrade
+        command.upgrade(config, "head")
+
+    async with engine.connect() as conn:
+        await conn.run_sync(run)
+        await conn.commit()
+        assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0099"
+        if conn.dialect.name == "postgresql":
+            found = await conn.scalar(text("SELECT i.indisvalid FROM pg_index i JOIN pg_class c "
+                                           "ON c.oid = i.indexrelid WHERE c.relname = 'ix_message_log_test'"))
+        else:
+            found = await conn.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'ix_message_log_test'"))
+    assert found
