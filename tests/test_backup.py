@@ -81,14 +81,16 @@ async def test_a_backup_during_a_load_restores_every_acknowledged_case(client: T
             await chat.say("房子被征收了补偿怎么算")
 
     load = [asyncio.create_task(resident()) for _ in range(RESIDENTS)] + [asyncio.create_task(asker())]
-    await enough.wait()
+    waiting = asyncio.create_task(enough.wait())
+    await asyncio.wait([waiting, *load], return_when=asyncio.FIRST_COMPLETED)  # a failing resident fails the test
+    assert enough.is_set(), [t.exception() for t in load if t.done()]
     before = set(acknowledged)
     started = time.perf_counter()
     result = await asyncio.to_thread(backup, settings.database_url, tmp_path / "anju.backup")
     took = time.perf_counter() - started
     during = len(acknowledged) - len(before)
-    while len(acknowledged) < len(before) + RESIDENTS:  # the load carries on after the backup too
-        await asyncio.sleep(0)
+    while len(acknowledged) < len(before) + RESIDENTS and not any(t.done() for t in load):
+        await asyncio.sleep(0)  # the load carries on after the backup too
     stop.set()
     await asyncio.gather(*load)
     assert result.path.is_file() and not list(tmp_path.glob("*.partial"))
