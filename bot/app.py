@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import background, keys, staff
+from bot import background, calendar_watch, keys, staff
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
 from bot.db.checkpoint import background_checkpoints
@@ -19,7 +19,8 @@ from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
 from bot.logs import request_id_middleware
 from bot.settings import Settings
-from bot.web import calc, chat, chat_updates, errors, health, stats
+from bot.metrics import Metrics
+from bot.web import calc, chat, chat_updates, errors, health, metrics, stats
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -29,9 +30,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeBase | None = None) -> web.Application:
     """The whole application; tests pass a clock and a knowledge base already loaded."""
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[request_id_middleware, errors.error_middleware])
+                          middlewares=[request_id_middleware, metrics.http_middleware, errors.error_middleware])
     app[keys.SETTINGS] = settings
+    app[keys.METRICS] = Metrics()  # one registry per app: counters start at zero for every app a test makes
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    calendar_watch.setup(app, clock)  # the holiday file: deadlines, the start-up warning, the staff banner
     if knowledge is None:
         app.cleanup_ctx.append(_knowledge)
     else:
@@ -39,7 +42,8 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(lambda a: _dialogue(a, clock))
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
-    health.setup(app)
+    health.setup(app, clock)
+    metrics.setup(app, clock)  # /metrics: Prometheus, token or loopback only
     chat.setup(app)
     calc.setup(app, clock)
     chat_updates.setup(app)
@@ -74,6 +78,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
-    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock)
+    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR],
+                                         observe=app[keys.METRICS].observe_turn)
     yield
     await app[keys.DIALOGUE].close()

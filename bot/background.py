@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.cases.routing import ROUTING_FILE, seed_routing_if_empty
-from bot.cases.scheduler import Scheduler
+from bot.cases.scheduler import Scheduler, TickReport
 from bot.cases.service import CaseService
 from bot.core.dialogue import Clock
 from bot.outbox.web import WebSender
@@ -32,18 +32,30 @@ def setup(app: web.Application, clock: Clock) -> None:
 async def _cases(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     settings, engine, params = app[keys.SETTINGS], app[keys.ENGINE], app[keys.KNOWLEDGE].params
     await seed_routing_if_empty(engine, settings.knowledge_dir / ROUTING_FILE, clock())
-    app[keys.CASES] = CaseService(engine, params, clock)
+    app[keys.CASES] = CaseService(engine, params, clock, app[keys.CALENDAR])
     senders = app.setdefault(keys.SENDERS, {})
     senders.setdefault("web", WebSender(engine, clock))
     policy = OutboxPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds),
                           max_attempts=settings.outbox_max_attempts)
-    app[keys.OUTBOX] = OutboxWorker(engine, senders, clock, policy)
-    app[keys.SCHEDULER] = Scheduler(engine, params, clock, digest_hour=settings.digest_hour)
+    metrics = app[keys.METRICS]
+    app[keys.OUTBOX] = OutboxWorker(engine, senders, clock, policy, observe=metrics.observe_delivery)
+    app[keys.SCHEDULER] = scheduler = Scheduler(engine, params, clock, digest_hour=settings.digest_hour,
+                                                calendar=app[keys.CALENDAR])
+
+    async def scheduler_tick() -> TickReport:
+        try:
+            report = await scheduler.tick()
+        except Exception:
+            metrics.observe_scheduler("error")
+            raise
+        metrics.observe_scheduler("ran" if report.ran else "skipped")
+        return report
+
     tasks = [
         asyncio.create_task(every(settings.outbox_interval, app[keys.OUTBOX].tick, "outbox",
                                   busy=lambda report: report.total > 0))  # a backlog is drained without pauses
         if settings.outbox_interval > 0 else None,
-        asyncio.create_task(every(settings.scheduler_interval, app[keys.SCHEDULER].tick, "scheduler"))
+        asyncio.create_task(every(settings.scheduler_interval, scheduler_tick, "scheduler"))
         if settings.scheduler_interval > 0 else None,
     ]
     yield

@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.logs import configure_logging
@@ -48,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
+    db_backup = db.add_parser("backup", help="a consistent copy while the server runs (SQLite backup API; pg_dump)")
+    db_backup.add_argument("file", type=Path)
+    db_backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    db_backup.set_defaults(func=_db_backup)
+
+    cal = sub.add_parser("calendar", help="the holiday calendar").add_subparsers(dest="calendar_command",
+                                                                                 required=True)
+    cal_check = cal.add_parser("check", help="days in the next 120 without official holiday data (exit 1 if any)")
+    cal_check.add_argument("--today", type=date.fromisoformat, help="count from this day (default: today, Beijing)")
+    cal_check.add_argument("--days", type=int, default=120)
+    cal_check.set_defaults(func=_calendar_check)
 
     try:
         from bot.compensation.cli import add_parser as add_calc
@@ -218,4 +230,47 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     print("database is up to date")
+    return 0
+
+
+def _calendar_check(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    from bot.cases.workdays import CalendarError, WorkCalendar, day_ranges, local_day
+
+    path = settings.holidays_path
+    try:
+        calendar = WorkCalendar.load(path)
+    except CalendarError as exc:
+        print(f"FAIL {exc}")
+        return 1
+    today = args.today or local_day(datetime.now(UTC))
+    last = date.fromordinal(today.toordinal() + args.days - 1)
+    print(f"holiday file: {path}{'' if path.is_file() else ' (not found: the package years only)'}")
+    for year in range(today.year, last.year + 1):
+        print(f"  {year}: {calendar.source(year)}")
+    missing = calendar.uncovered_days(today, args.days)
+    if not missing:
+        print(f"OK: official holiday data for every day from {today} to {last}")
+        return 0
+    years = ", ".join(str(y) for y in sorted({d.year for d in missing}))
+    print(f"FAIL: no official holiday data for {years}: {len(missing)} of the {args.days} days from {today} "
+          f"to {last} count Monday to Friday (staff see 暂按周一至周五计算):")
+    for first, end in day_ranges(missing):
+        print(f"  {first} … {end}" if first != end else f"  {first}")
+    print(f"Add each year from the State Council's notice (国务院办公厅关于{years.split(', ')[0]}年部分节假日安排的通知) "
+          f"to {path} once it is published.")
+    return 1
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    from bot.backup import BackupError, backup
+
+    try:
+        result = backup(settings.database_url, args.file, overwrite=args.force)
+    except BackupError as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return 1
+    cases = f", {result.cases} cases" if result.cases is not None else ""
+    print(f"backup written: {result.path} ({result.bytes:,} bytes{cases})")
     return 0

@@ -7,7 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cases.scheduler import Scheduler
 from bot.cases.service import CaseService
+from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue import DialogueService
+from bot.metrics import Metrics
 from bot.outbox.worker import OutboxWorker
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
@@ -21,3 +23,7 @@ SENDERS = web.AppKey("senders", dict)
 CASES = web.AppKey("cases", CaseService)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+# the working-day calendar of the county's holiday file (bot/calendar_watch.py)
+CALENDAR = web.AppKey("calendar", WorkCalendar)
+# this app's Prometheus counters (bot/metrics.py, served by bot/web/metrics.py)
+METRICS = web.AppKey("metrics", Metrics)

@@ -63,6 +63,8 @@ class Settings:
     outbox_max_attempts: int = 8
     scheduler_interval: float = 60.0
     digest_hour: int = 8  # the supervisors' daily digest, Beijing time
+    metrics_token: str = _secret()  # /metrics: bearer token; unset: loopback clients only
+    holidays_file: str = ""  # 法定节假日 and 调休 by year (bot/cases/workdays.py); default <knowledge_dir>/holidays.yaml
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +83,10 @@ class Settings:
                 value = str(value).upper()
             values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def holidays_path(self) -> Path:
+        return Path(self.holidays_file) if self.holidays_file else self.knowledge_dir / "holidays.yaml"
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,13 +12,13 @@ Three clocks run on every case:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.cases.vocabulary import OPEN_STATUSES, UNCLAIMED_STATUSES, CaseType
-from bot.cases.workdays import after_days, after_working_days
+from bot.cases.workdays import WorkCalendar, shipped_calendar
 
 
 class Deadline(StrEnum):
@@ -51,16 +51,19 @@ class DeadlinePolicy:
     urgent_hours: int = 4
     reminder_share: float = 0.8
     reopen_within_days: int = 30
+    # the working-day calendar (the county's holiday file: bot/cases/workdays.py)
+    calendar: WorkCalendar = field(default_factory=shipped_calendar, compare=False, repr=False)
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> DeadlinePolicy:
+    def from_params(cls, params: Mapping[str, Any], calendar: WorkCalendar | None = None) -> DeadlinePolicy:
         """The policy from the whole parameter file (its `deadlines` section); missing keys keep the defaults."""
         section = params.get("deadlines") or {}
-        known = {k: section[k] for k in cls.__dataclass_fields__ if k in section}
-        return cls(**known)
+        known = {k: section[k] for k in cls.__dataclass_fields__ if k in section and k != "calendar"}
+        return cls(**known, calendar=calendar or shipped_calendar())
 
     def initial(self, case_type: str, urgent: bool, now: datetime) -> Deadlines:
         """The three deadlines of a case filed at `now`."""
+        after_days, after_working_days = self.calendar.after_days, self.calendar.after_working_days
         if case_type == CaseType.ASSISTANCE:
             notify = after_working_days(now, self.assistance_contact_working_days)
             finish = after_days(now, self.assistance_finish_days)
@@ -78,10 +81,10 @@ class DeadlinePolicy:
         """When a case dispatched at `now` must be signed for."""
         if urgent:
             return now + timedelta(hours=self.urgent_hours)
-        return after_working_days(now, self.sign_for_working_days)
+        return self.calendar.after_working_days(now, self.sign_for_working_days)
 
     def reopened_finish(self, now: datetime) -> datetime:
-        return after_days(now, self.review_decision_days)
+        return self.calendar.after_days(now, self.review_decision_days)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases import handling, lookups
 from bot.cases.actors import ResidentActor
 from bot.cases.deadlines import DeadlinePolicy
+from bot.cases.workdays import WorkCalendar
 from bot.cases.events import EventKind
 from bot.cases.intake import NewCase, create_case
 from bot.cases.models import Case, CaseEvent, Department
@@ -33,8 +34,8 @@ REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED, EventKind.EXTENDED, EventK
 
 
 class ResidentDesk:
-    def __init__(self, params: Mapping[str, Any]) -> None:
-        self.policy = DeadlinePolicy.from_params(params)
+    def __init__(self, params: Mapping[str, Any], calendar: WorkCalendar | None = None) -> None:
+        self.policy = DeadlinePolicy.from_params(params, calendar)
 
     def reader(self, conn: AsyncConnection, resident_id: int) -> ResidentCases:
         return ResidentCases(conn, resident_id)

@@ -30,7 +30,7 @@ from bot.cases.group_posts import PostReason, post_to_group
 from bot.cases.models import Case, Department, StaffNotice
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.vocabulary import OPEN_STATUSES, Role
-from bot.cases.workdays import CHINA_TZ, format_due
+from bot.cases.workdays import CHINA_TZ, WorkCalendar, format_due
 from bot.core.messages import Outbound
 from bot.db.upsert import insert_ignore
 from bot.outbox.enqueue import enqueue
@@ -56,10 +56,10 @@ class TickReport:
 
 class Scheduler:
     def __init__(self, engine: AsyncEngine, params: Mapping[str, Any], clock: Callable[[], datetime],
-                 digest_hour: int = 8, max_batches: int = 50) -> None:
+                 digest_hour: int = 8, max_batches: int = 50, calendar: WorkCalendar | None = None) -> None:
         self._engine = engine
         self._clock = clock
-        self.policy = DeadlinePolicy.from_params(params)
+        self.policy = DeadlinePolicy.from_params(params, calendar)
         self.digest_hour = digest_hour  # Beijing time
         self.max_batches = max_batches
 

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.cases import handling, queries, routing
 from bot.cases.actors import StaffUser
 from bot.cases.deadlines import DeadlinePolicy
+from bot.cases.workdays import WorkCalendar
 from bot.cases.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.cases.events import EventKind, append_event
 from bot.cases.models import Case, Department, StaffNotice
@@ -75,10 +76,11 @@ class NoticeView:
 
 
 class CaseService:
-    def __init__(self, engine: AsyncEngine, params: Mapping[str, Any], clock: Clock) -> None:
+    def __init__(self, engine: AsyncEngine, params: Mapping[str, Any], clock: Clock,
+                 calendar: WorkCalendar | None = None) -> None:
         self._engine = engine
         self._clock = clock
-        self.policy = DeadlinePolicy.from_params(params)
+        self.policy = DeadlinePolicy.from_params(params, calendar)
         self.district_names = {d["id"]: d["name"] for d in params.get("districts", ())}
 
     # -- reading ---------------------------------------------------------------------------------------------

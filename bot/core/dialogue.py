@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.cases.resident_desk import ResidentDesk
+from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
@@ -34,11 +35,13 @@ from bot.db.models import DialogueState, Resident
 from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
 from handlers.router import respond
-from handlers.turn import Conversation, TurnContext
+from handlers.turn import Conversation, Effect, Outcomes, Turn, TurnContext
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# (inbound, state before, effects asked for, final turn, effects' outcomes) of a committed turn
+TurnObserver = Callable[[Inbound, Conversation, tuple[Effect, ...], Turn, Outcomes], None]
 residents = Resident.__table__
 states = DialogueState.__table__
 MAX_BATCH = 64
@@ -70,6 +73,7 @@ class _Batch:
     touched: dict[int, datetime] = field(default_factory=dict)  # resident id → time of its last message
     last_seen: dict[int, datetime] = field(default_factory=dict)  # resident id → residents.last_seen_at as read
     log: list[dict] = field(default_factory=list)
+    observed: list[tuple] = field(default_factory=list)  # TurnObserver arguments, told after the commit
     processed: list[dict] = field(default_factory=list)
     replies: dict[tuple[str, str], list[Outbound]] = field(default_factory=dict)  # handled in this batch
     effects: DeferredRows = field(default_factory=DeferredRows)
@@ -78,12 +82,14 @@ class _Batch:
 class DialogueService:
     """Handles inbound messages from any channel; the only writer of dialogue state."""
 
-    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now,
+                 calendar: WorkCalendar | None = None, observe: TurnObserver | None = None) -> None:
         self._engine = engine
         self._kb = kb
         self._clock = clock
+        self._observe = observe  # told of every turn once it is committed (bot/metrics.py)
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
-        self._desk = ResidentDesk(kb.params)
+        self._desk = ResidentDesk(kb.params, calendar)
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
@@ -189,7 +195,12 @@ class DialogueService:
                 state = writes.states.get(resident_id, state)
                 results.append(await self._turn(conn, pending.inbound, resident_id, state, writes))
             await self._write(conn, writes)
-            return results
+        for observed in writes.observed:
+            try:
+                self._observe(*observed)  # type: ignore[misc]
+            except Exception:  # noqa: BLE001 - counting must never cost a resident the committed reply
+                log.exception("turn observer failed")
+        return results
 
     async def _turn(
         self, conn: AsyncConnection, inbound: Inbound, resident_id: int, state: Conversation, writes: _Batch
@@ -199,9 +210,12 @@ class DialogueService:
         ctx = TurnContext(kb=self._kb, now=now, cases=self._desk.reader(conn, resident_id),
                           message_key=f"{inbound.channel}:{inbound.dedupe_key}")
         turn = await respond(state, inbound, ctx)
-        outcomes = await apply_effects(conn, resident_id, turn.effects, now, self._desk, writes.effects)
+        effects = turn.effects
+        outcomes = await apply_effects(conn, resident_id, effects, now, self._desk, writes.effects)
         if turn.then is not None:  # replies that show what the effects produced (a case number), same transaction
             turn = turn.then(outcomes)
+        if self._observe is not None:
+            writes.observed.append((inbound, state, tuple(effects), turn, outcomes))
         writes.states[resident_id] = turn.state
         writes.touched[resident_id] = now
         writes.log.append({"resident_id": resident_id, "direction": "in", "text": inbound.text,

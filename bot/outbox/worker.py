@@ -82,8 +82,11 @@ class DeliveryReport:
 
 class OutboxWorker:
     def __init__(self, engine: AsyncEngine, senders: Mapping[str, Sender], clock: Callable[[], datetime],
-                 policy: OutboxPolicy | None = None) -> None:
+                 policy: OutboxPolicy | None = None,
+                 observe: Callable[[str, str, BaseException | None], None] | None = None) -> None:
         self._engine = engine
+        # told of every send: (channel, "delivered" | "paced" | "retry" | "failed" | "undeliverable", error)
+        self._observe = observe or (lambda channel, outcome, error: None)
         self._senders = senders  # read on every tick: channels configured later are picked up
         self._clock = clock
         self.policy = policy or OutboxPolicy()
@@ -221,6 +224,7 @@ class OutboxWorker:
         except Undeliverable as exc:
             await self._mark(claimed, status=OutboxStatus.UNDELIVERABLE, last_error=str(exc)[:1000])
             report.undeliverable += 1
+            self._observe(claimed.channel, "undeliverable", exc)
         except Exception as exc:  # noqa: BLE001 - any channel failure is retried later, never crashes the worker
             if not isinstance(exc, RetryLater):
                 log.exception("outbox %s: sending on %s failed", claimed.id, claimed.channel)
@@ -230,19 +234,23 @@ class OutboxWorker:
                 await self._mark(claimed, status=OutboxStatus.PENDING, attempts=claimed.attempts - 1,
                                  next_attempt_at=until)
                 report.retried += 1
+                self._observe(claimed.channel, "paced", exc)
                 return
             hint = timedelta(seconds=exc.seconds) if isinstance(exc, RetryLater) else timedelta(0)
             if claimed.attempts >= self.policy.max_attempts:
                 await self._mark(claimed, status=OutboxStatus.FAILED, last_error=str(exc)[:1000])
                 report.failed += 1
+                self._observe(claimed.channel, "failed", exc)
             else:
                 delay = max(hint, self.policy.backoff(claimed.attempts))
                 await self._mark(claimed, status=OutboxStatus.PENDING, last_error=str(exc)[:1000],
                                  next_attempt_at=self._clock() + delay)
                 report.retried += 1
+                self._observe(claimed.channel, "retry", exc)
         else:
             await self._mark(claimed, status=OutboxStatus.DELIVERED, delivered_at=self._clock(), last_error=None)
             report.delivered += 1
+            self._observe(claimed.channel, "delivered", None)
 
     async def _mark(self, claimed: Claimed, **values: Any) -> None:
         async with self._engine.begin() as conn:
