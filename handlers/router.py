@@ -8,7 +8,8 @@ from bot.core.messages import Inbound, InboundKind, Outbound
 from handlers import contacts, feedback, knowledge_answer, menu, smalltalk
 from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
 from handlers import assistance, complaint, human_handoff  # noqa: F401  (register the case forms)
-from handlers import case_status
+from handlers import case_status  # noqa: F401  (registers the 查进度 flow)
+from handlers import rating
 from handlers.flows import CANCEL_WORDS, FLOWS
 from handlers.turn import Conversation, Turn, TurnContext
 
@@ -60,7 +61,7 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
         return await FLOWS[state.flow].button(state, button_id, ctx)
     if kind == "rate":
-        return case_status.rate(state, arg, ctx)
+        return rating.rate(state, arg, ctx)
     if kind in FLOWS:  # a button of a flow that is not running (an earlier message): the flow answers it
         return await FLOWS[kind].button(state, button_id, ctx)
     if button_id == "menu":

@@ -7,18 +7,24 @@ Three clocks run on every case:
   inquiries 1 working day (urgent: 4 hours);
 - 办结 (finish): complaints 60 days (+ at most 30 by extension), help requests and inquiries 15 days; a case
   reopened after 不满意 gets `review_decision_days` from the reopening.
+
+A limit counted in calendar days that ends on a weekend or a public holiday ends instead at the end of the next
+working day (a reopened case due on New Year's Day is due on the first working day after it): nobody is at work to
+meet it, nor to receive the resident, on a day off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.cases.vocabulary import OPEN_STATUSES, UNCLAIMED_STATUSES, CaseType
-from bot.cases.workdays import after_days, after_working_days
+from bot.cases.workdays import CHINA_TZ, after_working_days, end_of, is_working_day, local_day
+
+WorkingDay = Callable[[date], bool]
 
 
 class Deadline(StrEnum):
@@ -51,25 +57,44 @@ class DeadlinePolicy:
     urgent_hours: int = 4
     reminder_share: float = 0.8
     reopen_within_days: int = 30
+    # the days a calendar-day limit may end on: working days of China's official calendar (tests pass their own)
+    calendar: WorkingDay = field(default=is_working_day, compare=False, repr=False)
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> DeadlinePolicy:
+    def from_params(cls, params: Mapping[str, Any], calendar: WorkingDay | None = None) -> DeadlinePolicy:
         """The policy from the whole parameter file (its `deadlines` section); missing keys keep the defaults."""
         section = params.get("deadlines") or {}
-        known = {k: section[k] for k in cls.__dataclass_fields__ if k in section}
-        return cls(**known)
+        known = {k: section[k] for k in cls.__dataclass_fields__ if k in section and k != "calendar"}
+        return cls(**known) if calendar is None else cls(**known, calendar=calendar)
+
+    def after_days(self, start: datetime, n: int) -> datetime:
+        """The end of the n-th calendar day after the day of `start` (the 信访 15-day and 60-day limits) — or of the
+        first working day after it, when that day is a weekend or a public holiday."""
+        return self._working_end(local_day(start) + timedelta(days=n))
+
+    def extended_finish(self, finish_due: datetime, days: int) -> datetime:
+        """The 办结 deadline `finish_due` extended by `days` calendar days (then to a working day)."""
+        local = finish_due.astimezone(CHINA_TZ)
+        # a deadline at 24:00 is the end of the day before
+        day = local.date() - timedelta(days=1) if local.time() == time(0) else local.date()
+        return self._working_end(day + timedelta(days=days))
+
+    def _working_end(self, day: date) -> datetime:
+        while not self.calendar(day):
+            day += timedelta(days=1)
+        return end_of(day)
 
     def initial(self, case_type: str, urgent: bool, now: datetime) -> Deadlines:
         """The three deadlines of a case filed at `now`."""
         if case_type == CaseType.ASSISTANCE:
             notify = after_working_days(now, self.assistance_contact_working_days)
-            finish = after_days(now, self.assistance_finish_days)
+            finish = self.after_days(now, self.assistance_finish_days)
         elif case_type == CaseType.INQUIRY:
             notify = after_working_days(now, self.inquiry_reply_working_days)
-            finish = after_days(now, self.inquiry_finish_days)
+            finish = self.after_days(now, self.inquiry_finish_days)
         else:
-            notify = after_days(now, self.notify_days)
-            finish = after_days(now, self.finish_days)
+            notify = self.after_days(now, self.notify_days)
+            finish = self.after_days(now, self.finish_days)
         if urgent:
             notify = min(notify, now + timedelta(hours=self.urgent_hours))
         return Deadlines(self.sign_for(urgent, now), notify, finish)
@@ -81,7 +106,8 @@ class DeadlinePolicy:
         return after_working_days(now, self.sign_for_working_days)
 
     def reopened_finish(self, now: datetime) -> datetime:
-        return after_days(now, self.review_decision_days)
+        """The 办结 deadline of a case reopened at `now` (after 不满意, or by a supervisor)."""
+        return self.after_days(now, self.review_decision_days)
 
 
 @dataclass(frozen=True)

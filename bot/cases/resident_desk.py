@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases import handling
 from bot.cases.actors import ResidentActor
 from bot.cases.deadlines import DeadlinePolicy
+from bot.cases.errors import InvalidInput
 from bot.cases.events import EventKind
 from bot.cases.intake import NewCase, create_case
 from bot.cases.models import Case, CaseEvent
@@ -22,7 +23,7 @@ from bot.cases.routing import complaint_units
 from bot.cases.vocabulary import CaseType, Rating, Status
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
-from handlers.turn import CaseReceipt, CaseSummary, CreateCase, RateCase, RatingResult
+from handlers.turn import CaseReceipt, CaseSummary, CreateCase, ExplainRating, RateCase, RatingResult
 
 cases = Case.__table__
 events = CaseEvent.__table__
@@ -75,6 +76,18 @@ class ResidentDesk:
             return RatingResult(number, "review")
         case = await handling.reopen(conn, case, actor, "居民对办理结果不满意", now, self.policy)
         return RatingResult(number, "reopened", case["finish_due"])
+
+    async def explain_rating(self, conn: AsyncConnection, resident_id: int, effect: ExplainRating,
+                             now: datetime) -> bool:
+        """The reason for the resident's latest 不满意 on their case, kept with that rating and in its history."""
+        number = parse_case_number(effect.number) or ""
+        case = await handling.load_case(conn, number=number, lock=True)
+        if case is None or case["resident_id"] != resident_id:
+            return False
+        try:
+            return await handling.add_rating_reason(conn, case, ResidentActor(resident_id), effect.reason, now)
+        except InvalidInput:
+            return False
 
 
 class ResidentCases:

@@ -42,6 +42,7 @@ EXPECTED = {
     Action.MERGE: (OPEN, Status.MERGED, {"dispatcher", "assignee"} | BOSSES),
     Action.REOPEN: ({Status.CLOSED}, Status.IN_PROGRESS, {"resident"} | BOSSES),
     Action.RATE: ({Status.CLOSED}, None, {"resident"}),
+    Action.RATE_REASON: (ALL, None, {"resident"}),
     Action.ESCALATE: (OPEN, None, {"system"} | BOSSES),
     Action.REMIND: (OPEN, None, {"system"}),
 }
