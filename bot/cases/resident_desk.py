@@ -28,8 +28,9 @@ from handlers.turn import CaseReceipt, CaseSummary, CreateCase, ExplainRating, R
 cases = Case.__table__
 events = CaseEvent.__table__
 residents = Resident.__table__
-REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED, EventKind.EXTENDED, EventKind.CLAIMED, EventKind.REOPENED,
-               EventKind.MERGED)
+# 最新答复 in 查进度: what staff answered the resident (a reply, the result of 办结) — never the reason of an
+# extension or of a reopening, nor the 已受理 notice
+REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED)
 
 
 class ResidentDesk:
