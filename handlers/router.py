@@ -81,8 +81,9 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
 
 async def _intent(state: Conversation, name: str, ctx: TurnContext, question: str = "") -> Turn:
     """Start the flow for an intent, or, where no flow serves it yet, say how to get it done."""
-    if name in FLOWS:  # the question that started it goes along: a flow may take answers from it (85平)
-        return await FLOWS[name].start(replace(state.idle(), last_question=question or None), ctx)
+    if name in FLOWS:  # the question that started it goes along — or, from a button, the question just answered
+        # (断水断电怎么办 → 登记诉求): a flow may take answers from it (85平, the category)
+        return await FLOWS[name].start(replace(state.idle(), last_question=question or state.last_question), ctx)
     if name in INTENT_TOPICS and ctx.kb.topic(INTENT_TOPICS[name]) is not None:
         turn = knowledge_answer.answer_topic(state, ctx.kb.entries[INTENT_TOPICS[name]], question, ctx)
         extra = Outbound("也可以直接联系工作人员：\n" + contacts.contact_text(ctx), (menu.MENU_BUTTON,))
