@@ -222,12 +222,15 @@ async def reopen(conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str
     return saved
 
 
-async def rate(conn: AsyncConnection, case: CaseRow, actor: Actor, rating: int, now: datetime) -> CaseRow:
+async def rate(conn: AsyncConnection, case: CaseRow, actor: Actor, rating: int, now: datetime, *,
+               department_id: int | None = None) -> CaseRow:
     """The resident's rating of this handling round: a row of its own, counted whatever happens to the case later
-    (a reopening starts a new round, which is rated again)."""
+    (a reopening starts a new round, which is rated again). It counts for `department_id` — by default the case's
+    department; for a merged case, the department of the case it was handled with."""
     authorize(Action.RATE, facts(case), actor)
+    department = case["department_id"] if department_id is None else department_id
     await conn.execute(ratings.insert().values(case_id=case["id"], round=case["reopened_count"], rating=rating,
-                                               department_id=case["department_id"], created_at=now))
+                                               department_id=department, created_at=now))
     saved = await save(conn, case, now, rating=rating, rated_at=now)
     await append_event(conn, case["id"], actor, EventKind.RATED, now, data={"rating": rating})
     return saved

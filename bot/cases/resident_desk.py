@@ -33,6 +33,18 @@ residents = Resident.__table__
 REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED)
 
 
+async def handled_by(conn: AsyncConnection, case: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The closed case whose handling `case`'s resident rates: the case itself, or — for a case merged into another —
+    that case once it is closed; None while the handling goes on."""
+    if case["status"] == Status.CLOSED:
+        return case
+    if case["status"] == Status.MERGED and case["merged_into_id"] is not None:
+        main = await handling.load_case(conn, case_id=case["merged_into_id"])
+        if main is not None and main["status"] == Status.CLOSED:
+            return main
+    return None
+
+
 class ResidentDesk:
     def __init__(self, params: Mapping[str, Any]) -> None:
         self.policy = DeadlinePolicy.from_params(params)
@@ -59,7 +71,8 @@ class ResidentDesk:
         case = await handling.load_case(conn, number=number, lock=True)
         if case is None or case["resident_id"] != resident_id:
             return RatingResult(effect.number, "not_found")
-        if case["status"] != Status.CLOSED:
+        rated = await handled_by(conn, case)
+        if rated is None:
             return RatingResult(number, "not_closed")
         if case["rating"] is not None:
             return RatingResult(number, "already_rated")
@@ -68,9 +81,11 @@ class ResidentDesk:
         except ValueError:
             return RatingResult(number, "not_found")
         actor = ResidentActor(resident_id)
-        case = await handling.rate(conn, case, actor, int(rating.value), now)
+        case = await handling.rate(conn, case, actor, int(rating.value), now, department_id=rated["department_id"])
         if rating is not Rating.DISSATISFIED:
             return RatingResult(number, "rated")
+        if case["status"] == Status.MERGED:  # handled as part of another resident's case: 复查, not a reopening
+            return RatingResult(number, "review")
         in_time = case["closed_at"] is not None and now - case["closed_at"] <= timedelta(
             days=self.policy.reopen_within_days)
         if case["reopened_count"] > 0 or not in_time:
@@ -142,5 +157,6 @@ class ResidentCases:
             number=case["number"], type=case["type"], category=case["category"], status=case["status"],
             created_at=case["created_at"], next_due=case["next_due"],
             latest_reply=latest.text if latest else None, latest_reply_at=latest.created_at if latest else None,
-            can_rate=case["status"] == Status.CLOSED and case["rating"] is None, undelivered=undelivered or 0,
+            can_rate=case["rating"] is None and await handled_by(self._conn, case) is not None,
+            undelivered=undelivered or 0,
         )

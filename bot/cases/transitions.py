@@ -88,7 +88,8 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.MERGE: Rule(OPEN, Status.MERGED, {Role.DISPATCHER: Reach.VISIBLE, Role.DEPARTMENT_STAFF: Reach.ASSIGNEE},
                        public=True),
     Action.REOPEN: Rule(frozenset({Status.CLOSED}), Status.IN_PROGRESS, resident=True, public=True),
-    Action.RATE: Rule(frozenset({Status.CLOSED}), None, overseers=False, resident=True),
+    # a merged case is rated once the case it was merged into is closed (bot/cases/resident_desk.py checks that)
+    Action.RATE: Rule(frozenset({Status.CLOSED, Status.MERGED}), None, overseers=False, resident=True),
     # after 不满意 the case may be closed (复查) or reopened, in any state
     Action.RATE_REASON: Rule(ALL, None, overseers=False, resident=True),
     Action.ESCALATE: Rule(OPEN, None, system=True),

@@ -119,3 +119,38 @@ async def test_the_reopened_case_is_due_on_a_working_day(chat: ChatSession, clie
     assert f"新的办结期限为{due_text}" in chat.text
     due = datetime(*due_day, tzinfo=CHINA_TZ) + timedelta(days=1)
     assert (await case_row(client.app[keys.ENGINE], number))["finish_due"] == due
+
+
+async def test_a_merged_case_is_rated_once_the_case_it_joined_is_resolved(client, clock) -> None:  # noqa: ANN001
+    """The resident of a case merged into another gets the rating buttons with the result; tapping one said
+    "这件事还在办理中" (failed before the fix). The rating counts for the department that handled the merged case."""
+    first, second = ChatSession(client), ChatSession(client)
+    numbers = []
+    for chat in (first, second):
+        await fill_complaint(chat)
+        await chat.press("确认提交")
+        numbers.append(NUMBER.search(chat.text).group(0))
+    engine, service = client.app[keys.ENGINE], client.app[keys.CASES]
+    dispatcher = await add_user(engine, "paidan", "dispatcher", "dispatch", clock())
+    staff = await add_user(engine, "buchang", "department_staff", "comp_office", clock())
+    await service.merge(dispatcher, numbers[1], numbers[0])
+    await second.send(button=f"rate:{numbers[1]}:3")
+    assert "还在办理中" in second.text
+    await service.claim(staff, numbers[0])
+    await service.resolve(staff, numbers[0], "已统一复核面积。")
+    await client.app[keys.OUTBOX].tick()
+    updates = (await (await client.get("/api/chat/updates", params={"session": second.session})).json())["replies"]
+    told = next(u for u in updates if "合并办理的事项已办结" in u["text"])
+    await second.send(button="intent:status")
+    await second.press(f"查看 {numbers[1]}")
+    assert ["满意", "基本满意", "不满意"] == [b["label"] for b in second.buttons][:3]  # 查进度 offers them too
+    await second.send(button=told["buttons"][2]["id"])  # 不满意
+    assert all(words in second.text for words in REVIEW) and "重新交办" not in second.text
+    await second.say("我家的情况和别人不一样")
+    assert await rating_rows(engine, numbers[1]) == [(0, 1, "我家的情况和别人不一样")]
+    async with engine.connect() as conn:
+        department = await conn.scalar(select(ratings.c.department_id).join(cases, cases.c.id == ratings.c.case_id)
+                                       .where(cases.c.number == numbers[1]))
+    assert department == staff.department_id
+    await second.send(button=f"rate:{numbers[1]}:3")
+    assert "已经评价过" in second.text
