@@ -19,7 +19,7 @@ STATUS_BUTTON = Button("intent:status", "查进度")
 HUMAN = Button("intent:human", "转人工")
 REVIEW_TOPIC = "petition.review"  # the curated entry on 复查 and 复核
 MIN_REASON, MAX_REASON = 2, 500
-SKIP_WORDS = frozenset({"跳过", "不说了", "不用了", "算了", "没有"})
+SKIP_WORDS = frozenset({"跳过", "不说了", "不用了", "算了", "没有", *(b.label for b in MENU)})  # a menu label too
 RATING_REPLIES = {
     "rated": "谢谢您的评价！还有别的事可以随时找我。",
     "already_rated": "这件事您已经评价过了，谢谢！",

@@ -64,8 +64,18 @@ async def test_the_reason_may_be_skipped(chat: ChatSession, client, clock) -> No
     await chat.send(button=f"rate:{number}:1")
     await chat.press("跳过")
     assert "好的" in chat.text
+    await chat.send(button=f"rate:{number}:1")  # the old button: the case is being handled again, nothing asked
+    assert "还在办理中" in chat.text and "哪里不满意" not in chat.text
     await chat.say("过渡费发多久")
     assert "【" in chat.text
+    assert await rating_rows(client.app[keys.ENGINE], number) == [(0, 1, None)]
+
+
+async def test_a_menu_word_is_no_reason(chat: ChatSession, client, clock) -> None:  # noqa: ANN001
+    number, _ = await filed_and_resolved(chat, client, clock)
+    await chat.send(button=f"rate:{number}:1")
+    await chat.say("查进度")
+    assert "好的" in chat.text
     assert await rating_rows(client.app[keys.ENGINE], number) == [(0, 1, None)]
 
 
