@@ -31,7 +31,7 @@ def _for_whom(arg: str, data: Data, ctx: TurnContext) -> Answer:
 
 def _relation_text(text: str, data: Data, ctx: TurnContext) -> Answer:
     if not 1 <= len(text) <= 10:
-        return invalid("请用几个字说明您和他/她的关系，例如：女儿、邻居。")
+        return invalid("请用几个字说明您是他/她的什么人，例如：女儿、邻居。")
     return ok(relation=text)
 
 
@@ -71,7 +71,7 @@ FIELDS = (
     Field("for_whom", lambda data, ctx: "是给您自己申请，还是替家人或他人申请？",
           choices=fixed([("self", "给我自己申请"), ("other", "替家人或他人申请")]), on_choice=_for_whom),
     text_field("name", "需要帮助的人怎么称呼？例如：王大爷、李秀英。", "称呼", 1, 20, applies=_for_other),
-    Field("relation", lambda data, ctx: "您和他/她是什么关系？", choices=fixed(RELATIONS),
+    Field("relation", lambda data, ctx: f"您是{data.get('name') or '他/她'}的什么人？", choices=fixed(RELATIONS),
           on_choice=lambda arg, data, ctx: ok(relation=dict(RELATIONS)[arg]), on_text=_relation_text,
           applies=_for_other),
     Field("situation", lambda data, ctx: "需要帮助的人是什么情况？",
@@ -91,8 +91,15 @@ def _services_label(data: Data) -> str:
     return "、".join(SERVICE_LABELS[Service(s)] for s in data.get("services") or ())
 
 
+def applicant(data: Data) -> str:
+    """Who needs the help, and who applies for them: 王秀英（由子女代为申请） — the relation is the applicant's."""
+    if data.get("for_whom") == "self":
+        return "本人"
+    return f"{data.get('name')}（由{data.get('relation')}代为申请）"
+
+
 def _summary(data: Data, ctx: TurnContext) -> str:
-    who = "本人" if data.get("for_whom") == "self" else f"{data.get('name')}（{data.get('relation')}）"
+    who = applicant(data)
     lines = [
         f"申请对象：{who}",
         f"情况：{SITUATION_LABELS[Situation(data['situation'])]}",

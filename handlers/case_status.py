@@ -1,7 +1,7 @@
 """查进度: the resident's own cases (status, deadline, latest public reply); another case only by its number AND its
 phone number — counted against daily limits kept in the database (bot/cases/lookups.py), the same answer for a
-wrong number and a wrong phone, and never a staff-conduct complaint (only in the chat it was filed from). Also the
-满意 / 基本满意 / 不满意 buttons sent with a resolved case."""
+wrong number and a wrong phone, and never a staff-conduct complaint (only in the chat it was filed from). A resolved
+case shows the 满意 / 基本满意 / 不满意 buttons (handlers/rating.py takes them)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.core.messages import Button, Inbound, Outbound
 from handlers.case_fields import PHONE_HELP
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
 from handlers.menu import MENU, MENU_BUTTON
-from handlers.turn import CaseSummary, Conversation, RateCase, RatingResult, Turn, TurnContext
+from handlers.turn import CaseSummary, Conversation, Turn, TurnContext
 
 NAME = "status"
 LISTED = 5
@@ -125,36 +125,3 @@ class CaseStatus:
 
 
 case_status = register(CaseStatus())
-
-RATING_REPLIES = {
-    "rated": "谢谢您的评价！还有别的事可以随时找我。",
-    "already_rated": "这件事您已经评价过了，谢谢！",
-    "not_closed": "这件事还在办理中，办结后再请您评价。",
-    "not_found": "没有找到这件事，按钮可能已经过期了。",
-}
-
-
-def rate(state: Conversation, arg: str, ctx: TurnContext) -> Turn:
-    """满意 / 基本满意 / 不满意 on a resolved case: recorded; 不满意 reopens it or explains 复查."""
-    number, _, rating = arg.rpartition(":")
-    if rating not in {"1", "2", "3"} or not number:
-        return Turn(state, (Outbound(RATING_REPLIES["not_found"], MENU),))
-    deadlines = ctx.kb.params.get("deadlines", {})
-
-    def then(outcomes: dict) -> Turn:
-        result: RatingResult = outcomes["rating"]
-        if result.outcome == "reopened":
-            due = f"新的办结期限为{format_due(result.finish_due)}。" if result.finish_due else ""
-            text = f"很抱歉没有让您满意。已经重新交办（编号 {result.number}），承办单位会再次办理。{due}"
-        elif result.outcome == "review":
-            text = ("很抱歉没有让您满意。按《信访工作条例》，您可以自收到书面答复之日起 "
-                    f"{deadlines.get('review_request_days', 30)} 日内，向原办理单位的上一级单位申请复查；"
-                    f"对方应在 {deadlines.get('review_decision_days', 30)} 日内给出复查意见。"
-                    "需要帮助可以点“转人工”。")
-        else:
-            text = RATING_REPLIES[result.outcome]
-        if state.flow is not None:
-            text += "\n（您正在办的事还没有结束，接着回答上面的问题即可。）"
-        return Turn(state, (Outbound(text, (HUMAN, MENU_BUTTON) if result.outcome == "review" else (MENU_BUTTON,)),))
-
-    return Turn(state, (), (RateCase(ref="rating", number=number, rating=rating),), then)

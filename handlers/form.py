@@ -57,6 +57,7 @@ class Field:
     on_text: Callable[[str, Data, TurnContext], Answer] | None = None
     applies: Callable[[Data], bool] = _always
     accepts_location: bool = False  # a shared location is a typed answer here (address fields)
+    label_key: str | None = None  # also store the chosen button's label under this key (for the summary)
 
 
 def fixed(choices: Sequence[Choice]) -> Callable[[Data, TurnContext], Awaitable[Sequence[Choice]]]:
@@ -77,14 +78,24 @@ class Form:
     submit: Callable[[Conversation, Data, TurnContext], Turn]
     intro: str | Callable[[TurnContext], str] = ""
     confirm: bool = True  # False: the last answer submits (short forms)
+    # answers already given in the question that started the form (我要投诉断水断电): not asked again
+    prefill: Callable[[str, TurnContext], Answer] | None = None
 
     async def start(self, state: Conversation, ctx: TurnContext) -> Turn:
-        """Open a fresh form and ask its first question."""
+        """Open a fresh form and ask its first question not answered by the question that started it."""
         key = ctx.message_key or f"{self.name}:{ctx.now.isoformat()}"
-        data = {KEY: key}
-        first = self._next_field(data, -1)
-        new_state = replace(state, flow=self.name, step=first.name, data=data)
-        return await self._ask(new_state, ctx, before=self.intro(ctx) if callable(self.intro) else self.intro)
+        data: dict[str, Any] = {KEY: key}
+        before = [self.intro(ctx) if callable(self.intro) else self.intro]
+        given: Answer = ok()
+        if self.prefill is not None:
+            given = self.prefill(state.last_question or "", ctx)
+            data.update(given.values)
+            before.append(given.notice or "")
+            state = replace(state, last_question=None)  # used once: a later form starts afresh
+        first = next((f for f in self.fields if f.applies(data) and f.name not in given.values), None)
+        step = first.name if first is not None else CONFIRM
+        new_state = replace(state, flow=self.name, step=step, data=data)
+        return await self._ask(new_state, ctx, before="\n".join(b for b in before if b))
 
     async def step(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
         """Take a typed answer (or a shared location, or a photo) to the current question."""
@@ -111,7 +122,7 @@ class Form:
         if current.choices is not None:
             for choice_id, label in await current.choices(state.data, ctx):
                 if text == label and current.on_choice is not None:
-                    return await self._apply(state, current, current.on_choice(choice_id, state.data, ctx), ctx)
+                    return await self._apply(state, current, self._chosen(current, choice_id, label, state, ctx), ctx)
         if current.on_text is None:
             return await self._ask(state, ctx, before="请点下面的按钮选择。")
         return await self._apply(state, current, current.on_text(text, state.data, ctx), ctx)
@@ -137,11 +148,20 @@ class Form:
         current = self._field(name)
         if current is None or current.choices is None or current.on_choice is None:
             return await self._restart(state, ctx)
-        if arg not in {c for c, _ in await current.choices(state.data, ctx)}:
+        labels = dict(await current.choices(state.data, ctx))
+        if arg not in labels:
             return await self._ask(state, ctx, before="这个选项已经过期了，请重新选择。")
-        return await self._apply(state, current, current.on_choice(arg, state.data, ctx), ctx)
+        return await self._apply(state, current, self._chosen(current, arg, labels[arg], state, ctx), ctx)
 
     # -- navigation ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _chosen(current: Field, choice_id: str, label: str, state: Conversation, ctx: TurnContext) -> Answer:
+        assert current.on_choice is not None
+        answer = current.on_choice(choice_id, state.data, ctx)
+        if current.label_key is None or answer.error:
+            return answer
+        return replace(answer, values={**answer.values, current.label_key: label})
 
     async def _apply(self, state: Conversation, current: Field, answer: Answer, ctx: TurnContext) -> Turn:
         if answer.error:

@@ -8,7 +8,8 @@ from bot.core.messages import Inbound, InboundKind, Outbound
 from handlers import contacts, feedback, knowledge_answer, menu, smalltalk, statutes
 from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
 from handlers import assistance, complaint, human_handoff  # noqa: F401  (register the case forms)
-from handlers import case_status
+from handlers import case_status  # noqa: F401  (registers the 查进度 flow)
+from handlers import rating
 from handlers.flows import CANCEL_WORDS, FLOWS
 from handlers.turn import Conversation, Turn, TurnContext
 
@@ -62,7 +63,7 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
         return await FLOWS[state.flow].button(state, button_id, ctx)
     if kind == "rate":
-        return case_status.rate(state, arg, ctx)
+        return rating.rate(state, arg, ctx)
     if kind in FLOWS:  # a button of a flow that is not running (an earlier message): the flow answers it
         return await FLOWS[kind].button(state, button_id, ctx)
     if button_id == "menu":
@@ -82,8 +83,9 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
 
 async def _intent(state: Conversation, name: str, ctx: TurnContext, question: str = "") -> Turn:
     """Start the flow for an intent, or, where no flow serves it yet, say how to get it done."""
-    if name in FLOWS:  # the question that started it goes along: a flow may take answers from it (85平)
-        return await FLOWS[name].start(replace(state.idle(), last_question=question or None), ctx)
+    if name in FLOWS:  # the question that started it goes along — or, from a button, the question just answered
+        # (断水断电怎么办 → 登记诉求): a flow may take answers from it (85平, the category)
+        return await FLOWS[name].start(replace(state.idle(), last_question=question or state.last_question), ctx)
     if name in INTENT_TOPICS and ctx.kb.topic(INTENT_TOPICS[name]) is not None:
         turn = knowledge_answer.answer_topic(state, ctx.kb.entries[INTENT_TOPICS[name]], question, ctx)
         extra = Outbound("也可以直接联系工作人员：\n" + contacts.contact_text(ctx), (menu.MENU_BUTTON,))

@@ -177,7 +177,17 @@ class RatingResult:
     finish_due: datetime | None = None
 
 
-Effect = RecordGap | RecordFeedback | CreateCase | RateCase
+@dataclass(frozen=True)
+class ExplainRating:
+    """What the resident says was wrong, after a 不满意 on the case `number`; its outcome, under `ref`, is True when
+    it was recorded (False: no 不满意 of theirs on that case still waits for a reason)."""
+
+    ref: str
+    number: str
+    reason: str
+
+
+Effect = RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating
 # what effect writers produced, by the `ref` of the effect
 Outcomes = Mapping[str, Any]
 

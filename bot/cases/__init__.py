@@ -1,7 +1,7 @@
 """Cases: what residents file (complaints, help requests, questions for a person) and how staff handle them.
 
 vocabulary   types, categories, statuses, roles and their Chinese labels
-models       the tables (departments, staff, routing rules, cases, events, staff notices)
+models       the tables (departments, staff, routing rules, cases, events, ratings, staff notices)
 errors       domain exceptions (NotFound, TransitionNotAllowed, Conflict, InvalidInput)
 actors       who acts: a staff user, the resident, the system
 scope        which cases a staff user may see (the discipline wall)

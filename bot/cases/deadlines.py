@@ -7,6 +7,10 @@ Three clocks run on every case:
   inquiries 1 working day (urgent: 4 hours);
 - 办结 (finish): complaints 60 days (+ at most 30 by extension), help requests and inquiries 15 days; a case
   reopened after 不满意 gets `review_decision_days` from the reopening.
+
+A limit counted in calendar days that ends on a weekend or a public holiday ends instead at the end of the next
+working day (a reopened case due on New Year's Day is due on the first working day after it): nobody is at work to
+meet it, nor to receive the resident, on a day off.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.cases.vocabulary import OPEN_STATUSES, UNCLAIMED_STATUSES, CaseType
-from bot.cases.workdays import WorkCalendar, shipped_calendar
+from bot.cases.workdays import WorkCalendar, due_day, shipped_calendar
 
 
 class Deadline(StrEnum):
@@ -61,18 +65,27 @@ class DeadlinePolicy:
         known = {k: section[k] for k in cls.__dataclass_fields__ if k in section and k != "calendar"}
         return cls(**known, calendar=calendar or shipped_calendar())
 
+    def after_days(self, start: datetime, n: int) -> datetime:
+        """The end of the n-th calendar day after the day of `start` (the 信访 15-day and 60-day limits) — or of the
+        first working day after it, when that day is a weekend or a public holiday."""
+        return self.calendar.after_days(start, n)
+
+    def extended_finish(self, finish_due: datetime, days: int) -> datetime:
+        """The 办结 deadline `finish_due` extended by `days` calendar days (then to a working day)."""
+        return self.calendar.after_days_from(due_day(finish_due), days)
+
     def initial(self, case_type: str, urgent: bool, now: datetime) -> Deadlines:
         """The three deadlines of a case filed at `now`."""
-        after_days, after_working_days = self.calendar.after_days, self.calendar.after_working_days
+        after_working_days = self.calendar.after_working_days
         if case_type == CaseType.ASSISTANCE:
             notify = after_working_days(now, self.assistance_contact_working_days)
-            finish = after_days(now, self.assistance_finish_days)
+            finish = self.after_days(now, self.assistance_finish_days)
         elif case_type == CaseType.INQUIRY:
             notify = after_working_days(now, self.inquiry_reply_working_days)
-            finish = after_days(now, self.inquiry_finish_days)
+            finish = self.after_days(now, self.inquiry_finish_days)
         else:
-            notify = after_days(now, self.notify_days)
-            finish = after_days(now, self.finish_days)
+            notify = self.after_days(now, self.notify_days)
+            finish = self.after_days(now, self.finish_days)
         if urgent:
             notify = min(notify, now + timedelta(hours=self.urgent_hours))
         return Deadlines(self.sign_for(urgent, now), notify, finish)
@@ -84,7 +97,8 @@ class DeadlinePolicy:
         return self.calendar.after_working_days(now, self.sign_for_working_days)
 
     def reopened_finish(self, now: datetime) -> datetime:
-        return self.calendar.after_days(now, self.review_decision_days)
+        """The 办结 deadline of a case reopened at `now` (after 不满意, or by a supervisor)."""
+        return self.after_days(now, self.review_decision_days)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class EventKind(StrEnum):
     MERGED = "merged"
     REOPENED = "reopened"
     RATED = "rated"
+    RATING_REASON = "rating_reason"
     REMINDED = "reminded"
     ESCALATED = "escalated"
 
@@ -43,8 +44,8 @@ EVENT_LABELS = {
     EventKind.CREATED: "登记", EventKind.DISPATCHED: "派单", EventKind.VIEWED: "查看", EventKind.CLAIMED: "签收",
     EventKind.STARTED: "开始办理", EventKind.REPLIED: "答复居民", EventKind.NOTED: "内部备注",
     EventKind.TRANSFERRED: "转办", EventKind.RETURNED: "退单", EventKind.EXTENDED: "延期", EventKind.RESOLVED: "办结",
-    EventKind.MERGED: "并单", EventKind.REOPENED: "重新办理", EventKind.RATED: "评价", EventKind.REMINDED: "到期提醒",
-    EventKind.ESCALATED: "督办",
+    EventKind.MERGED: "并单", EventKind.REOPENED: "重新办理", EventKind.RATED: "评价",
+    EventKind.RATING_REASON: "不满意的原因", EventKind.REMINDED: "到期提醒", EventKind.ESCALATED: "督办",
 }
 
 

@@ -5,7 +5,7 @@ message. CaseService (staff), ResidentDesk (the resident's rating) and the sched
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,13 +17,14 @@ from bot.cases.deadlines import DeadlinePolicy, next_due
 from bot.cases.errors import InvalidInput, NotFound, TransitionNotAllowed
 from bot.cases.events import EventKind, append_event
 from bot.cases.group_posts import PostReason, post_to_group
-from bot.cases.models import Case, Department
+from bot.cases.models import Case, CaseRating, Department
 from bot.cases.scope import CaseFacts, can_view
 from bot.cases.transitions import Action, authorize
-from bot.cases.vocabulary import Category, DepartmentKind, Status
+from bot.cases.vocabulary import Category, DepartmentKind, Rating, Status
 
 cases = Case.__table__
 departments = Department.__table__
+ratings = CaseRating.__table__
 CaseRow = Mapping[str, Any]
 MAX_TEXT = 2000
 MIN_REASON = 2
@@ -157,7 +158,7 @@ async def extend(conn: AsyncConnection, case: CaseRow, actor: Actor, days: int, 
         raise InvalidInput(f"延期天数应为 1 到 {left} 天（累计最多 {policy.max_extension_days} 天）。"
                            if left > 0 else f"已累计延期 {policy.max_extension_days} 天，不能再延期。")
     reason = clean_text(reason, "延期理由", MIN_REASON, MAX_REASON)
-    finish_due = case["finish_due"] + timedelta(days=days)
+    finish_due = policy.extended_finish(case["finish_due"], days)
     saved = await save(conn, case, now, finish_due=finish_due, extended_days=case["extended_days"] + days)
     await append_event(conn, case["id"], actor, EventKind.EXTENDED, now, public=True, text=reason,
                        data={"days": days, "finish_due": finish_due.isoformat()}, resident_id=case["resident_id"],
@@ -221,8 +222,32 @@ async def reopen(conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str
     return saved
 
 
-async def rate(conn: AsyncConnection, case: CaseRow, actor: Actor, rating: int, now: datetime) -> CaseRow:
+async def rate(conn: AsyncConnection, case: CaseRow, actor: Actor, rating: int, now: datetime, *,
+               department_id: int | None = None) -> CaseRow:
+    """The resident's rating of this handling round: a row of its own, counted whatever happens to the case later
+    (a reopening starts a new round, which is rated again). It counts for `department_id` — by default the case's
+    department; for a merged case, the department of the case it was handled with."""
     authorize(Action.RATE, facts(case), actor)
+    department = case["department_id"] if department_id is None else department_id
+    await conn.execute(ratings.insert().values(case_id=case["id"], round=case["reopened_count"], rating=rating,
+                                               department_id=department, created_at=now))
     saved = await save(conn, case, now, rating=rating, rated_at=now)
     await append_event(conn, case["id"], actor, EventKind.RATED, now, data={"rating": rating})
     return saved
+
+
+async def add_rating_reason(conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str,
+                            now: datetime) -> bool:
+    """What the resident says was wrong, on their latest 不满意 of the case (once); staff read it in the history.
+    False when there is no such rating still without a reason."""
+    authorize(Action.RATE_REASON, facts(case), actor)
+    reason = clean_text(reason, "不满意的原因", MIN_REASON, MAX_REASON)
+    latest = (await conn.execute(
+        select(ratings.c.id, ratings.c.rating, ratings.c.reason).where(ratings.c.case_id == case["id"])
+        .order_by(ratings.c.round.desc()).limit(1)
+    )).first()
+    if latest is None or latest.rating != int(Rating.DISSATISFIED) or latest.reason is not None:
+        return False
+    await conn.execute(update(ratings).where(ratings.c.id == latest.id).values(reason=reason))
+    await append_event(conn, case["id"], actor, EventKind.RATING_REASON, now, text=reason)
+    return True

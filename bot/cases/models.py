@@ -1,5 +1,5 @@
 """Tables of the case side: departments, staff accounts, routing rules, cases, their append-only events, the
-case-number counter (SQLite) and staff notices (reminders, 督办, digests).
+residents' ratings, the case-number counter (SQLite) and staff notices (reminders, 督办, digests).
 
 Imported by bot.db.models so that Alembic and `Base.metadata` see them."""
 
@@ -127,7 +127,9 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reopened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
-    rating: Mapped[int | None] = mapped_column(SmallInteger)  # Rating: 3 满意, 2 基本满意, 1 不满意
+    # the rating of the current handling round (Rating: 3 满意, 2 基本满意, 1 不满意); NULL until the resident rates it,
+    # and again after a reopening (the round rated before stays in case_ratings, which the figures count)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
     rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"))
 
@@ -165,6 +167,28 @@ class CaseEvent(Base):
     public: Mapped[bool] = mapped_column(Boolean)
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseRating(Base):
+    """One rating a resident gave (一事一评): every handling round of a case — its first closure, and each closure
+    after a reopening — is rated once, and every rating given stays counted, whatever happens to the case later.
+
+    `round` is the case's `reopened_count` when it was rated; `department_id` the department that handled that round
+    (the overview counts the rating there); `reason` what the resident said was wrong (不满意, optional)."""
+
+    __tablename__ = "case_ratings"
+    __table_args__ = (
+        UniqueConstraint("case_id", "round", name="uq_case_ratings_case_round"),
+        Index("ix_case_ratings_department", "department_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[int] = mapped_column(SmallInteger)  # Rating
+    reason: Mapped[str | None] = mapped_column(Text)
+    department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("departments.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases import handling, lookups
 from bot.cases.actors import ResidentActor
 from bot.cases.deadlines import DeadlinePolicy
+from bot.cases.errors import InvalidInput
 from bot.cases.workdays import WorkCalendar
 from bot.cases.events import EventKind
 from bot.cases.intake import NewCase, create_case
@@ -23,14 +24,27 @@ from bot.cases.routing import complaint_units
 from bot.cases.vocabulary import CaseType, Category, DepartmentKind, Rating, Status
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
-from handlers.turn import CaseReceipt, CaseSummary, CreateCase, PhoneLookup, RateCase, RatingResult
+from handlers.turn import CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
 
 cases = Case.__table__
 events = CaseEvent.__table__
 departments = Department.__table__
 residents = Resident.__table__
-REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED, EventKind.EXTENDED, EventKind.CLAIMED, EventKind.REOPENED,
-               EventKind.MERGED)
+# 最新答复 in 查进度: what staff answered the resident (a reply, the result of 办结) — never the reason of an
+# extension or of a reopening, nor the 已受理 notice
+REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED)
+
+
+async def handled_by(conn: AsyncConnection, case: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The closed case whose handling `case`'s resident rates: the case itself, or — for a case merged into another —
+    that case once it is closed; None while the handling goes on."""
+    if case["status"] == Status.CLOSED:
+        return case
+    if case["status"] == Status.MERGED and case["merged_into_id"] is not None:
+        main = await handling.load_case(conn, case_id=case["merged_into_id"])
+        if main is not None and main["status"] == Status.CLOSED:
+            return main
+    return None
 
 
 class ResidentDesk:
@@ -59,7 +73,8 @@ class ResidentDesk:
         case = await handling.load_case(conn, number=number, lock=True)
         if case is None or case["resident_id"] != resident_id:
             return RatingResult(effect.number, "not_found")
-        if case["status"] != Status.CLOSED:
+        rated = await handled_by(conn, case)
+        if rated is None:
             return RatingResult(number, "not_closed")
         if case["rating"] is not None:
             return RatingResult(number, "already_rated")
@@ -68,15 +83,29 @@ class ResidentDesk:
         except ValueError:
             return RatingResult(number, "not_found")
         actor = ResidentActor(resident_id)
-        case = await handling.rate(conn, case, actor, int(rating.value), now)
+        case = await handling.rate(conn, case, actor, int(rating.value), now, department_id=rated["department_id"])
         if rating is not Rating.DISSATISFIED:
             return RatingResult(number, "rated")
+        if case["status"] == Status.MERGED:  # handled as part of another resident's case: 复查, not a reopening
+            return RatingResult(number, "review")
         in_time = case["closed_at"] is not None and now - case["closed_at"] <= timedelta(
             days=self.policy.reopen_within_days)
         if case["reopened_count"] > 0 or not in_time:
             return RatingResult(number, "review")
         case = await handling.reopen(conn, case, actor, "居民对办理结果不满意", now, self.policy)
         return RatingResult(number, "reopened", case["finish_due"])
+
+    async def explain_rating(self, conn: AsyncConnection, resident_id: int, effect: ExplainRating,
+                             now: datetime) -> bool:
+        """The reason for the resident's latest 不满意 on their case, kept with that rating and in its history."""
+        number = parse_case_number(effect.number) or ""
+        case = await handling.load_case(conn, number=number, lock=True)
+        if case is None or case["resident_id"] != resident_id:
+            return False
+        try:
+            return await handling.add_rating_reason(conn, case, ResidentActor(resident_id), effect.reason, now)
+        except InvalidInput:
+            return False
 
 
 class ResidentCases:
@@ -142,5 +171,6 @@ class ResidentCases:
             number=case["number"], type=case["type"], category=case["category"], status=case["status"],
             created_at=case["created_at"], next_due=case["next_due"],
             latest_reply=latest.text if latest else None, latest_reply_at=latest.created_at if latest else None,
-            can_rate=case["status"] == Status.CLOSED and case["rating"] is None, undelivered=undelivered or 0,
+            can_rate=case["rating"] is None and await handled_by(self._conn, case) is not None,
+            undelivered=undelivered or 0,
         )

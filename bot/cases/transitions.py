@@ -35,6 +35,7 @@ class Action(StrEnum):
     MERGE = "merge"
     REOPEN = "reopen"
     RATE = "rate"
+    RATE_REASON = "rate_reason"
     ESCALATE = "escalate"
     REMIND = "remind"
 
@@ -43,7 +44,7 @@ ACTION_LABELS = {
     Action.DISPATCH: "派单", Action.CLAIM: "签收", Action.START: "开始办理", Action.REPLY: "答复居民",
     Action.NOTE: "添加内部备注", Action.TRANSFER: "转办", Action.RETURN: "退单", Action.EXTEND: "延期",
     Action.RESOLVE: "办结", Action.MERGE: "并单", Action.REOPEN: "重新办理", Action.RATE: "评价",
-    Action.ESCALATE: "督办", Action.REMIND: "提醒",
+    Action.RATE_REASON: "说明不满意的原因", Action.ESCALATE: "督办", Action.REMIND: "提醒",
 }
 
 
@@ -87,7 +88,10 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.MERGE: Rule(OPEN, Status.MERGED, {Role.DISPATCHER: Reach.VISIBLE, Role.DEPARTMENT_STAFF: Reach.ASSIGNEE},
                        public=True),
     Action.REOPEN: Rule(frozenset({Status.CLOSED}), Status.IN_PROGRESS, resident=True, public=True),
-    Action.RATE: Rule(frozenset({Status.CLOSED}), None, overseers=False, resident=True),
+    # a merged case is rated once the case it was merged into is closed (bot/cases/resident_desk.py checks that)
+    Action.RATE: Rule(frozenset({Status.CLOSED, Status.MERGED}), None, overseers=False, resident=True),
+    # after 不满意 the case may be closed (复查) or reopened, in any state
+    Action.RATE_REASON: Rule(ALL, None, overseers=False, resident=True),
     Action.ESCALATE: Rule(OPEN, None, system=True),
     Action.REMIND: Rule(OPEN, None, overseers=False, system=True),
 }

@@ -117,6 +117,7 @@ RATING_LABELS = {Rating.SATISFIED: "满意", Rating.MOSTLY_SATISFIED: "基本满
 
 
 class Situation(StrEnum):
+    ELDERLY = "elderly"
     ALONE_ELDERLY = "alone_elderly"
     DISABLED = "disabled"
     SERIOUSLY_ILL = "seriously_ill"
@@ -124,6 +125,7 @@ class Situation(StrEnum):
 
 
 SITUATION_LABELS = {
+    Situation.ELDERLY: "高龄老人",
     Situation.ALONE_ELDERLY: "孤寡或独居老人",
     Situation.DISABLED: "残疾",
     Situation.SERIOUSLY_ILL: "重病",

@@ -144,11 +144,14 @@ class WorkCalendar:
 
     def after_days(self, start: datetime, n: int) -> datetime:
         """The end of the n-th calendar day after the day of `start` (the 信访 15-day and 60-day limits, the
-        30 days of a reopened case). A period whose last day falls in an official holiday ends with the first
-        working day after that holiday, as Chinese procedure law counts periods: no resident or office is due
-        on New Year's Day or in the Spring Festival. (Ordinary weekends are not skipped.)"""
-        day = local_day(start) + timedelta(days=n)
-        while self.holiday_name(day) is not None:
+        30 days of a reopened case), or of the first working day after it when that day is a weekend or an
+        official holiday: no resident or office is due on New Year's Day, in the Spring Festival or on a Sunday."""
+        return self.after_days_from(local_day(start), n)
+
+    def after_days_from(self, day: date, n: int) -> datetime:
+        """As `after_days`, counted from a Beijing day (an extension counts from the deadline's own day)."""
+        day += timedelta(days=n)
+        while not self.is_working_day(day):
             day += timedelta(days=1)
         return end_of(day)
 
@@ -230,8 +233,7 @@ def after_working_days(start: datetime, n: int, calendar: WorkCalendar | None = 
 
 
 def after_days(start: datetime, n: int, calendar: WorkCalendar | None = None) -> datetime:
-    """The end of the n-th calendar day after the day of `start`, past an official holiday it ends in
-    (WorkCalendar.after_days)."""
+    """The end of the n-th calendar day after the day of `start`, moved to a working day (WorkCalendar.after_days)."""
     return _cal(calendar).after_days(start, n)
 
 

@@ -115,12 +115,11 @@ def detail_rows(detail: CaseDetail) -> list[tuple[str, str]]:
     """What the form collected beyond the common fields (help requests: for whom, situation, services …)."""
     d = detail.details
     rows: list[tuple[str, str]] = []
-    if d.get("for_whom"):
-        rows.append(("申请人", "本人" if d["for_whom"] == "self" else "代他人申请"))
     if d.get("name"):
         rows.append(("被帮扶人", str(d["name"])))
-    if d.get("relation"):
-        rows.append(("与申请人关系", str(d["relation"])))
+    if d.get("for_whom"):  # the relation is the applicant's: 子女 applies for a parent
+        relation = str(d.get("relation") or "他人")
+        rows.append(("申请人", "本人" if d["for_whom"] == "self" else f"{relation}（代为申请）"))
     if d.get("situation"):
         try:
             rows.append(("困难情况", SITUATION_LABELS[Situation(d["situation"])]))

@@ -2,7 +2,10 @@
 
 Rows come from the service's scoped list, so phones are masked and nobody exports a case they cannot see. Headers
 are Chinese; the CSV starts with a UTF-8 BOM so that Excel reads it as UTF-8. Text that a spreadsheet would run as
-a formula (=, +, -, @ …) is neutralised: a leading apostrophe in the CSV, a plain string cell in the XLSX."""
+a formula (=, +, -, @ …) is neutralised: a leading apostrophe in the CSV, a plain string cell in the XLSX.
+
+Times are Beijing time. A deadline at the end of a day (24:00) is that day — `2026-10-08`, as the staff pages say
+“2026年10月8日前” — never the next day's 00:00; a deadline within a day (urgent cases: hours) keeps its time."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import asyncio
 import csv
 import io
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from aiohttp import web
 
@@ -31,10 +34,18 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(CHINA_TZ).replace(tzinfo=None) if moment is not None else None
 
 
+def _deadline(due: datetime | None) -> date | datetime | None:
+    """The day a deadline at 24:00 Beijing time ends, or the Beijing time of one within a day."""
+    local = _local(due)
+    if local is not None and local.time() == time(0):
+        return local.date() - timedelta(days=1)
+    return local
+
+
 def _row(item: CaseListItem, district_names: dict[str, str]) -> list[object]:
     return [item.number, item.type_label, item.category_label, district_label(district_names, item.district),
             item.status_label, item.department_name or "", item.assignee_name or "", item.phone_masked,
-            _local(item.created_at), _local(item.next_due), "是" if item.overdue else "否", "是" if item.urgent else "否",
+            _local(item.created_at), _deadline(item.next_due), "是" if item.overdue else "否", "是" if item.urgent else "否",
             item.summary]
 
 
@@ -57,12 +68,20 @@ def _safe_text(value: object) -> object:
     return value
 
 
+def _cell_text(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for row in rows:
-        writer.writerow([_safe_text(v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v) for v in row])
+        writer.writerow([_safe_text(_cell_text(v)) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -90,6 +109,8 @@ def xlsx_bytes(rows: Sequence[Sequence[object]]) -> bytes:
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             cells.append(cell)

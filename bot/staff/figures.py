@@ -6,7 +6,8 @@ Definitions (12345 practice):
   signed for by that deadline (`accepted_at <= sign_for_due`; the deadline restarts when a case is re-dispatched);
 - on-time 办结: of the cases closed, or still open past their 办结 deadline, the share closed by that deadline
   (extensions granted within the rules count);
-- satisfaction: of the rated cases, the share rated 满意 or 基本满意.
+- satisfaction: of the ratings given, the share 满意 or 基本满意 — every rating counts (一事一评): a case rated
+  不满意, reopened and rated again counts twice, each rating for the department that handled that round.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.cases.models import Case, Department
+from bot.cases.models import Case, CaseRating, Department
 from bot.cases.vocabulary import (
     CATEGORY_LABELS,
     OPEN_STATUSES,
@@ -35,6 +36,7 @@ from bot.cases.vocabulary import (
 
 cases = Case.__table__
 departments = Department.__table__
+ratings = CaseRating.__table__
 UNASSIGNED = "未分派"
 
 
@@ -86,7 +88,7 @@ def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _measures(now: datetime) -> list[ColumnElement[int]]:
-    """count, open, overdue, 签收 met/total, 办结 met/total, rated, satisfied, dissatisfied — one row per group."""
+    """count, open, overdue, 签收 met/total, 办结 met/total — one row per group of cases."""
     c = cases.c
     open_ = c.status.in_([s.value for s in OPEN_STATUSES])
     unclaimed = c.status.in_([s.value for s in UNCLAIMED_STATUSES])
@@ -102,9 +104,16 @@ def _measures(now: datetime) -> list[ColumnElement[int]]:
         _sum(signed) + _sum(late_unsigned),
         _sum(and_(closed, c.closed_at <= c.finish_due)),
         _sum(closed) + _sum(late_open),
-        _sum(c.rating.is_not(None)),
-        _sum(c.rating.in_([int(Rating.SATISFIED), int(Rating.MOSTLY_SATISFIED)])),
-        _sum(c.rating == int(Rating.DISSATISFIED)),
+    ]
+
+
+def _rating_measures() -> list[ColumnElement[int]]:
+    """ratings given, satisfied, dissatisfied — one row per group of ratings."""
+    r = ratings.c
+    return [
+        func.count(r.id),
+        _sum(r.rating.in_([int(Rating.SATISFIED), int(Rating.MOSTLY_SATISFIED)])),
+        _sum(r.rating == int(Rating.DISSATISFIED)),
     ]
 
 
@@ -117,14 +126,16 @@ def _counts(rows: Sequence[tuple[str, int]], labels: dict, keys: Sequence[str], 
 
 async def public_figures(engine: AsyncEngine, now: datetime) -> PublicFigures:
     async with engine.connect() as conn:
-        total, _, _, sign_met, sign_total, close_met, close_total, rated, satisfied, _ = (
+        total, _, _, sign_met, sign_total, close_met, close_total = (
             await conn.execute(select(*_measures(now)).select_from(cases))).one()
+        rated, satisfied, _ = (await conn.execute(select(*_rating_measures()).select_from(ratings))).one()
         by_type = await _group(conn, cases.c.type)
         by_category = await _group(conn, cases.c.category)
         by_status = await _group(conn, cases.c.status)
-        by_rating = await _group(conn, cases.c.rating, cases.c.rating.is_not(None))
+        by_rating = [(key, int(n)) for key, n in await conn.execute(
+            select(ratings.c.rating, func.count()).group_by(ratings.c.rating))]
     complaint_categories = {Category(c) for c in CATEGORY_LABELS} - {Category.ASSISTANCE, Category.INQUIRY}
-    ratings = {int(r): n for r, n in by_rating}
+    given = {int(r): n for r, n in by_rating}
     return PublicFigures(
         computed_at=now, total=int(total),
         by_type=_counts(by_type, dict(TYPE_LABELS), list(CaseType), lambda k: True),
@@ -133,13 +144,13 @@ async def public_figures(engine: AsyncEngine, now: datetime) -> PublicFigures:
         by_status=_counts(by_status, dict(STAFF_STATUS_LABELS), list(Status),
                           lambda k: k not in (Status.MERGED, Status.RETURNED)),
         sign_for=Rate(int(sign_met), int(sign_total)), closure=Rate(int(close_met), int(close_total)),
-        ratings=tuple(Count(r.value, RATING_LABELS[r], ratings.get(int(r), 0)) for r in Rating),
+        ratings=tuple(Count(r.value, RATING_LABELS[r], given.get(int(r), 0)) for r in Rating),
         satisfaction=Rate(int(satisfied), int(rated)),
     )
 
 
-async def _group(conn: AsyncConnection, column: ColumnElement, *where: ColumnElement[bool]) -> list[tuple]:
-    rows = await conn.execute(select(column, func.count()).select_from(cases).where(*where).group_by(column))
+async def _group(conn: AsyncConnection, column: ColumnElement) -> list[tuple]:
+    rows = await conn.execute(select(column, func.count()).select_from(cases).group_by(column))
     return [(key, int(n)) for key, n in rows]
 
 
@@ -149,17 +160,22 @@ async def department_figures(engine: AsyncEngine, now: datetime) -> list[Departm
         rows = (await conn.execute(
             select(cases.c.department_id, *_measures(now)).group_by(cases.c.department_id)
         )).all()
+        rated_rows = (await conn.execute(
+            select(ratings.c.department_id, *_rating_measures()).group_by(ratings.c.department_id)
+        )).all()
         names = {r.id: (r.name, r.active) for r in await conn.execute(select(departments))}
+    case_figures = {row[0]: [int(n) for n in row[1:]] for row in rows}
+    rating_figures = {row[0]: [int(n) for n in row[1:]] for row in rated_rows}
     found = {}
-    for department_id, total, open_, overdue, sm, st, cm, ct, rated, satisfied, dissatisfied in rows:
+    # every department with cases or ratings (a case rated and then transferred counts in both), and every active one
+    wanted = [*case_figures, *(d for d in rating_figures if d not in case_figures),
+              *(d for d, (_, active) in names.items() if active)]
+    for department_id in dict.fromkeys(wanted):
+        total, open_, overdue, sm, st, cm, ct = case_figures.get(department_id, [0] * 7)
+        rated, satisfied, dissatisfied = rating_figures.get(department_id, [0] * 3)
         name = names.get(department_id, (UNASSIGNED, True))[0]
-        found[department_id] = DepartmentFigures(department_id, name, int(total), int(open_), int(overdue),
-                                                 Rate(int(sm), int(st)), Rate(int(cm), int(ct)),
-                                                 Rate(int(satisfied), int(rated)), int(dissatisfied))
-    for department_id, (name, active) in names.items():
-        if active and department_id not in found:
-            found[department_id] = DepartmentFigures(department_id, name, 0, 0, 0, Rate(0, 0), Rate(0, 0),
-                                                     Rate(0, 0), 0)
+        found[department_id] = DepartmentFigures(department_id, name, total, open_, overdue, Rate(sm, st),
+                                                 Rate(cm, ct), Rate(satisfied, rated), dissatisfied)
     return sorted(found.values(), key=lambda d: (-d.overdue, -d.open, d.department_id or 0))
 
 

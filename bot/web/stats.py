@@ -59,7 +59,7 @@ async def stats_page(request: web.Request) -> web.Response:
         "rates": percent_chart("办理时效与满意度", [("按时签收率", figures.sign_for.percent),
                                                  ("按时办结率", figures.closure.percent),
                                                  ("满意率", figures.satisfaction.percent)]),
-        "ratings": bar_chart("居民评价（件）", [(c.label, c.count, str(c.count),
+        "ratings": bar_chart("居民评价（次）", [(c.label, c.count, str(c.count),
                                            "bad" if c.key == "1" else "good") for c in figures.ratings]),
     }
     county = request.app[keys.KNOWLEDGE].params.get("county", "")

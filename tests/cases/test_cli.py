@@ -54,7 +54,8 @@ def test_demo_seeds_accounts_rules_and_cases_once(tmp_path: Path) -> None:
     first = run(db, "demo")
     assert first.returncode == 0, first.stdout + first.stderr
     passwords = dict(re.findall(r"^\s+(\w+)\s+\w+\s+密码：(\S+)$", first.stdout, re.MULTILINE))
-    assert set(passwords) == {"admin", "dudao", "paidan", "dongguan1", "dongguan2", "buchang", "jijian"}
+    assert set(passwords) == {"admin", "dudao", "paidan", "dongguan1", "dongguan2", "buchang", "jijian", "ducha",
+                              "anquan"}
     assert verify_password(stored_hash(db, "paidan"), passwords["paidan"])
     numbers = re.findall(r"AJ-\d{4}-\d{6}", first.stdout)
     assert len(numbers) == 8

@@ -3,12 +3,12 @@ urgent hours, per-type deadlines, and the reminder / escalation moments."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.cases.deadlines import Deadline, DeadlinePolicy, alarms, next_due, pending_deadlines
-from bot.cases.workdays import CHINA_TZ, after_days, after_working_days, format_due, is_working_day
+from bot.cases.workdays import CHINA_TZ, after_days, after_working_days, format_due, is_working_day, local_day
 
 
 def beijing(*args: int) -> datetime:
@@ -59,7 +59,7 @@ def test_complaint_assistance_inquiry_and_urgent_deadlines() -> None:
     complaint = policy.initial("complaint", False, filed)
     assert complaint.sign_for_due == end_of_beijing_day(2026, 10, 8)
     assert complaint.notify_due == end_of_beijing_day(2026, 10, 15)
-    assert complaint.finish_due == end_of_beijing_day(2026, 11, 29)
+    assert complaint.finish_due == end_of_beijing_day(2026, 11, 30)  # day 60 is Sunday 29 Nov: the Monday after
     assistance = policy.initial("assistance", False, filed)
     assert assistance.notify_due == end_of_beijing_day(2026, 10, 8)
     assert assistance.finish_due == end_of_beijing_day(2026, 10, 15)
@@ -108,3 +108,31 @@ def test_reminders_at_80_percent_and_escalation_at_the_deadline() -> None:
         ("reminder", Deadline.NOTIFY): timedelta(days=12), ("escalation", Deadline.NOTIFY): timedelta(days=15),
         ("reminder", Deadline.FINISH): timedelta(days=48), ("escalation", Deadline.FINISH): timedelta(days=60),
     }
+
+
+def test_a_calendar_day_limit_ending_on_a_day_off_ends_on_the_next_working_day() -> None:
+    """Issue 9 point 12: a case reopened on 2 December 2026 was due on 1 January 2027, New Year's Day. The calendar is
+    injected: the installed holiday data may not cover 2027 yet (there, only weekends are days off)."""
+
+    def calendar(day: date) -> bool:  # a test calendar: weekends and New Year's Day off
+        return day.weekday() < 5 and (day.month, day.day) != (1, 1)
+
+    policy = DeadlinePolicy(calendar=calendar)
+    reopened = beijing(2026, 12, 2, 10, 0).astimezone(UTC)
+    assert policy.reopened_finish(reopened) == end_of_beijing_day(2027, 1, 4)  # Friday 1 Jan off, then a weekend
+    assert policy.reopened_finish(beijing(2026, 12, 1, 10, 0)) == end_of_beijing_day(2026, 12, 31)
+    assert DeadlinePolicy.from_params({}, calendar=calendar).reopened_finish(reopened) == end_of_beijing_day(2027, 1, 4)
+
+
+def test_every_calendar_day_limit_ends_on_a_working_day_of_the_official_calendar() -> None:
+    policy = DeadlinePolicy()
+    # 60 days after 2 August 2026 is 1 October (National Day): the first working day after the holiday
+    assert policy.initial("complaint", False, beijing(2026, 8, 2, 10, 0)).finish_due == end_of_beijing_day(2026, 10, 8)
+    # 15 days after 11 September is Saturday 26 September (Mid-autumn): Monday 28 September
+    assert policy.initial("complaint", False, beijing(2026, 9, 11, 10, 0)).notify_due == end_of_beijing_day(2026, 9, 28)
+    # an extension counts from the deadline's own day: 8 days after 22 September is 30 September, a working day;
+    # 9 days after is 1 October: 8 October
+    due = end_of_beijing_day(2026, 9, 22)
+    assert policy.extended_finish(due, 8) == end_of_beijing_day(2026, 9, 30)
+    assert policy.extended_finish(due, 9) == end_of_beijing_day(2026, 10, 8)
+    assert is_working_day(local_day(policy.reopened_finish(beijing(2026, 12, 4, 12, 0))))

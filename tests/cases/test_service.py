@@ -119,7 +119,8 @@ async def test_extension_is_capped_at_thirty_days_and_told_with_its_reason(engin
         with pytest.raises(InvalidInput, match="1 到 30"):
             await service.extend(people.comp1, created.id, days, "需要重新评估")
     detail = await service.extend(people.comp1, created.id, 20, "需要委托第三方重新测绘")
-    assert detail.finish_due - before == timedelta(days=20) and detail.extended_days == 20
+    # 20 days on is Sunday 6 December: the deadline is the end of Monday 7 December
+    assert detail.finish_due - before == timedelta(days=21) and detail.extended_days == 20
     with pytest.raises(InvalidInput, match="1 到 10"):
         await service.extend(people.comp1, created.id, 11, "还要再等等")
     await service.extend(people.comp1, created.id, 10, "测绘单位排期")

@@ -41,7 +41,8 @@ EXPECTED = {
     Action.RESOLVE: (HANDLING, Status.CLOSED, {"assignee"} | BOSSES),
     Action.MERGE: (OPEN, Status.MERGED, {"dispatcher", "assignee"} | BOSSES),
     Action.REOPEN: ({Status.CLOSED}, Status.IN_PROGRESS, {"resident"} | BOSSES),
-    Action.RATE: ({Status.CLOSED}, None, {"resident"}),
+    Action.RATE: ({Status.CLOSED, Status.MERGED}, None, {"resident"}),
+    Action.RATE_REASON: (ALL, None, {"resident"}),
     Action.ESCALATE: (OPEN, None, {"system"} | BOSSES),
     Action.REMIND: (OPEN, None, {"system"}),
 }

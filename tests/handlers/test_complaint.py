@@ -159,6 +159,7 @@ async def test_staff_conduct_can_be_anonymous_and_goes_to_discipline(chat: ChatS
     await chat.press("匿名反映")
     assert "确认提交" in [b["label"] for b in chat.buttons]  # no phone asked
     assert "反映方式：匿名" in chat.text and "电话" not in chat.text.split("请核对")[1]
+    assert "被反映单位：东关片区征收工作组" in chat.text and "地点：东关街20号" in chat.text
     await chat.press("确认提交")
     number = NUMBER.search(chat.text).group(0)
     row = await case_row(client.app[keys.ENGINE], number)
@@ -166,6 +167,78 @@ async def test_staff_conduct_can_be_anonymous_and_goes_to_discipline(chat: ChatS
     assert "纪检" in chat.text
     named = await case_row(client.app[keys.ENGINE], number)
     assert named["named_department_id"] is not None and named["named_department_id"] != named["department_id"]
+
+
+async def test_anonymous_conduct_complaint_needs_no_street_address(chat: ChatSession, client) -> None:  # noqa: ANN001
+    """Issue 9 point 15: an anonymous conduct complaint demanded an exact street address (4+ characters, "东关街18号
+    3单元"), and its summary did not show the unit complained about (both failed before the fix)."""
+    await chat.send(button="intent:complaint")
+    await chat.press("工作人员作风")
+    await chat.press("说不清")
+    await chat.press("东关片区")
+    assert "大概" in chat.text and "门牌号" in chat.text and "不方便说" in [b["label"] for b in chat.buttons]
+    await chat.say("附")
+    assert "大概位置" in chat.text
+    await chat.press("不方便说")
+    assert "发生了什么" in chat.text
+    await chat.press("返回")
+    await chat.say("路口")  # two characters are enough for a rough place
+    assert "发生了什么" in chat.text
+    await chat.press("返回")
+    await chat.press("不方便说")
+    await chat.say("有人收了红包才给量面积")
+    await chat.say("调查处理")
+    await chat.press("匿名反映")
+    summary = chat.text.split("请核对")[1]
+    assert "被反映单位：说不清" in summary and "地点：不方便说" in summary and "电话" not in summary
+    await chat.send(button="complaint:nav:back")  # 返回修改: the anonymous choice again
+    await chat.press("匿名反映")
+    await chat.press("确认提交")
+    row = await case_row(client.app[keys.ENGINE], NUMBER.search(chat.text).group(0))
+    assert row["anonymous"] and row["address"] == "" and row["phone"] is None and row["category"] == "staff_conduct"
+
+
+async def test_other_complaints_still_need_a_street_address(chat: ChatSession) -> None:
+    await chat.send(button="intent:complaint")
+    await chat.press("其他问题")
+    await chat.press("北山片区")
+    assert "具体地址" in chat.text and "不方便说" not in [b["label"] for b in chat.buttons]
+    await chat.say("路口")
+    assert "地址太短" in chat.text
+    await chat.send(button="complaint:address:none")  # a forged skip
+    assert "过期" in chat.text and "具体地址" in chat.text
+
+
+async def test_a_category_named_in_the_question_is_not_asked_again(chat: ChatSession, client) -> None:  # noqa: ANN001
+    """Issue 9 point 15: after "我要投诉拆迁队断水断电" and its answer, 登记诉求 asked for the category again (failed
+    before the fix)."""
+    await chat.say("我要投诉拆迁队断水断电")
+    await chat.press("登记诉求")
+    assert "哪一类问题" not in chat.text and "断水断电断路或威胁恐吓" in chat.text
+    assert "紧急事项" in chat.text and "哪个片区" in chat.text  # the urgent category's warning, then the next question
+    await chat.press("返回")  # a wrong guess is one tap away
+    assert "哪一类问题" in chat.text
+    await chat.press("断水断电")
+    await chat.press("南河片区")
+    await chat.say("南河路66号")
+    await chat.say("昨晚拆迁队把我家的水停了")
+    await chat.say("马上恢复供水")
+    await chat.say("13800138003")
+    await chat.press("确认提交")
+    row = await case_row(client.app[keys.ENGINE], NUMBER.search(chat.text).group(0))
+    assert row["category"] == "utility_cut" and row["urgent"]
+    await chat.press("返回菜单")
+    await chat.press("登记诉求")  # the question was used once: a new complaint starts afresh
+    assert "哪一类问题" in chat.text
+
+
+async def test_a_question_naming_two_categories_or_none_asks(chat: ChatSession) -> None:
+    await chat.say("投诉工作人员断水断电")
+    await chat.send(button="intent:complaint")
+    assert "哪一类问题" in chat.text
+    await chat.say("取消")
+    await chat.say("我要投诉")
+    assert "哪一类问题" in chat.text
 
 
 async def test_anonymous_is_offered_only_for_staff_conduct(chat: ChatSession) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
@@ -85,3 +85,20 @@ async def test_export_needs_a_login(agents) -> None:  # noqa: ANN001
     agent = await agents()
     response = await agent.get("/staff/export.csv")
     assert response.status == 303 and response.headers["Location"].startswith("/staff/login?next=/staff/export.csv")
+
+
+async def test_deadlines_are_the_beijing_day_they_end_or_their_hour(login: Login, file, clock: FakeClock) -> None:  # noqa: ANN001
+    """Issue 9 point 15: a deadline at the end of 16 September read "2026-09-17 00:00" (failed before the fix)."""
+    clock.now = datetime(2026, 9, 15, 1, 0, tzinfo=UTC)  # 09:00 Beijing time, a Tuesday
+    daily = await file(description="评估面积少算了")  # 签收 within one working day: by the end of Wednesday 16th
+    urgent = await file(category=Category.UTILITY_CUT, description="昨晚被停水")  # within 4 hours
+    supervisor = await login("dudao")
+    rows = {r[0]: r for r in (await read_csv(supervisor))[1:]}
+    assert rows[daily.number][9] == "2026-09-16"
+    assert rows[urgent.number][9] == "2026-09-15 13:00"
+    response = await supervisor.get("/staff/export.xlsx")
+    sheet = load_workbook(io.BytesIO(await response.read())).active
+    cells = {row[0].value: row[9] for row in sheet.iter_rows(min_row=2)}
+    assert cells[daily.number].value == datetime(2026, 9, 16) and cells[daily.number].number_format == "yyyy-mm-dd"
+    assert cells[urgent.number].value == datetime(2026, 9, 15, 13, 0)
+    assert cells[urgent.number].number_format == "yyyy-mm-dd hh:mm"

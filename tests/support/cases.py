@@ -16,11 +16,13 @@ from bot.cases.deadlines import DeadlinePolicy
 from bot.cases.intake import CreatedCase, NewCase, create_case
 from bot.cases.models import Case, CaseEvent
 from bot.cases.passwords import hash_password
+from bot.cases.resident_desk import ResidentDesk
 from bot.cases.routing import ROUTING_FILE, department_ids, load_routing
 from bot.cases.staff import add_staff
 from bot.cases.vocabulary import CaseType, Category
 from bot.outbox.models import OutboxMessage
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
+from handlers.turn import RateCase, RatingResult
 from tests.support.transcript import ChatSession
 
 cases = Case.__table__
@@ -61,6 +63,15 @@ async def file_case(engine: AsyncEngine, now: datetime, params: dict[str, Any] |
     policy = DeadlinePolicy.from_params(params or {})
     async with engine.begin() as conn:
         return await create_case(conn, spec, now, policy)
+
+
+async def rate_as_resident(engine: AsyncEngine, number: str, rating: str, now: datetime,
+                           params: dict[str, Any] | None = None) -> RatingResult:
+    """The case's resident taps 满意 ("3"), 基本满意 ("2") or 不满意 ("1"), as the chat's rating buttons do."""
+    async with engine.begin() as conn:
+        resident_id = await conn.scalar(select(cases.c.resident_id).where(cases.c.number == number))
+        assert resident_id is not None, "only a case filed by a resident is rated"
+        return await ResidentDesk(params or {}).rate(conn, resident_id, RateCase("rating", number, rating), now)
 
 
 async def case_row(engine: AsyncEngine, number: str) -> dict[str, Any]:
