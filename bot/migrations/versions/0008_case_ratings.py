@@ -4,7 +4,7 @@ Every rating a resident gives is a row of its own (一事一评, issue 9 point 1
 `cases.rating`, so a 不满意 vanished from 满意率 and the 不满意 count once the case was reopened.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01
 
 - `case_ratings`: one row per rated handling round of a case (`round` = the case's `reopened_count` when rated),
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

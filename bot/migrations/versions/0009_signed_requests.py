@@ -3,7 +3,7 @@
 A signed WeChat URL (plain mode) is good for one body only (issue 9, point 13).
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-01
 
 - `signed_requests`: SHA-256 of a webhook request's channel, signature, timestamp and nonce, with the SHA-256 of
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ function (no SET search_path, which would keep the planner from inlining it); it
 index needs no rebuild.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-01
 
 PostgreSQL only; nothing changes on SQLite.
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = '0010'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
