@@ -105,8 +105,8 @@ def test_calendar_day_limits_end_after_an_official_holiday_not_in_it(tmp_path: P
     shipped = shipped_calendar()
     # 30 days from 3 Sep 2026 is 3 Oct, in National Day (1–7 Oct): due at the end of Thursday 8 Oct
     assert shipped.after_days(beijing(2026, 9, 3, 15, 0), 30) == end_of(date(2026, 10, 8))
-    # an ordinary weekend is not skipped: 60 days from 15 Sep is Saturday 14 Nov
-    assert shipped.after_days(beijing(2026, 9, 15, 17, 0), 60) == end_of(date(2026, 11, 14))
+    # nor on a weekend: 60 days from 15 Sep is Saturday 14 Nov, due at the end of Monday 16 Nov
+    assert shipped.after_days(beijing(2026, 9, 15, 17, 0), 60) == end_of(date(2026, 11, 16))
     # a reopened case's 30 days from 2 Dec 2026 end on New Year's Day 2027 — past it once the county adds 2027
     reopened = beijing(2026, 12, 2, 10, 0)
     assert DeadlinePolicy().reopened_finish(reopened) == end_of(date(2027, 1, 1))  # provisional
