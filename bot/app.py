@@ -14,7 +14,7 @@ from aiohttp import web
 from bot import background, keys, staff
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
-from bot.db.checkpoint import background_checkpoints
+from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
 from bot.settings import Settings
@@ -61,12 +61,15 @@ async def _knowledge(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    url = app[keys.SETTINGS].database_url
+    settings = app[keys.SETTINGS]
+    url = settings.database_url
     file = sqlite_file(url)
-    engine = make_engine(url, checkpoint_elsewhere=file is not None)
+    wal = WalPolicy(limit_bytes=settings.sqlite_wal_limit_mb * 1024 * 1024)
+    gate = WriteGate()  # SQLite: the checkpoints hold new transactions back here while they cut the log back
+    engine = make_engine(url, checkpoint_elsewhere=file is not None, write_gate=gate, wal_limit_bytes=wal.limit_bytes)
     await upgrade(engine)
     app[keys.ENGINE] = engine
-    async with background_checkpoints(file) if file is not None else contextlib.nullcontext():
+    async with background_checkpoints(file, gate=gate, policy=wal) if file is not None else contextlib.nullcontext():
         yield
     await engine.dispose()
 

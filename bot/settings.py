@@ -60,6 +60,8 @@ class Settings:
     outbox_max_attempts: int = 8
     scheduler_interval: float = 60.0
     digest_hour: int = 8  # the supervisors' daily digest, Beijing time
+    # growth (issue 9): the SQLite log is cut back past this size (bot/db/checkpoint.py)
+    sqlite_wal_limit_mb: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
