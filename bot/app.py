@@ -18,7 +18,7 @@ from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
 from bot.settings import Settings
-from bot.web import calc, chat, chat_updates, errors, health, stats
+from bot.web import calc, chat, chat_updates, errors, health, server, stats
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -27,7 +27,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeBase | None = None) -> web.Application:
     """The whole application; tests pass a clock and a knowledge base already loaded."""
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors.error_middleware])
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          middlewares=[errors.error_middleware, server.body_deadline(settings.body_timeout)])
     app[keys.SETTINGS] = settings
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     if knowledge is None:

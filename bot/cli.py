@@ -80,9 +80,8 @@ def _serve(args: argparse.Namespace) -> int:
         import dataclasses
 
         settings = dataclasses.replace(settings, telegram_polling=True)
-    from aiohttp import web
-
     from bot.app import create_app
+    from bot.web.server import run_server
 
     host = args.host or settings.host
     port = args.port or settings.port
@@ -91,7 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
     access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
     app = create_app(settings)
     app.on_startup.append(_settle_heap)  # after the knowledge base and the database are up
-    web.run_app(app, host=host, port=port, print=None, access_log=access_log)
+    run_server(app, host, port, access_log=access_log)  # timeouts and a connection cap (bot/web/server.py)
     return 0
 
 

@@ -62,6 +62,10 @@ class Settings:
     digest_hour: int = 8  # the supervisors' daily digest, Beijing time
     # growth (issue 9): the SQLite log is cut back past this size (bot/db/checkpoint.py)
     sqlite_wal_limit_mb: int = 64
+    # slow and numerous clients (bot/web/server.py; docs/deployment.md)
+    keepalive_timeout: float = 15.0  # seconds for a request head to arrive, and an idle connection is kept
+    body_timeout: float = 30.0  # seconds for a request body to arrive completely (then 408)
+    max_connections: int = 1000  # open connections at once (then 503)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
