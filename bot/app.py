@@ -17,6 +17,7 @@ from bot.core.dialogue import Clock, DialogueService, utc_now
 from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
+from bot.db.retention import RetentionPolicy, prune
 from bot.settings import Settings
 from bot.web import calc, chat, chat_updates, errors, health, server, stats
 from knowledge.base import KnowledgeBase, load_knowledge
@@ -37,6 +38,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
         app[keys.KNOWLEDGE] = knowledge
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(lambda a: _dialogue(a, clock))
+    app.cleanup_ctx.append(lambda a: _retention(a, clock))
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
     health.setup(app)
     chat.setup(app)
@@ -76,6 +78,24 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
-    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock)
+    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock,
+                                         cases_per_day=app[keys.SETTINGS].cases_per_day)
     yield
     await app[keys.DIALOGUE].close()
+
+
+async def _retention(app: web.Application, clock: Clock) -> AsyncIterator[None]:
+    """Old messages, old processed ids and surplus unanswered questions pruned every `retention_interval` s."""
+    s = app[keys.SETTINGS]
+    policy = RetentionPolicy(message_log_days=s.message_log_days, processed_days=s.processed_days,
+                             gaps_max=s.gaps_max)
+
+    async def pruning() -> None:
+        await background.every(s.retention_interval, lambda: prune(app[keys.ENGINE], clock(), policy), "retention")
+
+    task = asyncio.create_task(pruning(), name="retention") if s.retention_interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

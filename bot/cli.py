@@ -179,16 +179,10 @@ def _kb_eval(args: argparse.Namespace) -> int:
 
 def _kb_gaps(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    from bot.gaps import list_gaps
+    from bot.gaps import gap_lines, list_gaps
 
     rows = asyncio.run(list_gaps(settings, args.limit))
-    if not rows:
-        print("没有待补充的问题。")
-        return 0
-    print(f"{'次数':>4}  {'原因':<6} {'最近':<16} 问题")
-    for row in rows:
-        reason = "未答" if row.reason == "abstain" else f"没用:{row.topic_id}"
-        print(f"{row.count:>4}  {reason:<6} {row.last_seen:%Y-%m-%d %H:%M} {row.sample}")
+    print("\n".join(gap_lines(rows)) if rows else "没有待补充的问题。")
     return 0
 
 

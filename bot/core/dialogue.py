@@ -32,6 +32,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.db.models import DialogueState, Resident
 from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
+from bot.settings import Settings
 from handlers.router import respond
 from handlers.turn import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
@@ -77,12 +78,13 @@ class _Batch:
 class DialogueService:
     """Handles inbound messages from any channel; the only writer of dialogue state."""
 
-    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now,
+                 cases_per_day: int = Settings.cases_per_day) -> None:
         self._engine = engine
         self._kb = kb
         self._clock = clock
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
-        self._desk = ResidentDesk(kb.params)
+        self._desk = ResidentDesk(kb.params, cases_per_day)
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
