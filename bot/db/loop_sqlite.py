@@ -37,6 +37,17 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
     )
 
 
+async def _in_thread(call: Callable[[], Any]) -> Any:
+    """`call()` in a worker thread; if the caller is cancelled meanwhile, the call is still waited for before the
+    cancellation goes on — nobody may use the connection while the thread does."""
+    running = asyncio.ensure_future(asyncio.to_thread(call))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])
+        raise
+
+
 async def _retry_while_locked_async(call: Callable[[], Awaitable[Any]], busy_timeout: float) -> Any:
     """As _retry_while_locked, for a call that is awaited (one run in a thread)."""
     deadline, wait = None, _FIRST_WAIT
@@ -179,7 +190,7 @@ class Connection:
         """COMMIT in a worker thread: with synchronous=FULL it waits for the disk (fsync), which must not stop the
         loop; other connections meanwhile find the database locked and wait as usual."""
         conn = self._live()
-        await _retry_while_locked_async(lambda: asyncio.to_thread(conn.commit), self._busy_timeout)
+        await _retry_while_locked_async(lambda: _in_thread(conn.commit), self._busy_timeout)
 
     async def rollback(self) -> None:
         self._live().rollback()

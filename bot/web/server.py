@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import resource
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 FD_RESERVE = 64  # file descriptors kept for the database, logs and outgoing requests
@@ -62,6 +66,8 @@ def body_deadline(seconds: float) -> Callable[[web.Request, Handler], Awaitable[
 
 def connection_cap(wanted: int) -> int:
     """`wanted`, but no more than the open-file limit allows with FD_RESERVE left over."""
+    if resource is None:  # not on Unix: no limit to read
+        return wanted
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return wanted
