@@ -44,7 +44,7 @@ async def test_past_the_daily_limit_nothing_is_filed_and_the_resident_is_told(cl
     text = await _file_inquiry(chat, "再问一个：搬迁奖励怎么算？")
     assert NUMBER.search(text) is None
     assert f"每人24小时内最多在这里登记{LIMIT}件" in text and "没有登记" in text
-    assert "热线" in text and "工作人员可以帮您登记" in text
+    assert "热线" in text and "工作人员可以帮您登记" in text and "110" in text
     assert "查进度" in [b["label"] for b in chat.buttons]
     engine = client.app[keys.ENGINE]
     assert await _cases_of(engine, chat.session) == LIMIT
