@@ -71,7 +71,7 @@ class Settings:
     message_log_days: int = 180  # chat messages kept this long (0: for ever)
     processed_days: int = 30  # ids of handled channel messages kept this long
     gaps_max: int = 5000  # unanswered questions kept (the most often asked)
-    retention_interval: float = 600.0  # seconds between prunings (0: off)
+    retention_interval: float = 60.0  # seconds between prunings (0: off)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
