@@ -22,6 +22,8 @@ To reproduce or dig in (from the project root, after `make run` or `make test` h
 - `.venv/bin/python -m bench.chat_throughput --database-url postgresql://USER@HOST:5432/DB` — the app on PostgreSQL
   (a database of its own: the run adds residents and messages)
 - `.venv/bin/python -m bench.screenshots` — docs/screenshots/chat-*.png
+- `.venv/bin/python -m bench.sustained_load` — 64 clients for 60 s, mixed and junk text: the SQLite log's largest
+  size and the server's memory (about 3 minutes; not part of `make bench`)
 """
 
 

@@ -14,13 +14,14 @@ from aiohttp import web
 from bot import background, calendar_watch, keys, staff
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
-from bot.db.checkpoint import background_checkpoints
+from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
+from bot.db.retention import RetentionPolicy, prune
 from bot.logs import request_id_middleware
-from bot.settings import Settings
 from bot.metrics import Metrics
-from bot.web import calc, chat, chat_updates, errors, health, metrics, stats
+from bot.settings import Settings
+from bot.web import calc, chat, chat_updates, errors, health, metrics, server, stats
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -30,7 +31,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeBase | None = None) -> web.Application:
     """The whole application; tests pass a clock and a knowledge base already loaded."""
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[request_id_middleware, metrics.http_middleware, errors.error_middleware])
+                          middlewares=[request_id_middleware, metrics.http_middleware, errors.error_middleware,
+                                       server.body_deadline(settings.body_timeout)])
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()  # one registry per app: counters start at zero for every app a test makes
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -41,6 +43,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
         app[keys.KNOWLEDGE] = knowledge
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(lambda a: _dialogue(a, clock))
+    app.cleanup_ctx.append(lambda a: _retention(a, clock))
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
     health.setup(app, clock)
     metrics.setup(app, clock)  # /metrics: Prometheus, token or loopback only
@@ -67,18 +70,39 @@ async def _knowledge(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    url = app[keys.SETTINGS].database_url
+    settings = app[keys.SETTINGS]
+    url = settings.database_url
     file = sqlite_file(url)
-    engine = make_engine(url, checkpoint_elsewhere=file is not None)
+    wal = WalPolicy(limit_bytes=settings.sqlite_wal_limit_mb * 1024 * 1024)
+    gate = WriteGate()  # SQLite: the checkpoints hold new transactions back here while they cut the log back
+    engine = make_engine(url, checkpoint_elsewhere=file is not None, write_gate=gate, wal_limit_bytes=wal.limit_bytes)
     await upgrade(engine)
     app[keys.ENGINE] = engine
-    async with background_checkpoints(file) if file is not None else contextlib.nullcontext():
+    async with background_checkpoints(file, gate=gate, policy=wal) if file is not None else contextlib.nullcontext():
         yield
     await engine.dispose()
 
 
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR],
-                                         observe=app[keys.METRICS].observe_turn)
+                                         observe=app[keys.METRICS].observe_turn,
+                                         cases_per_day=app[keys.SETTINGS].cases_per_day)
     yield
     await app[keys.DIALOGUE].close()
+
+
+async def _retention(app: web.Application, clock: Clock) -> AsyncIterator[None]:
+    """Old messages, old processed ids and surplus unanswered questions pruned every `retention_interval` s."""
+    s = app[keys.SETTINGS]
+    policy = RetentionPolicy(message_log_days=s.message_log_days, processed_days=s.processed_days,
+                             gaps_max=s.gaps_max)
+
+    async def pruning() -> None:
+        await background.every(s.retention_interval, lambda: prune(app[keys.ENGINE], clock(), policy), "retention")
+
+    task = asyncio.create_task(pruning(), name="retention") if s.retention_interval > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -103,9 +103,8 @@ def _serve(args: argparse.Namespace) -> int:
         import dataclasses
 
         settings = dataclasses.replace(settings, telegram_polling=True)
-    from aiohttp import web
-
     from bot.app import create_app
+    from bot.web.server import run_server
 
     host = args.host or settings.host
     port = args.port or settings.port
@@ -114,7 +113,7 @@ def _serve(args: argparse.Namespace) -> int:
     access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
     app = create_app(settings)
     app.on_startup.append(_settle_heap)  # after the knowledge base and the database are up
-    web.run_app(app, host=host, port=port, print=None, access_log=access_log)
+    run_server(app, host, port, access_log=access_log)  # timeouts and a connection cap (bot/web/server.py)
     return 0
 
 
@@ -205,16 +204,10 @@ def _kb_eval(args: argparse.Namespace) -> int:
 
 def _kb_gaps(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    from bot.gaps import list_gaps
+    from bot.gaps import gap_lines, list_gaps
 
     rows = asyncio.run(list_gaps(settings, args.limit))
-    if not rows:
-        print("没有待补充的问题。")
-        return 0
-    print(f"{'次数':>4}  {'原因':<6} {'最近':<16} 问题")
-    for row in rows:
-        reason = "未答" if row.reason == "abstain" else f"没用:{row.topic_id}"
-        print(f"{row.count:>4}  {reason:<6} {row.last_seen:%Y-%m-%d %H:%M} {row.sample}")
+    print("\n".join(gap_lines(rows)) if rows else "没有待补充的问题。")
     return 0
 
 

@@ -65,6 +65,18 @@ class Settings:
     digest_hour: int = 8  # the supervisors' daily digest, Beijing time
     metrics_token: str = _secret()  # /metrics: bearer token; unset: loopback clients only
     holidays_file: str = ""  # 法定节假日 and 调休 by year (bot/cases/workdays.py); default <knowledge_dir>/holidays.yaml
+    # growth (issue 9): the SQLite log is cut back past this size (bot/db/checkpoint.py)
+    sqlite_wal_limit_mb: int = 64
+    # slow and numerous clients (bot/web/server.py; docs/deployment.md)
+    keepalive_timeout: float = 15.0  # seconds for a request head to arrive, and an idle connection is kept
+    body_timeout: float = 30.0  # seconds for a request body to arrive completely (then 408)
+    max_connections: int = 1000  # open connections at once (then 503)
+    # abuse and growth (bot/db/retention.py, bot/cases/intake_limit.py; docs/deployment.md)
+    cases_per_day: int = 5  # cases one resident may file in the chat in 24 hours (0: no limit)
+    message_log_days: int = 180  # chat messages kept this long (0: for ever)
+    processed_days: int = 30  # ids of handled channel messages kept this long
+    gaps_max: int = 5000  # unanswered questions kept (the most often asked)
+    retention_interval: float = 60.0  # seconds between prunings (0: off)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

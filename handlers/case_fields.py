@@ -66,6 +66,12 @@ def phone_field(applies: Callable[[Data], bool] | None = None,
 
 def receipt_reply(receipt: CaseReceipt, what: str) -> Outbound:
     """What the resident reads once the case is committed: the number, who handles it, by when."""
+    if receipt.daily_limit is not None:
+        return Outbound(f"这次没有登记：每人24小时内最多在这里登记{receipt.daily_limit}件，您已经登记了"
+                        f"{receipt.daily_limit}件。已登记的事项工作人员会逐件办理，点“查进度”可以查看。\n"
+                        "如果有新的急事，请拨打政务服务便民热线，或到征收服务站，工作人员可以帮您登记。"
+                        "如有人身危险，请立即拨打 110。",
+                        (STATUS_BUTTON, MENU_BUTTON))
     if not receipt.created:
         return Outbound(f"这份{what}已经提交过了，编号：{receipt.number}。不会重复登记。点“查进度”可随时查看。",
                         (STATUS_BUTTON, MENU_BUTTON))

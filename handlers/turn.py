@@ -157,6 +157,7 @@ class CaseReceipt:
     department: str | None
     reply_due: datetime | None
     finish_due: datetime | None
+    daily_limit: int | None = None  # set: nothing filed — the resident already filed this many in 24 hours
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from bot.cases.errors import InvalidInput
 from bot.cases.workdays import WorkCalendar
 from bot.cases.events import EventKind
 from bot.cases.intake import NewCase, create_case
+from bot.cases.intake_limit import over_limit
 from bot.cases.models import Case, CaseEvent, Department
 from bot.cases.numbers import parse_case_number
 from bot.cases.phones import normalise_phone
@@ -48,13 +49,16 @@ async def handled_by(conn: AsyncConnection, case: Mapping[str, Any]) -> Mapping[
 
 
 class ResidentDesk:
-    def __init__(self, params: Mapping[str, Any], calendar: WorkCalendar | None = None) -> None:
+    def __init__(self, params: Mapping[str, Any], calendar: WorkCalendar | None = None, cases_per_day: int = 0) -> None:
         self.policy = DeadlinePolicy.from_params(params, calendar)
+        self.cases_per_day = cases_per_day  # 0: no limit (bot/cases/intake_limit.py)
 
     def reader(self, conn: AsyncConnection, resident_id: int) -> ResidentCases:
         return ResidentCases(conn, resident_id)
 
     async def file(self, conn: AsyncConnection, resident_id: int, effect: CreateCase, now: datetime) -> CaseReceipt:
+        if await over_limit(conn, resident_id, effect.intake_key, now, self.cases_per_day):
+            return CaseReceipt("", False, False, None, None, None, daily_limit=self.cases_per_day)
         channel = await conn.scalar(select(residents.c.channel).where(residents.c.id == resident_id))
         spec = NewCase(
             type=CaseType(effect.type), category=effect.category, district=effect.district, channel=channel or "",

@@ -34,6 +34,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.db.models import DialogueState, Resident
 from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
+from bot.settings import Settings
 from handlers.router import respond
 from handlers.turn import Conversation, Effect, Outcomes, Turn, TurnContext
 from knowledge.base import KnowledgeBase
@@ -83,13 +84,14 @@ class DialogueService:
     """Handles inbound messages from any channel; the only writer of dialogue state."""
 
     def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now,
-                 calendar: WorkCalendar | None = None, observe: TurnObserver | None = None) -> None:
+                 calendar: WorkCalendar | None = None, observe: TurnObserver | None = None,
+                 cases_per_day: int = Settings.cases_per_day) -> None:
         self._engine = engine
         self._kb = kb
         self._clock = clock
         self._observe = observe  # told of every turn once it is committed (bot/metrics.py)
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
-        self._desk = ResidentDesk(kb.params, calendar)
+        self._desk = ResidentDesk(kb.params, calendar, cases_per_day)
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None

@@ -20,7 +20,7 @@ from knowledge.text import compact
 feedback = Feedback.__table__
 gaps = UnansweredQuestion.__table__
 MAX_GAP_KEY = 500
-MAX_SAMPLE = 2000
+MAX_SAMPLE = 500  # what a curator reads of a question (they are capped in number too: bot/db/retention.py)
 
 
 @dataclass

@@ -22,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+
+from bot.db.checkpoint import WriteGate
 
 BUSY_TIMEOUT = 30.0
 _FIRST_WAIT, _MAX_WAIT = 0.0005, 0.02
@@ -33,6 +35,34 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
     return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
         "database is locked" in str(exc)
     )
+
+
+async def _in_thread(call: Callable[[], Any]) -> Any:
+    """`call()` in a worker thread; if the caller is cancelled meanwhile, the call is still waited for before the
+    cancellation goes on — nobody may use the connection while the thread does."""
+    running = asyncio.ensure_future(asyncio.to_thread(call))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])
+        raise
+
+
+async def _retry_while_locked_async(call: Callable[[], Awaitable[Any]], busy_timeout: float) -> Any:
+    """As _retry_while_locked, for a call that is awaited (one run in a thread)."""
+    deadline, wait = None, _FIRST_WAIT
+    while True:
+        try:
+            return await call()
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                raise
+            now = time.monotonic()
+            deadline = deadline or now + busy_timeout
+            if now >= deadline:
+                raise
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, _MAX_WAIT)
 
 
 async def _retry_while_locked(call: Callable[[], Any], busy_timeout: float) -> Any:
@@ -53,9 +83,10 @@ async def _retry_while_locked(call: Callable[[], Any], busy_timeout: float) -> A
 
 
 class Cursor:
-    def __init__(self, cursor: sqlite3.Cursor, busy_timeout: float) -> None:
+    def __init__(self, cursor: sqlite3.Cursor, busy_timeout: float, gate: WriteGate | None = None) -> None:
         self._cursor = cursor
         self._busy_timeout = busy_timeout
+        self._gate = gate
 
     async def __aenter__(self) -> Cursor:
         return self
@@ -64,6 +95,8 @@ class Cursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
+        if self._gate is not None and sql.startswith("BEGIN"):
+            await self._gate.wait_open()  # a checkpoint is restarting the log (bot/db/checkpoint.py)
         await _retry_while_locked(lambda: self._cursor.execute(sql, parameters), self._busy_timeout)
         return self
 
@@ -124,9 +157,10 @@ class _InPlace:
 class Connection:
     _tx = _InPlace()
 
-    def __init__(self, conn: sqlite3.Connection, busy_timeout: float) -> None:
+    def __init__(self, conn: sqlite3.Connection, busy_timeout: float, gate: WriteGate | None = None) -> None:
         self._conn: sqlite3.Connection | None = conn
         self._busy_timeout = busy_timeout
+        self._gate = gate
 
     @property
     def _connection(self) -> sqlite3.Connection | None:  # aiosqlite's name; the dialect tests it before commit
@@ -147,14 +181,16 @@ class Connection:
         return self._live().isolation_level
 
     def cursor(self) -> Cursor:
-        return Cursor(self._live().cursor(), self._busy_timeout)
+        return Cursor(self._live().cursor(), self._busy_timeout, self._gate)
 
     async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
+        """COMMIT in a worker thread: with synchronous=FULL it waits for the disk (fsync), which must not stop the
+        loop; other connections meanwhile find the database locked and wait as usual."""
         conn = self._live()
-        await _retry_while_locked(conn.commit, self._busy_timeout)
+        await _retry_while_locked_async(lambda: _in_thread(conn.commit), self._busy_timeout)
 
     async def rollback(self) -> None:
         self._live().rollback()
@@ -173,11 +209,13 @@ class Connection:
             self._conn = None
 
 
-def connector(path: str, uri: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> Callable[[], Any]:
-    """An `async_creator` for create_async_engine: opens `path` with no busy timeout of SQLite's own."""
+def connector(path: str, uri: bool = False, busy_timeout: float = BUSY_TIMEOUT,
+              gate: WriteGate | None = None) -> Callable[[], Any]:
+    """An `async_creator` for create_async_engine: opens `path` with no busy timeout of SQLite's own; a `gate`
+    holds back BEGIN while a checkpoint restarts the log."""
 
     async def connect() -> Connection:
         conn = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False, uri=uri)
-        return Connection(conn, busy_timeout)
+        return Connection(conn, busy_timeout, gate)
 
     return connect

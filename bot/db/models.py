@@ -49,6 +49,7 @@ class ProcessedInbound(Base):
     """An inbound message already handled, committed together with its effects (idempotency)."""
 
     __tablename__ = "processed_inbound"
+    __table_args__ = (Index("ix_processed_inbound_processed_at", "processed_at"),)  # pruned by age (migration 0006)
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(128), primary_key=True)

@@ -4,7 +4,7 @@
 the database so that a new chat session does not start the count again (issue 9, point 6).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 
 - `case_lookup_counts`: (scope, key, period) → count of look-ups in that one-day period.
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
