@@ -16,6 +16,7 @@ from knowledge.readings import load_readings
 from knowledge.text import is_cjk, normalise
 
 USER_DICT = "userdict.txt"
+GENERIC_WORDS = "generic_words.txt"
 SYNONYMS_FILE = "synonyms.yaml"
 BIGRAM_PREFIX = "~"
 STOPWORDS = frozenset(
@@ -25,6 +26,7 @@ STOPWORDS = frozenset(
 _MAX_CORRECTION = 4
 INFO_BASELINE = 4.0  # log-frequency below which a word is treated as filler
 INFO_FLOOR = 0.5
+INFO_CACHE_SIZE = 20_000  # dictionary words whose informativeness is remembered; beyond it, computed each time
 
 logging.getLogger("jieba").setLevel(logging.WARNING)
 
@@ -41,7 +43,10 @@ class Analyzer:
         # general-language frequencies, taken before the domain words are added with their high frequency
         self._general_freq = dict(self._jieba.FREQ)
         self._general_total = self._jieba.total
+        # informativeness of general-dictionary words, filled as they are met, at most INFO_CACHE_SIZE of them:
+        # residents' unseen words (junk, numbers) are never keys — issue 9: memory grew on every one
         self._informativeness: dict[str, float] = {}
+        self._unknown_informativeness = max(INFO_FLOOR, math.log(self._general_total) - INFO_BASELINE)
         self._synonyms = _load_synonyms(knowledge_dir / SYNONYMS_FILE)
         self._synonym_pattern = _alternation(self._synonyms)
         domain_words = _load_user_words(knowledge_dir / USER_DICT)
@@ -51,6 +56,11 @@ class Analyzer:
                 self._jieba.add_word(word, freq=2000)
         self._domain = {normalise(w).replace(" ", "") for w in (*domain_words, *vocabulary, *self._synonyms)}
         self._domain |= set(self._synonyms.values())
+        # words of the programme that also belong to everyday life (电话, 到账, 在哪, 办理): they do not make a question
+        # one about the programme
+        generic = _load_user_words(knowledge_dir / GENERIC_WORDS) if (knowledge_dir / GENERIC_WORDS).exists() else []
+        self.generic = frozenset(normalise(w).replace(" ", "") for w in generic)
+        self._anchors = frozenset(self._domain - self.generic - STOPWORDS)
         # sound-alike corrections lead only to curated domain words (user dictionary, synonym table), never to
         # free keywords: every target is a chance to turn an innocent phrase into a domain word
         targets = {normalise(w).replace(" ", "") for w in (*domain_words, *self._synonyms, *self._synonyms.values())}
@@ -86,12 +96,24 @@ class Analyzer:
 
     def informativeness(self, word: str) -> float:
         """How much a word says in general Chinese (from jieba's corpus frequencies): 的 ≈ 0, 附着物 ≫ 1."""
+        freq = self._general_freq.get(word)
+        if not freq:  # a word jieba's corpus does not know: one value for all, nothing remembered per word
+            return self._unknown_informativeness
         cached = self._informativeness.get(word)
         if cached is None:
-            freq = self._general_freq.get(word, 0)
             cached = max(INFO_FLOOR, math.log(self._general_total / (freq + 1)) - INFO_BASELINE)
-            self._informativeness[word] = cached
+            if len(self._informativeness) < INFO_CACHE_SIZE:
+                self._informativeness[word] = cached
         return cached
+
+    def names_the_programme(self, canonical: str) -> bool:
+        """Whether canonical text contains a word of the programme (征收, 补偿款, 安置房 …), generic words aside."""
+        anchors = self._anchors
+        return any(w in anchors for chunk in canonical.split(" ") for w in self._search_words(chunk))
+
+    def words(self, canonical: str) -> list[str]:
+        """The words (no bigrams) of canonical text, stopwords out."""
+        return [w for chunk in canonical.split(" ") for w in self._search_words(chunk) if w and w not in STOPWORDS]
 
     def terms(self, text: str) -> list[str]:
         """Index terms of `text`: words (synonyms canonical, stopwords out) and CJK bigrams marked with `~`."""

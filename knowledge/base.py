@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,35 @@ import jieba
 
 from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
+from knowledge.focus import asking_clauses, conditional, focus_parts, leans_on_context
+from knowledge.numerals import digits_for_numerals
 from knowledge.index import Candidate, KnowledgeIndex, MatchResult
 from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
 
 
 MATCH_CACHE_SIZE = 4096
+MEMO_MAX_CHARS = 200  # longer messages (stories) are rarely sent twice: matched afresh, never remembered
+# follow-ups: the question before weighs this much beside the follow-up's own words, and the topics of the context
+# get this much on their score
+PREVIOUS_FACTOR = 0.5
+CONTEXT_BONUS = 0.06
+RELATED_BONUS = 0.03
+# a question that names nothing of the programme (only generic words: 电话, 到账, 在哪, 办理) must score this high to
+# be answered: 广场舞在哪跳 shares 在哪 with the contacts, 养老金咋还没到账 shares 到账 with the payment time
+GENERIC_THRESHOLD = 0.6
+SELF_CONTAINED = 0.45  # a follow-up whose own verdict is this sure names its own subject
+SHORT_QUESTION = 12  # characters: shorter messages ask one thing
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation was about: the question last answered (or that started a flow), the topics that
+    continue it (the last topic first, then its related topics; or a flow's topics), and its name."""
+
+    question: str = ""
+    topics: tuple[str, ...] = ()
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -31,20 +54,72 @@ class KnowledgeBase:
     threshold: float
     margin: float
 
-    def match(self, question: str) -> MatchResult:
-        """An intent rule if one fires, else the index's verdict. Residents ask the same questions again and again:
-        verdicts are remembered (the knowledge base never changes while loaded)."""
-        return self._remembered(question)
+    def match(self, question: str, context: Context | None = None) -> MatchResult:
+        """An intent rule if one fires, else the index's verdict on the question — in its context, when the
+        conversation has one. Residents ask the same questions again and again: verdicts are remembered (the
+        knowledge base never changes while loaded), a bounded number of short ones."""
+        if len(question) > MEMO_MAX_CHARS or (context is not None and len(context.question) > MEMO_MAX_CHARS):
+            return self._match(question, context)
+        return self._remembered(question, context)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_remembered", lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match))
 
-    def _match(self, question: str) -> MatchResult:
+    def _match(self, question: str, context: Context | None = None) -> MatchResult:
         canonical = self.index.canonical(question)
-        label = self.rules.match(canonical)
+        label = self.rules.match(digits_for_numerals(canonical))
         if label is not None and label in self.entries:
-            return MatchResult(label, 1.0, (Candidate(label, 1.0),))
-        return self.index.match_canonical(canonical, self.threshold, self.margin)
+            return MatchResult(label, 1.0, (Candidate(label, 1.0),), in_domain=True)
+        in_domain = self.index.names_the_programme(canonical)
+        # only generic words in common with the programme, and words of another field: held to a higher threshold
+        generic = not in_domain and self.index.only_generic(canonical)
+        standalone = self._alone(canonical, in_domain, generic)
+        if context is not None and context.question and context.topics and leans_on_context(canonical):
+            followed = self._follow_up(canonical, standalone, context, in_domain)
+            if followed is not None:
+                return followed
+        return standalone
+
+    def _alone(self, canonical: str, in_domain: bool, generic: bool) -> MatchResult:
+        """The verdict on a question by itself: its asking clauses weigh, the story around them less; a second
+        question is offered beside the main one."""
+        result = self._verdict(self.index.rank_parts([(canonical, 1.0)]), in_domain, generic)
+        parts = focus_parts(canonical)
+        if parts is not None:  # a story around the question: the asking clauses alone may say it better
+            focused = self._verdict(self.index.rank_parts(parts), in_domain, generic)
+            if focused.score > result.score:
+                result = focused
+        if result.label is None or len(canonical) < 2 * SHORT_QUESTION:
+            return result
+        for clause in asking_clauses(canonical):
+            other = self._verdict(self.index.rank_parts([(clause, 1.0)]), in_domain, generic)
+            if other.label is not None and other.label != result.label and self.topic(other.label) is not None:
+                return replace(result, also=other.label)
+        return result
+
+    def _follow_up(self, canonical: str, standalone: MatchResult, context: Context,
+                   in_domain: bool) -> MatchResult | None:
+        """An elliptical question read with the one before: the verdict, saying which topic it continues, or None
+        when the context does not help (the question is then answered by itself)."""
+        if standalone.label is not None and not conditional(canonical) and standalone.score >= SELF_CONTAINED:
+            return None  # "那搬迁费呢": names its own subject strongly enough
+        previous = self.index.canonical(context.question)
+        ranked = self.index.rank_parts([(canonical, 1.0), (previous, PREVIOUS_FACTOR)], limit=8)
+        bonus = {t: RELATED_BONUS for t in context.topics[1:]}
+        if context.topics:
+            bonus[context.topics[0]] = CONTEXT_BONUS
+        boosted = sorted((Candidate(c.label, round(min(1.0, c.score + bonus.get(c.label, 0.0)), 4)) for c in ranked),
+                         key=lambda c: (-c.score, c.label))
+        result = self._verdict(boosted[:5], True, False)
+        if result.label is None:
+            return None if standalone.label is not None else replace(result, in_domain=True)
+        return replace(result, continues=context.name or context.topics[0], in_domain=True)
+
+    def _verdict(self, ranked: list[Candidate], in_domain: bool, generic: bool) -> MatchResult:
+        result = self.index.verdict(ranked, self.threshold, self.margin)
+        if result.label is not None and generic and result.score < GENERIC_THRESHOLD:
+            return replace(result, label=None)
+        return replace(result, in_domain=in_domain)
 
     def topic(self, topic_id: str) -> Entry | None:
         entry = self.entries.get(topic_id)

@@ -17,6 +17,7 @@ import numpy as np
 
 from knowledge.analyzer import BIGRAM_PREFIX, Analyzer
 from knowledge.entries import Entry
+from knowledge.text import is_cjk
 
 SIMILARITY_WEIGHT = 0.55
 COVERAGE_WEIGHT = 0.45
@@ -38,11 +39,18 @@ class Candidate:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The ranked candidates and the verdict: `label` is set only when the best one is confident."""
+    """The ranked candidates and the verdict: `label` is set only when the best one is confident.
+
+    `continues`: the topic (or "flow:<name>") whose context decided the answer of an elliptical follow-up;
+    `also`: the topic of a second question asked in the same message; `in_domain`: the question speaks of the
+    programme (征收, 补偿, 安置房 …) even when it cannot be placed."""
 
     label: str | None
     score: float
     candidates: tuple[Candidate, ...]
+    continues: str | None = None
+    also: str | None = None
+    in_domain: bool = False
 
 
 class KnowledgeIndex:
@@ -115,11 +123,32 @@ class KnowledgeIndex:
 
     def rank_canonical(self, canonical: str, limit: int = 5) -> list[Candidate]:
         """`rank` for a question already passed through `canonical`."""
-        terms = set(self._analyzer.terms_of_canonical(canonical))
-        if not terms:
-            return []
+        return self.rank_parts(((canonical, 1.0),), limit)
+
+    def rank_parts(self, parts: Sequence[tuple[str, float]], limit: int = 5) -> list[Candidate]:
+        """`rank` for a question made of canonical parts, each with a factor on its terms' weights: the clause that
+        asks (1.0) and the story around it, or the question before an elliptical follow-up (less). A term in several
+        parts counts once, at its largest factor."""
+        weights = self.term_weights(parts)
+        return self.rank_weights(weights, limit) if weights else []
+
+    def term_weights(self, parts: Sequence[tuple[str, float]]) -> dict[str, float]:
+        """Each term of the parts with its weight (IDF × informativeness × the part's factor)."""
         known = self._known_weight
-        weights = {t: known[t] if t in known else self._weight(t) for t in terms}
+        weights: dict[str, float] = {}
+        for canonical, factor in parts:
+            for t in self._analyzer.terms_of_canonical(canonical):
+                w = (known[t] if t in known else self._weight(t)) * factor
+                if w > weights.get(t, 0.0):
+                    weights[t] = w
+        return weights
+
+    def known(self, term: str) -> bool:
+        """Whether any entry (title, questions, keywords or answer) uses the term."""
+        return term in self._idf
+
+    def rank_weights(self, weights: dict[str, float], limit: int = 5) -> list[Candidate]:
+        """Entries ranked for weighted question terms."""
         total = sum(weights.values())
         n_entries = len(self.entries)
         # overlap of each example with the question: the weights of the terms they share
@@ -148,6 +177,22 @@ class KnowledgeIndex:
         scored.sort(key=lambda c: (-c.score, c.label))
         return scored[:limit]
 
+    def names_the_programme(self, canonical: str) -> bool:
+        return self._analyzer.names_the_programme(canonical)
+
+    def only_generic(self, canonical: str) -> bool:
+        """Whether the question's words are either generic (电话, 到账, 在哪) or unknown to every entry, with at least
+        one unknown word of two characters or more (广场舞, 养老金, 工资): a question of another field."""
+        generic = self._analyzer.generic
+        foreign = False
+        for w in self._analyzer.words(canonical):
+            if w in generic or len(w) < 2:  # one character (没, 哪, 去) says nothing either way
+                continue
+            if w in self._idf:
+                return False
+            foreign = foreign or all(is_cjk(c) for c in w)
+        return foreign
+
     def canonical(self, question: str) -> str:
         return self._analyzer.canonical(question)
 
@@ -156,7 +201,12 @@ class KnowledgeIndex:
         return self.match_canonical(self._analyzer.canonical(question), threshold, margin)
 
     def match_canonical(self, canonical: str, threshold: float, margin: float) -> MatchResult:
-        candidates = tuple(self.rank_canonical(canonical))
+        return self.verdict(self.rank_canonical(canonical), threshold, margin)
+
+    @staticmethod
+    def verdict(ranked: Sequence[Candidate], threshold: float, margin: float) -> MatchResult:
+        """The best of ranked candidates if it clears `threshold` and leads the runner-up by `margin`."""
+        candidates = tuple(ranked)
         if not candidates:
             return MatchResult(None, 0.0, ())
         best = candidates[0]
