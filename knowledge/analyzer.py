@@ -111,6 +111,11 @@ class Analyzer:
         anchors = self._anchors
         return any(w in anchors for chunk in canonical.split(" ") for w in self._search_words(chunk))
 
+    def programme_words(self, canonical: str) -> set[str]:
+        """The words of the programme in canonical text."""
+        anchors = self._anchors
+        return {w for chunk in canonical.split(" ") for w in self._search_words(chunk) if w in anchors}
+
     def words(self, canonical: str) -> list[str]:
         """The words (no bigrams) of canonical text, stopwords out."""
         return [w for chunk in canonical.split(" ") for w in self._search_words(chunk) if w and w not in STOPWORDS]

@@ -28,11 +28,11 @@ MEMO_MAX_CHARS = 200  # longer messages (stories) are rarely sent twice: matched
 PREVIOUS_FACTOR = 0.5
 CONTEXT_BONUS = 0.06
 RELATED_BONUS = 0.03
+# an elliptical follow-up leaves its context only for a topic it names more surely than the context by this much
+SUBJECT_MARGIN = 0.1
 # a question that names nothing of the programme (only generic words: 电话, 到账, 在哪, 办理) must score this high to
 # be answered: 广场舞在哪跳 shares 在哪 with the contacts, 养老金咋还没到账 shares 到账 with the payment time
 GENERIC_THRESHOLD = 0.6
-SELF_CONTAINED = 0.45  # a follow-up whose own verdict is this sure names its own subject
-SHORT_QUESTION = 12  # characters: shorter messages ask one thing
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,18 @@ class KnowledgeBase:
         # only generic words in common with the programme, and words of another field: held to a higher threshold
         generic = not in_domain and self.index.only_generic(canonical)
         standalone = self._alone(canonical, in_domain, generic)
-        if context is not None and context.question and context.topics and leans_on_context(canonical):
-            followed = self._follow_up(canonical, standalone, context, in_domain)
-            if followed is not None:
-                return followed
-        return standalone
+        if context is None or not context.question or not context.topics or generic:
+            return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
+        if not leans_on_context(canonical):
+            return standalone  # a self-contained question: the context does not matter
+        followed = self._follow_up(canonical, context)
+        if followed.label is None or self._names_its_subject(canonical, standalone, followed, context):
+            # "那搬迁费呢", "那他们多久能强制执行": the follow-up names its own subject, more surely than the context
+            if standalone.label is None:
+                return replace(followed, in_domain=True)  # not placed, but its context was the programme's
+            continues = context.name if standalone.label in context.topics else None
+            return replace(standalone, continues=continues)
+        return followed
 
     def _alone(self, canonical: str, in_domain: bool, generic: bool) -> MatchResult:
         """The verdict on a question by itself: its asking clauses weigh, the story around them less; a second
@@ -87,9 +94,9 @@ class KnowledgeBase:
         parts = focus_parts(canonical)
         if parts is not None:  # a story around the question: the asking clauses alone may say it better
             focused = self._verdict(self.index.rank_parts(parts), in_domain, generic)
-            if focused.score > result.score:
+            if focused.score > result.score or (focused.label is not None and self._hijacked(result, parts)):
                 result = focused
-        if result.label is None or len(canonical) < 2 * SHORT_QUESTION:
+        if result.label is None:
             return result
         for clause in asking_clauses(canonical):
             other = self._verdict(self.index.rank_parts([(clause, 1.0)]), in_domain, generic)
@@ -97,28 +104,41 @@ class KnowledgeBase:
                 return replace(result, also=other.label)
         return result
 
-    def _follow_up(self, canonical: str, standalone: MatchResult, context: Context,
-                   in_domain: bool) -> MatchResult | None:
-        """An elliptical question read with the one before: the verdict, saying which topic it continues, or None
-        when the context does not help (the question is then answered by itself)."""
-        if standalone.label is not None and not conditional(canonical) and standalone.score >= SELF_CONTAINED:
-            return None  # "那搬迁费呢": names its own subject strongly enough
+    def _hijacked(self, whole: MatchResult, parts: list[tuple[str, float]]) -> bool:
+        """Whether the story alone ("俺不识字" → how to sign) explains the whole message's answer at least as well as
+        the whole does: then the answer came from a detail, not from the clauses that ask."""
+        if whole.label is None:
+            return False
+        story = self.index.rank_parts([(c, 1.0) for c, factor in parts if factor < 1.0])
+        return any(c.label == whole.label and c.score >= whole.score for c in story)
+
+    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult, context: Context) -> bool:
+        """Whether an elliptical follow-up is about a subject of its own: sure enough by itself, not a condition
+        (要是…), and either naming a word of the programme the question before did not (那搬迁费呢 after 过渡费) and
+        scoring as well alone as in context, or scoring clearly better alone."""
+        if alone.label is None or alone.label == followed.label or conditional(canonical):
+            return False
+        new_words = self.index.programme_words(canonical) - self.index.programme_words(
+            self.index.canonical(context.question))
+        return alone.score >= followed.score + (0.0 if new_words else SUBJECT_MARGIN)
+
+    def _follow_up(self, canonical: str, context: Context) -> MatchResult:
+        """An elliptical question read with the one before it (at PREVIOUS_FACTOR), the context's topics favoured:
+        the verdict says which topic it continues."""
         previous = self.index.canonical(context.question)
         ranked = self.index.rank_parts([(canonical, 1.0), (previous, PREVIOUS_FACTOR)], limit=8)
-        bonus = {t: RELATED_BONUS for t in context.topics[1:]}
-        if context.topics:
-            bonus[context.topics[0]] = CONTEXT_BONUS
-        boosted = sorted((Candidate(c.label, round(min(1.0, c.score + bonus.get(c.label, 0.0)), 4)) for c in ranked),
-                         key=lambda c: (-c.score, c.label))
+        bonus = dict.fromkeys(context.topics[1:], RELATED_BONUS)
+        bonus[context.topics[0]] = CONTEXT_BONUS
+        # topics only: an intent (登记诉求, 估算补偿) is started by what the resident asks now, never by its context
+        boosted = sorted((Candidate(c.label, round(min(1.0, c.score + bonus.get(c.label, 0.0)), 4))
+                          for c in ranked if not c.label.startswith("intent:")), key=lambda c: (-c.score, c.label))
         result = self._verdict(boosted[:5], True, False)
-        if result.label is None:
-            return None if standalone.label is not None else replace(result, in_domain=True)
-        return replace(result, continues=context.name or context.topics[0], in_domain=True)
+        return result if result.label is None else replace(result, continues=context.name)
 
     def _verdict(self, ranked: list[Candidate], in_domain: bool, generic: bool) -> MatchResult:
         result = self.index.verdict(ranked, self.threshold, self.margin)
-        if result.label is not None and generic and result.score < GENERIC_THRESHOLD:
-            return replace(result, label=None)
+        if generic and result.score < GENERIC_THRESHOLD:  # another field's question: no topic is close
+            return replace(result, label=None, candidates=())
         return replace(result, in_domain=in_domain)
 
     def topic(self, topic_id: str) -> Entry | None:

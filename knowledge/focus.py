@@ -12,7 +12,7 @@ import re
 # a clause that asks: question words, a final 吗/呢/不/没, or an A-不-A question (能不能, 算不算, 给不给)
 _ASKING = re.compile(
     r"什么|怎么|多少|何时|哪|谁|几|为什么|凭什么|是否|是不是|有没有|会不会|要不要|可以|"
-    r"([\u4e00-\u9fff])不\1|吗|呢|么$|不$|没$|不了$"
+    r"([\u4e00-\u9fff])不\1|吗|呢|么$|不$|没$|不了$|^我?想(要|申请|找|知道)"
 )
 # a resident announcing the question: what follows is the question (俺就想问问 …)
 _ASK_LEAD = re.compile(r"(想问问?|请问|问一下|问问|我问)")
@@ -52,8 +52,6 @@ def asking(clause: str) -> bool:
 def focus_parts(canonical: str) -> list[tuple[str, float]] | None:
     """The clauses with weight factors — 1 for those that ask, BACKGROUND for the story — or None when the whole
     message is the question (one clause, every clause asks, or none does)."""
-    if len(canonical) <= LONG_CLAUSE:
-        return None
     parts = clauses(canonical)
     if len(parts) < 2:
         return None

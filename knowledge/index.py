@@ -180,6 +180,9 @@ class KnowledgeIndex:
     def names_the_programme(self, canonical: str) -> bool:
         return self._analyzer.names_the_programme(canonical)
 
+    def programme_words(self, canonical: str) -> set[str]:
+        return self._analyzer.programme_words(canonical)
+
     def only_generic(self, canonical: str) -> bool:
         """Whether the question's words are either generic (电话, 到账, 在哪) or unknown to every entry, with at least
         one unknown word of two characters or more (广场舞, 养老金, 工资): a question of another field."""
