@@ -84,7 +84,7 @@ def context_of(state: Conversation, ctx: TurnContext) -> Context | None:
     if state.last_flow in FLOW_TOPICS:
         topics = tuple(t for t in FLOW_TOPICS[state.last_flow] if ctx.kb.topic(t) is not None)
         question = state.last_question or FLOW_QUESTIONS.get(state.last_flow, "")
-        return Context(question, topics, f"flow:{state.last_flow}") if topics and question else None
+        return Context(question, topics, f"flow:{state.last_flow}", only_topics=True) if topics and question else None
     entry = ctx.kb.topic(state.last_topic) if state.last_topic else None
     if entry is None:
         return None

@@ -43,6 +43,9 @@ class Context:
     question: str = ""
     topics: tuple[str, ...] = ()
     name: str = ""
+    # a flow's context: a follow-up is about one of its topics or about a subject of its own, never about a third
+    # topic the flow's words happen to share ("要多久" after 登记诉求 is the case's deadline, not the project's)
+    only_topics: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class KnowledgeBase:
         standalone = self._alone(canonical, in_domain, generic)
         if context is None or not context.question or not context.topics or generic:
             return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
-        if not leans_on_context(canonical):
+        if not leans_on_context(canonical, in_domain):
             return standalone  # a self-contained question: the context does not matter
         followed = self._follow_up(canonical, context)
         if followed.label is None or self._names_its_subject(canonical, standalone, followed, context):
@@ -85,7 +88,7 @@ class KnowledgeBase:
                 return replace(followed, in_domain=True)  # not placed, but its context was the programme's
             continues = context.name if standalone.label in context.topics else None
             return replace(standalone, continues=continues)
-        return followed
+        return followed if followed.label in context.topics else replace(followed, continues=None)
 
     def _alone(self, canonical: str, in_domain: bool, generic: bool) -> MatchResult:
         """The verdict on a question by itself: its asking clauses weigh, the story around them less; a second
@@ -118,8 +121,10 @@ class KnowledgeBase:
         scoring as well alone as in context, or scoring clearly better alone."""
         if alone.label is None or alone.label == followed.label or conditional(canonical):
             return False
-        new_words = self.index.programme_words(canonical) - self.index.programme_words(
-            self.index.canonical(context.question))
+        own_words = self.index.programme_words(canonical)
+        if not own_words:
+            return False  # "要多久", "谁出钱": nothing of its own to be about
+        new_words = own_words - self.index.programme_words(self.index.canonical(context.question))
         return alone.score >= followed.score + (0.0 if new_words else SUBJECT_MARGIN)
 
     def _follow_up(self, canonical: str, context: Context) -> MatchResult:
@@ -131,7 +136,8 @@ class KnowledgeBase:
         bonus[context.topics[0]] = CONTEXT_BONUS
         # topics only: an intent (登记诉求, 估算补偿) is started by what the resident asks now, never by its context
         boosted = sorted((Candidate(c.label, round(min(1.0, c.score + bonus.get(c.label, 0.0)), 4))
-                          for c in ranked if not c.label.startswith("intent:")), key=lambda c: (-c.score, c.label))
+                          for c in ranked if not c.label.startswith("intent:")
+                          and (not context.only_topics or c.label in bonus)), key=lambda c: (-c.score, c.label))
         result = self._verdict(boosted[:5], True, False)
         return result if result.label is None else replace(result, continues=context.name)
 
