@@ -130,8 +130,10 @@ class KnowledgeBase:
     def _follow_up(self, canonical: str, context: Context) -> MatchResult:
         """An elliptical question read with the one before it (at PREVIOUS_FACTOR), the context's topics favoured:
         the verdict says which topic it continues."""
-        previous = self.index.canonical(context.question)
-        ranked = self.index.rank_parts([(canonical, 1.0), (previous, PREVIOUS_FACTOR)], limit=8)
+        parts = [(canonical, 1.0)]
+        if not context.only_topics:  # a flow's "question" is its name: the follow-up's own words must find the topic
+            parts.append((self.index.canonical(context.question), PREVIOUS_FACTOR))
+        ranked = self.index.rank_parts(parts, limit=12)
         bonus = dict.fromkeys(context.topics[1:], RELATED_BONUS)
         bonus[context.topics[0]] = CONTEXT_BONUS
         # topics only: an intent (登记诉求, 估算补偿) is started by what the resident asks now, never by its context
