@@ -16,13 +16,14 @@ from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
 from knowledge.focus import asking_clauses, conditional, focus_parts, leans_on_context
 from knowledge.numerals import digits_for_numerals
-from knowledge.index import Candidate, KnowledgeIndex, MatchResult
+from knowledge.index import Candidate, KnowledgeIndex, MatchResult, combine
 from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
 
 
 MATCH_CACHE_SIZE = 4096
 MEMO_MAX_CHARS = 200  # longer messages (stories) are rarely sent twice: matched afresh, never remembered
+MAX_QUESTIONS = 3  # a message asking more than this many things is a story: no second answer is offered
 # follow-ups: the question before weighs this much beside the follow-up's own words, and the topics of the context
 # get this much on their score
 PREVIOUS_FACTOR = 0.5
@@ -81,8 +82,9 @@ class KnowledgeBase:
             return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
         if not leans_on_context(canonical, in_domain):
             return standalone  # a self-contained question: the context does not matter
-        followed = self._follow_up(canonical, context)
-        if followed.label is None or self._names_its_subject(canonical, standalone, followed, context):
+        previous = self.index.canonical(context.question)
+        followed = self._follow_up(canonical, context, previous)
+        if followed.label is None or self._names_its_subject(canonical, standalone, followed, previous):
             # "那搬迁费呢", "那他们多久能强制执行": the follow-up names its own subject, more surely than the context
             if standalone.label is None:
                 return replace(followed, in_domain=True)  # not placed, but its context was the programme's
@@ -91,31 +93,38 @@ class KnowledgeBase:
         return followed if followed.label in context.topics else replace(followed, continues=None)
 
     def _alone(self, canonical: str, in_domain: bool, generic: bool) -> MatchResult:
-        """The verdict on a question by itself: its asking clauses weigh, the story around them less; a second
-        question is offered beside the main one."""
-        result = self._verdict(self.index.rank_parts([(canonical, 1.0)]), in_domain, generic)
-        parts = focus_parts(canonical)
-        if parts is not None:  # a story around the question: the asking clauses alone may say it better
-            focused = self._verdict(self.index.rank_parts(parts), in_domain, generic)
-            if focused.score > result.score or (focused.label is not None and self._hijacked(result, parts)):
+        """The verdict on a question by itself. In a story, the clauses that ask weigh fully and the rest less; the
+        story's answer must not win only because a detail of it ("俺不识字") names another topic. A message that asks
+        two or three things is answered for the main one, the other offered beside it. Every weighting of the
+        message is ranked in one pass."""
+        index = self.index
+        parts = focus_parts(canonical) or []
+        asks = asking_clauses(canonical)
+        asks = asks if 2 <= len(asks) <= MAX_QUESTIONS else []
+        clause_weights = {c: index.weights_of(c) for c in {*(c for c, _ in parts), *asks}}
+        # a story's clauses cover it: its weights are theirs (no clause is weighed twice)
+        weightings = [combine([(clause_weights[c], 1.0) for c, _ in parts]) if parts else index.weights_of(canonical)]
+        if parts:
+            weightings.append(combine([(clause_weights[c], f) for c, f in parts]))  # the question in focus
+            weightings.append(combine([(clause_weights[c], 1.0) for c, f in parts if f < 1.0]))  # the story alone
+        weightings += [clause_weights[c] for c in asks]
+        ranked = index.rank_many(weightings)
+        result = self._verdict(ranked[0], in_domain, generic)
+        if parts:
+            focused, story = self._verdict(ranked[1], in_domain, generic), ranked[2]
+            hijacked = result.label is not None and any(c.label == result.label and c.score >= result.score
+                                                        for c in story)
+            if focused.score > result.score or (focused.label not in (None, result.label) and hijacked):
                 result = focused
         if result.label is None:
             return result
-        for clause in asking_clauses(canonical):
-            other = self._verdict(self.index.rank_parts([(clause, 1.0)]), in_domain, generic)
+        for clause_ranking in ranked[3 if parts else 1:]:
+            other = self._verdict(clause_ranking, in_domain, generic)
             if other.label is not None and other.label != result.label and self.topic(other.label) is not None:
                 return replace(result, also=other.label)
         return result
 
-    def _hijacked(self, whole: MatchResult, parts: list[tuple[str, float]]) -> bool:
-        """Whether the story alone ("俺不识字" → how to sign) explains the whole message's answer at least as well as
-        the whole does: then the answer came from a detail, not from the clauses that ask."""
-        if whole.label is None:
-            return False
-        story = self.index.rank_parts([(c, 1.0) for c, factor in parts if factor < 1.0])
-        return any(c.label == whole.label and c.score >= whole.score for c in story)
-
-    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult, context: Context) -> bool:
+    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult, previous: str) -> bool:
         """Whether an elliptical follow-up is about a subject of its own: sure enough by itself, not a condition
         (要是…), and either naming a word of the programme the question before did not (那搬迁费呢 after 过渡费) and
         scoring as well alone as in context, or scoring clearly better alone."""
@@ -124,15 +133,15 @@ class KnowledgeBase:
         own_words = self.index.programme_words(canonical)
         if not own_words:
             return False  # "要多久", "谁出钱": nothing of its own to be about
-        new_words = own_words - self.index.programme_words(self.index.canonical(context.question))
+        new_words = own_words - self.index.programme_words(previous)
         return alone.score >= followed.score + (0.0 if new_words else SUBJECT_MARGIN)
 
-    def _follow_up(self, canonical: str, context: Context) -> MatchResult:
+    def _follow_up(self, canonical: str, context: Context, previous: str) -> MatchResult:
         """An elliptical question read with the one before it (at PREVIOUS_FACTOR), the context's topics favoured:
         the verdict says which topic it continues."""
         parts = [(canonical, 1.0)]
         if not context.only_topics:  # a flow's "question" is its name: the follow-up's own words must find the topic
-            parts.append((self.index.canonical(context.question), PREVIOUS_FACTOR))
+            parts.append((previous, PREVIOUS_FACTOR))
         ranked = self.index.rank_parts(parts, limit=12)
         bonus = dict.fromkeys(context.topics[1:], RELATED_BONUS)
         bonus[context.topics[0]] = CONTEXT_BONUS

@@ -129,19 +129,13 @@ class KnowledgeIndex:
         """`rank` for a question made of canonical parts, each with a factor on its terms' weights: the clause that
         asks (1.0) and the story around it, or the question before an elliptical follow-up (less). A term in several
         parts counts once, at its largest factor."""
-        weights = self.term_weights(parts)
+        weights = combine([(self.weights_of(canonical), factor) for canonical, factor in parts])
         return self.rank_weights(weights, limit) if weights else []
 
-    def term_weights(self, parts: Sequence[tuple[str, float]]) -> dict[str, float]:
-        """Each term of the parts with its weight (IDF × informativeness × the part's factor)."""
+    def weights_of(self, canonical: str) -> dict[str, float]:
+        """Each term of canonical text with its weight (IDF × informativeness)."""
         known = self._known_weight
-        weights: dict[str, float] = {}
-        for canonical, factor in parts:
-            for t in self._analyzer.terms_of_canonical(canonical):
-                w = (known[t] if t in known else self._weight(t)) * factor
-                if w > weights.get(t, 0.0):
-                    weights[t] = w
-        return weights
+        return {t: known[t] if t in known else self._weight(t) for t in self._analyzer.terms_of_canonical(canonical)}
 
     def known(self, term: str) -> bool:
         """Whether any entry (title, questions, keywords or answer) uses the term."""
@@ -149,33 +143,49 @@ class KnowledgeIndex:
 
     def rank_weights(self, weights: dict[str, float], limit: int = 5) -> list[Candidate]:
         """Entries ranked for weighted question terms."""
-        total = sum(weights.values())
-        n_entries = len(self.entries)
+        return self.rank_many([weights], limit)[0]
+
+    def rank_many(self, weightings: Sequence[dict[str, float]], limit: int = 5) -> list[list[Candidate]]:
+        """`rank_weights` for several weightings of (mostly) the same terms — a message whole, its asking clauses, its
+        story — in one pass: the postings of every term are gathered once, then scored under each weighting."""
+        terms = list({t: None for weights in weightings for t in weights})
+        if not terms:
+            return [[] for _ in weightings]
+        table = np.array([[weights.get(t, 0.0) for t in terms] for weights in weightings])  # weightings × terms
+        totals = table.sum(axis=1)
+        n_entries, n_examples = len(self.entries), len(self._example_weight)
         # overlap of each example with the question: the weights of the terms they share
-        matched = [(self._postings[t], w) for t, w in weights.items() if w >= NEGLIGIBLE_WEIGHT and t in self._postings]
-        if not matched:
-            return []
-        docs = np.concatenate([d for d, _ in matched])
-        overlap = np.bincount(docs, np.repeat([w for _, w in matched], [len(d) for d, _ in matched]),
-                              minlength=len(self._example_weight))
-        shared_docs = np.flatnonzero(overlap)
-        shared = overlap[shared_docs]
-        dice = 2 * shared / (total + self._example_weight[shared_docs])
-        similarity = CONTAINMENT_MIX * shared / self._containment_base[shared_docs] + (1 - CONTAINMENT_MIX) * dice
-        best_similarity = np.full(n_entries, -1.0)  # entries with no shared example stay out
-        np.maximum.at(best_similarity, self._example_entry[shared_docs], similarity)
+        posted = [i for i, t in enumerate(terms) if t in self._postings]
+        post_lists = [self._postings[terms[i]] for i in posted]
+        docs = np.concatenate(post_lists) if post_lists else np.zeros(0, dtype=np.intp)
+        per_doc = np.repeat(np.where(table[:, posted] >= NEGLIGIBLE_WEIGHT, table[:, posted], 0.0),
+                            [len(d) for d in post_lists], axis=1)
         # coverage: the share of the question's weight each entry names anywhere
-        covering = [self._coverage[t] + (w,) for t, w in weights.items() if t in self._coverage]
-        covered = np.zeros(n_entries)
-        if covering:
-            entries = np.concatenate([e for e, _, _ in covering])
-            shares = np.concatenate([s * w for _, s, w in covering])
-            covered = np.bincount(entries, shares, minlength=n_entries)
-        candidates = np.flatnonzero(best_similarity >= 0)
-        scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
-        scored = [Candidate(self.entries[e].id, round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
-        scored.sort(key=lambda c: (-c.score, c.label))
-        return scored[:limit]
+        covering = [i for i, t in enumerate(terms) if t in self._coverage]
+        cover_entries = [self._coverage[terms[i]][0] for i in covering]
+        entries = np.concatenate(cover_entries) if cover_entries else np.zeros(0, dtype=np.intp)
+        shares = np.concatenate([self._coverage[terms[i]][1] for i in covering]) if covering else np.zeros(0)
+        cover_terms = np.repeat(covering, [len(e) for e in cover_entries]).astype(np.intp)
+        ranked: list[list[Candidate]] = []
+        for k in range(len(weightings)):
+            total = totals[k]
+            overlap = np.bincount(docs, per_doc[k], minlength=n_examples)
+            shared_docs = np.flatnonzero(overlap)
+            if not len(shared_docs) or total <= 0:
+                ranked.append([])
+                continue
+            shared = overlap[shared_docs]
+            dice = 2 * shared / (total + self._example_weight[shared_docs])
+            similarity = CONTAINMENT_MIX * shared / self._containment_base[shared_docs] + (1 - CONTAINMENT_MIX) * dice
+            best_similarity = np.full(n_entries, -1.0)  # entries with no shared example stay out
+            np.maximum.at(best_similarity, self._example_entry[shared_docs], similarity)
+            covered = np.bincount(entries, shares * table[k, cover_terms], minlength=n_entries)
+            candidates = np.flatnonzero(best_similarity >= 0)
+            scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
+            scored = [Candidate(self.entries[e].id, round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
+            scored.sort(key=lambda c: (-c.score, c.label))
+            ranked.append(scored[:limit])
+        return ranked
 
     def names_the_programme(self, canonical: str) -> bool:
         return self._analyzer.names_the_programme(canonical)
@@ -216,6 +226,19 @@ class KnowledgeIndex:
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         confident = best.score >= threshold and best.score - runner_up >= margin
         return MatchResult(best.label if confident else None, best.score, candidates)
+
+
+def combine(parts: Sequence[tuple[dict[str, float], float]]) -> dict[str, float]:
+    """Term weights of several parts, each scaled by its factor; a term in several parts keeps its largest weight."""
+    if len(parts) == 1 and parts[0][1] == 1.0:
+        return parts[0][0]
+    out: dict[str, float] = {}
+    for weights, factor in parts:
+        for term, weight in weights.items():
+            weight *= factor
+            if weight > out.get(term, 0.0):
+                out[term] = weight
+    return out
 
 
 def _idf(n: int, df: int) -> float:
