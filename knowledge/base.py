@@ -22,6 +22,7 @@ from knowledge.params import KnowledgeError, load_params
 
 
 MATCH_CACHE_SIZE = 4096
+PREVIOUS_CACHE_SIZE = 1024
 MEMO_MAX_CHARS = 200  # longer messages (stories) are rarely sent twice: matched afresh, never remembered
 MAX_QUESTIONS = 3  # a message asking more than this many things is a story: no second answer is offered
 # follow-ups: the question before weighs this much beside the follow-up's own words, and the topics of the context
@@ -68,6 +69,8 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_remembered", lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match))
+        # the question before a follow-up was analysed for its own turn: its canonical form is remembered (bounded)
+        object.__setattr__(self, "_previous", lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self.index.canonical))
 
     def _match(self, question: str, context: Context | None = None) -> MatchResult:
         canonical = self.index.canonical(question)
@@ -82,7 +85,8 @@ class KnowledgeBase:
             return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
         if not leans_on_context(canonical, in_domain):
             return standalone  # a self-contained question: the context does not matter
-        previous = self.index.canonical(context.question)
+        long = len(context.question) > MEMO_MAX_CHARS
+        previous = self.index.canonical(context.question) if long else self._previous(context.question)
         followed = self._follow_up(canonical, context, previous)
         if followed.label is None or self._names_its_subject(canonical, standalone, followed, previous):
             # "那搬迁费呢", "那他们多久能强制执行": the follow-up names its own subject, more surely than the context

@@ -166,23 +166,32 @@ class KnowledgeIndex:
         entries = np.concatenate(cover_entries) if cover_entries else np.zeros(0, dtype=np.intp)
         shares = np.concatenate([self._coverage[terms[i]][1] for i in covering]) if covering else np.zeros(0)
         cover_terms = np.repeat(covering, [len(e) for e in cover_entries]).astype(np.intp)
+        # every weighting at once: row k's examples and entries are offset by k × their count
+        k = len(weightings)
+        rows_docs = (docs[None, :] + (np.arange(k) * n_examples)[:, None]).ravel()
+        overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples)
+        shared_docs = np.flatnonzero(overlap)
+        row_of = shared_docs // n_examples
+        example = shared_docs - row_of * n_examples
+        shared = overlap[shared_docs]
+        total = totals[row_of]
+        dice = 2 * shared / (total + self._example_weight[example])
+        similarity = CONTAINMENT_MIX * shared / self._containment_base[example] + (1 - CONTAINMENT_MIX) * dice
+        best_similarity = np.full(k * n_entries, -1.0)  # entries with no shared example stay out
+        np.maximum.at(best_similarity, self._example_entry[example] + row_of * n_entries, similarity)
+        rows_entries = (entries[None, :] + (np.arange(k) * n_entries)[:, None]).ravel()
+        covered = np.bincount(rows_entries, (shares[None, :] * table[:, cover_terms]).ravel(), minlength=k * n_entries)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = SIMILARITY_WEIGHT * best_similarity + COVERAGE_WEIGHT * covered / np.repeat(totals, n_entries)
         ranked: list[list[Candidate]] = []
-        for k in range(len(weightings)):
-            total = totals[k]
-            overlap = np.bincount(docs, per_doc[k], minlength=n_examples)
-            shared_docs = np.flatnonzero(overlap)
-            if not len(shared_docs) or total <= 0:
+        for row in range(k):
+            offset = row * n_entries
+            candidates = np.flatnonzero(best_similarity[offset : offset + n_entries] >= 0)
+            if not len(candidates) or totals[row] <= 0:
                 ranked.append([])
                 continue
-            shared = overlap[shared_docs]
-            dice = 2 * shared / (total + self._example_weight[shared_docs])
-            similarity = CONTAINMENT_MIX * shared / self._containment_base[shared_docs] + (1 - CONTAINMENT_MIX) * dice
-            best_similarity = np.full(n_entries, -1.0)  # entries with no shared example stay out
-            np.maximum.at(best_similarity, self._example_entry[shared_docs], similarity)
-            covered = np.bincount(entries, shares * table[k, cover_terms], minlength=n_entries)
-            candidates = np.flatnonzero(best_similarity >= 0)
-            scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
-            scored = [Candidate(self.entries[e].id, round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
+            row_scores = scores[offset + candidates]
+            scored = [Candidate(self.entries[e].id, round(sc, 4)) for e, sc in zip(candidates.tolist(), row_scores.tolist())]
             scored.sort(key=lambda c: (-c.score, c.label))
             ranked.append(scored[:limit])
         return ranked
