@@ -29,6 +29,8 @@ CONTAINMENT_MIX = 0.3  # similarity: part containment of the example in the ques
 MIN_WEIGHT_QUANTILE = 0.25
 # terms lighter than this (the median term weighs ~20) are left out of the example overlap: it saves time, not accuracy
 NEGLIGIBLE_WEIGHT = 0.75
+# single characters that, alone, speak of the programme: a question with one of them is never another field's
+PROGRAMME_CHARACTERS = frozenset("拆搬迁征赔补逼")
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,9 @@ class KnowledgeIndex:
         generic = self._analyzer.generic
         foreign = False
         for w in self._analyzer.words(canonical):
-            if w in generic or len(w) < 2:  # one character (没, 哪, 去) says nothing either way
+            if w in PROGRAMME_CHARACTERS:
+                return False  # 拆, 搬, 逼 …: "车都开不进来 这是逼俺们搬" is about the programme
+            if w in generic or len(w) < 2:  # any other single character (没, 哪, 去) says nothing either way
                 continue
             if w in self._idf:
                 return False

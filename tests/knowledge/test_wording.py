@@ -91,6 +91,13 @@ async def test_an_in_domain_question_that_cannot_be_placed_says_not_sure_never_o
     assert "topic:comp.payment_time" in [b.id for b in closest.buttons]
 
 
+@pytest.mark.parametrize("question", ["门口的路给挖了 这是逼俺们搬吧", "找个律师得花多少钱"])
+async def test_words_of_the_programme_keep_a_question_from_being_called_out_of_scope(kb: KnowledgeBase,
+                                                                                    question: str) -> None:
+    turn = await ask(kb, question)
+    assert OUT_OF_SCOPE not in turn.replies[0].text
+
+
 async def test_off_topic_small_talk_still_hears_it_is_out_of_scope(kb: KnowledgeBase) -> None:
     turn = await ask(kb, "明天会下雨吗")
     assert OUT_OF_SCOPE in turn.replies[0].text
