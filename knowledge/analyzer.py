@@ -63,6 +63,9 @@ class Analyzer:
         generic = _load_user_words(knowledge_dir / GENERIC_WORDS) if (knowledge_dir / GENERIC_WORDS).exists() else []
         self.generic = frozenset(normalise(w).replace(" ", "") for w in generic)
         self._anchors = frozenset(self._domain - self.generic - STOPWORDS)
+        # the curated dictionary alone (no entry keywords such as 材料, 一平): words that name a subject of their own
+        curated = {normalise(w).replace(" ", "") for w in (*domain_words, *self._synonyms, *self._synonyms.values())}
+        self._subjects = frozenset(curated - self.generic - STOPWORDS)
         # sound-alike corrections lead only to curated domain words (user dictionary, synonym table), never to
         # free keywords: every target is a chance to turn an innocent phrase into a domain word
         targets = {normalise(w).replace(" ", "") for w in (*domain_words, *self._synonyms, *self._synonyms.values())}
@@ -117,10 +120,11 @@ class Analyzer:
         anchors = self._anchors
         return any(w in anchors for chunk in canonical.split(" ") for w in self._chunk_terms(chunk))
 
-    def programme_words(self, canonical: str) -> set[str]:
-        """The words of the programme in canonical text."""
-        anchors = self._anchors
-        return {w for chunk in canonical.split(" ") for w in self._chunk_terms(chunk) if w in anchors}
+    def subject_words(self, canonical: str) -> set[str]:
+        """The words of the curated domain dictionary in canonical text (搬迁费, 安置房, 强制执行 …): what a follow-up
+        names when it changes the subject."""
+        subjects = self._subjects
+        return {w for chunk in canonical.split(" ") for w in self._chunk_terms(chunk) if w in subjects}
 
     def words(self, canonical: str) -> list[str]:
         """The words (no bigrams) of canonical text, stopwords out."""

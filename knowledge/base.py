@@ -83,7 +83,7 @@ class KnowledgeBase:
         standalone = self._alone(canonical, in_domain, generic)
         if context is None or not context.question or not context.topics or generic:
             return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
-        if not leans_on_context(canonical, in_domain):
+        if not leans_on_context(canonical):
             return standalone  # a self-contained question: the context does not matter
         long = len(context.question) > MEMO_MAX_CHARS
         previous = self.index.canonical(context.question) if long else self._previous(context.question)
@@ -134,10 +134,10 @@ class KnowledgeBase:
         scoring as well alone as in context, or scoring clearly better alone."""
         if alone.label is None or alone.label == followed.label or conditional(canonical):
             return False
-        own_words = self.index.programme_words(canonical)
+        own_words = self.index.subject_words(canonical)
         if not own_words:
-            return False  # "要多久", "谁出钱": nothing of its own to be about
-        new_words = own_words - self.index.programme_words(previous)
+            return False  # "要多久", "谁出钱", "要啥材料": nothing of its own to be about
+        new_words = own_words - self.index.subject_words(previous)
         return alone.score >= followed.score + (0.0 if new_words else SUBJECT_MARGIN)
 
     def _follow_up(self, canonical: str, context: Context, previous: str) -> MatchResult:

@@ -69,13 +69,12 @@ def asking_clauses(canonical: str) -> list[str]:
     return [c for c in clauses(canonical) if asking(c) and len(c) >= 4]
 
 
-def leans_on_context(canonical: str, names_the_programme: bool) -> bool:
-    """An elliptical follow-up, understood only with the question before it: it starts with 那 / 要是 …, ends with
-    呢, or is a short question that names nothing of the programme ("要多久", "在哪签")."""
+def leans_on_context(canonical: str) -> bool:
+    """A message that may be an elliptical follow-up, understood only with the question before it: it starts with
+    那 / 要是 …, ends with 呢, or is short ("要多久", "在哪签"). Whether it names a subject of its own is decided
+    against the context (knowledge.base)."""
     compacted = canonical.replace(" ", "")
-    if not compacted:
-        return False
-    return _LEANS.search(compacted) is not None or (len(compacted) <= SHORT_FOLLOW_UP and not names_the_programme)
+    return bool(compacted) and (_LEANS.search(compacted) is not None or len(compacted) <= SHORT_FOLLOW_UP)
 
 
 def conditional(canonical: str) -> bool:

@@ -201,8 +201,8 @@ class KnowledgeIndex:
     def names_the_programme(self, canonical: str) -> bool:
         return self._analyzer.names_the_programme(canonical)
 
-    def programme_words(self, canonical: str) -> set[str]:
-        return self._analyzer.programme_words(canonical)
+    def subject_words(self, canonical: str) -> set[str]:
+        return self._analyzer.subject_words(canonical)
 
     def only_generic(self, canonical: str) -> bool:
         """Whether the question's words are either generic (电话, 到账, 在哪) or unknown to every entry, with at least
