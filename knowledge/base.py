@@ -130,15 +130,19 @@ class KnowledgeBase:
 
     def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult, previous: str) -> bool:
         """Whether an elliptical follow-up is about a subject of its own: sure enough by itself, not a condition
-        (要是…), and either naming a word of the programme the question before did not (那搬迁费呢 after 过渡费) and
-        scoring as well alone as in context, or scoring clearly better alone."""
+        (要是…), and either naming a word of the curated dictionary the question before did not (那搬迁费呢 after 过渡费)
+        and scoring about as well as the context's topic, or scoring clearly better alone."""
         if alone.label is None or alone.label == followed.label or conditional(canonical):
             return False
         own_words = self.index.subject_words(canonical)
         if not own_words:
             return False  # "要多久", "谁出钱", "要啥材料": nothing of its own to be about
-        new_words = own_words - self.index.subject_words(previous)
-        return alone.score >= followed.score + (0.0 if new_words else SUBJECT_MARGIN)
+        if own_words - self.index.subject_words(previous):
+            # a word the question before did not have: its own topic wins unless the context's is clearly ahead, even
+            # with the follow-up read in context ("那我现在还能翻修房子吗" after 征收范围: the scope freeze)
+            in_context = next((c.score for c in followed.candidates if c.label == alone.label), 0.0)
+            return alone.score >= followed.score or in_context >= followed.score - CONTEXT_BONUS
+        return alone.score >= followed.score + SUBJECT_MARGIN
 
     def _follow_up(self, canonical: str, context: Context, previous: str) -> MatchResult:
         """An elliptical question read with the one before it (at PREVIOUS_FACTOR), the context's topics favoured:
