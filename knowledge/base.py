@@ -138,10 +138,11 @@ class KnowledgeBase:
         if not own_words:
             return False  # "要多久", "谁出钱", "要啥材料": nothing of its own to be about
         if own_words - self.index.subject_words(previous):
-            # a word the question before did not have: its own topic wins unless the context's is clearly ahead, even
-            # with the follow-up read in context ("那我现在还能翻修房子吗" after 征收范围: the scope freeze)
+            # a word the question before did not have: its own topic, on equal footing with the context's (which got
+            # CONTEXT_BONUS), wins unless the context's is clearly ahead, alone or with the follow-up read in context
+            # ("那搬迁费呢" after 过渡费; "那我现在还能翻修房子吗" after 征收范围: the scope freeze)
             in_context = next((c.score for c in followed.candidates if c.label == alone.label), 0.0)
-            return alone.score >= followed.score or in_context >= followed.score - CONTEXT_BONUS
+            return max(alone.score, in_context) + CONTEXT_BONUS >= followed.score
         return alone.score >= followed.score + SUBJECT_MARGIN
 
     def _follow_up(self, canonical: str, context: Context, previous: str) -> MatchResult:
