@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import json
 import os
 import random
@@ -85,12 +86,20 @@ def run(n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline:
     load_s = time.perf_counter() - started
     queries = mixed(kb, n, seed)
     warm = mixed(kb, warmup, seed + 1)
-    baseline_ms = time_baseline(baseline, queries, warm) if baseline else None
     # a short warm-up on a different sample (the first calls fill the pinyin and word-weight caches)
     measure(kb, warm)
-    gc.collect()
-    load_before = os.getloadavg()[0]
-    latencies, cpu_times, answers = measure(kb, queries)
+    baseline_ms = None
+    if baseline:
+        other = Baseline(baseline, warm)
+        load_before = os.getloadavg()[0]
+        try:
+            latencies, cpu_times, answers, baseline_ms = measure_alternating(kb, queries, other)
+        finally:
+            other.close()
+    else:
+        gc.collect()
+        load_before = os.getloadavg()[0]
+        latencies, cpu_times, answers = measure(kb, queries)
 
     overall = summary(latencies)
     overall_cpu = summary(cpu_times)
@@ -129,7 +138,8 @@ def run(n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline:
             f"{warmup}-question warm-up; one process, one thread. Follow-ups ({FOLLOW_UP_SHARE:.0%} of --n on top "
             "of the mix: 那…呢, 要多久, 谁出钱 … after a topic's example question) are matched in the context the "
             "router gives them"
-            + (f"; the matcher of `{baseline}` timed in the same run on the same texts (its follow-ups alone)"
+            + (f"; the matcher of `{baseline}` timed in the same run on the same texts (its follow-ups alone, it had "
+               f"no context), in {SLICES} slices alternating with this tree's so that both see the same load"
                if baseline else "") + "\n"
             f"- result: {result_line}\n\n"
             + text
@@ -139,43 +149,90 @@ def run(n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline:
     return {"p50": overall["p50"], "p99": overall["p99"], "max": overall["max"], "ok": ok, "load_s": load_s}
 
 
+SLICES = 8  # with --baseline, the queries are timed slice by slice, alternating with the baseline's process
 BASELINE_PROBE = """
 import gc, json, sys, time
 from pathlib import Path
-root, cache, texts_file, warm_file, out_file, threshold, margin = sys.argv[1:8]
+root, cache, warm_file, threshold, margin = sys.argv[1:6]
 sys.path.insert(0, root)
 from knowledge.base import load_knowledge
 kb = load_knowledge(Path(root) / "knowledge", Path(cache), float(threshold), float(margin))
 for text in json.loads(Path(warm_file).read_text(encoding="utf-8")):
     kb.match(text)
 gc.collect()
-clock, cpu_clock, out = time.perf_counter_ns, time.thread_time_ns, []
-for text in json.loads(Path(texts_file).read_text(encoding="utf-8")):
-    start, start_cpu = clock(), cpu_clock()
-    kb.match(text)
-    end_cpu, end = cpu_clock(), clock()
-    out.append(((end - start) / 1e6, (end_cpu - start_cpu) / 1e6))
-Path(out_file).write_text(json.dumps(out))
+clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
+print("ready", flush=True)
+for line in sys.stdin:  # one slice per line: the file of its texts and the file for its timings
+    texts_file, out_file = line.split()
+    out = []
+    for text in json.loads(Path(texts_file).read_text(encoding="utf-8")):
+        start, start_cpu = clock(), cpu_clock()
+        kb.match(text)
+        end_cpu, end = cpu_clock(), clock()
+        out.append(((end - start) / 1e6, (end_cpu - start_cpu) / 1e6))
+    Path(out_file).write_text(json.dumps(out))
+    print("done", flush=True)
 """
 
 
-def time_baseline(rev: str, queries: list[Query], warm: list[Query]) -> list[tuple[float, float]]:
-    """Wall-clock and CPU milliseconds per query for the matcher of commit `rev`, in a subprocess on an exported copy
-    of that commit."""
-    settings = Settings.from_env()
-    with tempfile.TemporaryDirectory(prefix="anju-baseline-") as tmp:
-        root = Path(tmp) / "tree"
+class Baseline:
+    """The matcher of commit `rev` in a subprocess, on an exported copy of that commit: it times the slices it is
+    given (wall-clock and CPU milliseconds per query), so that the two matchers share the machine's load."""
+
+    def __init__(self, rev: str, warm: list[Query]) -> None:
+        settings = Settings.from_env()
+        self._tmp = tempfile.TemporaryDirectory(prefix="anju-baseline-")
+        self.dir = Path(self._tmp.name)
+        root = self.dir / "tree"
         root.mkdir()
         archive = subprocess.run(["git", "archive", rev], cwd=common.PROJECT_ROOT, capture_output=True, check=True)
-        with tarfile.open(fileobj=__import__("io").BytesIO(archive.stdout)) as tar:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(root, filter="data")
-        texts, warm_texts, out = Path(tmp) / "texts.json", Path(tmp) / "warm.json", Path(tmp) / "out.json"
+        warm_file = self.dir / "warm.json"
+        warm_file.write_text(json.dumps([q.text for q in warm], ensure_ascii=False), encoding="utf-8")
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", BASELINE_PROBE, str(root), str(self.dir / "cache"), str(warm_file),
+             str(settings.match_threshold), str(settings.match_margin)],
+            cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._expect("ready")
+        self._slices = 0
+
+    def time(self, queries: list[Query]) -> list[tuple[float, float]]:
+        self._slices += 1
+        texts, out = self.dir / f"texts-{self._slices}.json", self.dir / f"out-{self._slices}.json"
         texts.write_text(json.dumps([q.text for q in queries], ensure_ascii=False), encoding="utf-8")
-        warm_texts.write_text(json.dumps([q.text for q in warm], ensure_ascii=False), encoding="utf-8")
-        subprocess.run([sys.executable, "-c", BASELINE_PROBE, str(root), str(Path(tmp) / "cache"), str(texts),
-                        str(warm_texts), str(out), str(settings.match_threshold), str(settings.match_margin)],
-                       cwd=root, check=True, env={**os.environ, "PYTHONPATH": str(root)})
-        return json.loads(out.read_text())
+        self._process.stdin.write(f"{texts} {out}\n")
+        self._process.stdin.flush()
+        self._expect("done")
+        return [tuple(x) for x in json.loads(out.read_text())]
+
+    def _expect(self, word: str) -> None:
+        line = self._process.stdout.readline().strip()
+        if line != word:
+            raise RuntimeError(f"baseline process said {line!r}, expected {word!r}")
+
+    def close(self) -> None:
+        self._process.stdin.close()
+        self._process.wait(timeout=60)
+        self._tmp.cleanup()
+
+
+def measure_alternating(kb: KnowledgeBase, queries: list[Query], baseline: Baseline
+                        ) -> tuple[list[float], list[float], list[bool], list[tuple[float, float]]]:
+    """`measure` slice by slice, each slice timed by the baseline's process just before: both see the same load."""
+    wall, cpu, answered, base = [], [], [], []
+    size = -(-len(queries) // SLICES)
+    for start in range(0, len(queries), size):
+        part = queries[start : start + size]
+        base += baseline.time(part)
+        gc.collect()
+        w, c, a = measure(kb, part)
+        wall += w
+        cpu += c
+        answered += a
+    return wall, cpu, answered, base
 
 
 def comparison(rev: str, queries: list[Query], now_ms: list[float], now_cpu: list[float],

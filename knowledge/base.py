@@ -14,9 +14,9 @@ import jieba
 
 from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
-from knowledge.focus import asking_clauses, conditional, focus_parts, leans_on_context
+from knowledge.focus import conditional, focus_of, leans_on_context
 from knowledge.numerals import digits_for_numerals
-from knowledge.index import Candidate, KnowledgeIndex, MatchResult, combine
+from knowledge.index import Candidate, KnowledgeIndex, MatchResult
 from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
 
@@ -102,16 +102,13 @@ class KnowledgeBase:
         two or three things is answered for the main one, the other offered beside it. Every weighting of the
         message is ranked in one pass."""
         index = self.index
-        parts = focus_parts(canonical) or []
-        asks = asking_clauses(canonical)
+        parts, asks = focus_of(canonical)
         asks = asks if 2 <= len(asks) <= MAX_QUESTIONS else []
-        clause_weights = {c: index.weights_of(c) for c in {*(c for c, _ in parts), *asks}}
-        # a story's clauses cover it: its weights are theirs (no clause is weighed twice)
-        weightings = [combine([(clause_weights[c], 1.0) for c, _ in parts]) if parts else index.weights_of(canonical)]
         if parts:
-            weightings.append(combine([(clause_weights[c], f) for c, f in parts]))  # the question in focus
-            weightings.append(combine([(clause_weights[c], 1.0) for c, f in parts if f < 1.0]))  # the story alone
-        weightings += [clause_weights[c] for c in asks]
+            weightings = list(index.story_weights(parts))  # the whole, the question in focus, the story alone
+        else:
+            weightings = [index.weights_of(canonical)]
+        weightings += [index.weights_of(c) for c in asks]
         ranked = index.rank_many(weightings)
         result = self._verdict(ranked[0], in_domain, generic)
         if parts:
@@ -162,10 +159,9 @@ class KnowledgeBase:
         return result if result.label is None else replace(result, continues=context.name)
 
     def _verdict(self, ranked: list[Candidate], in_domain: bool, generic: bool) -> MatchResult:
-        result = self.index.verdict(ranked, self.threshold, self.margin)
-        if generic and result.score < GENERIC_THRESHOLD:  # another field's question: no topic is close
-            return replace(result, label=None, candidates=())
-        return replace(result, in_domain=in_domain)
+        if generic and (not ranked or ranked[0].score < GENERIC_THRESHOLD):
+            return MatchResult(None, ranked[0].score if ranked else 0.0, ())  # another field's: no topic is close
+        return self.index.verdict(ranked, self.threshold, self.margin, in_domain)
 
     def topic(self, topic_id: str) -> Entry | None:
         entry = self.entries.get(topic_id)

@@ -49,24 +49,21 @@ def asking(clause: str) -> bool:
     return _ASKING.search(clause) is not None or _ASK_LEAD.match(clause) is not None
 
 
-def focus_parts(canonical: str) -> list[tuple[str, float]] | None:
-    """The clauses with weight factors — 1 for those that ask, BACKGROUND for the story — or None when the whole
-    message is the question (one clause, every clause asks, or none does)."""
+def focus_of(canonical: str) -> tuple[list[tuple[str, float]], list[str]]:
+    """The clauses with weight factors — 1 for those that ask, BACKGROUND for the story — or [] when the whole
+    message is the question (one clause, every clause asks, or none does); and the clauses that ask, each long
+    enough to be a question of its own."""
     parts = clauses(canonical)
     if len(parts) < 2:
-        return None
+        return [], []
     asks = [asking(c) for c in parts]
+    questions = [c for c, a in zip(parts, asks, strict=True) if a and len(c) >= 4]
     lead = next((i for i, c in enumerate(parts) if _ASK_LEAD.match(c)), None)
     if lead is not None:  # 我想问 …: the question is what follows, the rest is the story
         asks = [i >= lead for i in range(len(parts))]
     if all(asks) or not any(asks):
-        return None
-    return [(c, 1.0 if a else BACKGROUND) for c, a in zip(parts, asks, strict=True)]
-
-
-def asking_clauses(canonical: str) -> list[str]:
-    """The clauses that ask, each long enough to be a question of its own."""
-    return [c for c in clauses(canonical) if asking(c) and len(c) >= 4]
+        return [], questions
+    return [(c, 1.0 if a else BACKGROUND) for c, a in zip(parts, asks, strict=True)], questions
 
 
 def leans_on_context(canonical: str) -> bool:

@@ -103,6 +103,10 @@ class KnowledgeIndex:
             t: (np.array([e for e, _ in c], dtype=np.intp), np.array([s for _, s in c])) for t, c in coverage.items()
         }
         self._example_entry = np.array([i for i, _ in examples], dtype=np.intp)
+        # examples are listed entry by entry (each has at least its title): where each entry's run starts
+        self._entry_starts = np.searchsorted(self._example_entry, np.arange(n)).astype(np.intp)
+        self._entry_ids = [e.id for e in self.entries]
+        self._label_rank = np.argsort(np.argsort(np.array(self._entry_ids, dtype=object))).astype(np.intp)
         self._example_weight = np.array(example_weight)
         self._containment_base = np.maximum(self._example_weight, floor)
 
@@ -139,6 +143,25 @@ class KnowledgeIndex:
         known = self._known_weight
         return {t: known[t] if t in known else self._weight(t) for t in self._analyzer.terms_of_canonical(canonical)}
 
+    def story_weights(self, parts: Sequence[tuple[str, float]]) -> tuple[dict[str, float], dict[str, float],
+                                                                           dict[str, float]]:
+        """For a message cut into parts with factors: the weights of the whole, of the question in focus (each part
+        at its factor) and of the story alone (the parts below 1), in one walk over the terms."""
+        known, weight_of = self._known_weight, self._weight
+        whole: dict[str, float] = {}
+        focused: dict[str, float] = {}
+        story: dict[str, float] = {}
+        for clause, factor in parts:
+            for t in self._analyzer.terms_of_canonical(clause):
+                w = whole.get(t)
+                if w is None:
+                    w = whole[t] = known[t] if t in known else weight_of(t)
+                if w * factor > focused.get(t, 0.0):
+                    focused[t] = w * factor
+                if factor < 1.0:
+                    story[t] = w
+        return whole, focused, story
+
     def known(self, term: str) -> bool:
         """Whether any entry (title, questions, keywords or answer) uses the term."""
         return term in self._idf
@@ -171,31 +194,29 @@ class KnowledgeIndex:
         # every weighting at once: row k's examples and entries are offset by k × their count
         k = len(weightings)
         rows_docs = (docs[None, :] + (np.arange(k) * n_examples)[:, None]).ravel()
-        overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples)
-        shared_docs = np.flatnonzero(overlap)
-        row_of = shared_docs // n_examples
-        example = shared_docs - row_of * n_examples
-        shared = overlap[shared_docs]
-        total = totals[row_of]
-        dice = 2 * shared / (total + self._example_weight[example])
-        similarity = CONTAINMENT_MIX * shared / self._containment_base[example] + (1 - CONTAINMENT_MIX) * dice
-        best_similarity = np.full(k * n_entries, -1.0)  # entries with no shared example stay out
-        np.maximum.at(best_similarity, self._example_entry[example] + row_of * n_entries, similarity)
+        overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples).reshape(k, n_examples)
+        dice = 2 * overlap / (totals[:, None] + self._example_weight[None, :])
+        similarity = CONTAINMENT_MIX * overlap / self._containment_base[None, :] + (1 - CONTAINMENT_MIX) * dice
+        similarity[overlap <= 0] = -1.0  # examples sharing nothing; an entry none of whose examples shares stays out
+        # an entry's examples are consecutive: its best similarity is the maximum over its run
+        best_similarity = np.maximum.reduceat(similarity, self._entry_starts, axis=1)
         rows_entries = (entries[None, :] + (np.arange(k) * n_entries)[:, None]).ravel()
-        covered = np.bincount(rows_entries, (shares[None, :] * table[:, cover_terms]).ravel(), minlength=k * n_entries)
+        covered = np.bincount(rows_entries, (shares[None, :] * table[:, cover_terms]).ravel(),
+                              minlength=k * n_entries).reshape(k, n_entries)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scores = SIMILARITY_WEIGHT * best_similarity + COVERAGE_WEIGHT * covered / np.repeat(totals, n_entries)
+            scores = np.round(SIMILARITY_WEIGHT * best_similarity + COVERAGE_WEIGHT * covered / totals[:, None], 4)
         ranked: list[list[Candidate]] = []
+        ids = self._entry_ids
         for row in range(k):
-            offset = row * n_entries
-            candidates = np.flatnonzero(best_similarity[offset : offset + n_entries] >= 0)
+            candidates = np.flatnonzero(best_similarity[row] >= 0)
             if not len(candidates) or totals[row] <= 0:
                 ranked.append([])
                 continue
-            row_scores = scores[offset + candidates]
-            scored = [Candidate(self.entries[e].id, round(sc, 4)) for e, sc in zip(candidates.tolist(), row_scores.tolist())]
-            scored.sort(key=lambda c: (-c.score, c.label))
-            ranked.append(scored[:limit])
+            row_scores = scores[row, candidates]
+            # by descending score, then by id (the label order)
+            order = np.lexsort((self._label_rank[candidates], -row_scores))[:limit]
+            ranked.append([Candidate(ids[e], sc) for e, sc in zip(candidates[order].tolist(),
+                                                                    row_scores[order].tolist())])
         return ranked
 
     def names_the_programme(self, canonical: str) -> bool:
@@ -230,15 +251,15 @@ class KnowledgeIndex:
         return self.verdict(self.rank_canonical(canonical), threshold, margin)
 
     @staticmethod
-    def verdict(ranked: Sequence[Candidate], threshold: float, margin: float) -> MatchResult:
+    def verdict(ranked: Sequence[Candidate], threshold: float, margin: float, in_domain: bool = False) -> MatchResult:
         """The best of ranked candidates if it clears `threshold` and leads the runner-up by `margin`."""
         candidates = tuple(ranked)
         if not candidates:
-            return MatchResult(None, 0.0, ())
+            return MatchResult(None, 0.0, (), in_domain=in_domain)
         best = candidates[0]
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         confident = best.score >= threshold and best.score - runner_up >= margin
-        return MatchResult(best.label if confident else None, best.score, candidates)
+        return MatchResult(best.label if confident else None, best.score, candidates, in_domain=in_domain)
 
 
 def combine(parts: Sequence[tuple[dict[str, float], float]]) -> dict[str, float]:
