@@ -104,12 +104,10 @@ class KnowledgeBase:
         index = self.index
         parts, asks = focus_of(canonical)
         asks = asks if 2 <= len(asks) <= MAX_QUESTIONS else []
-        if parts:
-            weightings = list(index.story_weights(parts))  # the whole, the question in focus, the story alone
+        if parts:  # rows: the whole, the question in focus, the story alone, each question
+            ranked = index.rank_table(*index.story_table(parts, asks))
         else:
-            weightings = [index.weights_of(canonical)]
-        weightings += [index.weights_of(c) for c in asks]
-        ranked = index.rank_many(weightings)
+            ranked = index.rank_many([index.weights_of(canonical), *(index.weights_of(c) for c in asks)])
         result = self._verdict(ranked[0], in_domain, generic)
         if parts:
             focused, story = self._verdict(ranked[1], in_domain, generic), ranked[2]

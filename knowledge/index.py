@@ -143,40 +143,86 @@ class KnowledgeIndex:
         known = self._known_weight
         return {t: known[t] if t in known else self._weight(t) for t in self._analyzer.terms_of_canonical(canonical)}
 
-    def story_weights(self, parts: Sequence[tuple[str, float]]) -> tuple[dict[str, float], dict[str, float],
-                                                                           dict[str, float]]:
-        """For a message cut into parts with factors: the weights of the whole, of the question in focus (each part
-        at its factor) and of the story alone (the parts below 1), in one walk over the terms."""
+    def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()) -> tuple[list[str], np.ndarray]:
+        """For a message cut into parts with factors: its terms and the rows of their weights for the whole, the
+        question in focus (each part at its factor), the story alone (the parts below 1), then each of `extra` (parts
+        that ask), in one walk over the terms — the table `rank_table` ranks."""
         known, weight_of = self._known_weight, self._weight
-        whole: dict[str, float] = {}
-        focused: dict[str, float] = {}
-        story: dict[str, float] = {}
+        column: dict[str, int] = {}
+        whole: list[float] = []
+        focused: list[float] = []
+        story: list[float] = []
         for clause, factor in parts:
             for t in self._analyzer.terms_of_canonical(clause):
-                w = whole.get(t)
-                if w is None:
-                    w = whole[t] = known[t] if t in known else weight_of(t)
-                if w * factor > focused.get(t, 0.0):
-                    focused[t] = w * factor
+                i = column.get(t)
+                if i is None:
+                    i = column[t] = len(whole)
+                    whole.append(known[t] if t in known else weight_of(t))
+                    focused.append(0.0)
+                    story.append(0.0)
+                w = whole[i]
+                if w * factor > focused[i]:
+                    focused[i] = w * factor
                 if factor < 1.0:
-                    story[t] = w
-        return whole, focused, story
+                    story[i] = w
+        rows = [whole, focused, story]
+        for clause in extra:  # one of the parts (both come from the same clauses): its terms have their columns
+            row = [0.0] * len(whole)
+            for t in self._analyzer.terms_of_canonical(clause):
+                i = column.get(t)
+                if i is not None:
+                    row[i] = whole[i]
+            rows.append(row)
+        return list(column), np.array(rows)
 
     def known(self, term: str) -> bool:
         """Whether any entry (title, questions, keywords or answer) uses the term."""
         return term in self._idf
 
     def rank_weights(self, weights: dict[str, float], limit: int = 5) -> list[Candidate]:
-        """Entries ranked for weighted question terms."""
-        return self.rank_many([weights], limit)[0]
+        """Entries ranked for weighted question terms (one weighting: over the examples that share a term only)."""
+        total = sum(weights.values())
+        n_entries = len(self.entries)
+        # overlap of each example with the question: the weights of the terms they share
+        matched = [(self._postings[t], w) for t, w in weights.items() if w >= NEGLIGIBLE_WEIGHT and t in self._postings]
+        if not matched:
+            return []
+        docs = np.concatenate([d for d, _ in matched])
+        overlap = np.bincount(docs, np.repeat([w for _, w in matched], [len(d) for d, _ in matched]),
+                              minlength=len(self._example_weight))
+        shared_docs = np.flatnonzero(overlap)
+        shared = overlap[shared_docs]
+        dice = 2 * shared / (total + self._example_weight[shared_docs])
+        similarity = CONTAINMENT_MIX * shared / self._containment_base[shared_docs] + (1 - CONTAINMENT_MIX) * dice
+        best_similarity = np.full(n_entries, -1.0)  # entries with no shared example stay out
+        np.maximum.at(best_similarity, self._example_entry[shared_docs], similarity)
+        # coverage: the share of the question's weight each entry names anywhere
+        covering = [self._coverage[t] + (w,) for t, w in weights.items() if t in self._coverage]
+        covered = np.zeros(n_entries)
+        if covering:
+            entries = np.concatenate([e for e, _, _ in covering])
+            shares = np.concatenate([s * w for _, s, w in covering])
+            covered = np.bincount(entries, shares, minlength=n_entries)
+        candidates = np.flatnonzero(best_similarity >= 0)
+        scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
+        ids = self._entry_ids
+        scored = [Candidate(ids[e], round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
+        scored.sort(key=lambda c: (-c.score, c.label))
+        return scored[:limit]
 
     def rank_many(self, weightings: Sequence[dict[str, float]], limit: int = 5) -> list[list[Candidate]]:
         """`rank_weights` for several weightings of (mostly) the same terms — a message whole, its asking clauses, its
         story — in one pass: the postings of every term are gathered once, then scored under each weighting."""
+        if len(weightings) == 1:  # one row: cheaper over the shared examples alone
+            return [self.rank_weights(weightings[0], limit)]
         terms = list({t: None for weights in weightings for t in weights})
         if not terms:
             return [[] for _ in weightings]
         table = np.array([[weights.get(t, 0.0) for t in terms] for weights in weightings])  # weightings × terms
+        return self.rank_table(terms, table, limit)
+
+    def rank_table(self, terms: list[str], table: np.ndarray, limit: int = 5) -> list[list[Candidate]]:
+        """`rank_many` for weights given as a table: one row per weighting, one column per term."""
         totals = table.sum(axis=1)
         n_entries, n_examples = len(self.entries), len(self._example_weight)
         # overlap of each example with the question: the weights of the terms they share
@@ -192,7 +238,7 @@ class KnowledgeIndex:
         shares = np.concatenate([self._coverage[terms[i]][1] for i in covering]) if covering else np.zeros(0)
         cover_terms = np.repeat(covering, [len(e) for e in cover_entries]).astype(np.intp)
         # every weighting at once: row k's examples and entries are offset by k × their count
-        k = len(weightings)
+        k = len(table)
         rows_docs = (docs[None, :] + (np.arange(k) * n_examples)[:, None]).ravel()
         overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples).reshape(k, n_examples)
         dice = 2 * overlap / (totals[:, None] + self._example_weight[None, :])
