@@ -24,8 +24,10 @@ async def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Tu
 def _remember_flow(before: Conversation, turn: Turn) -> Turn:
     """Keep the flow that ran as the conversation's context (a follow-up after a filed case is about the case),
     and label a flow's step with its intent."""
-    flow = turn.state.flow or (before.flow if before.flow in FLOWS and turn.label is None else None)
-    if flow is None:
+    flow = turn.state.flow
+    if flow is None and before.flow in FLOWS and turn.label is None and turn.state.last_flow is not None:
+        flow = before.flow  # the flow ended in this turn (filed, cancelled): still what the conversation is about
+    if flow is None:  # no flow ran, or a topic was answered (its answer replaced the flow as the context)
         return turn
     then = turn.then
     return replace(

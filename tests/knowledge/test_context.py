@@ -117,3 +117,11 @@ async def test_each_follow_up_of_the_dev_set_is_labelled_as_the_dialogue_would(k
         assert (await replay(kb, row["turns"], NOW)).label == turn.label
         hits += turn.label in row["expect"]
     assert hits / len(rows) >= 0.95
+
+
+async def test_a_topic_tapped_inside_a_flow_becomes_the_context(kb: KnowledgeBase) -> None:
+    ctx = TurnContext(kb=kb, now=NOW)
+    started = await respond(Conversation(), text("估算补偿"), ctx)
+    tapped = await respond(started.state, Inbound("web", "r", "t", InboundKind.BUTTON, "topic:comp.relocation_fee"), ctx)
+    assert tapped.state.flow is None and tapped.state.last_topic == "comp.relocation_fee"
+    assert tapped.state.last_flow is None
