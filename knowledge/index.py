@@ -4,6 +4,8 @@ Each entry is scored by how closely its closest example question (or title) rese
 (IDF-weighted Dice), blended with how much of the question's weight the entry covers anywhere (title,
 questions, keywords, and — at half weight — its answer). Terms are weighted by BM25's IDF over entries,
 CJK bigrams at half weight; a term no entry knows keeps the highest weight, so off-topic questions score low.
+A question can be ranked under several weightings of its terms at once (the whole message, the clauses that ask,
+the story around them, the question before a follow-up: see knowledge.base), each a row of one table.
 """
 
 from __future__ import annotations
@@ -174,10 +176,6 @@ class KnowledgeIndex:
                     row[i] = whole[i]
             rows.append(row)
         return list(column), np.array(rows)
-
-    def known(self, term: str) -> bool:
-        """Whether any entry (title, questions, keywords or answer) uses the term."""
-        return term in self._idf
 
     def rank_weights(self, weights: dict[str, float], limit: int = 5) -> list[Candidate]:
         """Entries ranked for weighted question terms (one weighting: over the examples that share a term only)."""
