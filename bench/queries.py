@@ -68,10 +68,21 @@ STORY = [
 STORY_ASK = ["想问问", "我就想知道", "麻烦问一下", "请帮我看看", "说白了就是", ""]
 
 
+# elliptical follow-ups residents send after an answer (issue 10): asked in the context of the topic before
+FOLLOW_UPS = [
+    "那要是选产权调换呢", "要多久", "谁出钱", "不服咋办", "在哪签", "那俺咋投诉", "那得多少天内提", "要交钱吗", "多少天内",
+    "那按几个月算", "电话多少", "要带什么", "超过了找谁", "钱不够咋办", "那要是晚签几天呢", "离原来的地方远不远",
+    "那一次性给还是按月给", "打到哪张卡上", "要是真断了呢", "那搬家呢", "那院子里的棚子呢", "那俺家老人咋办", "这个谁说了算",
+    "那要是没证呢", "还能改不", "会不会少给", "那俺该找谁", "啥时候给", "能多给点不", "那要是不同意呢",
+]
+
+
 @dataclass(frozen=True)
 class Query:
     category: str
     text: str
+    previous: str = ""  # follow-ups: the question answered before
+    previous_topic: str = ""  # … and the topic that answered it
 
 
 def load_synonym_variants(knowledge_dir: Path) -> dict[str, list[str]]:
@@ -166,6 +177,26 @@ def _story(rng: random.Random, examples: list[str]) -> str:
     return "".join(parts)
 
 
+def generate_follow_ups(kb: KnowledgeBase, n: int, seed: int = 20260915) -> list[Query]:
+    """`n` follow-ups, each after one of a topic's example questions (perturbed like the rest of the mix): a
+    follow-up of the pool, or 那 + a keyword of a related topic + 呢, or a conditional on a keyword."""
+    rng = random.Random(seed + 7)
+    topics = [e for e in kb.entries.values() if not e.is_intent and e.questions]
+    out = []
+    for _ in range(n):
+        entry = rng.choice(topics)
+        previous = _maybe(rng, rng.choice((entry.title, *entry.questions)))
+        r = rng.random()
+        if r < 0.7:
+            text = rng.choice(FOLLOW_UPS)
+        else:
+            other = kb.entries.get(rng.choice(entry.related)) if entry.related else None
+            words = (other or entry).keywords or ((other or entry).title,)
+            text = ("那" + rng.choice(words) + "呢") if r < 0.85 else ("要是" + rng.choice(words) + "咋办")
+        out.append(Query("follow_up", _maybe(rng, text), previous, entry.id))
+    return out
+
+
 def categories(queries: list[Query]) -> Iterator[tuple[str, list[Query]]]:
-    for category in MIX:
+    for category in (*MIX, "follow_up"):
         yield category, [q for q in queries if q.category == category]

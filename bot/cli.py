@@ -171,18 +171,38 @@ def _read_jsonl(path: str) -> list[dict]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise SystemExit(f"{path}:{n}: not JSON ({exc})") from None
+            turns = row.get("turns") if isinstance(row, dict) else None
+            if isinstance(turns, list) and turns and all(isinstance(t, str) for t in turns):
+                rows.append(row)
+                continue
             if not isinstance(row, dict) or not isinstance(row.get("q"), str):
-                raise SystemExit(f'{path}:{n}: expected an object with a string "q"')
+                raise SystemExit(f'{path}:{n}: expected an object with a string "q" or a list of strings "turns"')
             rows.append(row)
     return rows
 
 
+def _matcher(kb):  # noqa: ANN001, ANN202
+    """Labels a row: {"q": …} by the knowledge base alone, {"turns": […]} by replaying the conversation through the
+    dialogue's router (handlers.replay) and taking what it understood the last turn as."""
+    from handlers.replay import replay
+    from knowledge.index import Candidate, MatchResult
+
+    def match(row: dict) -> MatchResult:
+        if "turns" not in row:
+            return kb.match(row["q"])
+        turn = asyncio.run(replay(kb, row["turns"]))
+        return MatchResult(turn.label, turn.score, (Candidate(turn.label, turn.score),) if turn.label else ())
+
+    return match
+
+
 def _kb_match(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    kb = _load_kb(settings)
+    match = _matcher(_load_kb(settings))
     for row in _read_jsonl(args.jsonl):
-        result = kb.match(row["q"])
-        print(json.dumps({"q": row["q"], "label": result.label, "score": round(result.score, 4)}, ensure_ascii=False))
+        result = match(row)
+        key = "turns" if "turns" in row else "q"
+        print(json.dumps({key: row[key], "label": result.label, "score": round(result.score, 4)}, ensure_ascii=False))
     return 0
 
 
@@ -192,9 +212,13 @@ def _kb_eval(args: argparse.Namespace) -> int:
 
     rows = _read_jsonl(args.file)
     questions = [
-        LabelledQuestion(r["q"], tuple(r["expect"]) if "expect" in r else (r.get("label"),)) for r in rows
+        LabelledQuestion(r.get("q") or " → ".join(r["turns"]), tuple(r["expect"]) if "expect" in r else (r.get("label"),),
+                         tuple(r.get("turns") or ()))
+        for r in rows
     ]
-    report = evaluate(_load_kb(settings), questions)
+    kb = _load_kb(settings)
+    match = _matcher(kb)
+    report = evaluate(kb, questions, lambda item: match({"turns": list(item.turns)} if item.turns else {"q": item.q}))
     print("\n".join(report.lines()))
     if args.misses:
         print("\nmisses:")

@@ -86,8 +86,14 @@ def ask_area(a: Answers, p: CompensationParams) -> str:
 
 
 def take_area(text: str, a: Answers, p: CompensationParams) -> str:
-    """An area in m² (85, 85㎡, 八十五平 …)."""
-    return _plain(parse_area(text, "建筑面积"))
+    """An area in m² (85, 85㎡, 八十五平 …), also inside a sentence about the house (一百二十平的砖房)."""
+    try:
+        return _plain(parse_area(text, "建筑面积"))
+    except InputError:
+        found = AREA_IN_TEXT.search(unicodedata.normalize("NFKC", text))
+        if found is None or found.group(0) == text.strip():
+            raise
+        return _plain(parse_area(found.group(0), "建筑面积"))
 
 
 def ask_use(a: Answers, p: CompensationParams) -> str:

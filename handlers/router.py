@@ -12,12 +12,35 @@ from handlers import case_status  # noqa: F401  (registers the 查进度 flow)
 from handlers import rating
 from handlers.flows import CANCEL_WORDS, FLOWS
 from handlers.turn import Conversation, Turn, TurnContext
+from knowledge.base import Context
 
 MENU_LABELS = {b.label: b.id for b in menu.MENU}
 
 
 async def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
     """Decide what one inbound message means for this resident and what to answer."""
+    return _remember_flow(state, await _respond(state, inbound, ctx))
+
+
+def _remember_flow(before: Conversation, turn: Turn) -> Turn:
+    """Keep the flow that ran as the conversation's context (a follow-up after a filed case is about the case),
+    and label a flow's step with its intent."""
+    flow = turn.state.flow
+    if flow is None and before.flow in FLOWS and turn.label is None and turn.state.last_flow is not None:
+        flow = before.flow  # the flow ended in this turn (filed, cancelled): still what the conversation is about
+    if flow is None:  # no flow ran, or a topic was answered (its answer replaced the flow as the context)
+        return turn
+    then = turn.then
+    return replace(
+        turn,
+        state=replace(turn.state, last_flow=flow),
+        then=None if then is None else (lambda outcomes: _remember_flow(before, then(outcomes))),
+        label=turn.label or f"intent:{flow}",
+        score=turn.score or 1.0,
+    )
+
+
+async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
     if inbound.kind is InboundKind.START:
         return menu.welcome(state, ctx)
     if inbound.kind is InboundKind.BUTTON:
@@ -48,12 +71,28 @@ async def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
     small_talk = smalltalk.reply(state, text)
     if small_talk is not None:
         return small_talk
-    result = ctx.kb.match(text)
+    result = ctx.kb.match(text, context_of(state, ctx))
     if result.label is None:
         return knowledge_answer.not_sure(state, text, result, ctx)
     if result.label.startswith("intent:"):
-        return await _intent(state, result.label.removeprefix("intent:"), ctx, question=text)
-    return knowledge_answer.answer_topic(state, ctx.kb.entries[result.label], text, ctx)
+        turn = await _intent(state, result.label.removeprefix("intent:"), ctx, question=text)
+        return replace(turn, label=result.label, score=result.score)
+    turn = knowledge_answer.answer_topic(state, ctx.kb.entries[result.label], text, ctx, result)
+    return replace(turn, label=result.label, score=result.score)
+
+
+def context_of(state: Conversation, ctx: TurnContext) -> Context | None:
+    """What the conversation is about: the flow that ran last (its topics), else the last topic answered and its
+    related topics — with the question that led there."""
+    if state.last_flow in FLOW_TOPICS:
+        topics = tuple(t for t in FLOW_TOPICS[state.last_flow] if ctx.kb.topic(t) is not None)
+        question = state.last_question or FLOW_QUESTIONS.get(state.last_flow, "")
+        return Context(question, topics, f"flow:{state.last_flow}", only_topics=True) if topics and question else None
+    entry = ctx.kb.topic(state.last_topic) if state.last_topic else None
+    if entry is None:
+        return None
+    question = f"{entry.title} {state.last_question or ''}".strip()
+    return Context(question, (entry.id, *entry.related), entry.id)
 
 
 async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
@@ -94,6 +133,20 @@ async def _intent(state: Conversation, name: str, ctx: TurnContext, question: st
         return contacts.human(state, ctx)
     return Turn(state, (Outbound("这个按钮已经过期了，请重新选择。", menu.MENU),))
 
+
+# after a flow, the topics a follow-up is about ("要多久" after filing a case: the handling deadlines), and the
+# question that stands for the flow when the resident started it with a button
+FLOW_TOPICS: dict[str, tuple[str, ...]] = {
+    "complaint": ("petition.deadlines", "petition.how", "petition.review", "petition.privacy"),
+    "status": ("petition.deadlines", "petition.review", "petition.how"),
+    "moving_help": ("help.elderly_disabled", "comp.relocation_fee", "help.contact"),
+    "human": ("help.contact", "petition.how"),
+    "calculator": ("comp.scope", "comp.valuation", "comp.monetary_vs_swap", "comp.reward", "comp.payment_time"),
+}
+FLOW_QUESTIONS = {
+    "complaint": "登记诉求", "status": "查诉求进度", "moving_help": "申请上门帮助搬家", "human": "找工作人员",
+    "calculator": "估算补偿",
+}
 
 # intents without a flow of their own are answered by the topic that explains how to do it in person
 # (complaint, moving_help, status and human now have flows)

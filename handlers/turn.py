@@ -20,6 +20,7 @@ class Conversation:
     data: dict[str, Any] = field(default_factory=dict)
     last_topic: str | None = None
     last_question: str | None = None
+    last_flow: str | None = None  # the flow that ran last, while no topic has been answered since
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +29,7 @@ class Conversation:
             "data": self.data,
             "last_topic": self.last_topic,
             "last_question": self.last_question,
+            "last_flow": self.last_flow,
         }
 
     @classmethod
@@ -39,6 +41,7 @@ class Conversation:
             data=dict(data.get("data") or {}),
             last_topic=data.get("last_topic"),
             last_question=data.get("last_question"),
+            last_flow=data.get("last_flow"),
         )
 
     def idle(self) -> Conversation:
@@ -203,3 +206,7 @@ class Turn:
     replies: tuple[Outbound, ...]
     effects: tuple[Effect, ...] = ()
     then: Callable[[Outcomes], Turn] | None = None
+    # what the router understood the message as (a topic id or "intent:<name>"; None: small talk, not sure, a
+    # button) and how sure it was: `kb match --jsonl` with turns reports these
+    label: str | None = None
+    score: float = 0.0

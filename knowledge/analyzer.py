@@ -16,6 +16,7 @@ from knowledge.readings import load_readings
 from knowledge.text import is_cjk, normalise
 
 USER_DICT = "userdict.txt"
+GENERIC_WORDS = "generic_words.txt"
 SYNONYMS_FILE = "synonyms.yaml"
 BIGRAM_PREFIX = "~"
 STOPWORDS = frozenset(
@@ -25,6 +26,9 @@ STOPWORDS = frozenset(
 _MAX_CORRECTION = 4
 INFO_BASELINE = 4.0  # log-frequency below which a word is treated as filler
 INFO_FLOOR = 0.5
+INFO_CACHE_SIZE = 20_000  # dictionary words whose informativeness is remembered; beyond it, computed each time
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 
 
 class Analyzer:
@@ -40,7 +44,10 @@ class Analyzer:
         # general-language frequencies, taken before the domain words are added with their high frequency
         self._general_freq = dict(self._jieba.FREQ)
         self._general_total = self._jieba.total
+        # informativeness of general-dictionary words, filled as they are met, at most INFO_CACHE_SIZE of them:
+        # residents' unseen words (junk, numbers) are never keys — issue 9: memory grew on every one
         self._informativeness: dict[str, float] = {}
+        self._unknown_informativeness = max(INFO_FLOOR, math.log(self._general_total) - INFO_BASELINE)
         self._synonyms = _load_synonyms(knowledge_dir / SYNONYMS_FILE)
         self._synonym_pattern = _alternation(self._synonyms)
         domain_words = _load_user_words(knowledge_dir / USER_DICT)
@@ -50,6 +57,14 @@ class Analyzer:
                 self._jieba.add_word(word, freq=2000)
         self._domain = {normalise(w).replace(" ", "") for w in (*domain_words, *vocabulary, *self._synonyms)}
         self._domain |= set(self._synonyms.values())
+        # words of the programme that also belong to everyday life (电话, 到账, 在哪, 办理): they do not make a question
+        # one about the programme
+        generic = _load_user_words(knowledge_dir / GENERIC_WORDS) if (knowledge_dir / GENERIC_WORDS).exists() else []
+        self.generic = frozenset(normalise(w).replace(" ", "") for w in generic)
+        self._anchors = frozenset(self._domain - self.generic - STOPWORDS)
+        # the curated dictionary alone (no entry keywords such as 材料, 一平): words that name a subject of their own
+        curated = {normalise(w).replace(" ", "") for w in (*domain_words, *self._synonyms, *self._synonyms.values())}
+        self._subjects = frozenset(curated - self.generic - STOPWORDS)
         # sound-alike corrections lead only to curated domain words (user dictionary, synonym table), never to
         # free keywords: every target is a chance to turn an innocent phrase into a domain word
         targets = {normalise(w).replace(" ", "") for w in (*domain_words, *self._synonyms, *self._synonyms.values())}
@@ -58,17 +73,21 @@ class Analyzer:
             if 2 <= len(word) <= _MAX_CORRECTION and all(is_cjk(c) for c in word):
                 self._by_reading.setdefault(self._readings.word(word), word)
         self._first_readings = {reading[0] for reading in self._by_reading}
-        # the chunks of the question last passed through `canonical`, segmented: its terms are taken next, and
-        # most chunks come out of correction unchanged (a long story: ~20 chunks, 0–2 changed), so each question is
-        # segmented once, not twice. Only the last question's: a memo across questions would answer repeated
-        # sentences from memory, which the latency benchmark (long stories built from a pool of sentences) must not
-        # mistake for speed.
+        # the chunks of the question last passed through `canonical`, segmented, and their terms: its terms are taken
+        # next, and most chunks come out of correction unchanged (a long story: ~20 chunks, 0–2 changed), so each
+        # question is segmented once, not twice, and its clauses ranked alone and together reuse them. Only the last
+        # question's (bounded by one message): a memo across questions would answer repeated sentences from memory,
+        # which the latency benchmark (long stories built from a pool of sentences) must not mistake for speed.
         self._last_segments: dict[str, tuple[str, ...]] = {}
+        self._last_terms: dict[str, list[str]] = {}
 
     def _segments(self, chunk: str) -> tuple[str, ...]:
-        """jieba's segmentation of a chunk (no HMM)."""
+        """jieba's segmentation of a chunk (no HMM), remembered while the same question is being matched (its clauses
+        are ranked alone and together)."""
         segments = self._last_segments.get(chunk)
-        return segments if segments is not None else tuple(self._jieba.cut(chunk, HMM=False))
+        if segments is None:
+            segments = self._last_segments[chunk] = tuple(self._jieba.cut(chunk, HMM=False))
+        return segments
 
     def _search_words(self, chunk: str) -> list[str]:
         """jieba's cut_for_search (no HMM) from the remembered segmentation: each word, preceded by the dictionary
@@ -85,12 +104,30 @@ class Analyzer:
 
     def informativeness(self, word: str) -> float:
         """How much a word says in general Chinese (from jieba's corpus frequencies): 的 ≈ 0, 附着物 ≫ 1."""
+        freq = self._general_freq.get(word)
+        if not freq:  # a word jieba's corpus does not know: one value for all, nothing remembered per word
+            return self._unknown_informativeness
         cached = self._informativeness.get(word)
         if cached is None:
-            freq = self._general_freq.get(word, 0)
             cached = max(INFO_FLOOR, math.log(self._general_total / (freq + 1)) - INFO_BASELINE)
-            self._informativeness[word] = cached
+            if len(self._informativeness) < INFO_CACHE_SIZE:
+                self._informativeness[word] = cached
         return cached
+
+    def names_the_programme(self, canonical: str) -> bool:
+        """Whether canonical text contains a word of the programme (征收, 补偿款, 安置房 …), generic words aside."""
+        anchors = self._anchors
+        return any(w in anchors for chunk in canonical.split(" ") for w in self._chunk_terms(chunk))
+
+    def subject_words(self, canonical: str) -> set[str]:
+        """The words of the curated domain dictionary in canonical text (搬迁费, 安置房, 强制执行 …): what a follow-up
+        names when it changes the subject."""
+        subjects = self._subjects
+        return {w for chunk in canonical.split(" ") for w in self._chunk_terms(chunk) if w in subjects}
+
+    def words(self, canonical: str) -> list[str]:
+        """The words (no bigrams) of canonical text, stopwords out."""
+        return [w for chunk in canonical.split(" ") for w in self._chunk_terms(chunk) if w[0] != BIGRAM_PREFIX]
 
     def terms(self, text: str) -> list[str]:
         """Index terms of `text`: words (synonyms canonical, stopwords out) and CJK bigrams marked with `~`."""
@@ -98,16 +135,19 @@ class Analyzer:
 
     def terms_of_canonical(self, canonical: str) -> list[str]:
         """Index terms of text already passed through `canonical`."""
-        words: list[str] = []
+        terms: list[str] = []
         for chunk in canonical.split(" "):
-            for word in self._search_words(chunk):
-                if word and word not in STOPWORDS:
-                    words.append(word)
-        bigrams = [
-            BIGRAM_PREFIX + run[i : i + 2] for run in re.findall(r"[\u3400-\u9fff]{2,}", canonical)
-            for i in range(len(run) - 1)
-        ]
-        return words + bigrams
+            terms += self._chunk_terms(chunk)
+        return terms
+
+    def _chunk_terms(self, chunk: str) -> list[str]:
+        """The words and bigrams of one chunk (no spaces), remembered like its segments."""
+        terms = self._last_terms.get(chunk)
+        if terms is None:
+            terms = [w for w in self._search_words(chunk) if w and w not in STOPWORDS]
+            terms += [BIGRAM_PREFIX + run[i : i + 2] for run in _CJK_RUN.findall(chunk) for i in range(len(run) - 1)]
+            self._last_terms[chunk] = terms
+        return terms
 
     def canonical(self, text: str) -> str:
         """Normalised text with homophone typos corrected and every synonym replaced by its canonical term."""
@@ -121,6 +161,7 @@ class Analyzer:
         (过度|费 → 过渡费, 补|常 → 补偿); runs are whole segments, so a real word like 反映 is never split."""
         out: list[str] = []
         self._last_segments = {}
+        self._last_terms = {}
         for chunk in text.split(" "):
             segments = self._last_segments[chunk] = self._segments(chunk)
             i = 0

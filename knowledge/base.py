@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ import jieba
 
 from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
+from knowledge.focus import conditional, focus_of, leans_on_context
+from knowledge.numerals import digits_for_numerals
 from knowledge.index import Candidate, KnowledgeIndex, MatchResult
 from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
@@ -21,6 +23,32 @@ from knowledge.statute_book import StatuteBook, load_statutes
 
 
 MATCH_CACHE_SIZE = 4096
+PREVIOUS_CACHE_SIZE = 1024
+MEMO_MAX_CHARS = 200  # longer messages (stories) are rarely sent twice: matched afresh, never remembered
+MAX_QUESTIONS = 3  # a message asking more than this many things is a story: no second answer is offered
+# follow-ups: the question before weighs this much beside the follow-up's own words, and the topics of the context
+# get this much on their score
+PREVIOUS_FACTOR = 0.5
+CONTEXT_BONUS = 0.06
+RELATED_BONUS = 0.03
+# an elliptical follow-up leaves its context only for a topic it names more surely than the context by this much
+SUBJECT_MARGIN = 0.1
+# a question that names nothing of the programme (only generic words: 电话, 到账, 在哪, 办理) must score this high to
+# be answered: 广场舞在哪跳 shares 在哪 with the contacts, 养老金咋还没到账 shares 到账 with the payment time
+GENERIC_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation was about: the question last answered (or that started a flow), the topics that
+    continue it (the last topic first, then its related topics; or a flow's topics), and its name."""
+
+    question: str = ""
+    topics: tuple[str, ...] = ()
+    name: str = ""
+    # a flow's context: a follow-up is about one of its topics or about a subject of its own, never about a third
+    # topic the flow's words happen to share ("要多久" after 登记诉求 is the case's deadline, not the project's)
+    only_topics: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,20 +61,107 @@ class KnowledgeBase:
     margin: float
     statutes: StatuteBook = field(default_factory=StatuteBook)  # the texts of the articles answers cite
 
-    def match(self, question: str) -> MatchResult:
-        """An intent rule if one fires, else the index's verdict. Residents ask the same questions again and again:
-        verdicts are remembered (the knowledge base never changes while loaded)."""
-        return self._remembered(question)
+    def match(self, question: str, context: Context | None = None) -> MatchResult:
+        """An intent rule if one fires, else the index's verdict on the question — in its context, when the
+        conversation has one. Residents ask the same questions again and again: verdicts are remembered (the
+        knowledge base never changes while loaded), a bounded number of short ones."""
+        if len(question) > MEMO_MAX_CHARS or (context is not None and len(context.question) > MEMO_MAX_CHARS):
+            return self._match(question, context)
+        return self._remembered(question, context)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_remembered", lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match))
+        # the question before a follow-up was analysed for its own turn: its canonical form is remembered (bounded)
+        object.__setattr__(self, "_previous", lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self.index.canonical))
 
-    def _match(self, question: str) -> MatchResult:
+    def _match(self, question: str, context: Context | None = None) -> MatchResult:
         canonical = self.index.canonical(question)
-        label = self.rules.match(canonical)
+        label = self.rules.match(digits_for_numerals(canonical))
         if label is not None and label in self.entries:
-            return MatchResult(label, 1.0, (Candidate(label, 1.0),))
-        return self.index.match_canonical(canonical, self.threshold, self.margin)
+            return MatchResult(label, 1.0, (Candidate(label, 1.0),), in_domain=True)
+        in_domain = self.index.names_the_programme(canonical)
+        # only generic words in common with the programme, and words of another field: held to a higher threshold
+        generic = not in_domain and self.index.only_generic(canonical)
+        standalone = self._alone(canonical, in_domain, generic)
+        if context is None or not context.question or not context.topics or generic:
+            return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
+        if not leans_on_context(canonical):
+            return standalone  # a self-contained question: the context does not matter
+        long = len(context.question) > MEMO_MAX_CHARS
+        previous = self.index.canonical(context.question) if long else self._previous(context.question)
+        followed = self._follow_up(canonical, context, previous)
+        if followed.label is None or self._names_its_subject(canonical, standalone, followed, previous):
+            # "那搬迁费呢", "那他们多久能强制执行": the follow-up names its own subject, more surely than the context
+            if standalone.label is None:
+                return replace(followed, in_domain=True)  # not placed, but its context was the programme's
+            continues = context.name if standalone.label in context.topics else None
+            return replace(standalone, continues=continues)
+        return followed if followed.label in context.topics else replace(followed, continues=None)
+
+    def _alone(self, canonical: str, in_domain: bool, generic: bool) -> MatchResult:
+        """The verdict on a question by itself. In a story, the clauses that ask weigh fully and the rest less; the
+        story's answer must not win only because a detail of it ("俺不识字") names another topic. A message that asks
+        two or three things is answered for the main one, the other offered beside it. Every weighting of the
+        message is ranked in one pass."""
+        index = self.index
+        parts, asks = focus_of(canonical)
+        asks = asks if 2 <= len(asks) <= MAX_QUESTIONS else []
+        if parts:  # rows: the whole, the question in focus, the story alone, each question
+            ranked = index.rank_table(*index.story_table(parts, asks))
+        else:
+            ranked = index.rank_many([index.weights_of(canonical), *(index.weights_of(c) for c in asks)])
+        result = self._verdict(ranked[0], in_domain, generic)
+        if parts:
+            focused, story = self._verdict(ranked[1], in_domain, generic), ranked[2]
+            hijacked = result.label is not None and any(c.label == result.label and c.score >= result.score
+                                                        for c in story)
+            if focused.score > result.score or (focused.label not in (None, result.label) and hijacked):
+                result = focused
+        if result.label is None:
+            return result
+        for clause_ranking in ranked[3 if parts else 1:]:
+            other = self._verdict(clause_ranking, in_domain, generic)
+            if other.label is not None and other.label != result.label and self.topic(other.label) is not None:
+                return replace(result, also=other.label)
+        return result
+
+    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult, previous: str) -> bool:
+        """Whether an elliptical follow-up is about a subject of its own: sure enough by itself, not a condition
+        (要是…), and either naming a word of the curated dictionary the question before did not (那搬迁费呢 after 过渡费)
+        and scoring about as well as the context's topic, or scoring clearly better alone."""
+        if alone.label is None or alone.label == followed.label or conditional(canonical):
+            return False
+        own_words = self.index.subject_words(canonical)
+        if not own_words:
+            return False  # "要多久", "谁出钱", "要啥材料": nothing of its own to be about
+        if own_words - self.index.subject_words(previous):
+            # a word the question before did not have: its own topic, on equal footing with the context's (which got
+            # CONTEXT_BONUS), wins unless the context's is clearly ahead, alone or with the follow-up read in context
+            # ("那搬迁费呢" after 过渡费; "那我现在还能翻修房子吗" after 征收范围: the scope freeze)
+            in_context = next((c.score for c in followed.candidates if c.label == alone.label), 0.0)
+            return max(alone.score, in_context) + CONTEXT_BONUS >= followed.score
+        return alone.score >= followed.score + SUBJECT_MARGIN
+
+    def _follow_up(self, canonical: str, context: Context, previous: str) -> MatchResult:
+        """An elliptical question read with the one before it (at PREVIOUS_FACTOR), the context's topics favoured:
+        the verdict says which topic it continues."""
+        parts = [(canonical, 1.0)]
+        if not context.only_topics:  # a flow's "question" is its name: the follow-up's own words must find the topic
+            parts.append((previous, PREVIOUS_FACTOR))
+        ranked = self.index.rank_parts(parts, limit=12)
+        bonus = dict.fromkeys(context.topics[1:], RELATED_BONUS)
+        bonus[context.topics[0]] = CONTEXT_BONUS
+        # topics only: an intent (登记诉求, 估算补偿) is started by what the resident asks now, never by its context
+        boosted = sorted((Candidate(c.label, round(min(1.0, c.score + bonus.get(c.label, 0.0)), 4))
+                          for c in ranked if not c.label.startswith("intent:")
+                          and (not context.only_topics or c.label in bonus)), key=lambda c: (-c.score, c.label))
+        result = self._verdict(boosted[:5], True, False)
+        return result if result.label is None else replace(result, continues=context.name)
+
+    def _verdict(self, ranked: list[Candidate], in_domain: bool, generic: bool) -> MatchResult:
+        if generic and (not ranked or ranked[0].score < GENERIC_THRESHOLD):
+            return MatchResult(None, ranked[0].score if ranked else 0.0, ())  # another field's: no topic is close
+        return self.index.verdict(ranked, self.threshold, self.margin, in_domain)
 
     def topic(self, topic_id: str) -> Entry | None:
         entry = self.entries.get(topic_id)

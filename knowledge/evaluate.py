@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.base import KnowledgeBase
+from knowledge.index import MatchResult
 
 
 @dataclass(frozen=True)
 class LabelledQuestion:
     q: str
     expect: tuple[str | None, ...]  # acceptable labels; (None,) = out of scope, the bot must abstain
+    turns: tuple[str, ...] = ()  # a conversation: the label is that of its last turn, `q` only names it
 
 
 @dataclass(frozen=True)
@@ -35,15 +38,18 @@ class EvalReport:
         ]
 
 
-def evaluate(kb: KnowledgeBase, questions: list[LabelledQuestion]) -> EvalReport:
-    """Hit@1 counts the answered label (an abstention is a miss); Hit@3 and MRR use the ranking."""
+def evaluate(kb: KnowledgeBase, questions: list[LabelledQuestion],
+             match: Callable[[LabelledQuestion], MatchResult] | None = None) -> EvalReport:
+    """Hit@1 counts the answered label (an abstention is a miss); Hit@3 and MRR use the ranking. `match` labels an
+    item (the CLI replays conversations through the dialogue); by default the knowledge base matches `q` alone."""
+    match = match or (lambda item: kb.match(item.q))
     hit1 = hit3 = 0
     rr = 0.0
     abstained_right = abstained = should_abstain = 0
     misses: list[str] = []
     in_scope = 0
     for item in questions:
-        result = kb.match(item.q)
+        result = match(item)
         out_of_scope = item.expect == (None,)
         if result.label is None:
             abstained += 1

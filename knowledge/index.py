@@ -4,6 +4,8 @@ Each entry is scored by how closely its closest example question (or title) rese
 (IDF-weighted Dice), blended with how much of the question's weight the entry covers anywhere (title,
 questions, keywords, and — at half weight — its answer). Terms are weighted by BM25's IDF over entries,
 CJK bigrams at half weight; a term no entry knows keeps the highest weight, so off-topic questions score low.
+A question can be ranked under several weightings of its terms at once (the whole message, the clauses that ask,
+the story around them, the question before a follow-up: see knowledge.base), each a row of one table.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 
 from knowledge.analyzer import BIGRAM_PREFIX, Analyzer
 from knowledge.entries import Entry
+from knowledge.text import is_cjk
 
 SIMILARITY_WEIGHT = 0.55
 COVERAGE_WEIGHT = 0.45
@@ -28,6 +31,8 @@ CONTAINMENT_MIX = 0.3  # similarity: part containment of the example in the ques
 MIN_WEIGHT_QUANTILE = 0.25
 # terms lighter than this (the median term weighs ~20) are left out of the example overlap: it saves time, not accuracy
 NEGLIGIBLE_WEIGHT = 0.75
+# single characters that, alone, speak of the programme: a question with one of them is never another field's
+PROGRAMME_CHARACTERS = frozenset("拆搬迁征赔补逼")
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,18 @@ class Candidate:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The ranked candidates and the verdict: `label` is set only when the best one is confident."""
+    """The ranked candidates and the verdict: `label` is set only when the best one is confident.
+
+    `continues`: the topic (or "flow:<name>") whose context decided the answer of an elliptical follow-up;
+    `also`: the topic of a second question asked in the same message; `in_domain`: the question speaks of the
+    programme (征收, 补偿, 安置房 …) even when it cannot be placed."""
 
     label: str | None
     score: float
     candidates: tuple[Candidate, ...]
+    continues: str | None = None
+    also: str | None = None
+    in_domain: bool = False
 
 
 class KnowledgeIndex:
@@ -93,6 +105,10 @@ class KnowledgeIndex:
             t: (np.array([e for e, _ in c], dtype=np.intp), np.array([s for _, s in c])) for t, c in coverage.items()
         }
         self._example_entry = np.array([i for i, _ in examples], dtype=np.intp)
+        # examples are listed entry by entry (each has at least its title): where each entry's run starts
+        self._entry_starts = np.searchsorted(self._example_entry, np.arange(n)).astype(np.intp)
+        self._entry_ids = [e.id for e in self.entries]
+        self._label_rank = np.argsort(np.argsort(np.array(self._entry_ids, dtype=object))).astype(np.intp)
         self._example_weight = np.array(example_weight)
         self._containment_base = np.maximum(self._example_weight, floor)
 
@@ -115,11 +131,54 @@ class KnowledgeIndex:
 
     def rank_canonical(self, canonical: str, limit: int = 5) -> list[Candidate]:
         """`rank` for a question already passed through `canonical`."""
-        terms = set(self._analyzer.terms_of_canonical(canonical))
-        if not terms:
-            return []
+        return self.rank_parts(((canonical, 1.0),), limit)
+
+    def rank_parts(self, parts: Sequence[tuple[str, float]], limit: int = 5) -> list[Candidate]:
+        """`rank` for a question made of canonical parts, each with a factor on its terms' weights: the clause that
+        asks (1.0) and the story around it, or the question before an elliptical follow-up (less). A term in several
+        parts counts once, at its largest factor."""
+        weights = combine([(self.weights_of(canonical), factor) for canonical, factor in parts])
+        return self.rank_weights(weights, limit) if weights else []
+
+    def weights_of(self, canonical: str) -> dict[str, float]:
+        """Each term of canonical text with its weight (IDF × informativeness)."""
         known = self._known_weight
-        weights = {t: known[t] if t in known else self._weight(t) for t in terms}
+        return {t: known[t] if t in known else self._weight(t) for t in self._analyzer.terms_of_canonical(canonical)}
+
+    def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()) -> tuple[list[str], np.ndarray]:
+        """For a message cut into parts with factors: its terms and the rows of their weights for the whole, the
+        question in focus (each part at its factor), the story alone (the parts below 1), then each of `extra` (parts
+        that ask), in one walk over the terms — the table `rank_table` ranks."""
+        known, weight_of = self._known_weight, self._weight
+        column: dict[str, int] = {}
+        whole: list[float] = []
+        focused: list[float] = []
+        story: list[float] = []
+        for clause, factor in parts:
+            for t in self._analyzer.terms_of_canonical(clause):
+                i = column.get(t)
+                if i is None:
+                    i = column[t] = len(whole)
+                    whole.append(known[t] if t in known else weight_of(t))
+                    focused.append(0.0)
+                    story.append(0.0)
+                w = whole[i]
+                if w * factor > focused[i]:
+                    focused[i] = w * factor
+                if factor < 1.0:
+                    story[i] = w
+        rows = [whole, focused, story]
+        for clause in extra:  # one of the parts (both come from the same clauses): its terms have their columns
+            row = [0.0] * len(whole)
+            for t in self._analyzer.terms_of_canonical(clause):
+                i = column.get(t)
+                if i is not None:
+                    row[i] = whole[i]
+            rows.append(row)
+        return list(column), np.array(rows)
+
+    def rank_weights(self, weights: dict[str, float], limit: int = 5) -> list[Candidate]:
+        """Entries ranked for weighted question terms (one weighting: over the examples that share a term only)."""
         total = sum(weights.values())
         n_entries = len(self.entries)
         # overlap of each example with the question: the weights of the terms they share
@@ -144,9 +203,86 @@ class KnowledgeIndex:
             covered = np.bincount(entries, shares, minlength=n_entries)
         candidates = np.flatnonzero(best_similarity >= 0)
         scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
-        scored = [Candidate(self.entries[e].id, round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
+        ids = self._entry_ids
+        scored = [Candidate(ids[e], round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
         scored.sort(key=lambda c: (-c.score, c.label))
         return scored[:limit]
+
+    def rank_many(self, weightings: Sequence[dict[str, float]], limit: int = 5) -> list[list[Candidate]]:
+        """`rank_weights` for several weightings of (mostly) the same terms — a message whole, its asking clauses, its
+        story — in one pass: the postings of every term are gathered once, then scored under each weighting."""
+        if len(weightings) == 1:  # one row: cheaper over the shared examples alone
+            return [self.rank_weights(weightings[0], limit)]
+        terms = list({t: None for weights in weightings for t in weights})
+        if not terms:
+            return [[] for _ in weightings]
+        table = np.array([[weights.get(t, 0.0) for t in terms] for weights in weightings])  # weightings × terms
+        return self.rank_table(terms, table, limit)
+
+    def rank_table(self, terms: list[str], table: np.ndarray, limit: int = 5) -> list[list[Candidate]]:
+        """`rank_many` for weights given as a table: one row per weighting, one column per term."""
+        totals = table.sum(axis=1)
+        n_entries, n_examples = len(self.entries), len(self._example_weight)
+        # overlap of each example with the question: the weights of the terms they share
+        posted = [i for i, t in enumerate(terms) if t in self._postings]
+        post_lists = [self._postings[terms[i]] for i in posted]
+        docs = np.concatenate(post_lists) if post_lists else np.zeros(0, dtype=np.intp)
+        per_doc = np.repeat(np.where(table[:, posted] >= NEGLIGIBLE_WEIGHT, table[:, posted], 0.0),
+                            [len(d) for d in post_lists], axis=1)
+        # coverage: the share of the question's weight each entry names anywhere
+        covering = [i for i, t in enumerate(terms) if t in self._coverage]
+        cover_entries = [self._coverage[terms[i]][0] for i in covering]
+        entries = np.concatenate(cover_entries) if cover_entries else np.zeros(0, dtype=np.intp)
+        shares = np.concatenate([self._coverage[terms[i]][1] for i in covering]) if covering else np.zeros(0)
+        cover_terms = np.repeat(covering, [len(e) for e in cover_entries]).astype(np.intp)
+        # every weighting at once: row k's examples and entries are offset by k × their count
+        k = len(table)
+        rows_docs = (docs[None, :] + (np.arange(k) * n_examples)[:, None]).ravel()
+        overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples).reshape(k, n_examples)
+        dice = 2 * overlap / (totals[:, None] + self._example_weight[None, :])
+        similarity = CONTAINMENT_MIX * overlap / self._containment_base[None, :] + (1 - CONTAINMENT_MIX) * dice
+        similarity[overlap <= 0] = -1.0  # examples sharing nothing; an entry none of whose examples shares stays out
+        # an entry's examples are consecutive: its best similarity is the maximum over its run
+        best_similarity = np.maximum.reduceat(similarity, self._entry_starts, axis=1)
+        rows_entries = (entries[None, :] + (np.arange(k) * n_entries)[:, None]).ravel()
+        covered = np.bincount(rows_entries, (shares[None, :] * table[:, cover_terms]).ravel(),
+                              minlength=k * n_entries).reshape(k, n_entries)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.round(SIMILARITY_WEIGHT * best_similarity + COVERAGE_WEIGHT * covered / totals[:, None], 4)
+        ranked: list[list[Candidate]] = []
+        ids = self._entry_ids
+        for row in range(k):
+            candidates = np.flatnonzero(best_similarity[row] >= 0)
+            if not len(candidates) or totals[row] <= 0:
+                ranked.append([])
+                continue
+            row_scores = scores[row, candidates]
+            # by descending score, then by id (the label order)
+            order = np.lexsort((self._label_rank[candidates], -row_scores))[:limit]
+            ranked.append([Candidate(ids[e], sc) for e, sc in zip(candidates[order].tolist(),
+                                                                    row_scores[order].tolist())])
+        return ranked
+
+    def names_the_programme(self, canonical: str) -> bool:
+        return self._analyzer.names_the_programme(canonical)
+
+    def subject_words(self, canonical: str) -> set[str]:
+        return self._analyzer.subject_words(canonical)
+
+    def only_generic(self, canonical: str) -> bool:
+        """Whether the question's words are either generic (电话, 到账, 在哪) or unknown to every entry, with at least
+        one unknown word of two characters or more (广场舞, 养老金, 工资): a question of another field."""
+        generic = self._analyzer.generic
+        foreign = False
+        for w in self._analyzer.words(canonical):
+            if w in PROGRAMME_CHARACTERS:
+                return False  # 拆, 搬, 逼 …: "车都开不进来 这是逼俺们搬" is about the programme
+            if w in generic or len(w) < 2:  # any other single character (没, 哪, 去) says nothing either way
+                continue
+            if w in self._idf:
+                return False
+            foreign = foreign or all(is_cjk(c) for c in w)
+        return foreign
 
     def canonical(self, question: str) -> str:
         return self._analyzer.canonical(question)
@@ -156,13 +292,31 @@ class KnowledgeIndex:
         return self.match_canonical(self._analyzer.canonical(question), threshold, margin)
 
     def match_canonical(self, canonical: str, threshold: float, margin: float) -> MatchResult:
-        candidates = tuple(self.rank_canonical(canonical))
+        return self.verdict(self.rank_canonical(canonical), threshold, margin)
+
+    @staticmethod
+    def verdict(ranked: Sequence[Candidate], threshold: float, margin: float, in_domain: bool = False) -> MatchResult:
+        """The best of ranked candidates if it clears `threshold` and leads the runner-up by `margin`."""
+        candidates = tuple(ranked)
         if not candidates:
-            return MatchResult(None, 0.0, ())
+            return MatchResult(None, 0.0, (), in_domain=in_domain)
         best = candidates[0]
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         confident = best.score >= threshold and best.score - runner_up >= margin
-        return MatchResult(best.label if confident else None, best.score, candidates)
+        return MatchResult(best.label if confident else None, best.score, candidates, in_domain=in_domain)
+
+
+def combine(parts: Sequence[tuple[dict[str, float], float]]) -> dict[str, float]:
+    """Term weights of several parts, each scaled by its factor; a term in several parts keeps its largest weight."""
+    if len(parts) == 1 and parts[0][1] == 1.0:
+        return parts[0][0]
+    out: dict[str, float] = {}
+    for weights, factor in parts:
+        for term, weight in weights.items():
+            weight *= factor
+            if weight > out.get(term, 0.0):
+                out[term] = weight
+    return out
 
 
 def _idf(n: int, df: int) -> float:

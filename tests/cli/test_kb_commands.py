@@ -128,3 +128,39 @@ def test_kb_gaps_lists_unanswered_questions_most_frequent_first(tmp_path: Path) 
     lines = gaps.stdout.splitlines()
     assert "明天会下雨吗" in lines[1] and lines[1].split()[0] == "2"
     assert "今天股市怎么样" in lines[2]
+
+
+def test_kb_match_labels_the_last_turn_as_the_dialogue_would() -> None:
+    rows_in = [
+        {"turns": ["评估结果俺不认", "那得多少天内提"]},
+        {"turns": ["那得多少天内提"]},
+        {"turns": ["补偿款什么时候到账", "广场舞在哪跳"]},
+        {"q": "搬迁费怎么算"},
+    ]
+    result = run("kb", "match", "--jsonl", "-", stdin="\n".join(json.dumps(r, ensure_ascii=False) for r in rows_in))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0] == {"turns": ["评估结果俺不认", "那得多少天内提"], "label": "comp.appraisal_dispute",
+                       "score": rows[0]["score"]}
+    assert rows[1]["label"] != "comp.appraisal_dispute"  # the same words without their context
+    assert rows[2]["label"] is None
+    assert rows[3] == {"q": "搬迁费怎么算", "label": "comp.relocation_fee", "score": rows[3]["score"]}
+
+
+def test_kb_eval_scores_conversations(tmp_path: Path) -> None:
+    labelled = tmp_path / "followups.jsonl"
+    labelled.write_text(
+        '{"turns": ["评估结果俺不认", "那得多少天内提"], "expect": ["comp.appraisal_dispute"]}\n'
+        '{"turns": ["过渡费怎么算", "那搬迁费呢"], "expect": ["comp.relocation_fee"]}\n'
+        '{"turns": ["补偿款什么时候到账", "广场舞在哪跳"], "expect": [null]}\n',
+        encoding="utf-8",
+    )
+    result = run("kb", "eval", str(labelled), "--misses")
+    assert result.returncode == 0, result.stderr
+    assert "Hit@1            1.000" in result.stdout and "abstain recall    1.000" in result.stdout
+
+
+def test_kb_match_rejects_turns_that_are_not_strings() -> None:
+    result = run("kb", "match", "--jsonl", "-", stdin='{"turns": ["搬迁费", 3]}\n')
+    assert result.returncode != 0
+    assert "-:1" in result.stderr
