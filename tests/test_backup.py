@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,12 @@ from tests.support.transcript import ChatSession
 NUMBER = re.compile(r"AJ-\d{4}-\d{6}")
 RESIDENTS = 4
 BEFORE_BACKUP = 8  # cases acknowledged before the backup begins
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Each resident of the load files case after case: the daily limit per resident (ANJU_CASES_PER_DAY) is off."""
+    return replace(settings, cases_per_day=0)
 
 
 async def restored_cases(url: str) -> dict[str, int]:
