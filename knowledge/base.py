@@ -67,6 +67,10 @@ class KnowledgeBase:
         knowledge base never changes while loaded), a bounded number of short ones."""
         if len(question) > MEMO_MAX_CHARS or (context is not None and len(context.question) > MEMO_MAX_CHARS):
             return self._match(question, context)
+        if context is not None and not leans_on_context(self._previous(question)):
+            # a self-contained question gets the same verdict in every context (see _match): one remembered verdict
+            # serves every conversation, instead of one per (question, question before)
+            context = None
         return self._remembered(question, context)
 
     def __post_init__(self) -> None:
