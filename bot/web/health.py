@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 from sqlalchemy import text
 
@@ -11,7 +13,8 @@ from bot import keys
 async def healthz(request: web.Request) -> web.Response:
     async with request.app[keys.ENGINE].connect() as conn:
         await conn.execute(text("SELECT 1"))
-    return web.json_response({"status": "ok", "topics": len(request.app[keys.KNOWLEDGE].topics)})
+    return web.json_response({"status": "ok", "topics": len(request.app[keys.KNOWLEDGE].topics),
+                              "pid": os.getpid()})
 
 
 def setup(app: web.Application) -> None:
