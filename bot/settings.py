@@ -53,7 +53,7 @@ class Settings:
     wechat_max_clock_skew: int = 300  # seconds a signed request may be old (or early)
     wechat_reply_budget: float = 3.5  # seconds to wait for the core before answering "success" and replying later
     wechat_window_hours: int = 48  # customer-service messages only this long after the resident's last message
-    wechat_window_quota: int = 20  # … and at most this many of them per window
+    wechat_window_quota: int = 5  # … and at most this many of them per window (the platform's limit since 2023)
     # cases: background workers (seconds between runs; 0 turns a worker off — tests drive them by hand)
     outbox_interval: float = 2.0
     outbox_lease_seconds: int = 120  # a message being sent is retried only after this (see bot/outbox/worker.py)

@@ -104,3 +104,4 @@ class UnansweredQuestion(Base):
 # the case and outbox tables live next to their code; importing them here registers them on Base.metadata
 from bot.cases import models as _case_models  # noqa: E402, F401
 from bot.outbox import models as _outbox_models  # noqa: E402, F401
+from bot.db import limits as _shared_limits  # noqa: E402, F401
