@@ -20,10 +20,11 @@ Periods carry a small margin (1 %: clocks of two machines need not agree to the 
 each 429. Clock and sleep are injectable: tests move time instead of waiting.
 
 Several workers (`serve --workers N` on PostgreSQL): `share(SharedSlots)` makes every paced request also take a
-start slot of the bot kept in the database (bot/db/limits.py), spaced (1 + 5 %) / 30 s apart whichever process
-sends, and every notification a slot of its chat, one (1 + 5 %) s after the chat's previous message started and
-after its response came; a reply marks its chat busy the same way without waiting. The wider margin covers what
-the in-process response window cannot see across processes (a request still on its way from another worker)."""
+start slot of the bot kept in the database (bot/db/limits.py), spaced (1 + 8 %) / 30 s apart whichever process
+sends, and every notification a slot of its chat, one (1 + 8 %) s after the chat's previous message started and
+after its response came; a reply marks its chat busy the same way without waiting. A request that starts more than
+15 ms after its slot takes a fresh one; the wider margin (80 ms over 30 slots) covers the rest of what the
+in-process response window cannot see across processes (a request still on its way from another worker)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ log = logging.getLogger(__name__)
 MARGIN = 0.01
 MARGIN_STEP = 0.01  # added after each 429 …
 MAX_MARGIN = 0.2  # … up to this
-SHARED_MARGIN = 0.05  # margin of the slots shared between processes
+SHARED_MARGIN = 0.08  # margin of the slots shared between processes …
+SHARED_LATE = 0.015  # … and how late a request may start after its slot (else it takes a fresh one)
 IN_FLIGHT_POLL = 0.005  # seconds between looks while what we wait for is a response still on its way
 # the methods that put a message into a chat (what Telegram's flood limits count)
 MESSAGE_ENDPOINTS = frozenset({
@@ -262,21 +264,28 @@ class PacedRateLimiter(AIORateLimiter):
         if pace_chat:
             await self._wait(self.chats.reserve(chat_id))
         await self._wait(self._paused_until - self._clock())
-        if self.shared is not None:  # the other processes' requests (bot/db/limits.py)
+        if self.shared is not None:  # the other processes' messages to this chat (bot/db/limits.py)
             if pace_chat:
                 await self._wait(await self.shared.reserve(self._chat_key(chat_id), self._shared_chat_interval))
             elif chat_id is not None:
                 await self.shared.busy(self._chat_key(chat_id), self._shared_chat_interval)
-            if paced:
-                await self._wait(await self.shared.reserve(self._shared_key, (1 + SHARED_MARGIN) / self._rate))
         if paced:  # one slot per request: a re-check below must not take (and waste) another
             await self._wait(self.spacing.reserve(None))
         while True:
-            wait = max(self._paused_until - self._clock(), self.window.wait() if paced else 0.0,
-                       self.chats.since_last(chat_id) if pace_chat else 0.0)
-            if wait <= 0:
+            slot = None
+            if paced and self.shared is not None:  # the bot's next start slot among all processes
+                slot = self._clock() + await self.shared.reserve(self._shared_key, (1 + SHARED_MARGIN) / self._rate)
+                await self._wait(slot - self._clock())
+            while True:
+                wait = max(self._paused_until - self._clock(), self.window.wait() if paced else 0.0,
+                           self.chats.since_last(chat_id) if pace_chat else 0.0)
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            if slot is None or self._clock() - slot <= SHARED_LATE:
                 break
-            await self._sleep(wait)
+            # started too long after the slot (this process was busy, or its own window held the request): the
+            # spacing from the other processes' slots no longer holds, so take a fresh slot
         if paced:
             self.window.started()
         if chat_id is not None:
