@@ -233,7 +233,7 @@ class PacedRateLimiter(AIORateLimiter):
                 if chat_id is not None:
                     self.chats.finished(chat_id)
                     if self.shared is not None:
-                        await self.shared.finished(self._chat_key(chat_id), self._shared_chat_interval)
+                        await self._shared_finished(chat_id)
 
         for attempt in range(policy.max_retries + 1):
             try:
@@ -290,6 +290,14 @@ class PacedRateLimiter(AIORateLimiter):
             self.window.started()
         if chat_id is not None:
             self.chats.started(chat_id)
+
+    async def _shared_finished(self, chat_id: int) -> None:
+        """Record the response in the database; a failure there must not turn a message that went out into an
+        error (the outbox would send it again)."""
+        try:
+            await self.shared.finished(self._chat_key(chat_id), self._shared_chat_interval)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - logged; the in-process pacing still holds for this worker
+            log.exception("could not record a Telegram response in the shared rate slots")
 
     @property
     def _shared_chat_interval(self) -> float:
