@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fetch Telegram updates by long polling instead of the webhook (development)")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes sharing the port (PostgreSQL only; see docs/deployment-workers.md)")
-    serve.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker of `--workers`: the shared socket
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # a worker of `--workers`
     serve.set_defaults(func=_serve)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
@@ -91,18 +91,15 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     if args.workers > 1:
         return _serve_workers(args, settings, host, port)
-    if args.fd is None:
+    if not args.reuse_port:
         print(f"安居助手 running: web chat http://{host}:{port}/chat  (Ctrl+C to stop)", flush=True)
     # one log line per request costs more than answering a cached question: off unless ANJU_ACCESS_LOG=1
     access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
     app = create_app(settings)
     app.on_startup.append(_settle_heap)  # after the knowledge base and the database are up
-    if args.fd is not None:  # a worker of `serve --workers N`: the supervisor's socket
-        import socket
-
-        web.run_app(app, sock=socket.socket(fileno=args.fd), print=None, access_log=access_log)
-    else:
-        web.run_app(app, host=host, port=port, print=None, access_log=access_log)
+    # a worker of `serve --workers N` binds with SO_REUSEPORT: the kernel spreads new connections over the workers
+    web.run_app(app, host=host, port=port, print=None, access_log=access_log, reuse_port=args.reuse_port or None,
+                backlog=1024 if args.reuse_port else 128)
     return 0
 
 

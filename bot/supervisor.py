@@ -1,11 +1,11 @@
-"""`serve --workers N`: one listening socket, N worker processes, a dead worker restarted.
+"""`serve --workers N`: N worker processes on one port (SO_REUSEPORT), a dead worker restarted.
 
-Why a supervisor and not N processes binding with SO_REUSEPORT: the socket is bound once, here, before any
-worker exists, so a port already in use is one clear error at start instead of N; every worker accepts from the
-same queue (no kernel hash pinning a busy client to one worker, and nothing lost in a closing worker's own
-queue when it restarts); and something must restart a crashed worker anyway. The workers are fresh interpreters
-(`python -m bot serve --fd N`, the socket passed down), not forks of this process: nothing of the parent's state
-(event loop, database pool) is shared by accident.
+Each worker binds the port with SO_REUSEPORT and the kernel spreads new connections over the workers' sockets.
+A single socket shared by all workers was tried first and measured badly: whichever worker woke first accepted
+every waiting connection (asyncio accepts a whole batch per wake-up), so 32 keep-alive clients all landed on one
+worker (docs/deployment-workers.md). The supervisor checks first that the port is free (one clear error instead
+of N) and restarts a worker that dies. The workers are fresh interpreters (`python -m bot serve --reuse-port`),
+not forks of this process: nothing of the parent's state (event loop, database pool) is shared by accident.
 
 The schema is brought up to date once, here, before the workers start (they find it at head; see
 bot/db/migrate.py for the advisory lock that covers several machines starting at once)."""
@@ -28,10 +28,10 @@ STOP_GRACE = 15.0  # seconds the workers get to finish after SIGTERM before they
 
 
 class Supervisor:
-    def __init__(self, count: int, sock: socket.socket, extra_args: list[str],
-                 spawn: Callable[[list[str], int], subprocess.Popen] | None = None) -> None:
+    def __init__(self, count: int, host: str, port: int, extra_args: list[str],
+                 spawn: Callable[[list[str]], subprocess.Popen] | None = None) -> None:
         self.count = count
-        self._sock = sock
+        self._host, self._port = host, port
         self._extra = extra_args
         self._spawn = spawn or _spawn
         self._workers: dict[int, tuple[subprocess.Popen, float]] = {}  # slot → (process, started at)
@@ -40,10 +40,11 @@ class Supervisor:
         self._stopping = False
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "bot", "serve", "--fd", str(self._sock.fileno()), *self._extra]
+        return [sys.executable, "-m", "bot", "serve", "--host", self._host, "--port", str(self._port), "--reuse-port",
+                *self._extra]
 
     def start(self, slot: int) -> None:
-        process = self._spawn(self.command(), self._sock.fileno())
+        process = self._spawn(self.command())
         self._workers[slot] = (process, time.monotonic())
         log.info("worker %d started (pid %d)", slot, process.pid)
 
@@ -91,24 +92,20 @@ class Supervisor:
         return 0
 
 
-def _spawn(command: list[str], fd: int) -> subprocess.Popen:
-    return subprocess.Popen(command, pass_fds=(fd,))
+def _spawn(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(command)
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """The one listening socket the workers share."""
-    sock = socket.create_server((host, port), backlog=1024)
-    sock.set_inheritable(True)
-    return sock
+def check_port(host: str, port: int) -> None:
+    """OSError when something else listens on the port (the workers would fail one by one)."""
+    with socket.create_server((host, port), reuse_port=True):
+        pass
 
 
 def run(count: int, host: str, port: int, extra_args: list[str]) -> int:
-    sock = listen(host, port)
-    supervisor = Supervisor(count, sock, extra_args)
+    check_port(host, port)
+    supervisor = Supervisor(count, host, port, extra_args)
     signal.signal(signal.SIGTERM, supervisor.stop)
     signal.signal(signal.SIGINT, supervisor.stop)
     log.info("supervisor pid %d: %d workers on %s:%d", os.getpid(), count, host, port)
-    try:
-        return supervisor.run()
-    finally:
-        sock.close()
+    return supervisor.run()
