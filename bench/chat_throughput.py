@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.chat_throughput [--clients 32] [--duration 20] [--warmup 3] [--no-record]
     .venv/bin/python -m bench.chat_throughput --database-url postgresql://user@127.0.0.1:5432/anju_bench
+    .venv/bin/python -m bench.chat_throughput --database-url postgresql://… --workers 2   # `serve --workers 2`
     .venv/bin/python -m bench.chat_throughput --profile    # the app under cProfile: where a request's time goes
 
 Both servers are subprocesses (`python -m bench.echo_server`, `python -m bot serve` on a fresh SQLite file in a
@@ -126,11 +127,14 @@ class LoadResult:
 
 
 def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of the process and of its living children (the workers of `serve --workers N`)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except (OSError, IndexError, ValueError):
         return float("nan")
+    return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
 async def drive(name: str, base_url: str, server_pid: int, turns: list[dict], clients: int, warmup: float,
@@ -201,7 +205,7 @@ def _ready(server: common.Server, timeout: float = 60.0) -> None:
 
 
 def run(clients: int, duration: float, warmup: float, database_url: str | None, record: bool,
-        argv: list[str], rounds: int = 4) -> dict[str, object]:
+        argv: list[str], rounds: int = 4, workers: int = 1) -> dict[str, object]:
     turns = script(5000)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="anju-throughput-") as tmp:
@@ -209,8 +213,14 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
         port = common.free_port()
         echo = common.spawn(["-m", "bench.echo_server", "--port", str(port)], common.app_env("", tmp_path), port,
                             tmp_path / "echo.log")
-        app = common.spawn_app(database_url or common.sqlite_url(tmp_path), common.PROJECT_ROOT / "var" / "cache",
-                               tmp_path / "app.log")
+        if workers > 1:
+            app_port = common.free_port()
+            app = common.spawn(["-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(app_port), "--workers",
+                                str(workers)], common.app_env(database_url or "", common.PROJECT_ROOT / "var" / "cache"),
+                               app_port, tmp_path / "app.log")
+        else:
+            app = common.spawn_app(database_url or common.sqlite_url(tmp_path),
+                                   common.PROJECT_ROOT / "var" / "cache", tmp_path / "app.log")
         try:
             _ready(echo)
             _ready(app)
@@ -255,18 +265,20 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
             common.record_header(common.command_line("bench.chat_throughput", argv))
             + f"- what: {clients} concurrent closed-loop clients (aiohttp ClientSession each, keep-alive), "
             f"{duration:g} s measured per server, against a bare aiohttp JSON echo (`bench/echo_server.py`) and the "
-            f"real app (`python -m bot serve`, {backend}), taking turns in {rounds} rounds of {duration / rounds:g} s "
+            f"real app (`python -m bot serve{f' --workers {workers}' if workers > 1 else ''}`, {backend}), taking turns in {rounds} rounds of {duration / rounds:g} s "
             f"({warmup:g} s warm-up before the first, {ROUND_WARMUP:g} s before the others, not counted) with the "
             "same load generator and the same bodies: new residents every "
             f"{TURNS_PER_SESSION} turns (start message first), the generated question mix of `bench/queries.py`, "
             "topic / 有用 / 没用 / menu buttons. Latency is measured in the client. CPU = share of one core used "
-            "during the measured window (server process; load-generator process)\n"
+            "during the measured window (server process and its workers; load-generator process)\n"
             f"- result: {result_line}\n"
             + "".join(f"- note: {n}\n" for n in notes)
             + "\n" + text + "\n"
         )
         section = NAME if not database_url else f"{NAME}_postgres"
         title = "Chat API throughput (`bench.chat_throughput`)" + (" on PostgreSQL" if database_url else "")
+        if workers > 1:
+            section, title = f"{section}_workers{workers}", f"{title}, `serve --workers {workers}`"
         common.update_section(section, title, body)
     return {"app_rps": app_r.rps, "echo_rps": echo_r.rps, "ratio": ratio, "app_p99": app_r.pct(99),
             "ok": ratio_ok and p99_ok}
@@ -304,12 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     parser.add_argument("--rounds", type=int, default=4, help="echo and app alternate in this many rounds")
     parser.add_argument("--database-url", help="run the app on this database (e.g. PostgreSQL) instead of SQLite")
+    parser.add_argument("--workers", type=int, default=1, help="run the app as `serve --workers N` (PostgreSQL)")
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--profile", action="store_true", help="profile the app under load instead")
     args = parser.parse_args(argv)
     if args.profile:
         return profile(args.clients, args.duration, args.database_url)
-    run(args.clients, args.duration, args.warmup, args.database_url, not args.no_record, argv, args.rounds)
+    run(args.clients, args.duration, args.warmup, args.database_url, not args.no_record, argv, args.rounds,
+        args.workers)
     return 0
 
 

@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port)
     serve.add_argument("--telegram-polling", action="store_true",
                        help="fetch Telegram updates by long polling instead of the webhook (development)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes sharing the port (PostgreSQL only; see docs/deployment-workers.md)")
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # a worker of `--workers`
     serve.set_defaults(func=_serve)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
@@ -108,13 +111,49 @@ def _serve(args: argparse.Namespace) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"安居助手 running: web chat http://{host}:{port}/chat  (Ctrl+C to stop)", flush=True)
+    if args.workers > 1:
+        return _serve_workers(args, settings, host, port)
+    if not args.reuse_port:
+        print(f"安居助手 running: web chat http://{host}:{port}/chat  (Ctrl+C to stop)", flush=True)
     # one log line per request costs more than answering a cached question: off unless ANJU_ACCESS_LOG=1
     access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
     app = create_app(settings)
     app.on_startup.append(_settle_heap)  # after the knowledge base and the database are up
-    run_server(app, host, port, access_log=access_log)  # timeouts and a connection cap (bot/web/server.py)
+    # timeouts and a connection cap (bot/web/server.py); a worker of `serve --workers N` binds with SO_REUSEPORT:
+    # the kernel spreads new connections over the workers
+    run_server(app, host, port, access_log=access_log, reuse_port=args.reuse_port)
     return 0
+
+
+def _serve_workers(args: argparse.Namespace, settings: Settings, host: str, port: int) -> int:
+    """`serve --workers N`: PostgreSQL only; the schema upgraded once, then the supervisor (bot/supervisor.py)."""
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.settings import normalise_database_url
+
+    if not normalise_database_url(settings.database_url).startswith("postgresql"):
+        print("serve --workers: SQLite stays single-process (one writer at a time: workers would only queue "
+              "behind each other, and the limits shared between workers need PostgreSQL's locks). Use "
+              "--workers 1 on SQLite, or DATABASE_URL=postgresql://… for several workers.", file=sys.stderr)
+        return 2
+    if settings.telegram_polling or args.telegram_polling:
+        print("serve --workers: Telegram polling needs exactly one process (getUpdates hands each update to one "
+              "caller); use the webhook with several workers.", file=sys.stderr)
+        return 2
+
+    async def migrate() -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    from bot import supervisor
+
+    print(f"安居助手 running: {args.workers} workers, web chat http://{host}:{port}/chat  (Ctrl+C to stop)",
+          flush=True)
+    return supervisor.run(args.workers, host, port, [])
 
 
 async def _settle_heap(_app: object) -> None:

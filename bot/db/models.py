@@ -106,3 +106,4 @@ class UnansweredQuestion(Base):
 from bot.cases import models as _case_models  # noqa: E402, F401
 from bot.outbox import models as _outbox_models  # noqa: E402, F401
 from bot.db import signed_requests as _signed_requests  # noqa: E402, F401  (webhook replay guard)
+from bot.db import limits as _shared_limits  # noqa: E402, F401

@@ -12,6 +12,9 @@ Delivery guarantee, honestly:
   lost to the resident either way, because it is the case's public history, shown by 查进度.
 - Rows of a channel with no configured sender stay `pending` (delayed, not dropped) until one is configured.
 On PostgreSQL several workers claim with `FOR UPDATE SKIP LOCKED`; on SQLite the write transaction is serialised.
+Order across workers: a claim takes a chat's rows only from the chat's earliest unfinished row on, and only as long
+as it holds each of them (`_in_turn`): while another worker holds (or has leased) an earlier row of the chat, the
+later ones wait, so a chat's messages leave in order whichever worker sends them.
 
 Pacing (a PacedSender: Telegram takes one message a second per chat): the claim looks ahead of the batch and takes,
 for each paced user, only the lowest-id due row, and only when the channel can take it now. A user who got a row
@@ -31,8 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.messages import Outbound
 from bot.outbox.enqueue import OutboxStatus, outbox
@@ -132,7 +135,7 @@ class OutboxWorker:
         async with self._engine.begin() as conn:
             query = (self._due(now).order_by(outbox.c.next_attempt_at, outbox.c.id)
                      .limit(self.policy.batch * max(self.policy.lookahead, 1)).with_for_update(skip_locked=True))
-            rows = (await conn.execute(query)).all()
+            rows = await self._in_turn(conn, (await conn.execute(query)).all())
             paced = self._paced_users(rows)
             turn: dict[tuple[str, str], datetime | None] = {}  # paced user → None: one row goes now; else moved to
             for row in rows:
@@ -169,6 +172,34 @@ class OutboxWorker:
                                    .values(next_attempt_at=bindparam("until")), moved)
                 report.deferred += len(moved)
         return claimed
+
+    @staticmethod
+    async def _in_turn(conn: AsyncConnection, rows: list[Any]) -> list[Any]:
+        """Of the rows this claim locked, those whose turn it is: for each chat, its unfinished (pending or
+        sending) rows in id order up to the first one this claim did not get — not yet due, leased by another
+        worker, or locked by another worker's claim (SKIP LOCKED passed it over). So a chat's later row never
+        leaves before an earlier one, whichever worker holds which."""
+        if not rows:
+            return rows
+        ours = {row.id for row in rows}
+        chats = {(row.channel, row.user_key) for row in rows}
+        unfinished = await conn.execute(
+            select(outbox.c.id, outbox.c.channel, outbox.c.user_key)
+            .where(outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]), outbox.c.id <= max(ours),
+                   tuple_(outbox.c.channel, outbox.c.user_key).in_(list(chats)))
+            .order_by(outbox.c.id)
+        )
+        allowed: set[int] = set()
+        stopped: set[tuple[str, str]] = set()
+        for row in unfinished:
+            chat = (row.channel, row.user_key)
+            if chat in stopped:
+                continue
+            if row.id in ours:
+                allowed.add(row.id)
+            else:
+                stopped.add(chat)
+        return [row for row in rows if row.id in allowed]
 
     def _paced_users(self, rows: list[Any]) -> dict[tuple[str, str], tuple[float, int]]:
         """For each paced user among `rows`: seconds until the channel takes a message for them, and the lowest

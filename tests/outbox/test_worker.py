@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import Button, Outbound
-from bot.outbox.enqueue import enqueue
+from bot.outbox.enqueue import enqueue, outbox as outbox_table
 from bot.outbox.models import WebInboxMessage
 from bot.outbox.ports import Paced, PacedSender, RetryLater, Undeliverable
 from bot.outbox.web import WebSender, updates
@@ -260,7 +260,7 @@ async def test_a_row_queued_meanwhile_waits_behind_the_users_moved_rows(engine: 
     clock.advance(seconds=0.85)
     await put(engine, clock, "k3", channel="telegram", user_key="a", text="third")  # due now; the chat nearly is
     report = await w.tick()
-    assert (report.delivered, report.deferred) == (0, 1)  # not ahead of "second"
+    assert report.delivered == 0  # not ahead of "second": an earlier row of the chat is unfinished
     for _ in range(10):
         clock.advance(seconds=0.5)
         await w.tick()
@@ -283,3 +283,38 @@ async def test_users_the_channel_does_not_pace_get_several_rows_a_batch(engine: 
     report = await paced_worker(engine, clock, sender).tick()
     assert (report.delivered, report.deferred) == (3, 0)
     assert [text for _, text in sender.sent] == ["group0", "group1", "group2"]
+
+
+async def test_a_chats_later_row_waits_while_another_worker_holds_an_earlier_one(engine: AsyncEngine,
+                                                                                  clock: FakeClock) -> None:
+    for i in range(3):
+        await put(engine, clock, f"k{i}", channel="telegram", user_key="a", text=f"a{i}")
+    await put(engine, clock, "k9", channel="telegram", user_key="b", text="b0")
+    first, second = RecordingSender(), RecordingSender()
+    leased = await worker(engine, clock, telegram=first).claim(clock())  # worker 1 leased a's rows and b's
+    assert [c.payload["text"] for c in leased] == ["a0", "a1", "a2", "b0"]
+    await put(engine, clock, "k3", channel="telegram", user_key="a", text="a3")
+    await put(engine, clock, "k10", channel="telegram", user_key="c", text="c0")
+    report = await worker(engine, clock, telegram=second).tick()  # worker 2: a3 must wait for a0..a2
+    assert report.delivered == 1 and second.sent == [("c", "c0")]
+    other = worker(engine, clock, telegram=first)
+    for claimed in leased:
+        await other.deliver(claimed)
+    await worker(engine, clock, telegram=second).tick()
+    assert second.sent == [("c", "c0"), ("a", "a3")]
+
+
+@pytest.mark.postgres
+async def test_a_row_locked_by_another_claim_holds_back_the_chats_later_rows(engine: AsyncEngine,
+                                                                             clock: FakeClock) -> None:
+    for i in range(2):
+        await put(engine, clock, f"k{i}", channel="telegram", user_key="a", text=f"a{i}")
+    [first_id, _] = [r["id"] for r in await outbox_rows(engine)]
+    sender = RecordingSender()
+    async with engine.connect() as other_claim:  # another worker's claim, in the middle of its transaction
+        await other_claim.execute(select(outbox_table.c.id).where(outbox_table.c.id == first_id).with_for_update())
+        report = await worker(engine, clock, telegram=sender).tick()
+        assert report.total == 0 and sender.sent == []  # SKIP LOCKED passed a0 over; a1 must not overtake it
+        await other_claim.rollback()
+    await worker(engine, clock, telegram=sender).tick()
+    assert [text for _, text in sender.sent] == ["a0", "a1"]

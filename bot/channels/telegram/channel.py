@@ -23,6 +23,7 @@ from bot.channels.telegram.rate_limit import PacedRateLimiter
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.core.dialogue import DialogueService
+from bot.db.limits import SharedSlots, shares_limits
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,9 @@ async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] 
     staff = (StaffChat(app[keys.ENGINE], app[keys.CASES], clock, signer)
              if clock is not None and keys.CASES in app else None)
     channel = TelegramChannel(settings, app[keys.DIALOGUE], staff)
+    limiter = channel.application.bot.rate_limiter
+    if isinstance(limiter, PacedRateLimiter) and shares_limits(app[keys.ENGINE]):  # several workers may send
+        limiter.share(SharedSlots(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])
     app[TELEGRAM] = channel
     app[keys.SENDERS][channel.sender.channel] = channel.sender
     await channel.start()

@@ -17,7 +17,14 @@ notifications, and a pause of the whole bot when Telegram answers 429 with retry
 - a 429 stops every request for retry_after seconds and widens the margin a little; the call is then retried up
   to `max_retries` times.
 Periods carry a small margin (1 %: clocks of two machines need not agree to the millisecond) that widens after
-each 429. Clock and sleep are injectable: tests move time instead of waiting."""
+each 429. Clock and sleep are injectable: tests move time instead of waiting.
+
+Several workers (`serve --workers N` on PostgreSQL): `share(SharedSlots)` makes every paced request also take a
+start slot of the bot kept in the database (bot/db/limits.py), spaced (1 + 8 %) / 30 s apart whichever process
+sends, and every notification a slot of its chat, one (1 + 8 %) s after the chat's previous message started and
+after its response came; a reply marks its chat busy the same way without waiting. A request that starts more than
+15 ms after its slot takes a fresh one; the wider margin (80 ms over 30 slots) covers the rest of what the
+in-process response window cannot see across processes (a request still on its way from another worker)."""
 
 from __future__ import annotations
 
@@ -34,10 +41,14 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
+from bot.db.limits import SharedSlots
+
 log = logging.getLogger(__name__)
 MARGIN = 0.01
 MARGIN_STEP = 0.01  # added after each 429 …
 MAX_MARGIN = 0.2  # … up to this
+SHARED_MARGIN = 0.08  # margin of the slots shared between processes …
+SHARED_LATE = 0.015  # … and how late a request may start after its slot (else it takes a fresh one)
 IN_FLIGHT_POLL = 0.005  # seconds between looks while what we wait for is a response still on its way
 # the methods that put a message into a chat (what Telegram's flood limits count)
 MESSAGE_ENDPOINTS = frozenset({
@@ -188,6 +199,16 @@ class PacedRateLimiter(AIORateLimiter):
         self._clock = clock
         self._sleep = sleep
         self._paused_until = 0.0
+        self.shared: SharedSlots | None = None
+        self._shared_key = "telegram"
+
+    def share(self, shared: SharedSlots, bot_key: str) -> None:
+        """Take every start slot also from `shared` (the database), under keys of this bot (its numeric id)."""
+        self.shared = shared
+        self._shared_key = f"telegram:{bot_key}"
+
+    def _chat_key(self, chat_id: int) -> str:
+        return f"{self._shared_key}:chat:{chat_id}"
 
     async def process_request(
         self,
@@ -212,6 +233,8 @@ class PacedRateLimiter(AIORateLimiter):
                     self.window.finished()
                 if chat_id is not None:
                     self.chats.finished(chat_id)
+                    if self.shared is not None:
+                        await self._shared_finished(chat_id)
 
         for attempt in range(policy.max_retries + 1):
             try:
@@ -242,18 +265,44 @@ class PacedRateLimiter(AIORateLimiter):
         if pace_chat:
             await self._wait(self.chats.reserve(chat_id))
         await self._wait(self._paused_until - self._clock())
+        if self.shared is not None:  # the other processes' messages to this chat (bot/db/limits.py)
+            if pace_chat:
+                await self._wait(await self.shared.reserve(self._chat_key(chat_id), self._shared_chat_interval))
+            elif chat_id is not None:
+                await self.shared.busy(self._chat_key(chat_id), self._shared_chat_interval)
         if paced:  # one slot per request: a re-check below must not take (and waste) another
             await self._wait(self.spacing.reserve(None))
         while True:
-            wait = max(self._paused_until - self._clock(), self.window.wait() if paced else 0.0,
-                       self.chats.since_last(chat_id) if pace_chat else 0.0)
-            if wait <= 0:
+            slot = None
+            if paced and self.shared is not None:  # the bot's next start slot among all processes
+                slot = self._clock() + await self.shared.reserve(self._shared_key, (1 + SHARED_MARGIN) / self._rate)
+                await self._wait(slot - self._clock())
+            while True:
+                wait = max(self._paused_until - self._clock(), self.window.wait() if paced else 0.0,
+                           self.chats.since_last(chat_id) if pace_chat else 0.0)
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            if slot is None or self._clock() - slot <= SHARED_LATE:
                 break
-            await self._sleep(wait)
+            # started too long after the slot (this process was busy, or its own window held the request): the
+            # spacing from the other processes' slots no longer holds, so take a fresh slot
         if paced:
             self.window.started()
         if chat_id is not None:
             self.chats.started(chat_id)
+
+    async def _shared_finished(self, chat_id: int) -> None:
+        """Record the response in the database; a failure there must not turn a message that went out into an
+        error (the outbox would send it again)."""
+        try:
+            await self.shared.finished(self._chat_key(chat_id), self._shared_chat_interval)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - logged; the in-process pacing still holds for this worker
+            log.exception("could not record a Telegram response in the shared rate slots")
+
+    @property
+    def _shared_chat_interval(self) -> float:
+        return self._chat_interval * (1 + max(self.margin, SHARED_MARGIN))
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:

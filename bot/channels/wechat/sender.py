@@ -38,8 +38,12 @@ class WeChatSender:
     async def send(self, user_key: str, message: Outbound) -> None:
         opened = await self._window.check(user_key)
         for text in render(message):
-            await self._post(user_key, text, opened)
-            self._window.sent(user_key, opened)
+            await self._window.take(user_key, opened)  # before the call: two workers cannot both spend the last one
+            try:
+                await self._post(user_key, text, opened)
+            except RetryLater:
+                await self._window.give_back(user_key, opened)
+                raise
 
     async def _post(self, openid: str, text: str, opened) -> None:  # noqa: ANN001 - datetime
         body = json.dumps({"touser": openid, "msgtype": "text", "text": {"content": text}}, ensure_ascii=False)
@@ -58,7 +62,7 @@ class WeChatSender:
                 self._tokens.invalidate(token)
                 continue
             if code == 45047:
-                self._window.exhausted(openid, opened)
+                await self._window.exhausted(openid, opened)
             if code in UNDELIVERABLE:
                 raise Undeliverable(UNDELIVERABLE[code])
             log.warning("WeChat custom/send errcode %s: %s", code, data.get("errmsg") if isinstance(data, dict) else data)

@@ -197,3 +197,49 @@ async def test_arrivals_never_exceed_telegrams_limits_whatever_the_delays(seed: 
         assert all(b - a >= 1.0 for a, b in zip(mine, mine[1:]))
     # and it keeps the pace: 30 per (1 s + margin + the round trip), the round trips here ~45 ms on average
     assert 450 / (times[500] - times[50]) > 27  # before the last chats' messages trickle out one a second
+
+
+class MemorySlots:
+    """SharedSlots on the test's clock: what the database does for several processes (bot/db/limits.py)."""
+
+    def __init__(self, clock: FakeMonotonic, fail_finished: bool = False) -> None:
+        self.clock = clock
+        self.next: dict[str, float] = {}
+        self.free: dict[str, float] = {}
+        self.fail_finished = fail_finished
+
+    async def reserve(self, key: str, interval: float) -> float:
+        slot = max(self.next.get(key, 0.0), self.free.get(key, 0.0), self.clock())
+        self.next[key] = slot + interval
+        return slot - self.clock()
+
+    async def busy(self, key: str, interval: float) -> None:
+        self.next[key] = max(self.next.get(key, 0.0), self.clock() + interval)
+
+    async def finished(self, key: str, interval: float) -> None:
+        if self.fail_finished:
+            raise ConnectionError("database gone")
+        self.free[key] = max(self.free.get(key, 0.0), self.clock() + interval)
+
+
+async def test_two_processes_sharing_slots_keep_one_bots_limits_together() -> None:
+    clock = FakeMonotonic()
+    shared = MemorySlots(clock)
+    workers = [PacedRateLimiter(overall_rate=30, chat_interval=1.0, clock=clock, sleep=clock.sleep) for _ in range(2)]
+    for limiter in workers:
+        limiter.share(shared, "123")  # type: ignore[arg-type]
+    calls: list = []
+    for n, chat in enumerate([1, 1, *range(2, 70)]):  # the workers take turns, chat 1 twice in a row
+        await _call(workers[n % 2], chat, calls)
+    times = sorted(t for _, t in calls)
+    assert all(times[i + 30] - times[i] >= 1.0 for i in range(len(times) - 30))  # 30 a second, not 2 × 30
+    first, second = [t for c, t in calls if c == 1]
+    assert second - first >= 1.0  # the second worker waited for the first one's message to chat 1
+
+
+async def test_a_failure_to_record_the_response_does_not_fail_a_message_that_went_out() -> None:
+    clock = FakeMonotonic()
+    limiter = PacedRateLimiter(clock=clock, sleep=clock.sleep)
+    limiter.share(MemorySlots(clock, fail_finished=True), "123")  # type: ignore[arg-type]
+    calls: list = []
+    assert await _call(limiter, 7, calls) is True and len(calls) == 1
