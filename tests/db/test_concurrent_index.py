@@ -122,14 +122,17 @@ async def test_a_migration_using_the_helper_runs_like_every_other(engine: AsyncE
 
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
-    from bot.db.migrate import MIGRATIONS_DIR
+    from bot.db.migrate import MIGRATIONS_DIR, alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()  # the test's revision comes after it
 
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     (scripts / "versions" / "0099_test_index.py").write_text(
         "from bot.migrations.indexes import create_index\n"
-        "revision = '0099'\ndown_revision = '0010'\nbranch_labels = None\ndepends_on = None\n\n"
+        f"revision = '0099'\ndown_revision = '{head}'\nbranch_labels = None\ndepends_on = None\n\n"
         "def upgrade() -> None:\n    create_index('ix_message_log_test', 'message_log', ['created_at'])\n\n"
         "def downgrade() -> None:\n    pass\n", encoding="utf-8")
 
@@ -137,7 +140,7 @@ async def test_a_migration_using_the_helper_runs_like_every_other(engine: AsyncE
         config = Config()
         config.set_main_option("script_location", str(scripts))
         config.attributes["connection"] = sync_conn
-        command.downgrade(config, "0005")  # so that 0010 and 0099 run in one go, as on an upgrade
+        command.downgrade(config, "0005")  # so that 0010 … 0099 run in one go, as on an upgrade
         command.upgrade(config, "head")
 
     async with engine.connect() as conn:
