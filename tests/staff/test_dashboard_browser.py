@@ -4,7 +4,6 @@ finds the case, signs for it and replies; the outbox worker delivers; the reside
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,17 +16,12 @@ from bot import keys
 from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.support.cases import PASSWORD, add_user, case_row
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("ANJU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 15_000
 BOT = "#log .msg.bot"

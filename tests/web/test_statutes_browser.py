@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,16 +12,11 @@ from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.conftest import CACHE_DIR
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("ANJU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 BOT = "#log .msg.bot"
 
