@@ -43,7 +43,7 @@ def show(state: Conversation, arg: str, ctx: TurnContext) -> Turn:
     pages = paginate(items) if entry is not None else []
     if entry is None or not 1 <= page_no <= len(pages):
         return Turn(state, (Outbound(EXPIRED, MENU),))
-    heading = f"📖 “{entry.title}”依据的条文"
+    heading = f"“{entry.title}”依据的条文"  # no emoji: a phone without an emoji font shows a box
     if len(pages) > 1:
         heading += f"（第{page_no}页，共{len(pages)}页）"
     body = pages[page_no - 1]
