@@ -67,19 +67,11 @@ async def _retry_while_locked_async(call: Callable[[], Awaitable[Any]], busy_tim
 
 async def _retry_while_locked(call: Callable[[], Any], busy_timeout: float) -> Any:
     """`call()`, again after a short asyncio sleep each time SQLite reports the database locked."""
-    deadline, wait = None, _FIRST_WAIT
-    while True:
-        try:
-            return call()
-        except sqlite3.OperationalError as exc:
-            if not _locked(exc):
-                raise
-            now = time.monotonic()
-            deadline = deadline or now + busy_timeout
-            if now >= deadline:
-                raise
-        await asyncio.sleep(wait)
-        wait = min(wait * 2, _MAX_WAIT)
+
+    async def once() -> Any:
+        return call()
+
+    return await _retry_while_locked_async(once, busy_timeout)
 
 
 class Cursor:
