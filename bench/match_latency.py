@@ -29,7 +29,7 @@ from bench import common
 from bench.queries import Query, categories, generate, generate_follow_ups
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 from handlers.router import context_of
-from handlers.turn import Conversation, TurnContext
+from bot.core.port import Conversation, TurnContext
 from knowledge.base import Context, KnowledgeBase, load_knowledge
 
 NAME = "match_latency"

@@ -16,7 +16,7 @@ PROBE = r"""
 import json, time
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
 from bot.metrics import Metrics
-from handlers.turn import Conversation, Turn
+from bot.core.port import Conversation, Turn
 from prometheus_client import generate_latest
 
 m = Metrics()

@@ -23,7 +23,7 @@ from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from bot.core.messages import Inbound
-from handlers.turn import CaseReceipt, Conversation, CreateCase, Effect, RecordGap, Turn
+from bot.core.port import CaseReceipt, Conversation, CreateCase, Effect, RecordGap, Turn
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -9,7 +9,7 @@ from bot.cases.vocabulary import SERVICE_LABELS, SITUATION_LABELS, Category, Ser
 from handlers.case_fields import address_field, district_field, district_label, phone_field, receipt_reply, text_field
 from handlers.flows import register
 from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
-from handlers.turn import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
+from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 
 NAME = "moving_help"
 DONE = "done"

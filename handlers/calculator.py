@@ -39,7 +39,7 @@ from bot.compensation.quantity import parse_area, parse_date, parse_money, parse
 from bot.core.messages import Button, Inbound, InboundKind, Link, Outbound
 from handlers import menu
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported, register
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 
 NAME = "calculator"
 PREFIX = "calc:"

@@ -10,7 +10,7 @@ from bot.cases.workdays import format_due
 from bot.core.messages import Button, Outbound
 from handlers.form import Answer, Choice, Data, Field, invalid, ok
 from handlers.menu import MENU_BUTTON
-from handlers.turn import CaseReceipt, TurnContext
+from bot.core.port import CaseReceipt, TurnContext
 
 STATUS_BUTTON = Button("intent:status", "查进度")
 MIN_ADDRESS, MAX_ADDRESS = 4, 100

@@ -15,7 +15,7 @@ from bot.core.messages import Button, Inbound, Outbound
 from handlers.case_fields import PHONE_HELP
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
 from handlers.menu import MENU, MENU_BUTTON
-from handlers.turn import CaseSummary, Conversation, Turn, TurnContext
+from bot.core.port import CaseSummary, Conversation, Turn, TurnContext
 
 NAME = "status"
 LISTED = 5

@@ -21,7 +21,7 @@ from handlers.case_fields import (
 )
 from handlers.flows import register
 from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
-from handlers.turn import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
+from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 from knowledge.text import compact
 
 NAME = "complaint"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.messages import Outbound
 from handlers.menu import MENU_BUTTON
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 
 
 def contact_text(ctx: TurnContext) -> str:

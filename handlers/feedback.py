@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.messages import Outbound
 from handlers.knowledge_answer import HUMAN_BUTTON
 from handlers.menu import MENU_BUTTON
-from handlers.turn import Conversation, RecordFeedback, RecordGap, Turn, TurnContext
+from bot.core.port import Conversation, RecordFeedback, RecordGap, Turn, TurnContext
 
 
 def record(state: Conversation, topic_id: str, helpful: bool, ctx: TurnContext) -> Turn:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.messages import Inbound
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 
 CANCEL_WORDS = frozenset({"取消", "退出", "不办了", "/cancel", "cancel"})
 BACK_WORDS = frozenset({"返回", "上一步", "back"})

@@ -14,7 +14,7 @@ from typing import Any
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported
 from handlers.menu import MENU, MENU_WORDS
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 
 Data = Mapping[str, Any]
 Choice = tuple[str, str]  # (id, label)

@@ -8,7 +8,7 @@ from bot.core.messages import Outbound
 from handlers.case_fields import phone_field, receipt_reply, text_field
 from handlers.flows import register
 from handlers.form import KEY, Answer, Data, Field, Form, fixed, ok
-from handlers.turn import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
+from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 
 NAME = "human"
 

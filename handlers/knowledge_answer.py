@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.core.messages import Button, Outbound
 from handlers import statutes
 from handlers.menu import MENU_BUTTON
-from handlers.turn import Conversation, RecordGap, Turn, TurnContext
+from bot.core.port import Conversation, RecordGap, Turn, TurnContext
 from knowledge.entries import Entry
 from knowledge.index import MatchResult
 

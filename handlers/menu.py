@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.messages import Button, Outbound
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 
 MENU = (
     Button("menu:ask", "咨询政策"),

@@ -11,7 +11,7 @@ from bot.cases.workdays import format_due
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
 from handlers.menu import MENU, MENU_BUTTON, MENU_WORDS
-from handlers.turn import Conversation, ExplainRating, Outcomes, RateCase, RatingResult, Turn, TurnContext
+from bot.core.port import Conversation, ExplainRating, Outcomes, RateCase, RatingResult, Turn, TurnContext
 
 NAME = "rating_reason"
 SKIP = Button(f"{NAME}:skip", "跳过")

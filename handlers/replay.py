@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.core.messages import Inbound, InboundKind
 from handlers.router import respond
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 from knowledge.base import KnowledgeBase
 
 

@@ -11,7 +11,7 @@ from handlers import assistance, complaint, human_handoff  # noqa: F401  (regist
 from handlers import case_status  # noqa: F401  (registers the 查进度 flow)
 from handlers import rating
 from handlers.flows import CANCEL_WORDS, FLOWS
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 from knowledge.base import Context
 
 MENU_LABELS = {b.label: b.id for b in menu.MENU}

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core.messages import Button, Outbound
 from handlers.menu import MENU, MENU_BUTTON
-from handlers.turn import Conversation, Turn, TurnContext
+from bot.core.port import Conversation, Turn, TurnContext
 from knowledge.citations import Citation, Kind, article_label, parse_sources, plan_name
 from knowledge.entries import Entry
 from knowledge.statute_book import StatuteBook

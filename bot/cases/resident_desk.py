@@ -25,7 +25,7 @@ from bot.cases.routing import complaint_units
 from bot.cases.vocabulary import CaseType, Category, DepartmentKind, Rating, Status
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
-from handlers.turn import CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
+from bot.core.port import CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
 
 cases = Case.__table__
 events = CaseEvent.__table__
@@ -113,7 +113,7 @@ class ResidentDesk:
 
 
 class ResidentCases:
-    """CaseReader (handlers/turn.py) bound to one resident and one transaction."""
+    """CaseReader (bot/core/port.py) bound to one resident and one transaction."""
 
     def __init__(self, conn: AsyncConnection, resident_id: int) -> None:
         self._conn = conn

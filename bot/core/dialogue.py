@@ -36,7 +36,7 @@ from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
 from bot.settings import Settings
 from handlers.router import respond
-from handlers.turn import Conversation, Effect, Outcomes, Turn, TurnContext
+from bot.core.port import Conversation, Effect, Outcomes, Turn, TurnContext
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from bot.core.messages import Outbound
 from bot.db import json_codec
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
 from bot.db.pairs import pair_filter
-from handlers.turn import Conversation
+from bot.core.port import Conversation
 
 residents = Resident.__table__
 states = DialogueState.__table__

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases.resident_desk import ResidentDesk
 from bot.db.models import Feedback, UnansweredQuestion
 from bot.db.upsert import insert_for
-from handlers.turn import CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
+from bot.core.port import CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from knowledge.text import compact
 
 feedback = Feedback.__table__

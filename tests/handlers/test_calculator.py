@@ -13,7 +13,7 @@ import pytest
 from bot.compensation import estimate, estimate_to_json, household_from_fields, parse_params
 from bot.core.messages import Inbound, InboundKind
 from handlers.calculator import FLOW
-from handlers.turn import Conversation, TurnContext
+from bot.core.port import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
 from tests.support.clock import FakeClock
 from tests.support.transcript import ChatSession

@@ -13,7 +13,7 @@ from bot.core.messages import Outbound
 from handlers import statutes
 from handlers.knowledge_answer import answer_topic
 from handlers.statutes import Passage, paginate
-from handlers.turn import Conversation, TurnContext
+from bot.core.port import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
 from knowledge.citations import article_label
 from tests.support.transcript import ChatSession

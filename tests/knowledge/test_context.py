@@ -9,7 +9,7 @@ import pytest
 from bot.core.messages import Inbound, InboundKind
 from handlers.replay import replay
 from handlers.router import respond
-from handlers.turn import Conversation, TurnContext
+from bot.core.port import Conversation, TurnContext
 from knowledge.base import Context, KnowledgeBase
 
 NOW = datetime(2026, 9, 15, 2, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.messages import Inbound, InboundKind
 from handlers.router import respond
-from handlers.turn import Conversation, TurnContext
+from bot.core.port import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
 from knowledge.numerals import digits_for_numerals, numeral_value
 

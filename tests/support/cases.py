@@ -22,7 +22,7 @@ from bot.cases.staff import add_staff
 from bot.cases.vocabulary import CaseType, Category
 from bot.outbox.models import OutboxMessage
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
-from handlers.turn import RateCase, RatingResult
+from bot.core.port import RateCase, RatingResult
 from tests.support.transcript import ChatSession
 
 cases = Case.__table__

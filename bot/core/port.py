@@ -1,4 +1,5 @@
-"""The values a step function reads and returns: dialogue state, context, effects and the resulting turn."""
+"""The dialogue core's port: the values a step function reads and returns — dialogue state, context, effects and
+the resulting turn — and the narrow read port on cases. Handlers build these; the core and the case desk consume them."""
 
 from __future__ import annotations
 
