@@ -13,11 +13,12 @@ from aiohttp import web
 
 from bot import background, calendar_watch, keys, staff
 from bot.channels.wechat import channel as wechat_channel
-from bot.core.dialogue import Clock, DialogueService, utc_now
+from bot.core.dialogue import Clock, utc_now
 from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
 from bot.db.retention import RetentionPolicy, prune
+from bot.dialogue_wiring import dialogue_service
 from bot.logs import request_id_middleware
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -84,9 +85,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
-    app[keys.DIALOGUE] = DialogueService(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR],
-                                         observe=app[keys.METRICS].observe_turn,
-                                         cases_per_day=app[keys.SETTINGS].cases_per_day)
+    app[keys.DIALOGUE] = dialogue_service(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR],
+                                          observe=app[keys.METRICS].observe_turn,
+                                          cases_per_day=app[keys.SETTINGS].cases_per_day)
     yield
     await app[keys.DIALOGUE].close()
 

@@ -13,6 +13,7 @@ from bot.app import create_app
 from bot.core.dialogue import DialogueService
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
+from bot.dialogue_wiring import dialogue_service
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 from knowledge.base import KnowledgeBase, load_knowledge
 from tests.support import databases
@@ -93,7 +94,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def dialogue(engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock) -> AsyncIterator[DialogueService]:
-    service = DialogueService(engine, kb, clock)
+    service = dialogue_service(engine, kb, clock)
     yield service
     await service.close()
 

@@ -26,17 +26,13 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.cases.resident_desk import ResidentDesk
-from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
 from bot.db.models import DialogueState, Resident
 from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
-from bot.settings import Settings
-from handlers.router import respond
-from bot.core.port import Conversation, Effect, Outcomes, Turn, TurnContext
+from bot.core.port import CaseDesk, Conversation, Effect, Outcomes, Respond, Turn, TurnContext
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -83,15 +79,16 @@ class _Batch:
 class DialogueService:
     """Handles inbound messages from any channel; the only writer of dialogue state."""
 
-    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now,
-                 calendar: WorkCalendar | None = None, observe: TurnObserver | None = None,
-                 cases_per_day: int = Settings.cases_per_day) -> None:
+    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, respond: Respond, desk: CaseDesk,
+                 clock: Clock = utc_now, observe: TurnObserver | None = None) -> None:
+        """`respond` is the conversation and `desk` the case domain (bot/dialogue_wiring.py gives both)."""
         self._engine = engine
         self._kb = kb
+        self._respond = respond
         self._clock = clock
         self._observe = observe  # told of every turn once it is committed (bot/metrics.py)
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
-        self._desk = ResidentDesk(kb.params, calendar, cases_per_day)
+        self._desk = desk
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
@@ -211,7 +208,7 @@ class DialogueService:
         now = self._clock()
         ctx = TurnContext(kb=self._kb, now=now, cases=self._desk.reader(conn, resident_id),
                           message_key=f"{inbound.channel}:{inbound.dedupe_key}")
-        turn = await respond(state, inbound, ctx)
+        turn = await self._respond(state, inbound, ctx)
         effects = turn.effects
         outcomes = await apply_effects(conn, resident_id, effects, now, self._desk, writes.effects)
         if turn.then is not None:  # replies that show what the effects produced (a case number), same transaction

@@ -11,10 +11,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.cases.resident_desk import ResidentDesk
 from bot.db.models import Feedback, UnansweredQuestion
 from bot.db.upsert import insert_for
-from bot.core.port import CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
+from bot.core.port import CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from knowledge.text import compact
 
 feedback = Feedback.__table__
@@ -32,7 +31,7 @@ class DeferredRows:
 
 
 async def apply_effects(
-    conn: AsyncConnection, resident_id: int, effects: Iterable[Effect], now: datetime, desk: ResidentDesk,
+    conn: AsyncConnection, resident_id: int, effects: Iterable[Effect], now: datetime, desk: CaseDesk,
     deferred: DeferredRows,
 ) -> dict[str, Any]:
     """Write the effects whose outcome the reply needs; queue the others on `deferred`. Outcomes by `ref`."""

@@ -3,12 +3,14 @@ the resulting turn — and the narrow read port on cases. Handlers build these; 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.core.messages import Outbound
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.messages import Inbound, Outbound
 from knowledge.base import KnowledgeBase
 
 
@@ -211,3 +213,25 @@ class Turn:
     # button) and how sure it was: `kb match --jsonl` with turns reports these
     label: str | None = None
     score: float = 0.0
+
+
+# the conversation (handlers/router.py `respond`): state and message in, the turn out; create_app hands it to the core
+Respond = Callable[[Conversation, Inbound, TurnContext], Awaitable[Turn]]
+
+
+class CaseDesk(Protocol):
+    """The case domain as the core uses it (bot/cases/resident_desk.py), inside the turn's transaction: the read port
+    for one resident, and the writers of the effects that touch cases."""
+
+    def reader(self, conn: AsyncConnection, resident_id: int) -> CaseReader:
+        """The resident's cases, read in `conn`'s transaction."""
+
+    async def file(self, conn: AsyncConnection, resident_id: int, effect: CreateCase, now: datetime) -> CaseReceipt:
+        """File the case of a confirmed form (or find it filed before)."""
+
+    async def rate(self, conn: AsyncConnection, resident_id: int, effect: RateCase, now: datetime) -> RatingResult:
+        """Record the resident's rating of a closed case."""
+
+    async def explain_rating(self, conn: AsyncConnection, resident_id: int, effect: ExplainRating,
+                             now: datetime) -> bool:
+        """Keep the reason of a 不满意; False when none waits for one."""

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.dialogue import DialogueService
 from bot.core.messages import Inbound, InboundKind
 from bot.db.models import DialogueState, Feedback, MessageLog, ProcessedInbound, Resident, UnansweredQuestion
+from bot.dialogue_wiring import dialogue_service
 
 
 def text(user: str, key: str, body: str) -> Inbound:
@@ -78,10 +79,10 @@ async def test_unanswered_questions_are_normalised_and_counted(dialogue: Dialogu
 
 
 async def test_state_survives_a_new_service_on_the_same_database(engine, kb, clock) -> None:  # noqa: ANN001
-    first = DialogueService(engine, kb, clock)
+    first = dialogue_service(engine, kb, clock)
     await first.handle(text("u6", "1", "搬迁费怎么算"))
     await first.close()
-    second = DialogueService(engine, kb, clock)
+    second = dialogue_service(engine, kb, clock)
     replies = await second.handle(button("u6", "2", "fb:0:comp.relocation_fee"))
     await second.close()
     assert "抱歉" in replies[0].text
@@ -92,7 +93,7 @@ async def test_state_survives_a_new_service_on_the_same_database(engine, kb, clo
 
 async def test_two_workers_deliveries_of_one_message_are_handled_once(engine, kb, clock) -> None:  # noqa: ANN001
     """Two services stand for two processes: no shared asyncio lock, only the database keeps them apart."""
-    workers = [DialogueService(engine, kb, clock), DialogueService(engine, kb, clock)]
+    workers = [dialogue_service(engine, kb, clock), dialogue_service(engine, kb, clock)]
     results = await asyncio.gather(*(workers[i % 2].handle(text("u7", "dup", "过渡费怎么发")) for i in range(8)))
     await asyncio.gather(*(w.close() for w in workers))
     assert all(r == results[0] for r in results)
@@ -132,7 +133,7 @@ async def test_a_race_between_two_workers_is_logged_in_one_line(engine, kb, cloc
     """The same messages reach two workers at once (batches of several): the loser of the race on the dedupe key
     hands them over one by one and says so in one line — no traceback in the log for an expected conflict."""
     caplog.set_level(logging.INFO, logger="bot.core.dialogue")
-    workers = [DialogueService(engine, kb, clock), DialogueService(engine, kb, clock)]
+    workers = [dialogue_service(engine, kb, clock), dialogue_service(engine, kb, clock)]
     for round_ in range(3):
         await asyncio.gather(*(workers[w].handle(text(f"race{i}", f"dup{round_}-{i}", "过渡费怎么发"))
                                for i in range(6) for w in (0, 1)))

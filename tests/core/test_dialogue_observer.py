@@ -8,15 +8,15 @@ import logging
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.dialogue import DialogueService
 from bot.core.messages import Inbound, InboundKind
+from bot.dialogue_wiring import dialogue_service
 from knowledge.base import KnowledgeBase
 from tests.support.clock import FakeClock
 
 
 async def test_each_committed_turn_is_told_once(engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock) -> None:
     seen: list[tuple[str, str | None]] = []
-    service = DialogueService(engine, kb, clock, observe=lambda inbound, before, effects, turn, outcomes:
+    service = dialogue_service(engine, kb, clock, observe=lambda inbound, before, effects, turn, outcomes:
                               seen.append((inbound.dedupe_key, turn.state.last_topic)))
     question = kb.topics[0].questions[0]
     message = Inbound("web", "u1", "d1", InboundKind.TEXT, question)
@@ -31,7 +31,7 @@ async def test_a_failing_observer_does_not_lose_the_reply(engine: AsyncEngine, k
     def broken(*args: object) -> None:
         raise RuntimeError("metrics broke")
 
-    service = DialogueService(engine, kb, clock, observe=broken)
+    service = dialogue_service(engine, kb, clock, observe=broken)
     with caplog.at_level(logging.ERROR, logger="bot.core.dialogue"):
         replies = await service.handle(Inbound("web", "u1", "d1", InboundKind.TEXT, "你好"))
     await service.close()
