@@ -1,7 +1,7 @@
 """Tables of the case side: departments, staff accounts, routing rules, cases, their append-only events, the
 residents' ratings, the case-number counter (SQLite) and staff notices (reminders, 督办, digests).
 
-Imported by bot.db.models so that Alembic and `Base.metadata` see them."""
+Listed in bot/tables.py, so that Alembic and the schema test see them."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import Base, BigId, JsonType
+from bot.db.base import Base, BigId, JsonType
 from bot.db.types import UtcDateTime
 
 

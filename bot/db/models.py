@@ -6,20 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.types import UtcDateTime
-
-JsonType = JSON().with_variant(JSONB(), "postgresql")
-# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class Base(DeclarativeBase):
-    # every timestamp is an aware UTC datetime on both databases (SQLite keeps it as text without a zone)
-    type_annotation_map = {dict[str, Any]: JsonType, datetime: UtcDateTime}
+from bot.db.base import Base, BigId
 
 
 class Resident(Base):
@@ -101,9 +91,3 @@ class UnansweredQuestion(Base):
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
 
-
-# the case and outbox tables live next to their code; importing them here registers them on Base.metadata
-from bot.cases import models as _case_models  # noqa: E402, F401
-from bot.outbox import models as _outbox_models  # noqa: E402, F401
-from bot.db import signed_requests as _signed_requests  # noqa: E402, F401  (webhook replay guard)
-from bot.db import limits as _shared_limits  # noqa: E402, F401

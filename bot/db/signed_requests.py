@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import Base
+from bot.db.base import Base
 
 
 class SignedRequest(Base):

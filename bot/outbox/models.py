@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import Base, BigId, JsonType
+from bot.db.base import Base, BigId, JsonType
 from bot.db.types import UtcDateTime
 
 

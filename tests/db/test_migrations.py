@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cases.models import POSTGRESQL_ONLY_INDEXES
 from bot.db.migrate import alembic_config, upgrade
-from bot.db.models import Base
+from bot.tables import metadata
 
 CASE_TABLES = {"departments", "staff_users", "routing_rules", "cases", "case_events", "case_number_counters",
                "staff_notices", "outbox", "web_inbox"}
@@ -24,7 +24,7 @@ def _modelled(obj: object, name: str | None, type_: str, reflected: bool, compar
 
 def _differences(connection: Connection) -> list:
     context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _modelled})
-    return compare_metadata(context, Base.metadata)
+    return compare_metadata(context, metadata)
 
 
 async def test_models_match_the_migrations(engine: AsyncEngine) -> None:

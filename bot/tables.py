@@ -1,0 +1,12 @@
+"""Every table of the application, registered on one `Base.metadata` (bot/db/base.py): what the migrations' env
+and the schema test compare the migrations against. A new module of tables is listed here."""
+
+from __future__ import annotations
+
+from bot.cases import models as case_models
+from bot.db import limits, models, signed_requests
+from bot.db.base import Base
+from bot.outbox import models as outbox_models
+
+MODULES = (models, case_models, outbox_models, signed_requests, limits)
+metadata = Base.metadata
