@@ -12,7 +12,7 @@ import jinja2
 from aiohttp import web
 
 from bot import background, calendar_watch, keys, staff
-from bot.channels.wechat import channel as wechat_channel
+from bot.channels.wechat import wiring as wechat_channel
 from bot.core.dialogue import Clock, utc_now
 from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
@@ -52,7 +52,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     calc.setup(app, clock)
     chat_updates.setup(app)
     if settings.telegram_token:  # python-telegram-bot is imported only when a bot is configured (start-up time)
-        from bot.channels.telegram import channel as telegram_channel
+        from bot.channels.telegram import wiring as telegram_channel
 
         telegram_channel.setup(app, clock)  # residents, and staff in department groups
     wechat_channel.setup(app, clock)

@@ -1,5 +1,5 @@
-"""The Telegram channel's life on the aiohttp app: build the PTB Application, start it (getMe; set_webhook or
-polling), expose the outbox sender, stop it. Telegram being unreachable at start-up does not stop the rest of
+"""The Telegram channel's state: build the PTB Application, start it (getMe; set_webhook or polling), expose the
+outbox sender, stop it (wired onto the app by wiring.py). Telegram being unreachable at start-up does not stop the rest of
 the application: the channel keeps trying in the background and the webhook answers 503 until it is ready."""
 
 from __future__ import annotations
@@ -7,14 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
 
 from aiohttp import web
 from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application
 
-from bot import keys
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.callback_data import CallbackSigner, signing_key
 from bot.channels.telegram.inbound import ALLOWED_UPDATES
@@ -23,7 +20,6 @@ from bot.channels.telegram.rate_limit import PacedRateLimiter
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.core.dialogue import DialogueService
-from bot.db.limits import SharedSlots, shares_limits
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,31 +95,3 @@ class TelegramChannel:
 
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 
-
-def setup(app: web.Application, clock: Callable[[], datetime] | None = None) -> None:
-    """Serve /telegram/webhook and run the channel for the app's lifetime, when a bot token is configured."""
-    settings = app[keys.SETTINGS]
-    if not settings.telegram_token:
-        return
-    from bot.channels.telegram import webhook
-
-    if not settings.telegram_polling:
-        webhook.setup(app)
-    app.setdefault(keys.SENDERS, {})
-    app.cleanup_ctx.append(lambda a: _telegram_channel(a, clock))
-
-
-async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] | None) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
-    signer = CallbackSigner(signing_key(settings.telegram_token))
-    staff = (StaffChat(app[keys.ENGINE], app[keys.CASES], clock, signer)
-             if clock is not None and keys.CASES in app else None)
-    channel = TelegramChannel(settings, app[keys.DIALOGUE], staff)
-    limiter = channel.application.bot.rate_limiter
-    if isinstance(limiter, PacedRateLimiter) and shares_limits(app[keys.ENGINE]):  # several workers may send
-        limiter.share(SharedSlots(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])
-    app[TELEGRAM] = channel
-    app[keys.SENDERS][channel.sender.channel] = channel.sender
-    await channel.start()
-    yield
-    await channel.stop()

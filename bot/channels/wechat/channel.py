@@ -1,17 +1,15 @@
-"""The WeChat channel's life on the aiohttp app: crypto for safe mode, the API client (access_token,
+"""The WeChat channel's state (wired onto the app by wiring.py): crypto for safe mode, the API client (access_token,
 48-hour window, customer-service sender) and the late-reply budget."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import keys
 from bot.channels.wechat.crypto import MessageCrypto
 from bot.channels.wechat.late_replies import LateReplies
 from bot.channels.wechat.render import merge
@@ -25,7 +23,6 @@ from bot.outbox.ports import RetryLater, Undeliverable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-API_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 
 class WeChatChannel:
@@ -75,23 +72,3 @@ class WeChatChannel:
 
 WECHAT = web.AppKey("wechat", WeChatChannel)
 
-
-def setup(app: web.Application, clock: Clock) -> None:
-    """Serve /wechat and run the channel for the app's lifetime, when a WeChat token is configured."""
-    if not app[keys.SETTINGS].wechat_token:
-        return
-    from bot.channels.wechat import webhook
-
-    webhook.setup(app)
-    app.setdefault(keys.SENDERS, {})
-
-    async def wechat_channel(app: web.Application) -> AsyncIterator[None]:
-        async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
-            channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http)
-            app[WECHAT] = channel
-            if channel.sender is not None:
-                app[keys.SENDERS][channel.sender.channel] = channel.sender
-            yield
-            await channel.close()
-
-    app.cleanup_ctx.append(wechat_channel)
