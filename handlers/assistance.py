@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from bot.cases.vocabulary import SERVICE_LABELS, SITUATION_LABELS, Category, Service, Situation
 from handlers.case_fields import address_field, district_field, district_label, phone_field, receipt_reply, text_field
-from handlers.flows import register
 from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
 from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 
@@ -133,8 +132,8 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     return Turn(state, (), (effect,), then)
 
 
-assistance = register(Form(
+assistance = Form(
     NAME, "帮助申请", FIELDS, _summary, _submit,
     intro="好的，帮您申请上门帮助（义务搬家、打包、代办手续、上门讲解政策），也可以替家里老人申请。"
           "随时可以点“返回”改上一步，点“取消”不申请。",
-))
+)

@@ -38,7 +38,7 @@ from bot.compensation.items import APPRAISAL_RULES, REGULATION
 from bot.compensation.quantity import parse_area, parse_date, parse_money, parse_unit_price
 from bot.core.messages import Button, Inbound, InboundKind, Link, Outbound
 from handlers import menu
-from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported, register
+from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported
 from bot.core.port import Conversation, Turn, TurnContext
 
 NAME = "calculator"
@@ -303,7 +303,7 @@ FIELD_NAMES = ("district", "area", "use", "business_area", "monthly_profit", "de
 
 
 class CalculatorFlow:
-    """估算补偿, registered in handlers.flows.FLOWS under "calculator"."""
+    """估算补偿, listed in handlers.router.FLOWS under "calculator"."""
 
     name = NAME
 
@@ -369,7 +369,7 @@ class CalculatorFlow:
         return ask(state, current, params, notice=STALE + "请回答现在这一步：")
 
 
-FLOW = register(CalculatorFlow())
+FLOW = CalculatorFlow()
 
 
 # --- moving through the steps -----------------------------------------------------------------------------------

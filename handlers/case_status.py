@@ -13,7 +13,7 @@ from bot.cases.vocabulary import CATEGORY_LABELS, STATUS_LABELS, TYPE_LABELS, Ca
 from bot.cases.workdays import format_due, format_moment
 from bot.core.messages import Button, Inbound, Outbound
 from handlers.case_fields import PHONE_HELP
-from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
+from handlers.flows import BACK_WORDS, CANCEL_WORDS
 from handlers.menu import MENU, MENU_BUTTON
 from bot.core.port import CaseSummary, Conversation, Turn, TurnContext
 
@@ -124,4 +124,4 @@ class CaseStatus:
         return Turn(state, (Outbound("这个按钮已经过期了，请重新选择。", MENU),))
 
 
-case_status = register(CaseStatus())
+case_status = CaseStatus()

@@ -19,7 +19,6 @@ from handlers.case_fields import (
     receipt_reply,
     text_field,
 )
-from handlers.flows import register
 from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
 from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 from knowledge.text import compact
@@ -165,7 +164,7 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     return Turn(state, (), (effect,), then)
 
 
-complaint = register(Form(
+complaint = Form(
     NAME, "诉求登记", FIELDS, _summary, _submit,
     intro="好的，帮您登记诉求，一共几个问题。随时可以点“返回”改上一步，点“取消”不登记。", prefill=_prefill,
-))
+)

@@ -1,4 +1,4 @@
-"""The registry of multi-step flows (forms). A flow owns the conversation until it finishes or is cancelled.
+"""What multi-step flows (forms) share; they are listed in handlers/router.py (FLOWS). A flow owns the conversation until it finishes or is cancelled.
 
 Flows are async only so that they can read through the narrow ports in TurnContext; they never write:
 what a turn changes is returned as effects and committed by the core with the new state."""
@@ -33,10 +33,3 @@ class Flow(Protocol):
     async def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
         """Take a tapped answer to the current question."""
 
-
-FLOWS: dict[str, Flow] = {}
-
-
-def register(flow: Flow) -> Flow:
-    FLOWS[flow.name] = flow
-    return flow

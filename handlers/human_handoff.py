@@ -6,7 +6,6 @@ from __future__ import annotations
 from bot.cases.vocabulary import UNKNOWN_DISTRICT, Category
 from bot.core.messages import Outbound
 from handlers.case_fields import phone_field, receipt_reply, text_field
-from handlers.flows import register
 from handlers.form import KEY, Answer, Data, Field, Form, fixed, ok
 from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 
@@ -55,4 +54,4 @@ def _intro(ctx: TurnContext) -> str:
             f"{contacts.get('headquarters', '')} {contacts.get('headquarters_phone', '')}。随时可以点“取消”。")
 
 
-human_handoff = register(Form(NAME, "转人工", FIELDS, _summary, _submit, intro=_intro, confirm=False))
+human_handoff = Form(NAME, "转人工", FIELDS, _summary, _submit, intro=_intro, confirm=False)

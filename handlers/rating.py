@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from bot.cases.workdays import format_due
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
-from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
+from handlers.flows import BACK_WORDS, CANCEL_WORDS
 from handlers.menu import MENU, MENU_BUTTON, MENU_WORDS
 from bot.core.port import Conversation, ExplainRating, Outcomes, RateCase, RatingResult, Turn, TurnContext
 
@@ -110,4 +110,4 @@ class RatingReason:
         return Turn(state.idle(), (Outbound("好的。还有别的事可以随时找我。", (STATUS_BUTTON, MENU_BUTTON)),))
 
 
-rating_reason = register(RatingReason())
+rating_reason = RatingReason()

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.core.messages import Inbound, InboundKind, Outbound
-from handlers import contacts, feedback, knowledge_answer, menu, smalltalk, statutes
-from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
-from handlers import assistance, complaint, human_handoff  # noqa: F401  (register the case forms)
-from handlers import case_status  # noqa: F401  (registers the 查进度 flow)
-from handlers import rating
-from handlers.flows import CANCEL_WORDS, FLOWS
+from handlers import (
+    assistance,
+    calculator,
+    case_status,
+    complaint,
+    contacts,
+    feedback,
+    human_handoff,
+    knowledge_answer,
+    menu,
+    rating,
+    smalltalk,
+    statutes,
+)
+from handlers.flows import CANCEL_WORDS, Flow
 from bot.core.port import Conversation, Turn, TurnContext
 from knowledge.base import Context
 
 MENU_LABELS = {b.label: b.id for b in menu.MENU}
+# every multi-step flow, by its name (the state's `flow`, its buttons' kind): a new flow is listed here
+FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (
+    complaint.complaint, assistance.assistance, human_handoff.human_handoff, case_status.case_status,
+    rating.rating_reason, calculator.FLOW,
+)}
 
 
 async def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
