@@ -10,10 +10,8 @@ case_actions  the action forms' POST handlers
 export        the filtered queue as CSV and XLSX
 routing_page  routing rules (admins)
 telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
-overview      overdue and on-time figures per department (supervisors)
-figures       the aggregate queries behind the overview and the public /stats page
-charts        bar-chart geometry for inline SVG
-filters       jinja filters (Beijing time, percentages)
+overview      overdue and on-time figures per department (supervisors; the queries: bot/cases/figures.py, the
+              charts and jinja filters: bot/web/charts.py, bot/web/filters.py, shared with /stats)
 state         what the dashboard keeps on the app (the session cookies, the clock)
 """
 
@@ -26,9 +24,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.staff import case_actions, case_page, export, filters, login, overview, queue, routing_page, telegram_link
+from bot.staff import case_actions, case_page, export, login, overview, queue, routing_page, telegram_link
 from bot.staff.state import STAFF, StaffSetup
 from bot.staff.session import SessionCookies
+from bot.web import filters
 
 
 def setup(app: web.Application, clock: Callable[[], datetime]) -> None:

@@ -7,10 +7,10 @@ from aiohttp import web
 
 from bot import keys
 from bot.cases.errors import Forbidden
-from bot.staff.charts import bar_chart, percent_chart
+from bot.cases.figures import department_figures, overall
 from bot.staff.context import Desk, render, staff_page
-from bot.staff.figures import department_figures, overall
 from bot.staff.state import STAFF
+from bot.web.charts import bar_chart, percent_chart
 
 
 @staff_page

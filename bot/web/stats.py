@@ -13,9 +13,9 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import keys
-from bot.staff import filters
-from bot.staff.charts import bar_chart, percent_chart
-from bot.staff.figures import PublicFigures, public_figures
+from bot.cases.figures import PublicFigures, public_figures
+from bot.web import filters
+from bot.web.charts import bar_chart, percent_chart
 
 CACHE_FOR = timedelta(seconds=60)
 CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "

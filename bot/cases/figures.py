@@ -1,4 +1,5 @@
-"""Aggregate figures of the case queue — the supervisors' overview (per department) and the public /stats page.
+"""Aggregate figures of the case queue — the supervisors' overview (per department, bot/staff/overview.py) and the
+public /stats page (bot/web/stats.py).
 Counts only: no numbers, names, phones or texts of any case ever leave this module.
 
 Definitions (12345 practice):
