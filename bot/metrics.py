@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from bot.core.button_ids import parse_button
 from bot.core.messages import Inbound
 from bot.core.port import CaseReceipt, Conversation, CreateCase, Effect, RecordGap, Turn
 
@@ -87,11 +88,10 @@ class Metrics:
         self._inc(self.inbound, inbound.channel, inbound.kind.value)
         effects = tuple(effects)
         if any(isinstance(e, RecordGap) and e.reason == "abstain" for e in effects):
-            offered = any(b.id.startswith("topic:") for r in turn.replies for b in r.buttons)
+            offered = any(parse_button(b.id)[0] == "topic" for r in turn.replies for b in r.buttons)
             self._inc(self.matches, "not_sure" if offered else "out_of_scope", "")
         else:
-            answered = next((b.id.split(":", 2)[2] for r in turn.replies for b in r.buttons
-                             if b.id.startswith("fb:1:")), None)  # every knowledge answer carries 👍 有用
+            answered = _answered_topic(turn)
             if answered is not None:
                 self._inc(self.matches, "answered", answered)
         filed = [e for e in effects if isinstance(e, CreateCase)]
@@ -149,3 +149,13 @@ def error_code(error: BaseException | None) -> str:
         return f"wechat:{found.group(1)}"
     cause = error.__cause__
     return type(cause).__name__ if cause is not None else type(error).__name__
+
+
+def _answered_topic(turn: Turn) -> str | None:
+    """The topic a turn answered: every knowledge answer carries its 👍 有用 button, "fb:1:<topic id>"."""
+    for reply in turn.replies:
+        for button in reply.buttons:
+            kind, helpful, topic = parse_button(button.id, 3)
+            if (kind, helpful) == ("fb", "1"):
+                return topic
+    return None

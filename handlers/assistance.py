@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cases.vocabulary import SERVICE_LABELS, SITUATION_LABELS, Category, Service, Situation
+from bot.cases.vocabulary import SERVICE_LABELS, SITUATION_LABELS, CaseType, Category, Service, Situation
 from handlers.case_fields import address_field, district_field, district_label, phone_field, receipt_reply, text_field
 from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
 from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
@@ -116,7 +116,7 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     who = "本人申请" if data.get("for_whom") == "self" else f"{data.get('relation')}代{data.get('name')}申请"
     situation = SITUATION_LABELS[Situation(data["situation"])]
     effect = CreateCase(
-        ref="case", intake_key=data[KEY], type="assistance", category=Category.ASSISTANCE,
+        ref="case", intake_key=data[KEY], type=CaseType.ASSISTANCE, category=Category.ASSISTANCE,
         district=data["district"], address=data["address"],
         description=f"{who}；情况：{situation}；方便时间：{data['days']}", wish=_services_label(data),
         phone=data["phone"],

@@ -9,8 +9,10 @@ from dataclasses import replace
 
 from bot.cases.numbers import parse_case_number
 from bot.cases.phones import normalise_phone
+from bot.cases.resident_texts import rating_buttons
 from bot.cases.vocabulary import CATEGORY_LABELS, STATUS_LABELS, TYPE_LABELS, CaseType, Category, Status
 from bot.cases.workdays import format_due, format_moment
+from bot.core.button_ids import button_id, parse_button
 from bot.core.messages import Button, Inbound, Outbound
 from handlers.case_fields import PHONE_HELP
 from handlers.flows import BACK_WORDS, CANCEL_WORDS
@@ -20,8 +22,8 @@ from bot.core.port import CaseSummary, Conversation, Turn, TurnContext
 NAME = "status"
 LISTED = 5
 MAX_FAILURES = 5
-ASK_NUMBER = Button(f"{NAME}:ask:number", "输入编号查询")
-CANCEL = Button(f"{NAME}:nav:cancel", "取消")
+ASK_NUMBER = Button(button_id(NAME, "ask", "number"), "输入编号查询")
+CANCEL = Button(button_id(NAME, "nav", "cancel"), "取消")
 HUMAN = Button("intent:human", "转人工")
 NOT_FOUND = ("没有查到。请核对编号和登记时留的电话（匿名登记的、反映工作人员作风的，只能在登记时用的对话里查看）。"
              "可以再试一次，或点“转人工”。")
@@ -49,13 +51,8 @@ def _detail(case: CaseSummary) -> Outbound:
     buttons: tuple[Button, ...] = (MENU_BUTTON,)
     if case.can_rate:
         parts.append("请您对办理情况作个评价：")
-        buttons = (*_rating_buttons(case.number), MENU_BUTTON)
+        buttons = (*rating_buttons(case.number), MENU_BUTTON)
     return Outbound("\n".join(parts), buttons)
-
-
-def _rating_buttons(number: str) -> tuple[Button, ...]:
-    return (Button(f"rate:{number}:3", "满意"), Button(f"rate:{number}:2", "基本满意"),
-            Button(f"rate:{number}:1", "不满意"))
 
 
 class CaseStatus:
@@ -70,7 +67,7 @@ class CaseStatus:
             text = ("您在这里还没有登记过诉求或申请。\n"
                     "如果在别处登记过，请输入编号查询（格式如 AJ-2026-000123）。")
             return Turn(replace(state.idle(), flow=NAME, step="number", data={}), (Outbound(text, (CANCEL,)),))
-        buttons = tuple(Button(f"{NAME}:show:{c.number}", f"查看 {c.number}") for c in mine)
+        buttons = tuple(Button(button_id(NAME, "show", c.number), f"查看 {c.number}") for c in mine)
         text = f"您登记的事项（最近 {len(mine)} 件）：\n\n" + "\n\n".join(_line(c) for c in mine)
         return Turn(state.idle(), (Outbound(text, (*buttons, ASK_NUMBER, MENU_BUTTON)),))
 
@@ -108,8 +105,7 @@ class CaseStatus:
 
     async def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
         """查看 one of one's own cases, 输入编号查询, or 取消 — also from an earlier list."""
-        _, _, rest = button_id.partition(":")
-        what, _, arg = rest.partition(":")
+        _, what, arg = parse_button(button_id, 3)
         if what == "show":
             own = await ctx.cases.by_number(arg)
             if own is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cases.vocabulary import CATEGORY_LABELS, COMPLAINT_CATEGORIES, URGENT_CATEGORIES, Category
+from bot.cases.vocabulary import CATEGORY_LABELS, COMPLAINT_CATEGORIES, URGENT_CATEGORIES, CaseType, Category
 from handlers.case_fields import (
     MAX_ADDRESS,
     MIN_ADDRESS,
@@ -150,7 +150,7 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     """File the complaint; the reply with its number is made once the case exists in this transaction."""
     unit = data.get("unit")
     effect = CreateCase(
-        ref="case", intake_key=data[KEY], type="complaint", category=data["category"], district=data["district"],
+        ref="case", intake_key=data[KEY], type=CaseType.COMPLAINT, category=data["category"], district=data["district"],
         address=data["address"], description=data["description"], wish=data["wish"],
         phone=None if data.get("anonymous") else data.get("phone"), anonymous=bool(data.get("anonymous")),
         named_unit=unit if unit and unit != UNKNOWN_UNIT else None,

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.core.button_ids import parse_button
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported
 from handlers.menu import MENU, MENU_WORDS
@@ -129,8 +130,7 @@ class Form:
 
     async def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
         """Take a tapped answer; a button of another question is stale."""
-        prefix, _, rest = button_id.partition(":")
-        name, _, arg = rest.partition(":")
+        prefix, name, arg = parse_button(button_id, 3)
         if state.flow != self.name:  # a button from a form already submitted or cancelled
             text = f"这份{self.title}已经提交或取消了，这个按钮不再有效。要查看已提交的事项，请点“查进度”。"
             return Turn(state, (Outbound(text, (Button("intent:status", "查进度"), *MENU)),))

@@ -3,7 +3,7 @@ this chat through the outbox. Two questions, no confirmation screen."""
 
 from __future__ import annotations
 
-from bot.cases.vocabulary import UNKNOWN_DISTRICT, Category
+from bot.cases.vocabulary import UNKNOWN_DISTRICT, CaseType, Category
 from bot.core.messages import Outbound
 from handlers.case_fields import phone_field, receipt_reply, text_field
 from handlers.form import KEY, Answer, Data, Field, Form, fixed, ok
@@ -27,7 +27,7 @@ FIELDS = (
 def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     """File the inquiry; the reply with its number is made once the case exists in this transaction."""
     effect = CreateCase(
-        ref="case", intake_key=data[KEY], type="inquiry", category=Category.INQUIRY, district=UNKNOWN_DISTRICT,
+        ref="case", intake_key=data[KEY], type=CaseType.INQUIRY, category=Category.INQUIRY, district=UNKNOWN_DISTRICT,
         description=data["question"], phone=data.get("phone"), details={"contact": data.get("contact")},
     )
     hotline = ctx.kb.params.get("contacts", {}).get("hotline", "")

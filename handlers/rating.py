@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.cases.workdays import format_due
+from bot.cases.vocabulary import Rating
+from bot.core.button_ids import button_id, parse_button
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
 from handlers.flows import BACK_WORDS, CANCEL_WORDS
 from handlers.menu import MENU, MENU_BUTTON, MENU_WORDS
 from bot.core.port import Conversation, ExplainRating, Outcomes, RateCase, RatingResult, Turn, TurnContext
 
 NAME = "rating_reason"
-SKIP = Button(f"{NAME}:skip", "跳过")
+SKIP = Button(button_id(NAME, "skip"), "跳过")
 STATUS_BUTTON = Button("intent:status", "查进度")
 HUMAN = Button("intent:human", "转人工")
 REVIEW_TOPIC = "petition.review"  # the curated entry on 复查 and 复核
@@ -44,8 +46,9 @@ def _review_button(ctx: TurnContext) -> tuple[Button, ...]:
 
 def rate(state: Conversation, arg: str, ctx: TurnContext) -> Turn:
     """满意 / 基本满意 / 不满意 on a resolved case: recorded; 不满意 reopens it or explains 复查, and asks why."""
-    number, _, rating = arg.rpartition(":")
-    if rating not in {"1", "2", "3"} or not number:
+    number, code = parse_button(arg)
+    rating = next((r for r in Rating if r.value == code), None)
+    if rating is None or not number:
         return Turn(state, (Outbound(RATING_REPLIES["not_found"], MENU),))
 
     def then(outcomes: Outcomes) -> Turn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from bot.core.button_ids import parse_button
 from bot.core.messages import Inbound, InboundKind, Outbound
 from handlers import (
     assistance,
@@ -111,7 +112,7 @@ def context_of(state: Conversation, ctx: TurnContext) -> Context | None:
 
 
 async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
-    kind, _, arg = button_id.partition(":")
+    kind, arg = parse_button(button_id)
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
@@ -127,7 +128,7 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
     if kind == "topic" and ctx.kb.topic(arg) is not None:
         return knowledge_answer.answer_topic(state, ctx.kb.entries[arg], state.last_question or "", ctx)
     if kind == "fb":
-        helpful, _, topic_id = arg.partition(":")
+        helpful, topic_id = parse_button(arg)
         if helpful in {"0", "1"} and ctx.kb.topic(topic_id) is not None:
             return feedback.record(state, topic_id, helpful == "1", ctx)
     if kind == "intent":

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.button_ids import button_id, parse_button
 from bot.core.messages import Button, Outbound
 from handlers.menu import MENU, MENU_BUTTON
 from bot.core.port import Conversation, Turn, TurnContext
@@ -31,12 +32,12 @@ EXPIRED = "这个按钮已经过期了，请重新选择。"
 
 def button(topic_id: str) -> Button:
     """The 查看条文 button of an answer."""
-    return Button(f"{BUTTON_KIND}:{topic_id}", LABEL)
+    return Button(button_id(BUTTON_KIND, topic_id), LABEL)
 
 
 def show(state: Conversation, arg: str, ctx: TurnContext) -> Turn:
     """One page of the articles the topic in `arg` (`<topic id>` or `<topic id>:<page>`) rests on."""
-    topic_id, _, page_arg = arg.partition(":")
+    topic_id, page_arg = parse_button(arg)
     entry = ctx.kb.topic(topic_id)
     page_no = int(page_arg) if page_arg.isdigit() else (1 if not page_arg else 0)
     items = passages(entry, ctx) if entry is not None else []
@@ -51,8 +52,8 @@ def show(state: Conversation, arg: str, ctx: TurnContext) -> Turn:
         body += "\n\n" + CLOSING
     buttons: list[Button] = []
     if page_no < len(pages):
-        buttons.append(Button(f"{BUTTON_KIND}:{entry.id}:{page_no + 1}", "下一页条文"))
-    buttons += [Button(f"topic:{entry.id}", "回到这条回答"), MENU_BUTTON]
+        buttons.append(Button(button_id(BUTTON_KIND, entry.id, page_no + 1), "下一页条文"))
+    buttons += [Button(button_id("topic", entry.id), "回到这条回答"), MENU_BUTTON]
     return Turn(state, (Outbound(f"{heading}\n\n{body}", tuple(buttons)),))
 
 

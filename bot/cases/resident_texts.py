@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.cases.vocabulary import RATING_LABELS, Rating
 from bot.cases.workdays import format_due
+from bot.core.button_ids import button_id
 from bot.core.messages import Button, Outbound
 
 STATUS_BUTTON = Button("intent:status", "查进度")
@@ -13,7 +14,8 @@ MENU_BUTTON = Button("menu", "返回菜单")
 
 
 def rating_buttons(number: str) -> tuple[Button, ...]:
-    return tuple(Button(f"rate:{number}:{r.value}", RATING_LABELS[r]) for r in Rating)
+    """满意 / 基本满意 / 不满意 on the case `number` (handlers/rating.py takes the tap)."""
+    return tuple(Button(button_id("rate", number, r.value), RATING_LABELS[r]) for r in Rating)
 
 
 def accepted(number: str, department: str, finish_due: datetime | None) -> Outbound:

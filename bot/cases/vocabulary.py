@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class CaseType(StrEnum):
-    COMPLAINT = "complaint"
-    ASSISTANCE = "assistance"
-    INQUIRY = "inquiry"
-
+from bot.core.case_codes import CaseType as CaseType  # the port's codes, part of the domain's words
+from bot.core.case_codes import Rating as Rating
 
 TYPE_LABELS = {CaseType.COMPLAINT: "诉求", CaseType.ASSISTANCE: "帮扶申请", CaseType.INQUIRY: "人工咨询"}
 
@@ -105,12 +101,6 @@ class DepartmentKind(StrEnum):
     DISCIPLINE = "discipline"      # 纪检监察: staff-conduct complaints
     WORK_GROUP = "work_group"      # 片区工作组
     OFFICE = "office"              # a county office or bureau
-
-
-class Rating(StrEnum):
-    SATISFIED = "3"
-    MOSTLY_SATISFIED = "2"
-    DISSATISFIED = "1"
 
 
 RATING_LABELS = {Rating.SATISFIED: "满意", Rating.MOSTLY_SATISFIED: "基本满意", Rating.DISSATISFIED: "不满意"}

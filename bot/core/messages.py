@@ -25,7 +25,7 @@ class InboundKind(StrEnum):
 
 @dataclass(frozen=True)
 class Inbound:
-    channel: str
+    channel: Channel
     user_key: str
     dedupe_key: str
     kind: InboundKind

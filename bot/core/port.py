@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.case_codes import CaseType, Rating
 from bot.core.messages import Inbound, Outbound
 from knowledge.base import KnowledgeBase
 
@@ -118,12 +119,16 @@ class TurnContext:
     message_key: str = ""
 
 
+GapReason = Literal["abstain", "unhelpful"]
+RatingOutcome = Literal["rated", "reopened", "review", "already_rated", "not_closed", "not_found"]
+
+
 @dataclass(frozen=True)
 class RecordGap:
-    """Remember a question for the curators (reason: "abstain" or "unhelpful")."""
+    """Remember a question for the curators: not answered ("abstain"), or its answer marked 没用 ("unhelpful")."""
 
     question: str
-    reason: str
+    reason: GapReason
     topic_id: str | None = None
 
 
@@ -141,7 +146,7 @@ class CreateCase:
 
     ref: str
     intake_key: str
-    type: str  # "complaint" | "assistance" | "inquiry"
+    type: CaseType
     category: str
     district: str
     address: str = ""
@@ -172,15 +177,14 @@ class RateCase:
 
     ref: str
     number: str
-    rating: str  # "3" 满意 | "2" 基本满意 | "1" 不满意
+    rating: Rating
 
 
 @dataclass(frozen=True)
 class RatingResult:
     number: str
-    # "rated" | "reopened" | "review" (不满意 again, or too late to reopen: the right to 复查) |
-    # "already_rated" | "not_closed" | "not_found"
-    outcome: str
+    # "review": 不满意 again, or too late to reopen — the right to 复查
+    outcome: RatingOutcome
     finish_due: datetime | None = None
 
 
