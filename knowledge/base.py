@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +74,13 @@ class KnowledgeBase:
             context = None
         return self._remembered(question, context)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_remembered", lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match))
-        # the question before a follow-up was analysed for its own turn: its canonical form is remembered (bounded)
-        object.__setattr__(self, "_previous", lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self.index.canonical))
+    @cached_property  # one bounded memo per knowledge base (cached_property writes the instance's __dict__)
+    def _remembered(self) -> Callable[[str, Context | None], MatchResult]:
+        return lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match)
+
+    @cached_property  # the question before a follow-up was analysed for its own turn: its canonical form, bounded
+    def _previous(self) -> Callable[[str], str]:
+        return lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self.index.canonical)
 
     def _match(self, question: str, context: Context | None = None) -> MatchResult:
         canonical = self.index.canonical(question)
