@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import Row, select
 
 from bot.cases.workdays import CHINA_TZ
+from bot.db.base import table_of
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.db.models import UnansweredQuestion
 from bot.settings import Settings
 
-gaps = UnansweredQuestion.__table__
+gaps = table_of(UnansweredQuestion)
 
 
 async def list_gaps(settings: Settings, limit: int) -> list[Row]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.base import table_of
 from bot.settings import Settings
 
 PASSWORD_ENV = "ANJU_STAFF_PASSWORD"
@@ -92,7 +93,7 @@ def _staff_group(args: argparse.Namespace) -> int:
     if (args.chat_id is None) == (not args.clear):
         print("请给出 --chat-id，或用 --clear 取消。")
         return 1
-    departments = Department.__table__
+    departments = table_of(Department)
 
     async def work(engine: AsyncEngine, settings: Settings) -> int:
         async with engine.begin() as conn:

@@ -22,8 +22,9 @@ from bot.cases.models import Case
 from bot.cases.routing import ROUTING_FILE, load_routing
 from bot.cases.staff import add_staff, find_account
 from bot.cases.vocabulary import CaseType, Category
+from bot.db.base import table_of
 
-cases = Case.__table__
+cases = table_of(Case)
 DEMO_KEY = "demo:"
 
 # username, display name, role, department code. Urgent cases (断水断电, 施工安全) go to the headquarters'

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases.actors import Actor, actor_columns
 from bot.cases.models import CaseEvent
 from bot.core.messages import Outbound
+from bot.db.base import table_of
 from bot.db.models import Resident
 from bot.outbox.enqueue import enqueue
 
-events = CaseEvent.__table__
-residents = Resident.__table__
+events = table_of(CaseEvent)
+residents = table_of(Resident)
 
 
 class EventKind(StrEnum):

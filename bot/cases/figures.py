@@ -34,10 +34,11 @@ from bot.cases.vocabulary import (
     Rating,
     Status,
 )
+from bot.db.base import table_of
 
-cases = Case.__table__
-departments = Department.__table__
-ratings = CaseRating.__table__
+cases = table_of(Case)
+departments = table_of(Department)
+ratings = table_of(CaseRating)
 UNASSIGNED = "未分派"
 
 

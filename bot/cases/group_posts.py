@@ -21,10 +21,11 @@ from bot.cases.models import Case, Department
 from bot.cases.vocabulary import CATEGORY_LABELS, TYPE_LABELS, Category, DepartmentKind, Status
 from bot.cases.workdays import format_due
 from bot.core.messages import Button, Outbound
+from bot.db.base import table_of
 from bot.outbox.enqueue import enqueue
 
-cases = Case.__table__
-departments = Department.__table__
+cases = table_of(Case)
+departments = table_of(Department)
 CHANNEL = "telegram"
 CLAIM_PREFIX = "claim:"  # button id: "claim:<case id>"
 CLAIM_LABEL = "签收"

@@ -21,10 +21,11 @@ from bot.cases.models import Case, CaseRating, Department
 from bot.cases.scope import CaseFacts, can_view
 from bot.cases.transitions import Action, authorize
 from bot.cases.vocabulary import Category, DepartmentKind, Rating, Status
+from bot.db.base import table_of
 
-cases = Case.__table__
-departments = Department.__table__
-ratings = CaseRating.__table__
+cases = table_of(Case)
+departments = table_of(Department)
+ratings = table_of(CaseRating)
 CaseRow = Mapping[str, Any]
 MAX_TEXT = 2000
 MIN_REASON = 2

@@ -20,10 +20,11 @@ from bot.cases.models import Case, Department
 from bot.cases.numbers import next_case_number
 from bot.cases.routing import route
 from bot.cases.vocabulary import CaseType, Status
+from bot.db.base import table_of
 from bot.db.upsert import insert_for
 
-cases = Case.__table__
-departments = Department.__table__
+cases = table_of(Case)
+departments = table_of(Department)
 
 
 @dataclass(frozen=True)

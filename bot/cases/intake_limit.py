@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases.models import Case
+from bot.db.base import table_of
 
-cases = Case.__table__
+cases = table_of(Case)
 WINDOW = timedelta(hours=24)
 
 

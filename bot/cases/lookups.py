@@ -19,9 +19,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases.models import CaseLookupCount
+from bot.db.base import table_of
 from bot.db.upsert import insert_for
 
-counts = CaseLookupCount.__table__
+counts = table_of(CaseLookupCount)
 PERIOD_SECONDS = 86_400
 # failed look-ups allowed in a day (this period and the one before): a resident who mistypes gets a few tries
 LIMITS = {"phone": 5, "case": 5, "resident": 10, "client": 20}

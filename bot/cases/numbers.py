@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases.models import CaseNumberCounter
 from bot.cases.workdays import CHINA_TZ
+from bot.db.base import table_of
 from bot.db.upsert import insert_ignore
 
 PREFIX = "AJ"
 CASE_NUMBER_SEQ = Sequence("case_number_seq")
 COUNTER = "case"
-counters = CaseNumberCounter.__table__
+counters = table_of(CaseNumberCounter)
 _NUMBER = re.compile(r"AJ-?(\d{4})-?(\d{1,9})")
 
 

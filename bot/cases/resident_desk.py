@@ -23,14 +23,15 @@ from bot.cases.numbers import parse_case_number
 from bot.cases.phones import normalise_phone
 from bot.cases.routing import complaint_units
 from bot.cases.vocabulary import CaseType, Category, DepartmentKind, Rating, Status
+from bot.db.base import table_of
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
 from bot.core.port import CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
 
-cases = Case.__table__
-events = CaseEvent.__table__
-departments = Department.__table__
-residents = Resident.__table__
+cases = table_of(Case)
+events = table_of(CaseEvent)
+departments = table_of(Department)
+residents = table_of(Resident)
 # 最新答复 in 查进度: what staff answered the resident (a reply, the result of 办结) — never the reason of an
 # extension or of a reopening, nor the 已受理 notice
 REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED)

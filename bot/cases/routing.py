@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.cases.models import Department, RoutingRule
 from bot.cases.vocabulary import URGENT_CATEGORIES, Category, DepartmentKind
+from bot.db.base import table_of
 from bot.db.upsert import insert_ignore, upsert
 
 ROUTING_FILE = "routing.yaml"
 ANY_DISTRICT = "*"
-departments = Department.__table__
-rules = RoutingRule.__table__
+departments = table_of(Department)
+rules = table_of(RoutingRule)
 
 
 class RoutingError(ValueError):

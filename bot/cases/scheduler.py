@@ -32,14 +32,15 @@ from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.vocabulary import OPEN_STATUSES, Role
 from bot.cases.workdays import CHINA_TZ, WorkCalendar, format_due
 from bot.core.messages import Outbound
+from bot.db.base import table_of
 from bot.db.upsert import insert_ignore
 from bot.outbox.enqueue import enqueue
 
 log = logging.getLogger(__name__)
-cases = Case.__table__
-departments = Department.__table__
-notices = StaffNotice.__table__
-staff_users = StaffUserRow.__table__
+cases = table_of(Case)
+departments = table_of(Department)
+notices = table_of(StaffNotice)
+staff_users = table_of(StaffUserRow)
 # any constant unique to this application: the advisory lock's key
 LEADER_LOCK = 0x616E6A75
 BATCH = 200

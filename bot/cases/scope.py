@@ -15,9 +15,10 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from bot.cases.actors import StaffUser
 from bot.cases.models import Case, Department
 from bot.cases.vocabulary import DepartmentKind, Role
+from bot.db.base import table_of
 
-cases = Case.__table__
-departments = Department.__table__
+cases = table_of(Case)
+departments = table_of(Department)
 
 
 @dataclass(frozen=True)

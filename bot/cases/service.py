@@ -47,11 +47,12 @@ from bot.cases.queries import CaseCount, CaseDetail, CaseFilter, CaseListItem
 from bot.cases.scope import can_view, scope_clause
 from bot.cases.transitions import HANDLING, Action, authorize
 from bot.cases.vocabulary import DepartmentKind, Role, Status
+from bot.db.base import table_of
 
-cases = Case.__table__
-departments = Department.__table__
-notices = StaffNotice.__table__
-staff_users = StaffUserRow.__table__
+cases = table_of(Case)
+departments = table_of(Department)
+notices = table_of(StaffNotice)
+staff_users = table_of(StaffUserRow)
 CaseRef = int | str
 Clock = Callable[[], datetime]
 

@@ -15,9 +15,10 @@ from bot.cases.models import Department
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.passwords import hash_password
 from bot.cases.vocabulary import Role
+from bot.db.base import table_of
 
-staff_users = StaffUserRow.__table__
-departments = Department.__table__
+staff_users = table_of(StaffUserRow)
+departments = table_of(Department)
 USERNAME = re.compile(r"^[a-z0-9_.-]{3,64}$")
 
 

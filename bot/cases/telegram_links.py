@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.models import TelegramLinkCode
+from bot.db.base import table_of
 
-codes = TelegramLinkCode.__table__
-staff_users = StaffUserRow.__table__
+codes = table_of(TelegramLinkCode)
+staff_users = table_of(StaffUserRow)
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 10
 CODE_LIFETIME = timedelta(minutes=10)

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
+from bot.db.base import table_of
 from bot.db.models import DialogueState, Resident
 from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
@@ -39,8 +40,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # (inbound, state before, effects asked for, final turn, effects' outcomes) of a committed turn
 TurnObserver = Callable[[Inbound, Conversation, tuple[Effect, ...], Turn, Outcomes], None]
-residents = Resident.__table__
-states = DialogueState.__table__
+residents = table_of(Resident)
+states = table_of(DialogueState)
 MAX_BATCH = 64
 LAST_SEEN_RESOLUTION = timedelta(hours=1)  # residents.last_seen_at; the exact time is dialogue_states.updated_at
 # statements built once (their compiled SQL is cached); run once per channel in a batch

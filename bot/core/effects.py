@@ -11,13 +11,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.db.base import table_of
 from bot.db.models import Feedback, UnansweredQuestion
 from bot.db.upsert import insert_for
 from bot.core.port import CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from knowledge.text import compact
 
-feedback = Feedback.__table__
-gaps = UnansweredQuestion.__table__
+feedback = table_of(Feedback)
+gaps = table_of(UnansweredQuestion)
 MAX_GAP_KEY = 500
 MAX_SAMPLE = 500  # what a curator reads of a question (they are capped in number too: bot/db/retention.py)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.base import table_of
 from bot.db.models import MessageLog, Resident
 
-log = MessageLog.__table__
-residents = Resident.__table__
+log = table_of(MessageLog)
+residents = table_of(Resident)
 
 
 async def last_shown_buttons(engine: AsyncEngine, channel: str, user_key: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer
+from sqlalchemy import JSON, BigInteger, Integer, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
@@ -22,3 +22,11 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 class Base(DeclarativeBase):
     # every timestamp is an aware UTC datetime on both databases (SQLite keeps it as text without a zone)
     type_annotation_map = {dict[str, Any]: JsonType, datetime: UtcDateTime}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, typed as the Table it is (`Model.__table__` is declared a FromClause: no insert(),
+    update(), primary key): the handle the modules' SQL statements are built on."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.db.base import table_of
 from bot.db.models import MessageLog, ProcessedInbound, UnansweredQuestion
 
 log = logging.getLogger(__name__)
-messages = MessageLog.__table__
-processed = ProcessedInbound.__table__
-gaps = UnansweredQuestion.__table__
+messages = table_of(MessageLog)
+processed = table_of(ProcessedInbound)
+gaps = table_of(UnansweredQuestion)
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.messages import Outbound
+from bot.db.base import table_of
 from bot.db.upsert import insert_ignore
 from bot.outbox.models import OutboxMessage
 
-outbox = OutboxMessage.__table__
+outbox = table_of(OutboxMessage)
 
 
 class OutboxStatus:

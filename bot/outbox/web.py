@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import Channel, Outbound
+from bot.db.base import table_of
 from bot.db.upsert import insert_ignore
 from bot.outbox.models import WebInboxMessage
 
-inbox = WebInboxMessage.__table__
+inbox = table_of(WebInboxMessage)
 MAX_UPDATES = 50
 
 

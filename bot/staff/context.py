@@ -23,12 +23,13 @@ from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.service import CaseService
 from bot.cases.staff import load_viewer
 from bot.cases.vocabulary import ROLE_LABELS, Role
+from bot.db.base import table_of
 from bot.staff.errors import CSRF_FAILED, TITLES, status_for
 from bot.staff.state import STAFF
 from bot.web.forms import MALFORMED, MalformedForm, read_form
 from bot.staff.session import CSRF_FIELD, Session, epoch_ms, password_fingerprint
 
-staff_users = StaffUserRow.__table__
+staff_users = table_of(StaffUserRow)
 Form = MultiDictProxy[Any]
 LOGIN_PATH = "/staff/login"
 HOME = "/staff"

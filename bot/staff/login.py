@@ -22,6 +22,7 @@ from bot import keys
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.passwords import MAX_LENGTH, hash_password, needs_rehash, verify_password
 from bot.cases.staff import USERNAME, StaffAccount, find_account
+from bot.db.base import table_of
 from bot.staff.context import LOGIN_PATH, error_page, load_desk, render, safe_next, see_other
 from bot.staff.errors import CSRF_FAILED
 from bot.staff.state import STAFF
@@ -29,7 +30,7 @@ from bot.staff.session import CSRF_FIELD, Session
 from bot.web.forms import MALFORMED, MalformedForm, read_form
 
 log = logging.getLogger(__name__)
-staff_users = StaffUserRow.__table__
+staff_users = table_of(StaffUserRow)
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 LOGIN_FAILED = f"用户名或密码不正确。连续输错 {MAX_FAILURES} 次，账号将锁定 {int(LOCK_FOR.total_seconds() // 60)} 分钟。"

@@ -23,13 +23,14 @@ from bot.calendar_watch import calendar_state
 from bot.cases.models import Case
 from bot.cases.vocabulary import OPEN_STATUSES
 from bot.cases.workdays import local_day
+from bot.db.base import table_of
 from bot.outbox.enqueue import OutboxStatus
 from bot.outbox.models import OutboxMessage
 
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-cases = Case.__table__
-outbox = OutboxMessage.__table__
+cases = table_of(Case)
+outbox = table_of(OutboxMessage)
 
 
 async def database_state(app: web.Application, now: datetime) -> list[Metric]:

@@ -16,10 +16,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.dialogue import Clock
+from bot.db.base import table_of
 from bot.db.signed_requests import SignedRequest
 from bot.db.upsert import insert_ignore
 
-requests = SignedRequest.__table__
+requests = table_of(SignedRequest)
 
 
 def _sha256(text: str | bytes) -> str:
