@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.cases.vocabulary import SERVICE_LABELS, SITUATION_LABELS, CaseType, Category, Service, Situation
+from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 from handlers.case_fields import address_field, district_field, district_label, phone_field, receipt_reply, text_field
 from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
-from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 
 NAME = "moving_help"
 DONE = "done"

@@ -8,9 +8,9 @@ from bot.cases.phones import normalise_phone
 from bot.cases.vocabulary import UNKNOWN_DISTRICT
 from bot.cases.workdays import format_due
 from bot.core.messages import Button, Outbound
+from bot.core.port import CaseReceipt, TurnContext
 from handlers.form import Answer, Choice, Data, Field, invalid, ok
 from handlers.menu import MENU_BUTTON
-from bot.core.port import CaseReceipt, TurnContext
 
 STATUS_BUTTON = Button("intent:status", "查进度")
 MIN_ADDRESS, MAX_ADDRESS = 4, 100

@@ -14,10 +14,10 @@ from bot.cases.vocabulary import CATEGORY_LABELS, STATUS_LABELS, TYPE_LABELS, Ca
 from bot.cases.workdays import format_due, format_moment
 from bot.core.button_ids import button_id, parse_button
 from bot.core.messages import Button, Inbound, Outbound
+from bot.core.port import CaseSummary, Conversation, Turn, TurnContext
 from handlers.case_fields import PHONE_HELP
 from handlers.flows import BACK_WORDS, CANCEL_WORDS
 from handlers.menu import MENU, MENU_BUTTON
-from bot.core.port import CaseSummary, Conversation, Turn, TurnContext
 
 NAME = "status"
 LISTED = 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.cases.vocabulary import CATEGORY_LABELS, COMPLAINT_CATEGORIES, URGENT_CATEGORIES, CaseType, Category
+from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 from handlers.case_fields import (
     MAX_ADDRESS,
     MIN_ADDRESS,
@@ -20,7 +21,6 @@ from handlers.case_fields import (
     text_field,
 )
 from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
-from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 from knowledge.text import compact
 
 NAME = "complaint"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.messages import Outbound
-from handlers.menu import MENU_BUTTON
 from bot.core.port import Conversation, Turn, TurnContext
+from handlers.menu import MENU_BUTTON
 
 
 def contact_text(ctx: TurnContext) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.core.messages import Outbound
+from bot.core.port import Conversation, RecordFeedback, RecordGap, Turn, TurnContext
 from handlers.knowledge_answer import HUMAN_BUTTON
 from handlers.menu import MENU_BUTTON
-from bot.core.port import Conversation, RecordFeedback, RecordGap, Turn, TurnContext
 
 
 def record(state: Conversation, topic_id: str, helpful: bool, ctx: TurnContext) -> Turn:

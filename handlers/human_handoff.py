@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.cases.vocabulary import UNKNOWN_DISTRICT, CaseType, Category
 from bot.core.messages import Outbound
+from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 from handlers.case_fields import phone_field, receipt_reply, text_field
 from handlers.form import KEY, Answer, Data, Field, Form, fixed, ok
-from bot.core.port import CaseReceipt, Conversation, CreateCase, Outcomes, Turn, TurnContext
 
 NAME = "human"
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.cases.workdays import format_due
 from bot.cases.vocabulary import Rating
+from bot.cases.workdays import format_due
 from bot.core.button_ids import button_id, parse_button
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
+from bot.core.port import Conversation, ExplainRating, Outcomes, RateCase, RatingResult, Turn, TurnContext
 from handlers.flows import BACK_WORDS, CANCEL_WORDS
 from handlers.menu import MENU, MENU_BUTTON, MENU_WORDS
-from bot.core.port import Conversation, ExplainRating, Outcomes, RateCase, RatingResult, Turn, TurnContext
 
 NAME = "rating_reason"
 SKIP = Button(button_id(NAME, "skip"), "跳过")

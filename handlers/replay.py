@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.core.messages import Inbound, InboundKind
-from handlers.router import respond
 from bot.core.port import Conversation, Turn, TurnContext
+from handlers.router import respond
 from knowledge.base import KnowledgeBase
 
 

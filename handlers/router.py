@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bot.core.button_ids import parse_button
 from bot.core.messages import Inbound, InboundKind, Outbound
+from bot.core.port import Conversation, Turn, TurnContext
 from handlers import (
     assistance,
     calculator,
@@ -22,7 +23,6 @@ from handlers import (
     statutes,
 )
 from handlers.flows import CANCEL_WORDS, Flow
-from bot.core.port import Conversation, Turn, TurnContext
 from knowledge.base import Context
 
 MENU_LABELS = {b.label: b.id for b in menu.MENU}

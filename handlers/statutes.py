@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.core.button_ids import button_id, parse_button
 from bot.core.messages import Button, Outbound
-from handlers.menu import MENU, MENU_BUTTON
 from bot.core.port import Conversation, Turn, TurnContext
+from handlers.menu import MENU, MENU_BUTTON
 from knowledge.citations import Citation, Kind, article_label, parse_sources, plan_name
 from knowledge.entries import Entry
 from knowledge.statute_book import StatuteBook

@@ -14,7 +14,6 @@ from bot.cases import handling, lookups
 from bot.cases.actors import ResidentActor
 from bot.cases.deadlines import DeadlinePolicy
 from bot.cases.errors import InvalidInput
-from bot.cases.workdays import WorkCalendar
 from bot.cases.events import EventKind
 from bot.cases.intake import NewCase, create_case
 from bot.cases.intake_limit import over_limit
@@ -23,10 +22,11 @@ from bot.cases.numbers import parse_case_number
 from bot.cases.phones import normalise_phone
 from bot.cases.routing import complaint_units
 from bot.cases.vocabulary import CaseType, Category, DepartmentKind, Rating, Status
+from bot.cases.workdays import WorkCalendar
+from bot.core.port import CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
 from bot.db.base import table_of
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
-from bot.core.port import CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
 
 cases = table_of(Case)
 events = table_of(CaseEvent)

@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.cases import handling, queries, routing
 from bot.cases.actors import StaffUser
 from bot.cases.deadlines import DeadlinePolicy
-from bot.cases.workdays import WorkCalendar
 from bot.cases.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.cases.events import EventKind, append_event
 from bot.cases.models import Case, Department, StaffNotice
@@ -47,6 +46,7 @@ from bot.cases.queries import CaseCount, CaseDetail, CaseFilter, CaseListItem
 from bot.cases.scope import can_view, scope_clause
 from bot.cases.transitions import HANDLING, Action, authorize
 from bot.cases.vocabulary import DepartmentKind, Role, Status
+from bot.cases.workdays import WorkCalendar
 from bot.db.base import table_of
 
 cases = table_of(Case)

@@ -29,11 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
+from bot.core.port import CaseDesk, Conversation, Effect, Outcomes, Respond, Turn, TurnContext
 from bot.db.base import table_of
 from bot.db.models import DialogueState, Resident
 from bot.db.pairs import by_first, pair_filter
 from bot.db.upsert import insert_for
-from bot.core.port import CaseDesk, Conversation, Effect, Outcomes, Respond, Turn, TurnContext
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -22,10 +22,10 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.messages import Outbound
+from bot.core.port import Conversation
 from bot.db import json_codec
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
 from bot.db.pairs import pair_filter
-from bot.core.port import Conversation
 
 residents = Resident.__table__
 states = DialogueState.__table__

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.port import CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from bot.db.base import table_of
 from bot.db.models import Feedback, UnansweredQuestion
 from bot.db.upsert import insert_for
-from bot.core.port import CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from knowledge.text import compact
 
 feedback = table_of(Feedback)

@@ -25,8 +25,8 @@ from aiohttp import web
 
 from bot import keys
 from bot.staff import case_actions, case_page, export, login, overview, queue, routing_page, telegram_link
-from bot.staff.state import STAFF, StaffSetup
 from bot.staff.session import SessionCookies
+from bot.staff.state import STAFF, StaffSetup
 from bot.web import filters
 
 

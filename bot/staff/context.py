@@ -25,9 +25,9 @@ from bot.cases.staff import load_viewer
 from bot.cases.vocabulary import ROLE_LABELS, Role
 from bot.db.base import table_of
 from bot.staff.errors import CSRF_FAILED, TITLES, status_for
+from bot.staff.session import CSRF_FIELD, Session, epoch_ms, password_fingerprint
 from bot.staff.state import STAFF
 from bot.web.forms import MALFORMED, MalformedForm, read_form
-from bot.staff.session import CSRF_FIELD, Session, epoch_ms, password_fingerprint
 
 staff_users = table_of(StaffUserRow)
 Form = MultiDictProxy[Any]

@@ -25,8 +25,8 @@ from bot.cases.staff import USERNAME, StaffAccount, find_account
 from bot.db.base import table_of
 from bot.staff.context import LOGIN_PATH, error_page, load_desk, render, safe_next, see_other
 from bot.staff.errors import CSRF_FAILED
-from bot.staff.state import STAFF
 from bot.staff.session import CSRF_FIELD, Session
+from bot.staff.state import STAFF
 from bot.web.forms import MALFORMED, MalformedForm, read_form
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ import logging
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 

@@ -12,8 +12,8 @@ import pytest
 
 from bot.compensation import estimate, estimate_to_json, household_from_fields, parse_params
 from bot.core.messages import Inbound, InboundKind
-from handlers.calculator import FLOW
 from bot.core.port import Conversation, TurnContext
+from handlers.calculator import FLOW
 from knowledge.base import KnowledgeBase
 from tests.support.clock import FakeClock
 from tests.support.transcript import ChatSession

@@ -10,10 +10,10 @@ import pytest
 from bot.channels.telegram.render import MAX_TEXT
 from bot.channels.wechat.render import MAX_BYTES, render
 from bot.core.messages import Outbound
+from bot.core.port import Conversation, TurnContext
 from handlers import statutes
 from handlers.knowledge_answer import answer_topic
 from handlers.statutes import Passage, paginate
-from bot.core.port import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
 from knowledge.citations import article_label
 from tests.support.transcript import ChatSession

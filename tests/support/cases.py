@@ -20,9 +20,9 @@ from bot.cases.resident_desk import ResidentDesk
 from bot.cases.routing import ROUTING_FILE, department_ids, load_routing
 from bot.cases.staff import add_staff
 from bot.cases.vocabulary import CaseType, Category
+from bot.core.port import RateCase, RatingResult
 from bot.outbox.models import OutboxMessage
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
-from bot.core.port import RateCase, RatingResult
 from tests.support.transcript import ChatSession
 
 cases = Case.__table__
