@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.compensation.errors import InputError
-from bot.compensation.fields import FIELD
+from bot.compensation.fields import FIELD, check_sign_date
 from bot.compensation.fmt import num, percent
 from bot.compensation.model import Household, Use
 from bot.compensation.params import CompensationParams, DecorationLevel, District
@@ -60,7 +60,8 @@ def resolve(household: Household, params: CompensationParams) -> Basis:
         )
     else:
         exchange_area = check_area(_decimal(household.exchange_area, "exchange_area"), "安置房面积")
-    _check_sign_date(household.sign_date, params)
+    if household.sign_date is not None:
+        check_sign_date(household.sign_date, params)
     return Basis(
         area=area,
         district=district,
@@ -155,7 +156,7 @@ def _decoration(
     household: Household, params: CompensationParams, notes: list[str]
 ) -> tuple[DecorationLevel | None, Decimal | None]:
     if household.decoration and household.decoration_appraisal is not None:
-        raise InputError("装修情况请只填一项：装修档次，或者评估报告上的装修金额。", field="decoration_amount")
+        raise InputError("装修情况请只填一项：装修档次，或者评估报告上的装修金额。", field="decoration")
     if household.decoration_appraisal is not None:
         return None, check_money(_decimal(household.decoration_appraisal, "decoration_appraisal"), "装修评估金额")
     if household.decoration:
@@ -177,20 +178,3 @@ def _monthly_profit(household: Household, params: CompensationParams, use: Use) 
             field="monthly_profit",
         )
     return check_money(_decimal(household.monthly_profit, "monthly_profit"), "月净利润")
-
-
-def _check_sign_date(sign_date: date | None, params: CompensationParams) -> None:
-    start, end = params.programme.signing_start, params.programme.signing_end
-    today = params.as_of
-    if sign_date is not None and today is not None and sign_date < today:
-        raise InputError(
-            f"签约日期 {sign_date.isoformat()} 已经过去了（今天是 {today.isoformat()}）。"
-            "签约奖励按实际签约那天计算，请填写今天或以后打算签约的日期。",
-            field="sign_date",
-        )
-    if sign_date is not None and sign_date < start:
-        raise InputError(
-            f"签约期从 {start.isoformat()} 开始（签约期：{start.isoformat()} 至 {end.isoformat()}），"
-            f"{sign_date.isoformat()} 还不能签约，请核对签约日期。",
-            field="sign_date",
-        )

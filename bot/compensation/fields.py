@@ -48,6 +48,8 @@ class AnswerField:
     parse: Callable[[str, CompensationParams], Any]
     choices: Callable[[CompensationParams], tuple[Choice, ...]] | None = None
     missing: Callable[[CompensationParams], str] | None = None  # set: required, this message when left blank
+    # the id of the choice a text names (东关 → dongguan), None if none: a choice field's text as a picked choice
+    choice_of: Callable[[str, CompensationParams], str | None] | None = None
 
     def read(self, text: str, params: CompensationParams) -> Any:
         """The value of the resident's text; InputError naming this field."""
@@ -153,6 +155,31 @@ def _orientation(text: str, params: CompensationParams) -> str:
     return text.strip()
 
 
+def _sign_date(text: str, params: CompensationParams) -> date:
+    """A date from today on (the plan's `as_of`, Beijing time), not before the signing period opens."""
+    day = parse_date(text, "签约日期")
+    check_sign_date(day, params)
+    return day
+
+
+def check_sign_date(day: date, params: CompensationParams) -> None:
+    """InputError unless one can still sign on `day`: not before today and not before the signing period."""
+    start, end = params.programme.signing_start, params.programme.signing_end
+    today = params.as_of
+    if today is not None and day < today:
+        raise InputError(
+            f"签约日期 {day.isoformat()} 已经过去了（今天是 {today.isoformat()}）。"
+            "签约奖励按实际签约那天计算，请填写今天或以后打算签约的日期。",
+            field="sign_date",
+        )
+    if day < start:
+        raise InputError(
+            f"签约期从 {start.isoformat()} 开始（签约期：{start.isoformat()} 至 {end.isoformat()}），"
+            f"{day.isoformat()} 还不能签约，请核对签约日期。",
+            field="sign_date",
+        )
+
+
 def _money(what: str) -> Callable[[str, CompensationParams], Decimal]:
     return lambda text, params: parse_money(text, what)
 
@@ -177,21 +204,35 @@ def sign_date_choices(params: CompensationParams) -> tuple[Choice, ...]:
     return tuple(Choice(t.until.isoformat(), f"{t.until.month}月{t.until.day}日前签") for t in params.open_tiers)
 
 
+def _found_id(found: Any) -> str | None:
+    return None if found is None else str(found.id)
+
+
+def _use_id(text: str, params: CompensationParams) -> str | None:
+    try:
+        return parse_use(text).value
+    except InputError:
+        return None
+
+
 FIELDS = (
     AnswerField("area", "建筑面积", "平方米", _area("建筑面积"),
-                missing=lambda p: "请填写房屋的建筑面积（房产证上的面积），例如 85 或 85.5平方米。"),
+                missing=lambda p: "请填写建筑面积（房产证上的面积），例如 85 或 85.5平方米。"),
     AnswerField("district", "所在片区", "", _district, district_choices,
-                missing=lambda p: f"请选择房屋所在的片区：{_district_names(p)}。"),
-    AnswerField("use", "房屋用途", "", parse_use, lambda p: USE_CHOICES),
+                missing=lambda p: f"请选择房屋所在的片区：{_district_names(p)}。",
+                choice_of=lambda t, p: _found_id(p.find_district(t))),
+    AnswerField("use", "房屋用途", "", parse_use, lambda p: USE_CHOICES, choice_of=_use_id),
     AnswerField("business_area", "经营面积", "平方米", _area("经营面积")),
-    AnswerField("decoration", "装修档次", "", _decoration, decoration_choices),
+    AnswerField("decoration", "装修档次", "", _decoration, decoration_choices,
+                choice_of=lambda t, p: _found_id(p.find_decoration(t))),
     AnswerField("decoration_amount", "装修评估金额", "元", _money("装修评估金额")),
     AnswerField("assessed_price", "评估单价", "元/平方米", lambda t, p: parse_unit_price(t, "评估单价")),
     AnswerField("floor", "所在楼层", "", lambda t, p: parse_floor(t, "所在楼层")),
-    AnswerField("orientation", "朝向", "", _orientation, orientation_choices),
+    AnswerField("orientation", "朝向", "", _orientation, orientation_choices,
+                choice_of=lambda t, p: _found_id(p.find_orientation(t))),
     AnswerField("unregistered_area", "未登记建筑面积", "平方米", _area("未登记建筑面积", allow_zero=True)),
     AnswerField("exchange_area", "安置房面积", "平方米", _area("安置房面积")),
-    AnswerField("sign_date", "签约日期", "", lambda t, p: parse_date(t, "签约日期"), sign_date_choices),
+    AnswerField("sign_date", "签约日期", "", _sign_date, sign_date_choices),
     AnswerField("monthly_profit", "月净利润", "元", _money("月净利润")),
 )  # fmt: skip
 FIELD = {f.name: f for f in FIELDS}

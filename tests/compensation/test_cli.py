@@ -216,7 +216,7 @@ def test_an_unreadable_as_of_day_is_bad_input(params_file: Path) -> None:
          "签约期从 2026-09-01 开始"),
         (["--area", "85", "--district", "dongguan", "--sign-date", "2026-13-01"], "不是一个真实的日期"),
         (["--area", "85", "--district", "dongguan", "--sign-date", "下个月"], "2026-10-15 这样的格式"),
-        (["--district", "dongguan"], "请填写房屋的建筑面积"),
+        (["--district", "dongguan"], "请填写建筑面积"),
         (["--area", "85"], "请选择房屋所在的片区"),
         (["--area", "85", "--district", "dongguan", "--use", "工厂"], "没看懂房屋用途"),
         (["--area", "85", "--district", "dongguan", "--use", "mixed"], "请填写其中用来经营的面积"),
