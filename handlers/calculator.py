@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode
 
 from bot.cases.workdays import local_day
-from bot.compensation import CompensationParams, InputError, ParamsError, Use, estimate, parse_params
-from bot.compensation.bubbles import advice_text, detail_texts, sources_text, summary_text
-from bot.compensation.fields import FIELD, area_in, as_text
+from bot.compensation import CompensationParams, InputError, ParamsError, Use, estimate
+from bot.compensation.bubbles import (
+    advice_text, decoration_question, detail_texts, profit_question, sign_date_question, sources_text, summary_text,
+)
+from bot.compensation.fields import FIELD, as_text, named_in
+from bot.compensation.fields import Choice as FieldChoice
 from bot.compensation.fmt import num
 from bot.compensation.intake import household_from_fields
+from bot.compensation.params import plan_on
 from bot.core.messages import Button, Inbound, InboundKind, Link, Outbound
 from handlers import menu
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, register
@@ -41,21 +44,14 @@ YES_WORDS = frozenset({"有", "有的", "有了", "是", "是的", "拿到了", 
 NO_WORDS = frozenset({"没有", "没", "无", "还没有", "没拿到", "还没", "否", "不是", "no", "n"})
 STALE = "这个按钮已经过期了。"
 TYPED_HINT = "\n（想办别的事，请先点“取消”。）"
-_PLANS: dict[int, tuple[object, CompensationParams | None]] = {}
 
 
 def plan(ctx: TurnContext) -> CompensationParams | None:
     """The plan as it stands today in Beijing time (tiers already over not offered); None if it cannot be used."""
-    raw = ctx.kb.params
-    cached = _PLANS.get(id(raw))
-    if cached is None or cached[0] is not raw:  # parsed once per parameter file loaded
-        try:
-            cached = (raw, parse_params(raw))
-        except ParamsError:
-            cached = (raw, None)
-        _PLANS.clear()
-        _PLANS[id(raw)] = cached
-    return None if cached[1] is None else cached[1].on(local_day(ctx.now))
+    try:
+        return plan_on(ctx.kb.params, local_day(ctx.now))
+    except ParamsError:
+        return None
 
 
 def _p(ctx: TurnContext) -> CompensationParams:
@@ -65,18 +61,6 @@ def _p(ctx: TurnContext) -> CompensationParams:
 
 
 # --- the questions ---------------------------------------------------------------------------------------------
-
-
-def _ask_decoration(data: Data, ctx: TurnContext) -> str:
-    p = _p(ctx)
-    schedule = "、".join(f"{level.label} {num(level.per_m2)} 元/m²" for level in p.decoration)
-    return f"房子的装修属于哪一档？\n（{p.plan_source('decoration')}：{schedule}）"
-
-
-def _ask_profit(data: Data, ctx: TurnContext) -> str:
-    p = _p(ctx)
-    return (f"按{p.plan_source('business_loss')}，停产停业损失按月净利润 × {p.business_loss.months} 个月计算。\n"
-            "经营的月净利润大约是多少元？例如：8000 或 八千。")
 
 
 def _ask_appraisal(data: Data, ctx: TurnContext) -> str:
@@ -91,21 +75,6 @@ def _ask_exchange_area(data: Data, ctx: TurnContext) -> str:
             f"还没定的话点“跳过”，按与原面积相同（{area} m²）估算。")
 
 
-def _ask_sign_date(data: Data, ctx: TurnContext) -> str:
-    p = _p(ctx)
-    tiers = [f"· {t.until.isoformat()} 前（含）：每户 {num(t.amount)} 元" for t in p.open_tiers]
-    if tiers:
-        head = "您打算哪天签约？现在签约还能享受的签约奖励按日期分档："
-    elif p.tiers_closed:
-        head = f"您打算哪天签约？{p.closed_tiers_text()}"
-    else:
-        head = "您打算哪天签约？（方案未设签约奖励）"
-    example = p.open_tiers[0].until if p.open_tiers else (p.as_of or p.programme.signing_start)
-    how = "点按钮，或打字输入日期" if tiers else "请打字输入日期"
-    period = f"签约期 {p.programme.signing_start.isoformat()} 至 {p.programme.signing_end.isoformat()}。"
-    return "\n".join((head, *tiers, f"{period}{how}（如 {example.isoformat()}）；还没定就点“跳过”（暂不计签约奖励）。"))
-
-
 def _take(name: str) -> Callable[[str, Data, TurnContext], Answer]:
     """An answer read by its field of the compensation table, then checked against the rules across answers."""
 
@@ -114,7 +83,7 @@ def _take(name: str) -> Callable[[str, Data, TurnContext], Answer]:
         try:
             value = answer.read(text, params)
         except InputError as exc:
-            passing = in_passing(text, params, skip=set(data) - {name})
+            passing = named_in(text, params, skip=set(data) - {name})
             if name in passing:  # 东关片区，一百二十平: the answer, and another one beside it
                 return Answer({name: passing.pop(name)}, given=passing, notice=_noted(passing, params))
             if passing:  # 一百二十平的砖房 where the district is asked: kept, and the question asked again
@@ -130,15 +99,17 @@ def _take(name: str) -> Callable[[str, Data, TurnContext], Answer]:
 def _answer(name: str, prompt: Callable[[Data, TurnContext], str], applies: Callable[[Data], bool] | None = None,
             optional: bool = False) -> Field:  # fmt: skip
     """A question of the compensation table: its choices as buttons, typed words read by the same parser."""
-    choices = None
     table = FIELD[name].choices
-    if table is not None:
-        async def choices(data: Data, ctx: TurnContext) -> Sequence[Choice]:
-            return [(c.id, c.label) for c in table(_p(ctx))]
+    return Field(name, prompt, choices=None if table is None else _buttons(table), on_text=_take(name),
+                 on_choice=None if table is None else _take(name), applies=applies or (lambda data: True),
+                 optional=optional)  # fmt: skip
 
-    extra: dict[str, Any] = {"applies": applies} if applies else {}
-    return Field(name, prompt, choices=choices, on_choice=_take(name) if table else None, on_text=_take(name),
-                 optional=optional, **extra)
+
+def _buttons(table: Callable[[CompensationParams], tuple[FieldChoice, ...]]) -> Callable[..., Awaitable[list[Choice]]]:
+    async def choices(data: Data, ctx: TurnContext) -> list[Choice]:
+        return [(c.id, c.label) for c in table(_p(ctx))]
+
+    return choices
 
 
 def _appraisal(text: str, data: Data, ctx: TurnContext) -> Answer:
@@ -167,30 +138,15 @@ QUESTIONS = (
     _answer("business_area",
             lambda data, ctx: f"其中用来经营（商铺门面）的面积是多少平方米？（建筑面积共 {num(Decimal(data['area']))} m²）",
             applies=lambda data: data.get("use") == Use.MIXED.value),
-    _answer("monthly_profit", _ask_profit, applies=lambda data: data.get("use") in (Use.BUSINESS, Use.MIXED)),
-    _answer("decoration", _ask_decoration),
+    _answer("monthly_profit", lambda data, ctx: profit_question(_p(ctx)), applies=lambda data: data.get("use") in (Use.BUSINESS, Use.MIXED)),
+    _answer("decoration", lambda data, ctx: decoration_question(_p(ctx))),
     Field("appraisal", _ask_appraisal, choices=fixed([("yes", "有评估单价"), ("no", "还没有（按参考价）")]),
           on_choice=_appraisal, on_text=_appraisal),
     _answer("assessed_price", _says("评估报告上的房屋评估单价是多少元/平方米？例如：5200 或 5200元/平方米。"),
             applies=lambda data: data.get("appraisal") == "yes"),
     _answer("exchange_area", _ask_exchange_area, optional=True),
-    _answer("sign_date", _ask_sign_date, optional=True),
+    _answer("sign_date", lambda data, ctx: sign_date_question(_p(ctx)), optional=True),
 )  # fmt: skip
-
-
-def in_passing(text: str, params: CompensationParams, skip: set[str]) -> dict[str, str]:
-    """The district and the area named in a sentence (俺家东关85平), leaving out those in `skip`."""
-    found = {}
-    district = next((d for d in params.districts if d.name.removesuffix("片区") in text), None)
-    if district is not None and "district" not in skip:
-        found["district"] = district.id
-    words = area_in(text)
-    if words is not None and "area" not in skip:
-        try:
-            found["area"] = as_text(FIELD["area"].read(words, params))
-        except InputError:
-            pass  # asked in its own step, with the reason
-    return found
 
 
 def _noted(found: Data, params: CompensationParams) -> str | None:
@@ -201,7 +157,7 @@ def _noted(found: Data, params: CompensationParams) -> str | None:
 
 def _prefill(question: str, ctx: TurnContext) -> Answer:
     """What the resident already said in the question that started the flow (俺家东关85平能补多少): not asked."""
-    found = in_passing(question, _p(ctx), skip=set())
+    found = named_in(question, _p(ctx))
     return Answer(given=found, notice=_noted(found, _p(ctx)))
 
 

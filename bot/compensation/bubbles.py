@@ -1,5 +1,6 @@
 """An estimate as chat bubbles (narrow: a phone): the side-by-side rows of bot/compensation/rows.py with short
-labels and whole 元, each item's source, the trade-off and the reminder; the workings on request."""
+labels and whole 元, each item's source, the trade-off and the reminder; the workings on request; and the
+calculator's questions that quote the plan (decoration schedule, reward tiers)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from bot.compensation.fmt import num, yuan
 from bot.compensation.items import APPRAISAL_RULES, REGULATION
 from bot.compensation.model import Estimate, Line, Option
+from bot.compensation.params import CompensationParams
 from bot.compensation.rows import side_by_side
 
 LABEL_WIDTH = 4
@@ -95,6 +97,36 @@ def detail_texts(result: Estimate) -> list[str]:
         texts.append("\n".join(out))
     texts.append(f"提醒：{result.reminder}")
     return texts
+
+
+# --- the questions that quote the plan ---------------------------------------------------------------------
+
+
+def decoration_question(p: CompensationParams) -> str:
+    """The decoration level, with the plan's per-m² schedule."""
+    schedule = "、".join(f"{level.label} {num(level.per_m2)} 元/m²" for level in p.decoration)
+    return f"房子的装修属于哪一档？\n（{p.plan_source('decoration')}：{schedule}）"
+
+
+def profit_question(p: CompensationParams) -> str:
+    """The monthly net profit, where the plan pays business loss as months of it."""
+    return (f"按{p.plan_source('business_loss')}，停产停业损失按月净利润 × {p.business_loss.months} 个月计算。\n"
+            "经营的月净利润大约是多少元？例如：8000 或 八千。")
+
+
+def sign_date_question(p: CompensationParams) -> str:
+    """The intended signing date, with the reward tiers still open on the plan's day."""
+    tiers = [f"· {t.until.isoformat()} 前（含）：每户 {num(t.amount)} 元" for t in p.open_tiers]
+    if tiers:
+        head = "您打算哪天签约？现在签约还能享受的签约奖励按日期分档："
+    elif p.tiers_closed:
+        head = f"您打算哪天签约？{p.closed_tiers_text()}"
+    else:
+        head = "您打算哪天签约？（方案未设签约奖励）"
+    example = p.open_tiers[0].until if p.open_tiers else (p.as_of or p.programme.signing_start)
+    how = "点按钮，或打字输入日期" if tiers else "请打字输入日期"
+    period = f"签约期 {p.programme.signing_start.isoformat()} 至 {p.programme.signing_end.isoformat()}。"
+    return "\n".join((head, *tiers, f"{period}{how}（如 {example.isoformat()}）；还没定就点“跳过”（暂不计签约奖励）。"))
 
 
 def _detail_line(number: int, line: Line) -> list[str]:

@@ -91,8 +91,8 @@ def _area(what: str, *, allow_zero: bool = False) -> Callable[[str, Compensation
             return parse_area(text, what, allow_zero=allow_zero)
         except InputError:
             found = area_in(text)
-            if found is None or found == text.strip():
-                raise
+            if found is None or found == text.strip() or text.strip().startswith(("-", "−", "负")):
+                raise  # (负五十平 is not 五十平)
             return parse_area(found, what, allow_zero=allow_zero)
 
     return parse
@@ -102,6 +102,21 @@ def area_in(text: str) -> str | None:
     """The words of an area in a sentence ("一百二十平" of "一百二十平的砖房"), or None."""
     found = AREA_IN_TEXT.search(unicodedata.normalize("NFKC", text))
     return None if found is None else found.group(0)
+
+
+def named_in(text: str, params: CompensationParams, skip: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
+    """The district and the area named in a sentence (俺家东关85平 → dongguan, 85), leaving out those in `skip`."""
+    found = {}
+    district = next((d for d in params.districts if d.name.removesuffix("片区") in text), None)
+    if district is not None and "district" not in skip:
+        found["district"] = district.id
+    words = area_in(text)
+    if words is not None and "area" not in skip:
+        try:
+            found["area"] = as_text(FIELD["area"].read(words, params))
+        except InputError:
+            pass  # not a usable area: asked in its own step, with the reason
+    return found
 
 
 def _district(text: str, params: CompensationParams) -> str:

@@ -19,10 +19,11 @@ from multidict import MultiDictProxy
 
 from bot import keys
 from bot.cases.workdays import local_day
-from bot.compensation import CompensationParams, Estimate, InputError, ParamsError, estimate, parse_params
+from bot.compensation import CompensationParams, Estimate, InputError, ParamsError, estimate
 from bot.compensation.fields import FIELD, read_answers
 from bot.compensation.fmt import num, yuan
 from bot.compensation.intake import household_from_values
+from bot.compensation.params import plan_on
 from bot.compensation.rows import side_by_side
 from bot.core.dialogue import Clock
 from bot.web.forms import MALFORMED, MalformedForm, read_form
@@ -64,7 +65,7 @@ async def calc_page(request: web.Request) -> web.Response:
     """GET /calc (the form; an estimate when the query has answers) and POST /calc (the form's fields)."""
     raw = await _submitted(request)
     try:  # the plan as it stands today (Beijing time): tiers already over are not offered, past dates refused
-        params = parse_params(request.app[keys.KNOWLEDGE].params).on(local_day(request.app[CLOCK]()))
+        params = plan_on(request.app[keys.KNOWLEDGE].params, local_day(request.app[CLOCK]()))
     except ParamsError:
         page = Page(county="", plan="", fields=[], unavailable=True)
         return _render(request, page, status=503)
