@@ -20,7 +20,13 @@ from urllib.parse import urlencode
 from bot.cases.workdays import local_day
 from bot.compensation import CompensationParams, InputError, ParamsError, Use, estimate
 from bot.compensation.bubbles import (
-    advice_text, decoration_question, detail_texts, profit_question, sign_date_question, sources_text, summary_text,
+    advice_text,
+    decoration_question,
+    detail_texts,
+    profit_question,
+    sign_date_question,
+    sources_text,
+    summary_text,
 )
 from bot.compensation.fields import FIELD, as_text, named_in
 from bot.compensation.fields import Choice as FieldChoice
@@ -136,9 +142,11 @@ QUESTIONS = (
     _answer("area", _says("房产证上的建筑面积是多少平方米？\n请直接打字，例如：85、85.5平方米 或 八十五平。")),
     _answer("use", _says("房子是做什么用的？")),
     _answer("business_area",
-            lambda data, ctx: f"其中用来经营（商铺门面）的面积是多少平方米？（建筑面积共 {num(Decimal(data['area']))} m²）",
+            lambda data, ctx: f"其中用来经营（商铺门面）的面积是多少平方米？"
+                              f"（建筑面积共 {num(Decimal(data['area']))} m²）",
             applies=lambda data: data.get("use") == Use.MIXED.value),
-    _answer("monthly_profit", lambda data, ctx: profit_question(_p(ctx)), applies=lambda data: data.get("use") in (Use.BUSINESS, Use.MIXED)),
+    _answer("monthly_profit", lambda data, ctx: profit_question(_p(ctx)),
+            applies=lambda data: data.get("use") in (Use.BUSINESS, Use.MIXED)),
     _answer("decoration", lambda data, ctx: decoration_question(_p(ctx))),
     Field("appraisal", _ask_appraisal, choices=fixed([("yes", "有评估单价"), ("no", "还没有（按参考价）")]),
           on_choice=_appraisal, on_text=_appraisal),

@@ -140,7 +140,8 @@ class Form:
             return await self._restart(state, ctx)
         if inbound.kind is InboundKind.LOCATION and not current.accepts_location and not self.text_only:
             return await self._ask(state, ctx, before="这一步不需要位置。")
-        wrong_kind = inbound.kind is InboundKind.IMAGE or (inbound.kind is InboundKind.LOCATION and not current.accepts_location)
+        location = inbound.kind is InboundKind.LOCATION and not current.accepts_location
+        wrong_kind = inbound.kind is InboundKind.IMAGE or location
         if is_unsupported(inbound) or wrong_kind:  # (a photo gets here only in a text-only form)
             return await self._ask(state, ctx, before=NEEDS_TEXT)
         if not text:

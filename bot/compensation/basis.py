@@ -98,7 +98,8 @@ def _business_area(household: Household, use: Use, area: Decimal) -> Decimal:
     if use is Use.RESIDENTIAL:
         if given:
             raise InputError(
-                "房屋用途是住宅时不用填写经营面积；如果有一部分用来经营，请把用途选为“商住混合”。", field="business_area"
+                "房屋用途是住宅时不用填写经营面积；如果有一部分用来经营，请把用途选为“商住混合”。",
+                field="business_area",
             )
         return Decimal(0)
     if given is None:
@@ -108,7 +109,8 @@ def _business_area(household: Household, use: Use, area: Decimal) -> Decimal:
     business_area = check_area(_decimal(given, "business_area"), "经营面积")
     if business_area > area:
         raise InputError(
-            f"经营面积（{num(business_area)} 平方米）不能大于建筑面积（{num(area)} 平方米），请核对。", field="business_area"
+            f"经营面积（{num(business_area)} 平方米）不能大于建筑面积（{num(area)} 平方米），请核对。",
+            field="business_area",
         )
     return business_area
 

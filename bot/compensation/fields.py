@@ -25,7 +25,9 @@ from bot.compensation.params import CompensationParams
 from bot.compensation.quantity import parse_area, parse_date, parse_floor, parse_money, parse_unit_price
 
 # an area said in a sentence about the house: 一百二十平的砖房, 俺家85㎡
-AREA_IN_TEXT = re.compile(r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千点]+)\s*(?:平方米|平米|平方|个平方|平|㎡|m2)")
+AREA_IN_TEXT = re.compile(
+    r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千点]+)\s*(?:平方米|平米|平方|个平方|平|㎡|m2)"
+)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ USE_CHOICES = (
 _USE_WORDS = {
     Use.RESIDENTIAL: ("住宅", "住房", "居住", "自住", "住家"),
     Use.BUSINESS: ("经营", "经营用房", "营业", "营业用房", "商业", "商铺", "门面", "门面房", "商铺门面", "非住宅"),
-    Use.MIXED: ("商住混合", "商住", "混合", "住宅兼经营", "前店后宅", "下店上宅", "住宅+商铺", "住宅加商铺", "住宅商铺"),
+    Use.MIXED: (
+        "商住混合", "商住", "混合", "住宅兼经营", "前店后宅", "下店上宅", "住宅+商铺", "住宅加商铺", "住宅商铺",
+    ),
 }
 
 
@@ -254,7 +258,9 @@ FIELD = {f.name: f for f in FIELDS}
 NAMES = tuple(FIELD)
 
 
-def read_answers(answers: Mapping[str, str | None], params: CompensationParams) -> tuple[dict[str, Any], dict[str, str]]:
+def read_answers(
+    answers: Mapping[str, str | None], params: CompensationParams
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Every answer read on its own: (values by field, messages by field). Blank or missing = not given."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}

@@ -69,8 +69,8 @@ def _row(key: str, money: Line | None, exchange: Line | None, kind: RowKind) -> 
         money=None if money is None else money.amount,
         exchange=None if exchange is None else exchange.amount,
         kind=kind,
-        formulas=per_option(money and money.formula, exchange and exchange.formula),
-        sources=per_option(money and money.source, exchange and exchange.source),
+        formulas=per_option(money.formula if money else None, exchange.formula if exchange else None),
+        sources=per_option(money.source if money else None, exchange.source if exchange else None),
     )
 
 

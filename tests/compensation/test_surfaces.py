@@ -16,7 +16,6 @@ from bot.compensation.cli import main
 from bot.compensation.rows import SHORT_LABELS
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 from tests.support.transcript import ChatSession
-
 from tests.web.test_calc_page import parse as parse_page
 
 ROOT = Path(__file__).resolve().parents[2]
