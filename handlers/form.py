@@ -138,11 +138,10 @@ class Form:
         current = self._field(state.step, ctx)
         if current is None:
             return await self._restart(state, ctx)
-        if inbound.kind is InboundKind.LOCATION and not current.accepts_location and not self.text_only:
+        misplaced = inbound.kind is InboundKind.LOCATION and not current.accepts_location
+        if misplaced and not self.text_only:
             return await self._ask(state, ctx, before="这一步不需要位置。")
-        location = inbound.kind is InboundKind.LOCATION and not current.accepts_location
-        wrong_kind = inbound.kind is InboundKind.IMAGE or location
-        if is_unsupported(inbound) or wrong_kind:  # (a photo gets here only in a text-only form)
+        if is_unsupported(inbound) or misplaced or inbound.kind is InboundKind.IMAGE:  # a photo: text-only forms
             return await self._ask(state, ctx, before=NEEDS_TEXT)
         if not text:
             return await self._ask(state, ctx, before="请回答下面的问题。")
@@ -254,7 +253,8 @@ class Form:
             text = current.prompt(state.data, ctx)
             if self.numbered:
                 asked = [f.name for f in self.questions(ctx) if f.applies(state.data)]
-                text = f"（第 {asked.index(current.name) + 1}/{len(asked)} 步）{text}"
+                position = asked.index(current.name) + 1 if current.name in asked else len(asked)
+                text = f"（第 {position}/{len(asked)} 步）{text}"
             choices = await current.choices(state.data, ctx) if current.choices is not None else ()
             skip = (Button(f"{p}:{current.name}:{SKIP}", "跳过"),) if current.optional else ()
             buttons = (*(Button(f"{p}:{current.name}:{c}", label) for c, label in choices), *skip, *nav)
