@@ -66,7 +66,10 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         return Turn(state, (Outbound("抱歉，我还听不懂语音。请打字告诉我，或拨打热线 "
                                      f"{ctx.kb.params['contacts']['hotline']}。", (menu.MENU_BUTTON,)),))
     if state.flow in FLOWS:
-        return await FLOWS[state.flow].step(state, inbound, ctx)
+        turn = await FLOWS[state.flow].step(state, inbound, ctx)
+        if turn.replies or turn.state.flow is not None:
+            return turn
+        state = turn.state  # the flow closed without a reply: the message is not for it, answer it here
     if inbound.kind is InboundKind.LOCATION:
         return Turn(state, (Outbound("收到您的位置。登记诉求或申请上门帮助时，可以把位置发给我当作地址。", menu.MENU),))
     if inbound.kind is InboundKind.IMAGE:
@@ -116,7 +119,10 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
-        return await FLOWS[state.flow].button(state, button_id, ctx)
+        turn = await FLOWS[state.flow].button(state, button_id, ctx)
+        if turn.replies or turn.state.flow is not None:
+            return turn
+        state = turn.state  # the flow closed without a reply: the button is not for it
     if kind == "rate":
         return rating.rate(state, arg, ctx)
     if kind in FLOWS:  # a button of a flow that is not running (an earlier message): the flow answers it

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.compensation.errors import InputError
+from bot.compensation.fields import FIELD, check_sign_date
 from bot.compensation.fmt import num, percent
 from bot.compensation.model import Household, Use
 from bot.compensation.params import CompensationParams, DecorationLevel, District
@@ -37,7 +38,7 @@ def resolve(household: Household, params: CompensationParams) -> Basis:
     notes: list[str] = []
     area = check_area(_decimal(household.area, "area"), "建筑面积")
     district = _district(household.district_id, params)
-    use = household.use if isinstance(household.use, Use) else Use.from_text(str(household.use))
+    use = household.use if isinstance(household.use, Use) else FIELD["use"].read(str(household.use), params)
     business_area = _business_area(household, use, area)
     unit_price, unit_formula = _unit_price(household, params, district, notes)
     level, appraisal = _decoration(household, params, notes)
@@ -59,7 +60,8 @@ def resolve(household: Household, params: CompensationParams) -> Basis:
         )
     else:
         exchange_area = check_area(_decimal(household.exchange_area, "exchange_area"), "安置房面积")
-    _check_sign_date(household.sign_date, params)
+    if household.sign_date is not None:
+        check_sign_date(household.sign_date, params)
     return Basis(
         area=area,
         district=district,
@@ -86,10 +88,8 @@ def _decimal(value: object, field: str) -> Decimal:
 
 
 def _district(key: str, params: CompensationParams) -> District:
-    district = params.find_district(key)
-    if district is None:
-        names = "、".join(d.name for d in params.districts)
-        raise InputError(f"没有找到片区“{key.strip()[:20]}”。本项目的片区有：{names}。")
+    district = params.find_district(FIELD["district"].read(key, params))
+    assert district is not None
     return district
 
 
@@ -97,15 +97,21 @@ def _business_area(household: Household, use: Use, area: Decimal) -> Decimal:
     given = household.business_area
     if use is Use.RESIDENTIAL:
         if given:
-            raise InputError("房屋用途是住宅时不用填写经营面积；如果有一部分用来经营，请把用途选为“商住混合”。")
+            raise InputError(
+                "房屋用途是住宅时不用填写经营面积；如果有一部分用来经营，请把用途选为“商住混合”。",
+                field="business_area",
+            )
         return Decimal(0)
     if given is None:
         if use is Use.MIXED:
-            raise InputError("房屋用途是商住混合时，请填写其中用来经营的面积，例如 20 平方米。")
+            raise InputError("房屋用途是商住混合时，请填写其中用来经营的面积，例如 20 平方米。", field="business_area")
         return area
     business_area = check_area(_decimal(given, "business_area"), "经营面积")
     if business_area > area:
-        raise InputError(f"经营面积（{num(business_area)} 平方米）不能大于建筑面积（{num(area)} 平方米），请核对。")
+        raise InputError(
+            f"经营面积（{num(business_area)} 平方米）不能大于建筑面积（{num(area)} 平方米），请核对。",
+            field="business_area",
+        )
     return business_area
 
 
@@ -137,10 +143,8 @@ def _unit_price(
         if not params.orientation_adjustment:
             notes.append("方案没有规定朝向调整，未作朝向调整。")
         else:
-            row = params.find_orientation(household.orientation)
-            if row is None:
-                labels = "、".join(r.label for r in params.orientation_adjustment)
-                raise InputError(f"没看懂朝向“{household.orientation.strip()[:20]}”，请选择：{labels}。")
+            row = params.find_orientation(FIELD["orientation"].read(household.orientation, params))
+            assert row is not None
             rate += row.rate
             terms.append(f"{percent(row.rate)}〔{row.label}〕")
     reference = f"{district.name}参考价 {num(district.reference_price)} 元/m²"
@@ -154,16 +158,12 @@ def _decoration(
     household: Household, params: CompensationParams, notes: list[str]
 ) -> tuple[DecorationLevel | None, Decimal | None]:
     if household.decoration and household.decoration_appraisal is not None:
-        raise InputError("装修情况请只填一项：装修档次，或者评估报告上的装修金额。")
+        raise InputError("装修情况请只填一项：装修档次，或者评估报告上的装修金额。", field="decoration")
     if household.decoration_appraisal is not None:
         return None, check_money(_decimal(household.decoration_appraisal, "decoration_appraisal"), "装修评估金额")
     if household.decoration:
-        level = params.find_decoration(household.decoration)
-        if level is None:
-            labels = "、".join(level.label for level in params.decoration)
-            raise InputError(
-                f"没看懂装修档次“{household.decoration.strip()[:20]}”，请选择：{labels}，或填写装修评估金额。"
-            )
+        level = params.find_decoration(FIELD["decoration"].read(household.decoration, params))
+        assert level is not None
         return level, None
     lowest = min(params.decoration, key=lambda level: level.per_m2)
     notes.append(f"未填写装修情况，按{lowest.label}估算；有装修的，以评估结果或方案的装修补偿标准为准。")
@@ -176,21 +176,7 @@ def _monthly_profit(household: Household, params: CompensationParams, use: Use) 
     if household.monthly_profit is None:
         raise InputError(
             f"按{params.plan_source('business_loss')}，停产停业损失按月净利润计算，"
-            "请填写经营的月净利润（元），例如 8000。"
+            "请填写经营的月净利润（元），例如 8000。",
+            field="monthly_profit",
         )
     return check_money(_decimal(household.monthly_profit, "monthly_profit"), "月净利润")
-
-
-def _check_sign_date(sign_date: date | None, params: CompensationParams) -> None:
-    start, end = params.programme.signing_start, params.programme.signing_end
-    today = params.as_of
-    if sign_date is not None and today is not None and sign_date < today:
-        raise InputError(
-            f"签约日期 {sign_date.isoformat()} 已经过去了（今天是 {today.isoformat()}）。"
-            "签约奖励按实际签约那天计算，请填写今天或以后打算签约的日期。"
-        )
-    if sign_date is not None and sign_date < start:
-        raise InputError(
-            f"签约期从 {start.isoformat()} 开始（签约期：{start.isoformat()} 至 {end.isoformat()}），"
-            f"{sign_date.isoformat()} 还不能签约，请核对签约日期。"
-        )

@@ -22,27 +22,28 @@ from typing import NoReturn
 from bot.cases.workdays import local_day
 from bot.compensation.engine import estimate
 from bot.compensation.errors import InputError, ParamsError
+from bot.compensation.fields import FIELDS
 from bot.compensation.intake import household_from_fields
 from bot.compensation.params import load_params
 from bot.compensation.quantity import parse_date
 from bot.compensation.report import estimate_to_json, render_text
 from bot.settings import Settings, SettingsError
 
-# option → (field for household_from_fields, help)
-_OPTIONS = {
-    "--area": ("area", "建筑面积（房产证面积），如 85、85.5平方米、八十五平"),
-    "--district": ("district", "所在片区：id 或中文名，如 dongguan、东关片区"),
-    "--use": ("use", "房屋用途：residential 住宅 / business 经营 / mixed 商住混合（默认住宅）"),
-    "--business-area": ("business_area", "经营面积（商住混合时必填）"),
-    "--decoration": ("decoration", "装修档次：none 无装修 / simple 简易 / standard 普通 / fine 精装修"),
-    "--decoration-amount": ("decoration_amount", "装修及附属物评估金额（元），与 --decoration 二选一"),
-    "--assessed-price": ("assessed_price", "评估单价（元/平方米），有评估报告时填写"),
-    "--floor": ("floor", "所在楼层，如 3 或 三楼（用参考价估算时作楼层调整）"),
-    "--orientation": ("orientation", "朝向，如 朝南（用参考价估算时作朝向调整）"),
-    "--unregistered-area": ("unregistered_area", "经调查认定的未登记建筑面积"),
-    "--exchange-area": ("exchange_area", "产权调换选择的安置房面积（默认与建筑面积相同）"),
-    "--sign-date": ("sign_date", "签约日期 YYYY-MM-DD"),
-    "--monthly-profit": ("monthly_profit", "月净利润（元），方案按月净利润计算停产停业损失时填写"),
+# the help of each field's option (--area, --business-area …: the names of bot.compensation.fields, with dashes)
+_HELP = {
+    "area": "建筑面积（房产证面积），如 85、85.5平方米、八十五平",
+    "district": "所在片区：id 或中文名，如 dongguan、东关片区",
+    "use": "房屋用途：residential 住宅 / business 经营 / mixed 商住混合（默认住宅）",
+    "business_area": "经营面积（商住混合时必填）",
+    "decoration": "装修档次：none 无装修 / simple 简易 / standard 普通 / fine 精装修",
+    "decoration_amount": "装修及附属物评估金额（元），与 --decoration 二选一",
+    "assessed_price": "评估单价（元/平方米），有评估报告时填写",
+    "floor": "所在楼层，如 3 或 三楼（用参考价估算时作楼层调整）",
+    "orientation": "朝向，如 朝南（用参考价估算时作朝向调整）",
+    "unregistered_area": "经调查认定的未登记建筑面积",
+    "exchange_area": "产权调换选择的安置房面积（默认与建筑面积相同）",
+    "sign_date": "签约日期 YYYY-MM-DD",
+    "monthly_profit": "月净利润（元），方案按月净利润计算停产停业损失时填写",
 }
 
 
@@ -54,8 +55,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         description="按县征收补偿方案参数，逐项估算货币补偿与产权调换两种方式的补偿。结果仅供参考。",
     )
     parser.error = _error  # type: ignore[method-assign]
-    for option, (_, help_text) in _OPTIONS.items():
-        parser.add_argument(option, metavar="值", help=help_text)
+    for field in FIELDS:
+        parser.add_argument("--" + field.name.replace("_", "-"), metavar="值", help=_HELP[field.name])
     parser.add_argument(
         "--as-of", metavar="日期",
         help="按哪一天估算（YYYY-MM-DD，默认今天，北京时间）：已截止的签约奖励档次不再计入，签约日期不能早于这一天",
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     except (ParamsError, SettingsError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    fields = {field: getattr(args, option[2:].replace("-", "_")) for option, (field, _) in _OPTIONS.items()}
+    fields = {field.name: getattr(args, field.name) for field in FIELDS}
     try:
         day = None if args.allow_past_sign_date else _as_of(args.as_of)
         params = params.on(day)

@@ -7,8 +7,6 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.compensation.errors import InputError
-
 
 class Use(StrEnum):
     RESIDENTIAL = "residential"
@@ -19,22 +17,8 @@ class Use(StrEnum):
     def label(self) -> str:
         return _USE_LABELS[self]
 
-    @classmethod
-    def from_text(cls, text: str) -> Use:
-        """The use from its id or a Chinese word (住宅 / 经营 / 商住混合 …); InputError otherwise."""
-        key = text.strip().lower()
-        for use, words in _USE_WORDS.items():
-            if key == use.value or key in words:
-                return use
-        raise InputError(f"没看懂房屋用途“{text.strip()[:20]}”，请选择：住宅、经营、商住混合。")
-
 
 _USE_LABELS = {Use.RESIDENTIAL: "住宅", Use.BUSINESS: "经营用房", Use.MIXED: "商住混合"}
-_USE_WORDS = {
-    Use.RESIDENTIAL: ("住宅", "住房", "居住", "自住", "住家"),
-    Use.BUSINESS: ("经营", "经营用房", "营业", "营业用房", "商业", "商铺", "门面", "门面房", "非住宅"),
-    Use.MIXED: ("商住混合", "商住", "混合", "住宅兼经营", "前店后宅", "下店上宅"),
-}
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,25 @@ def load_params(path: str | Path) -> CompensationParams:
     return parse_params(data)
 
 
+_PARSED: dict[int, tuple[object, CompensationParams | ParamsError]] = {}
+
+
+def plan_on(data: Any, day: date | None) -> CompensationParams:
+    """`parse_params(data).on(day)`, parsed once per loaded parameter mapping (the chat and /calc ask every turn);
+    ParamsError as parse_params."""
+    cached = _PARSED.get(id(data))
+    if cached is None or cached[0] is not data:
+        try:
+            cached = (data, parse_params(data))
+        except ParamsError as exc:
+            cached = (data, exc)
+        _PARSED.clear()  # one parameter file is in use at a time
+        _PARSED[id(data)] = cached
+    if isinstance(cached[1], ParamsError):
+        raise cached[1]
+    return cached[1].on(day)
+
+
 def parse_params(data: Any) -> CompensationParams:
     """Validate the parsed params.yaml mapping (all sections) into `CompensationParams`."""
     root = _map(data, "参数文件")

@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.compensation.fmt import num, plain, yuan
 from bot.compensation.model import Estimate, Household, Line, Option
+from bot.compensation.rows import side_by_side
 
 SCHEMA = "anju.compensation.estimate/1"
-_NET = "净额（正数领取，负数补交）"
 
 
 def estimate_to_json(estimate: Estimate) -> dict[str, Any]:
@@ -57,32 +57,24 @@ def render_text(estimate: Estimate) -> str:
 
 
 def _table(estimate: Estimate) -> list[str]:
-    money, exchange = estimate.money, estimate.exchange
-    rows: list[tuple[str, str, str]] = [("项目", money.label, exchange.label)]
-    keys = list(dict.fromkeys(line.key for line in (*money.lines, *exchange.lines)))
-    for key in keys:
-        label = (money.line(key) or exchange.line(key)).label  # type: ignore[union-attr]
-        rows.append((label, _cell(money.line(key)), _cell(exchange.line(key))))
-    rows.append(("补偿合计", yuan(money.total), yuan(exchange.total)))
-    for line in exchange.payments:
-        rows.append((f"减：{line.label}", _cell(money.line(line.key)), yuan(line.amount)))
-    if exchange.payments:
-        paid = yuan(money.payments_total) if money.payments else "—"
-        rows.append(("应付房款合计", paid, yuan(exchange.payments_total)))
-    rows.append((_NET, yuan(money.net), yuan(exchange.net)))
+    """The side-by-side rows as an aligned text table (East Asian characters count double)."""
+    rows = [("项目", estimate.money.label, estimate.exchange.label, "")]
+    for row in side_by_side(estimate):
+        label = f"减：{row.label}" if row.kind == "payment" else row.label
+        rows.append((label, _cell(row.money), _cell(row.exchange), row.kind))
     widths = [max(_width(row[i]) for row in rows) for i in range(3)]
     rule = "─" * (widths[0] + widths[1] + widths[2] + 4)
     lines = []
-    for i, (label, left, right) in enumerate(rows):
-        if i == 1 or label in ("补偿合计", _NET):
+    for i, (label, left, right, kind) in enumerate(rows):
+        if i == 1 or kind in ("total", "net"):
             lines.append(rule)
         cells = (_pad(label, widths[0]), _pad(left, widths[1], right=True), _pad(right, widths[2], right=True))
         lines.append("  ".join(cells))
     return lines
 
 
-def _cell(line: Line | None) -> str:
-    return "—" if line is None else yuan(line.amount)
+def _cell(amount: Decimal | None) -> str:
+    return "—" if amount is None else yuan(amount)
 
 
 def _width(text: str) -> int:

@@ -8,8 +8,9 @@ across fields) is shown next to the field it is about. Bad input answers 422 wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 import aiohttp_jinja2
@@ -18,19 +19,12 @@ from multidict import MultiDictProxy
 
 from bot import keys
 from bot.cases.workdays import local_day
-from bot.compensation import (
-    CompensationParams,
-    Estimate,
-    InputError,
-    Line,
-    ParamsError,
-    Use,
-    estimate,
-    household_from_fields,
-    parse_params,
-)
+from bot.compensation import CompensationParams, Estimate, InputError, ParamsError, estimate
+from bot.compensation.fields import FIELD, read_answers
 from bot.compensation.fmt import num, yuan
-from bot.compensation.quantity import parse_area, parse_date, parse_floor, parse_money, parse_unit_price
+from bot.compensation.intake import household_from_values
+from bot.compensation.params import plan_on
+from bot.compensation.rows import side_by_side
 from bot.core.dialogue import Clock
 from bot.web.forms import MALFORMED, MalformedForm, read_form
 from knowledge.text import clean_input
@@ -38,18 +32,7 @@ from knowledge.text import clean_input
 CLOCK: web.AppKey[Clock] = web.AppKey("calc_clock")  # the app's clock: which reward tiers are still open
 MAX_VALUE_CHARS = 100  # what is echoed back into the form; the parsers refuse anything over 40 characters anyway
 FORM_ERROR = "_form"
-USE_OPTIONS = (
-    (Use.RESIDENTIAL.value, "住宅"),
-    (Use.BUSINESS.value, "商铺门面（经营用房）"),
-    (Use.MIXED.value, "住宅+商铺（商住混合）"),
-)
-# a message of the engine (a rule across fields) → the field it is about; first match wins
-FIELD_OF_MESSAGE = (
-    ("经营面积", "business_area"), ("用来经营的面积", "business_area"), ("月净利润", "monthly_profit"),
-    ("签约", "sign_date"), ("装修评估金额", "decoration_amount"), ("装修", "decoration"), ("朝向", "orientation"),
-    ("片区", "district"), ("用途", "use"), ("安置房面积", "exchange_area"), ("评估单价", "assessed_price"),
-    ("未登记", "unregistered_area"), ("楼层", "floor"), ("建筑面积", "area"),
-)  # fmt: skip
+SELECTS = frozenset({"district", "use", "decoration", "orientation"})  # picked from a list; the rest are typed
 
 
 @dataclass(frozen=True)
@@ -68,20 +51,6 @@ class FormField:
     error: str = ""
 
 
-@dataclass(frozen=True)
-class Row:
-    """One row of the result table: an amount per option, then how it is computed and where it comes from."""
-
-    key: str
-    label: str
-    money: str | None
-    exchange: str | None
-    workings: tuple[tuple[str, str], ...] = ()  # (which option, or "" for both; formula)
-    sources: tuple[tuple[str, str], ...] = ()
-    notes: tuple[str, ...] = ()
-    kind: str = "line"  # line | payment | total | net
-
-
 @dataclass
 class Page:
     county: str
@@ -96,21 +65,20 @@ async def calc_page(request: web.Request) -> web.Response:
     """GET /calc (the form; an estimate when the query has answers) and POST /calc (the form's fields)."""
     raw = await _submitted(request)
     try:  # the plan as it stands today (Beijing time): tiers already over are not offered, past dates refused
-        params = parse_params(request.app[keys.KNOWLEDGE].params).on(local_day(request.app[CLOCK]()))
+        params = plan_on(request.app[keys.KNOWLEDGE].params, local_day(request.app[CLOCK]()))
     except ParamsError:
         page = Page(county="", plan="", fields=[], unavailable=True)
         return _render(request, page, status=503)
     values = {name: _value(raw, name) for name in _field_names(params)}
     if not any(name in raw for name in values):
         return _render(request, Page(params.county, params.plan_name, form_fields(params, {}, {})))
-    errors = field_errors(values, params)
+    read, errors = read_answers(values, params)
     result = None
     if not errors:
-        answers = {**values, "use": _use(values["use"]) or ""} if values.get("use") else values
         try:
-            result = estimate(household_from_fields(answers, params), params)
-        except InputError as exc:
-            errors[_field_of(str(exc), values)] = str(exc)
+            result = estimate(household_from_values(read), params)
+        except InputError as exc:  # a rule across fields: shown next to the field it blames
+            errors[exc.field if exc.field in values else FORM_ERROR] = str(exc)
     page = Page(params.county, params.plan_name, form_fields(params, values, errors), errors)
     if result is not None:
         page.result = result_view(result)
@@ -146,38 +114,41 @@ def form_fields(params: CompensationParams, values: Mapping[str, str], errors: M
     """The form's inputs for these parameters, with the submitted values and their errors."""
     lowest = min(params.decoration, key=lambda level: level.per_m2)
     fields = [
-        FormField("district", "所在片区", required=True, options=(("", "请选择片区"), *(
-            (d.id, f"{d.name}（参考价 {num(d.reference_price)} 元/m²）") for d in params.districts))),
-        FormField("area", "建筑面积（平方米）", "房产证上的面积，可以写 85、85.5 或 八十五平", required=True,
-                  placeholder="例如 85"),
-        FormField("use", "房屋用途", options=USE_OPTIONS),
-        FormField("business_area", "经营面积（平方米）", "用途选“住宅+商铺”时填写其中用来经营的面积",
-                  placeholder="例如 20"),
-        FormField("decoration", "装修档次", f"{params.plan_source('decoration')}的标准", options=(
-            ("", f"不清楚（按{lowest.label}估算）"),
-            *((level.id, f"{level.label}（{num(level.per_m2)} 元/m²）") for level in params.decoration))),
-        FormField("decoration_amount", "装修评估金额（元）", "评估报告上有装修及附属物金额的，填这里，不用选档次",
-                  placeholder="例如 20000", more=True),
-        FormField("assessed_price", "评估单价（元/平方米）", "有评估报告时填写；不填按片区参考价估算",
-                  placeholder="例如 5200"),
-        FormField("floor", "所在楼层", "按参考价估算时作楼层调整", placeholder="例如 3", inputmode="numeric",
-                  more=True),
+        _input("district", params, required=True, blank="请选择片区"),
+        _input("area", params, "房产证上的面积，可以写 85、85.5 或 八十五平", required=True, placeholder="例如 85"),
+        _input("use", params),
+        _input("business_area", params, "用途选“住宅+商铺”时填写其中用来经营的面积", placeholder="例如 20"),
+        _input("decoration", params, f"{params.plan_source('decoration')}的标准",
+               blank=f"不清楚（按{lowest.label}估算）"),
+        _input("decoration_amount", params, "评估报告上有装修及附属物金额的，填这里，不用选档次",
+               placeholder="例如 20000", more=True),
+        _input("assessed_price", params, "有评估报告时填写；不填按片区参考价估算", placeholder="例如 5200"),
+        _input("floor", params, "按参考价估算时作楼层调整", placeholder="例如 3", inputmode="numeric", more=True),
     ]
     if params.orientation_adjustment:
-        fields.append(FormField("orientation", "朝向", "按参考价估算时作朝向调整", more=True, options=(
-            ("", "不填"), *((row.id, row.label) for row in params.orientation_adjustment))))
+        fields.append(_input("orientation", params, "按参考价估算时作朝向调整", more=True, blank="不填"))
     fields += [
-        FormField("unregistered_area", "认定的未登记建筑面积（平方米）", "经调查认定为合法的未登记面积；没有就不填",
-                  placeholder="例如 10", more=True),
-        FormField("exchange_area", "安置房面积（平方米）", "选产权调换想要的面积；不填按与原面积相同估算",
-                  placeholder="例如 100"),
-        FormField("sign_date", "签约日期", _sign_hint(params), placeholder=f"例如 {_example_date(params)}",
-                  inputmode="text"),
+        _input("unregistered_area", params, "经调查认定为合法的未登记面积；没有就不填", placeholder="例如 10",
+               more=True, label="认定的未登记建筑面积（平方米）"),
+        _input("exchange_area", params, "选产权调换想要的面积；不填按与原面积相同估算", placeholder="例如 100"),
+        _input("sign_date", params, _sign_hint(params), placeholder=f"例如 {_example_date(params)}",
+               inputmode="text"),
     ]
     if params.business_loss.method == "monthly_profit":
-        fields.append(FormField("monthly_profit", "月净利润（元）", "经营用房按月净利润计算停产停业损失",
-                                placeholder="例如 8000"))
+        fields.append(_input("monthly_profit", params, "经营用房按月净利润计算停产停业损失", placeholder="例如 8000"))
     return [_with(f, values, errors, params) for f in fields]
+
+
+def _input(name: str, params: CompensationParams, hint: str = "", *, blank: str | None = None, label: str = "",
+           **shown: Any) -> FormField:
+    """The input of a field of bot.compensation.fields: its label (with the unit), and a list for a choice."""
+    answer = FIELD[name]
+    options: tuple[tuple[str, str], ...] = ()
+    if name in SELECTS and answer.choices is not None:
+        choices = tuple((c.id, f"{c.label}（{c.detail}）" if c.detail else c.label) for c in answer.choices(params))
+        options = ((("", blank),) if blank is not None else ()) + choices
+    label = label or (f"{answer.label}（{answer.unit}）" if answer.unit else answer.label)
+    return FormField(name, label, hint, options=options, **shown)
 
 
 def _sign_hint(params: CompensationParams) -> str:
@@ -197,100 +168,18 @@ def _example_date(params: CompensationParams) -> str:
 
 def _with(f: FormField, values: Mapping[str, str], errors: Mapping[str, str], params: CompensationParams) -> FormField:
     value = values.get(f.name, "")
-    if f.name == "district" and value:  # a typed name in a shared link selects its district
-        found = params.find_district(value)
-        value = found.id if found else value
-    if f.name == "use" and value:
-        value = _use(value) or value
-    if f.name == "decoration" and value:
-        level = params.find_decoration(value)
-        value = level.id if level else value
-    if f.name == "orientation" and value:
-        row = params.find_orientation(value)
-        value = row.id if row else value
+    choice_of = FIELD[f.name].choice_of
+    if f.options and value and choice_of is not None:  # a name in a shared link (东关) selects its choice
+        value = choice_of(value, params) or value
     return replace(f, value=value, error=errors.get(f.name, ""))
-
-
-def field_errors(values: Mapping[str, str], params: CompensationParams) -> dict[str, str]:
-    """Every field checked on its own: {field: Chinese message}."""
-    checks: dict[str, Callable[[str], object]] = {
-        "area": lambda t: parse_area(t, "建筑面积"),
-        "district": lambda t: _lookup(params.find_district(t), f"没有找到片区“{t[:20]}”，请从列表中选择。"),
-        "use": lambda t: _lookup(_use(t), f"没看懂房屋用途“{t[:20]}”，请从列表中选择。"),
-        "business_area": lambda t: parse_area(t, "经营面积"),
-        "decoration": lambda t: _lookup(params.find_decoration(t), f"没看懂装修档次“{t[:20]}”，请从列表中选择。"),
-        "decoration_amount": lambda t: parse_money(t, "装修评估金额"),
-        "assessed_price": lambda t: parse_unit_price(t, "评估单价"),
-        "floor": lambda t: parse_floor(t),
-        "orientation": lambda t: _lookup(params.find_orientation(t), f"没看懂朝向“{t[:20]}”，请从列表中选择。"),
-        "unregistered_area": lambda t: parse_area(t, "未登记建筑面积", allow_zero=True),
-        "exchange_area": lambda t: parse_area(t, "安置房面积"),
-        "sign_date": lambda t: _check_sign_date(t, params),
-        "monthly_profit": lambda t: parse_money(t, "月净利润"),
-    }
-    errors: dict[str, str] = {}
-    for name, value in values.items():
-        if not value:
-            if name == "area":
-                errors[name] = "请填写建筑面积（房产证上的面积），例如 85。"
-            elif name == "district":
-                errors[name] = "请选择房屋所在的片区。"
-            continue
-        try:
-            checks[name](value)
-        except InputError as exc:
-            errors[name] = str(exc)
-    return errors
-
-
-def _check_sign_date(text: str, params: CompensationParams) -> None:
-    """A readable date the engine accepts: asked of the engine with the smallest household, so the rule (not
-    before the signing period) stays in one place."""
-    parse_date(text)
-    smallest = {"area": "1", "district": params.districts[0].id, "sign_date": text}
-    estimate(household_from_fields(smallest, params), params)
-
-
-def _lookup(found: object, message: str) -> object:
-    if found is None:
-        raise InputError(message)
-    return found
-
-
-def _use(text: str) -> str | None:
-    key = text.strip().replace("＋", "+")
-    for value, label in USE_OPTIONS:
-        if key in (value, label, label.split("（")[0]):
-            return value
-    try:
-        return Use.from_text(key).value
-    except InputError:
-        return None
-
-
-def _field_of(message: str, values: Mapping[str, str]) -> str:
-    for word, name in FIELD_OF_MESSAGE:
-        if word in message and name in values:
-            return name
-    return FORM_ERROR
 
 
 # --- the result table -------------------------------------------------------------------------------------------
 
 
 def result_view(result: Estimate) -> dict[str, Any]:
-    """What the template shows: the conditions, one row per item (both options side by side), notes, reminder."""
+    """What the template shows: the conditions, the side-by-side rows (bot.compensation.rows), notes, reminder."""
     money, exchange = result.money, result.exchange
-    rows: list[Row] = []
-    keys_in_order = list(dict.fromkeys(line.key for line in (*money.lines, *exchange.lines)))
-    for key in keys_in_order:
-        rows.append(_row(key, money.line(key), exchange.line(key)))
-    rows.append(Row("total", "补偿合计", yuan(money.total), yuan(exchange.total), kind="total"))
-    for line in exchange.payments:
-        rows.append(_row(line.key, money.line(line.key), line, kind="payment"))
-    if exchange.payments:
-        rows.append(Row("payments_total", "应付安置房房款合计", "—", yuan(exchange.payments_total), kind="total"))
-    rows.append(Row("net", "净额（正数领取，负数补交）", yuan(money.net), yuan(exchange.net), kind="net"))
     household = result.household
     conditions = [
         ("片区", result.district_name),
@@ -308,7 +197,8 @@ def result_view(result: Estimate) -> dict[str, Any]:
         "title": f"{result.county}房屋征收补偿估算",
         "plan": result.plan_name,
         "conditions": conditions,
-        "rows": rows,
+        "rows": side_by_side(result),
+        "cell": _cell,
         "money_label": money.label,
         "exchange_label": exchange.label,
         "comparison": result.comparison.splitlines(),
@@ -317,30 +207,8 @@ def result_view(result: Estimate) -> dict[str, Any]:
     }
 
 
-def _row(key: str, money: Line | None, exchange: Line | None, kind: str = "line") -> Row:
-    some = money or exchange
-    assert some is not None
-    return Row(
-        key=key,
-        label=some.label,
-        money=yuan(money.amount) if money else "—",
-        exchange=yuan(exchange.amount) if exchange else "—",
-        workings=_per_option(money.formula if money else None, exchange.formula if exchange else None),
-        sources=_per_option(money.source if money else None, exchange.source if exchange else None),
-        kind=kind,
-    )
-
-
-def _per_option(money: str | None, exchange: str | None) -> tuple[tuple[str, str], ...]:
-    """One text for both options when they agree, else each with its option's name."""
-    if money is not None and money == exchange:
-        return (("", money),)
-    parts = []
-    if money is not None:
-        parts.append(("货币补偿", money))
-    if exchange is not None:
-        parts.append(("产权调换", exchange))
-    return tuple(parts)
+def _cell(amount: Decimal | None) -> str:
+    return "—" if amount is None else yuan(amount)
 
 
 def setup(app: web.Application, clock: Clock) -> None:

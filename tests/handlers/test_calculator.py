@@ -246,8 +246,8 @@ async def test_a_past_sign_date_is_refused_typed_or_tapped(chat: ChatSession, cl
     await chat.say("2026-10-01")
     assert "签约日期 2026-10-01 已经过去了（今天是 2026-12-01）" in chat.text
     assert "哪天签约" in chat.text and "补偿估算结果" not in chat.text  # the same question again
-    await chat.send(button="calc:pick:sign_date:2026-10-15")  # a tier button kept from an earlier day
-    assert "签约日期 2026-10-15 已经过去了" in chat.text and "补偿估算结果" not in chat.text
+    await chat.send(button="calc:sign_date:2026-10-15")  # a tier button kept from an earlier day: no longer offered
+    assert "过期" in chat.text and "哪天签约" in chat.text and "补偿估算结果" not in chat.text
     await chat.say("2026-12-01")  # today is fine, in the tier still open
     assert "补偿估算结果" in chat.text
     assert f"签约奖励　{shown('10000')}｜{shown('10000')}" in chat.text
@@ -393,10 +393,12 @@ async def test_buttons_of_an_earlier_step_are_stale(chat: ChatSession) -> None:
     await chat.press("东关片区")
     await chat.send(button=district_buttons[1]["id"])  # 西街片区, tapped again from the old bubble
     assert "过期" in chat.text and AREA_QUESTION in chat.text
-    await chat.send(button="calc:pick:area:85")  # forged: the value is checked like a typed one
+    await chat.send(button="calc:area:85")  # forged: the area is a typed question, it has no buttons
+    assert "过期" in chat.text and AREA_QUESTION in chat.text
+    await chat.say("85")
     assert "做什么用" in chat.text
-    await chat.send(button="calc:pick:use:palace")
-    assert "没看懂房屋用途" in chat.text
+    await chat.send(button="calc:use:palace")  # forged: not one of the choices
+    assert "过期" in chat.text and "做什么用" in chat.text
 
 
 async def test_stale_buttons_after_the_flow_ended(chat: ChatSession) -> None:
@@ -480,9 +482,9 @@ async def test_hostile_input_inside_the_flow_gets_a_polite_reply(chat: ChatSessi
 async def test_state_holds_only_strings_and_survives_json(kb: KnowledgeBase) -> None:
     ctx = TurnContext(kb=kb, now=datetime(2026, 9, 15, tzinfo=UTC))
     turn = await FLOW.start(Conversation(), ctx)
-    answers = [("button", "calc:pick:district:dongguan"), ("text", "八十五平"), ("button", "calc:pick:use:mixed"),
-               ("text", "20"), ("button", "calc:pick:decoration:fine"), ("button", "calc:pick:appraisal:no"),
-               ("button", "calc:skip:exchange_area"), ("text", "2026年10月1日")]  # fmt: skip
+    answers = [("button", "calc:district:dongguan"), ("text", "八十五平"), ("button", "calc:use:mixed"),
+               ("text", "20"), ("button", "calc:decoration:fine"), ("button", "calc:appraisal:no"),
+               ("button", "calc:exchange_area:_skip"), ("text", "2026年10月1日")]  # fmt: skip
     for kind, value in answers:
         state = Conversation.from_json(json.loads(json.dumps(turn.state.to_json())))
         if kind == "button":
@@ -492,7 +494,7 @@ async def test_state_holds_only_strings_and_survives_json(kb: KnowledgeBase) -> 
             turn = await FLOW.step(state, inbound, ctx)
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in turn.state.data.items())
     assert turn.state.step == "result"
-    assert turn.state.data == {
+    assert {k: v for k, v in turn.state.data.items() if k != "_key"} == {
         "district": "dongguan", "area": "85", "use": "mixed", "business_area": "20", "decoration": "fine",
         "appraisal": "no", "exchange_area": "", "sign_date": "2026-10-01",
     }  # fmt: skip
@@ -503,3 +505,25 @@ async def test_area_and_district_in_the_question_are_not_asked_again(chat) -> No
     await chat.say("俺家东关85平能补多少钱")
     assert "东关片区" in chat.text and "85 平方米" in chat.text
     assert "房子是做什么用的" in chat.text  # the next question is the use, not the district or the area
+
+
+async def test_the_house_described_at_the_first_question_is_understood(chat: ChatSession) -> None:
+    # regression: asked for the district, "一百二十平的砖房" got "没有找到片区“一百二十平的砖房”"
+    await start(chat)
+    await chat.say("一百二十平的砖房")
+    assert "没有找到片区" not in chat.text
+    assert "已记下您说的：建筑面积 120 平方米" in chat.text and "哪个片区" in chat.text
+    await chat.press("东关片区")
+    assert "房子是做什么用的" in chat.text  # the area is not asked again
+    await chat.press("返回")  # but it can be changed
+    assert AREA_QUESTION in chat.text
+    await chat.say("取消")
+    await start(chat)
+    await chat.say("俺家在西街，一百二十平的砖房")
+    assert "已记下您说的：建筑面积 120 平方米" in chat.text and "房子是做什么用的" in chat.text
+    await chat.press("住宅")
+    await chat.press("无装修")
+    await chat.press("还没有（按参考价）")
+    await chat.press("跳过")
+    await chat.press("跳过")
+    assert "西街片区 · 住宅 · 120 m²" in chat.text
