@@ -4,9 +4,9 @@ feedback, and the questions curators still have to answer."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -19,7 +19,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     # every timestamp is an aware UTC datetime on both databases (SQLite keeps it as text without a zone)
-    type_annotation_map = {dict[str, Any]: JsonType, datetime: UtcDateTime}
+    type_annotation_map = {dict[str, Any]: JsonType, datetime: UtcDateTime}  # noqa: RUF012  (read by SQLAlchemy)
+    __table__: ClassVar[Table]  # every model maps one plain table (SQLAlchemy types it as any FromClause)
 
 
 class Resident(Base):

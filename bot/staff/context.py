@@ -118,7 +118,7 @@ def safe_next(value: object) -> str:
     if not isinstance(value, str) or len(value) > 300 or not value.startswith(HOME):
         return HOME
     rest = value[len(HOME):]
-    if rest and rest[0] not in "/?" or "//" in value or "\\" in value or "/." in value:
+    if (rest and rest[0] not in "/?") or "//" in value or "\\" in value or "/." in value:
         return HOME
     if any(not 0x21 <= ord(c) <= 0x7E for c in value):
         return HOME

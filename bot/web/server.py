@@ -86,7 +86,7 @@ class _Busy(asyncio.Protocol):
 class CappedSite(web.BaseSite):
     """A TCP site that keeps at most `max_connections` connections open."""
 
-    __slots__ = ("_host", "_port", "_max_connections", "_reuse_port", "_refused")
+    __slots__ = ("_host", "_max_connections", "_port", "_refused", "_reuse_port")
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int, max_connections: int,
                  reuse_port: bool = False, backlog: int = 128) -> None:

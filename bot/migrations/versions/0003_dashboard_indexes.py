@@ -85,7 +85,7 @@ def upgrade() -> None:
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         op.create_index('ix_cases_search_trgm', 'cases', ['description', 'address', 'wish', 'number'],
                         unique=False, postgresql_using='gin',
-                        postgresql_ops={c: 'gin_trgm_ops' for c in ('description', 'address', 'wish', 'number')})
+                        postgresql_ops=dict.fromkeys(('description', 'address', 'wish', 'number'), 'gin_trgm_ops'))
         op.execute(PG_BIGRAMS)
         op.execute(PG_SEARCH_BIGRAMS)
         op.execute('CREATE INDEX ix_cases_search_bigrams ON cases '
