@@ -169,7 +169,7 @@ def _check(name: str, key: str, raw: str, value: object) -> None:
         return
     if name in _CHOICES:
         choices = _CHOICES[name]
-        if (value.upper() if name == "log_level" else value) not in choices:  # type: ignore[union-attr]
+        if (str(value).upper() if name == "log_level" else value) not in choices:
             raise SettingsError(f"{key}={raw!r}: 应为 {' / '.join(choices)} 之一")
     elif name == "database_url":
         scheme = str(value).split(":", 1)[0]

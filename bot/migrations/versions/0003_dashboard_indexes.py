@@ -39,7 +39,7 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-QUEUE_ORDER = ['next_due', sa.text('priority DESC'), sa.text('id DESC')]
+QUEUE_ORDER: list[str | sa.TextClause] = ['next_due', sa.text('priority DESC'), sa.text('id DESC')]
 
 # Every two-character substring (repeats included: GIN keeps each key once). About 30 µs for a case, some fifteen
 # times strpos(): COST tells the planner so, and queries check rows with strpos() first, so that the function runs only
