@@ -106,7 +106,9 @@ def error_page(request: web.Request, desk: Desk | None, status: int, message: st
 
 def see_other(location: str) -> web.Response:
     """303 to `location` (after a form: the browser GETs the page, so reloading never repeats the action)."""
-    return protect(web.Response(status=303, headers={"Location": location}))
+    response = web.Response(status=303, headers={"Location": location})
+    protect(response)
+    return response
 
 
 def login_url(next_path: str) -> str:
