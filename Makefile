@@ -29,7 +29,7 @@ gates:
 	$(BIN)/ruff format --check --output-format concise . || failed="$$failed ruff-format"; \
 	$(BIN)/mypy || failed="$$failed mypy"; \
 	if grep -q '^\[tool\.importlinter\]' pyproject.toml; then \
-	  $(BIN)/lint-imports --no-cache || failed="$$failed lint-imports"; \
+	  PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-cache || failed="$$failed lint-imports"; \
 	else echo "lint-imports: no [tool.importlinter] contracts in pyproject.toml yet, skipped"; fi; \
 	if [ -n "$$failed" ]; then echo "make lint failed:$$failed"; exit 1; fi; echo "make lint: all gates pass"
 
