@@ -265,7 +265,8 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
             common.record_header(common.command_line("bench.chat_throughput", argv))
             + f"- what: {clients} concurrent closed-loop clients (aiohttp ClientSession each, keep-alive), "
             f"{duration:g} s measured per server, against a bare aiohttp JSON echo (`bench/echo_server.py`) and the "
-            f"real app (`python -m bot serve{f' --workers {workers}' if workers > 1 else ''}`, {backend}), taking turns in {rounds} rounds of {duration / rounds:g} s "
+            f"real app (`python -m bot serve{f' --workers {workers}' if workers > 1 else ''}`, {backend}), "
+            f"taking turns in {rounds} rounds of {duration / rounds:g} s "
             f"({warmup:g} s warm-up before the first, {ROUND_WARMUP:g} s before the others, not counted) with the "
             "same load generator and the same bodies: new residents every "
             f"{TURNS_PER_SESSION} turns (start message first), the generated question mix of `bench/queries.py`, "

@@ -7,11 +7,17 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # imported where used: `python -m bot` starts without loading the knowledge base's modules
+    from knowledge.base import KnowledgeBase
+    from knowledge.index import MatchResult
 
 # The knowledge directory keeps its own copy of the topic list and the labelled sets (knowledge/eval/README.md says
 # how to refresh them from the programme's shared/eval/): a fresh clone checks and evaluates with nothing beside it.
@@ -94,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
-def _load_kb(settings: Settings):  # noqa: ANN202
+def _load_kb(settings: Settings) -> KnowledgeBase:
     from knowledge.base import load_knowledge
 
     return load_knowledge(settings.knowledge_dir, settings.cache_dir, settings.match_threshold, settings.match_margin)
@@ -220,13 +226,13 @@ def _read_jsonl(path: str) -> list[dict]:
     return rows
 
 
-def _matcher(kb):  # noqa: ANN001, ANN202
+def _matcher(kb: KnowledgeBase) -> Callable[[dict[str, Any]], MatchResult]:
     """Labels a row: {"q": …} by the knowledge base alone, {"turns": […]} by replaying the conversation through the
     dialogue's router (handlers.replay) and taking what it understood the last turn as."""
     from handlers.replay import replay
     from knowledge.index import Candidate, MatchResult
 
-    def match(row: dict) -> MatchResult:
+    def match(row: dict[str, Any]) -> MatchResult:
         if "turns" not in row:
             return kb.match(row["q"])
         turn = asyncio.run(replay(kb, row["turns"]))

@@ -28,6 +28,7 @@ from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.settings import Settings, normalise_database_url
 
@@ -163,7 +164,7 @@ def new_request_id() -> str:
 
 
 @web.middleware
-async def request_id_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every log line of this request carries its id; the response says which id it was."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
     rid = given if _SANE_REQUEST_ID.fullmatch(given) else new_request_id()

@@ -169,11 +169,11 @@ def _check(name: str, key: str, raw: str, value: object) -> None:
         return
     if name in _CHOICES:
         choices = _CHOICES[name]
-        if (value.upper() if name == "log_level" else value) not in choices:  # type: ignore[union-attr]
+        if (str(value).upper() if name == "log_level" else value) not in choices:
             raise SettingsError(f"{key}={raw!r}: 应为 {' / '.join(choices)} 之一")
     elif name == "database_url":
         scheme = str(value).split(":", 1)[0]
-        if not (scheme.startswith("sqlite") or scheme.startswith("postgres")):
+        if not scheme.startswith(("sqlite", "postgres")):
             raise SettingsError(f"{key}: 应为 sqlite:/// 或 postgresql:// 开头的地址（现为 {scheme or '空'}:…）")
     elif name.endswith(("_url", "_api_base")):
         parts = urlsplit(str(value))

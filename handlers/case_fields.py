@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.cases.phones import normalise_phone
 from bot.cases.vocabulary import UNKNOWN_DISTRICT
@@ -20,7 +21,7 @@ PHONE_HELP = "请输入11位手机号（如 13812345678），或带区号的固�
 def district_label(ctx: TurnContext, district: str) -> str:
     for d in ctx.kb.params.get("districts", ()):
         if d["id"] == district:
-            return d["name"]
+            return str(d["name"])
     return "不清楚"
 
 
@@ -44,7 +45,7 @@ def text_field(name: str, prompt: str, what: str, minimum: int, maximum: int, ex
             return invalid(f"{what}太长了（最多 {maximum} 个字，您写了 {len(text)} 个字），请精简一下再发。")
         return ok(**{name: text})
 
-    extra = {"applies": applies} if applies is not None else {}
+    extra: dict[str, Any] = {"applies": applies} if applies is not None else {}
     return Field(name, lambda data, ctx: prompt, on_text=take, accepts_location=location, **extra)
 
 
@@ -60,7 +61,7 @@ def phone_field(applies: Callable[[Data], bool] | None = None,
             return invalid(f"“{text[:20]}”不是有效的电话号码。{PHONE_HELP}")
         return ok(phone=phone)
 
-    extra = {"applies": applies} if applies is not None else {}
+    extra: dict[str, Any] = {"applies": applies} if applies is not None else {}
     return Field("phone", lambda data, ctx: f"{prompt}\n{PHONE_HELP}", on_text=take, **extra)
 
 

@@ -52,7 +52,7 @@ def _category(arg: str, data: Data, ctx: TurnContext) -> Answer:
                   f"施工安全隐患也可以直接打 {contacts.get('safety_phone', '')}。")
     elif arg == Category.STAFF_CONDUCT:
         notice = "反映工作人员作风问题，会直接交给纪检监察办理，不会转给被反映的单位。"
-    values = {"category": arg}
+    values: dict[str, object] = {"category": arg}
     if arg != Category.STAFF_CONDUCT:
         values.update(unit=None, unit_name=None, anonymous=False)
     return ok(notice, **values)

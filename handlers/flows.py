@@ -22,7 +22,9 @@ def is_unsupported(inbound: Inbound) -> bool:
 
 
 class Flow(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The flow's key in FLOWS and the prefix of its button ids."""
 
     async def start(self, state: Conversation, ctx: TurnContext) -> Turn:
         """Begin the flow: ask the first question."""

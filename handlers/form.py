@@ -244,7 +244,7 @@ class Form:
         nav = (Button(f"{p}:nav:back", "返回"), Button(f"{p}:nav:cancel", "取消"))
         if state.step == CONFIRM:
             text = f"请核对{self.title}：\n\n{self.summary(state.data, ctx)}\n\n信息无误请点“确认提交”。"
-            buttons = (Button(f"{p}:{CONFIRM}:yes", "确认提交"), Button(f"{p}:nav:back", "返回修改"),
+            buttons: tuple[Button, ...] = (Button(f"{p}:{CONFIRM}:yes", "确认提交"), Button(f"{p}:nav:back", "返回修改"),
                        Button(f"{p}:nav:cancel", "取消"))
         else:
             current = self._field(state.step, ctx)

@@ -44,7 +44,7 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
 
 
 def _summary(data: Data, ctx: TurnContext) -> str:  # pragma: no cover - this form has no confirmation screen
-    return data.get("question", "")
+    return str(data.get("question", ""))
 
 
 def _intro(ctx: TurnContext) -> str:

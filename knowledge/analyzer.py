@@ -177,7 +177,7 @@ class Analyzer:
             out.append(" ")
         return "".join(out).strip()
 
-    def _homophone_at(self, segments: list[str], i: int) -> tuple[str, int] | None:
+    def _homophone_at(self, segments: tuple[str, ...], i: int) -> tuple[str, int] | None:
         """The domain word that segments[i:i+k] (k ≥ 1, 2–4 characters in all) sounds like, and k."""
         first = segments[i]
         if first in self._domain or self._readings.of(first[0]) not in self._first_readings:

@@ -61,6 +61,9 @@ class KnowledgeBase:
     threshold: float
     margin: float
     statutes: StatuteBook = field(default_factory=StatuteBook)  # the texts of the articles answers cite
+    # remembered verdicts and canonical forms, set by __post_init__ (bounded lru_caches)
+    _remembered: Callable[[str, Context | None], MatchResult] = field(init=False, repr=False, compare=False)
+    _previous: Callable[[str], str] = field(init=False, repr=False, compare=False)
 
     def match(self, question: str, context: Context | None = None) -> MatchResult:
         """An intent rule if one fires, else the index's verdict on the question — in its context, when the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from knowledge.citations import Kind, parse_sources, plan_name
+from knowledge.citations import Kind, parse_sources
 from knowledge.entries import Entry
 from knowledge.params import KnowledgeError
 from knowledge.statute_book import STATUTES_DIR, StatuteBook

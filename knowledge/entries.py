@@ -80,7 +80,7 @@ def _load_entry(path: Path, env: jinja2.Environment, params: dict[str, Any]) -> 
         post = frontmatter.load(str(path))
     except (yaml.YAMLError, ValueError) as exc:
         raise KnowledgeError(f"{path.name}: front matter: {exc}") from None
-    meta = post.metadata
+    meta: dict[str, Any] = post.metadata
     missing = [k for k in REQUIRED_KEYS if not meta.get(k)]
     if missing:
         raise KnowledgeError(f"{path.name}: missing {', '.join(missing)}")

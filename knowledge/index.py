@@ -200,7 +200,7 @@ class KnowledgeIndex:
         if covering:
             entries = np.concatenate([e for e, _, _ in covering])
             shares = np.concatenate([s * w for _, s, w in covering])
-            covered = np.bincount(entries, shares, minlength=n_entries)
+            covered = np.bincount(entries, shares, minlength=n_entries)  # type: ignore[assignment]  # weighted: float
         candidates = np.flatnonzero(best_similarity >= 0)
         scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
         ids = self._entry_ids

@@ -73,7 +73,7 @@ def load_statutes(knowledge_dir: Path) -> StatuteBook:
     return StatuteBook(tuple(_load_act(path) for path in paths))
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when built with it
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml's, if built
     """YAML that refuses a key given twice (plain YAML keeps the last one: an article would silently vanish)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

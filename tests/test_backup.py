@@ -46,7 +46,7 @@ async def restored_cases(url: str) -> dict[str, int]:
             rows = await conn.execute(select(cases.c.number, func.count(events.c.id))
                                       .join(events, events.c.case_id == cases.c.id, isouter=True)
                                       .group_by(cases.c.number))
-            return {number: n for number, n in rows}
+            return dict(rows.all())
     finally:
         await engine.dispose()
 

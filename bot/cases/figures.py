@@ -128,9 +128,9 @@ def _counts(rows: Sequence[tuple[str, int]], labels: dict, keys: Sequence[str], 
 
 async def public_figures(engine: AsyncEngine, now: datetime) -> PublicFigures:
     async with engine.connect() as conn:
-        total, _, _, sign_met, sign_total, close_met, close_total = (
-            await conn.execute(select(*_measures(now)).select_from(cases))).one()
-        rated, satisfied, _ = (await conn.execute(select(*_rating_measures()).select_from(ratings))).one()
+        total, _, _, sign_met, sign_total, close_met, close_total = tuple(
+            (await conn.execute(select(*_measures(now)).select_from(cases))).one())
+        rated, satisfied, _ = tuple((await conn.execute(select(*_rating_measures()).select_from(ratings))).one())
         by_type = await _group(conn, cases.c.type)
         by_category = await _group(conn, cases.c.category)
         by_status = await _group(conn, cases.c.status)

@@ -90,7 +90,7 @@ def summary(number: str, type_: str, category: str, district: str, urgent: bool,
 
 async def _district_label(conn: AsyncConnection, district: str) -> str:
     """The district's name as its work group is called (东关片区征收工作组 → 东关片区), else its code."""
-    name = await conn.scalar(select(departments.c.name).where(departments.c.kind == DepartmentKind.WORK_GROUP,
+    name: str | None = await conn.scalar(select(departments.c.name).where(departments.c.kind == DepartmentKind.WORK_GROUP,
                                                               departments.c.district == district).limit(1))
     if not name:
         return district

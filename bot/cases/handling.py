@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases import resident_texts
@@ -26,7 +26,7 @@ from bot.db.base import table_of
 cases = table_of(Case)
 departments = table_of(Department)
 ratings = table_of(CaseRating)
-CaseRow = Mapping[str, Any]
+CaseRow = RowMapping | Mapping[str, Any]  # a row's _mapping, or a dict of the same columns
 MAX_TEXT = 2000
 MIN_REASON = 2
 MAX_REASON = 500
@@ -69,7 +69,7 @@ async def save(conn: AsyncConnection, case: CaseRow, now: datetime, **changes: A
     return {**case, **changes}
 
 
-async def _department(conn: AsyncConnection, department_id: int) -> Mapping[str, Any]:
+async def _department(conn: AsyncConnection, department_id: int) -> CaseRow:
     row = (await conn.execute(select(departments).where(departments.c.id == department_id))).first()
     if row is None or not row.active:
         raise InvalidInput("没有这个承办单位。")

@@ -57,8 +57,8 @@ async def claim(conn: AsyncConnection, keys: Sequence[Key], now: datetime) -> bo
     await conn.execute(delete(counts).where(counts.c.period < period - 1))  # two days of rows at most
     allowed = True
     for scope, key in keys:
-        stmt = insert_for(conn, counts).values(scope=scope, key=key, period=period, count=1)
-        stmt = stmt.on_conflict_do_update(index_elements=["scope", "key", "period"],
+        new = insert_for(conn, counts).values(scope=scope, key=key, period=period, count=1)
+        stmt = new.on_conflict_do_update(index_elements=["scope", "key", "period"],
                                           set_={"count": counts.c.count + 1}).returning(counts.c.count)
         current = await conn.scalar(stmt)
         before = await conn.scalar(select(func.coalesce(func.sum(counts.c.count), 0)).where(

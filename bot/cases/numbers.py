@@ -33,6 +33,8 @@ async def next_case_number(conn: AsyncConnection, now: datetime) -> str:
             update(counters).where(counters.c.name == COUNTER).values(value=counters.c.value + 1)
             .returning(counters.c.value)
         )
+    if serial is None:  # the sequence, or the counter row just ensured, always gives a value
+        raise RuntimeError("the case number counter gave no value")
     return format_case_number(now.astimezone(CHINA_TZ).year, int(serial))
 
 

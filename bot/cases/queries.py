@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from bot.cases.actors import StaffUser
 from bot.cases.events import EVENT_LABELS, EventKind
-from bot.cases.handling import facts
+from bot.cases.handling import CaseRow, facts
 from bot.cases.models import Case, CaseEvent, Department
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.numbers import parse_case_number
@@ -248,7 +248,7 @@ async def count_cases(conn: AsyncConnection, viewer: StaffUser, f: CaseFilter, n
     else:
         cap = max(0, cap)
         # `1`, not a column: the filters' columns alone can then be read from an index (index-only scan)
-        matches = select(literal_column("1").label("one")).select_from(cases).where(*where).limit(cap + 1)
+        matches: Select[Any] = select(literal_column("1").label("one")).select_from(cases).where(*where).limit(cap + 1)
         query = select(func.count()).select_from(matches.subquery("matches"))
     await _plan_per_call(conn)
     n = int(await conn.scalar(query) or 0)
@@ -257,11 +257,11 @@ async def count_cases(conn: AsyncConnection, viewer: StaffUser, f: CaseFilter, n
     return CaseCount(n)
 
 
-def _overdue(row: Mapping[str, Any], now: datetime) -> bool:
+def _overdue(row: CaseRow, now: datetime) -> bool:
     return row["next_due"] is not None and row["next_due"] < now
 
 
-def _item(row: Mapping[str, Any], now: datetime) -> CaseListItem:
+def _item(row: CaseRow, now: datetime) -> CaseListItem:
     description = " ".join((row["description"] or "").split())
     return CaseListItem(
         id=row["id"], number=row["number"], type=row["type"], type_label=TYPE_LABELS[CaseType(row["type"])],

@@ -37,7 +37,7 @@ residents = table_of(Resident)
 REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED)
 
 
-async def handled_by(conn: AsyncConnection, case: Mapping[str, Any]) -> Mapping[str, Any] | None:
+async def handled_by(conn: AsyncConnection, case: handling.CaseRow) -> handling.CaseRow | None:
     """The closed case whose handling `case`'s resident rates: the case itself, or — for a case merged into another —
     that case once it is closed; None while the handling goes on."""
     if case["status"] == Status.CLOSED:
@@ -156,7 +156,7 @@ class ResidentCases:
     async def complaint_units(self) -> list[tuple[str, str]]:
         return await complaint_units(self._conn)
 
-    async def _summary(self, case: Mapping[str, Any]) -> CaseSummary:
+    async def _summary(self, case: handling.CaseRow) -> CaseSummary:
         latest = (await self._conn.execute(
             select(events.c.text, events.c.created_at)
             .where(and_(events.c.case_id == case["id"], events.c.public.is_(True), events.c.text != "",

@@ -100,7 +100,7 @@ async def seed_routing_if_empty(engine: AsyncEngine, path: Path, now: datetime) 
 
 async def department_ids(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(select(departments.c.code, departments.c.id))
-    return {code: id_ for code, id_ in rows}
+    return dict(rows.all())
 
 
 async def special_department(conn: AsyncConnection, kind: DepartmentKind) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -47,7 +48,7 @@ def make_engine(database_url: str, checkpoint_elsewhere: bool = False, write_gat
                                json_serializer=json_codec.dumps, json_deserializer=json_codec.loads)
 
 
-def _sqlite_pragmas(dbapi_conn, _record, auto_checkpoint: bool = True,  # noqa: ANN001 - DB-API connection
+def _sqlite_pragmas(dbapi_conn: Any, _record: object, auto_checkpoint: bool = True,  # a DB-API connection
                     wal_limit_bytes: int = WalPolicy.limit_bytes) -> None:
     dbapi_conn.isolation_level = None  # autocommit at driver level; BEGIN is issued on the begin event
     cur = dbapi_conn.cursor()

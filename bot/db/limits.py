@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String, case, func, literal, literal_column, update
+from sqlalchemy import ColumnElement, Float, Integer, String, case, func, literal, literal_column, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,8 +56,8 @@ class SharedSlots:
 
     async def reserve(self, key: str, interval: float) -> float:
         """Take `key`'s next start slot; the seconds to wait for it (0: now)."""
-        stmt = postgresql.insert(slots).values(key=key, next_at=_NOW + interval, free_at=0.0)
-        stmt = stmt.on_conflict_do_update(
+        new = postgresql.insert(slots).values(key=key, next_at=_NOW + interval, free_at=0.0)
+        stmt = new.on_conflict_do_update(
             index_elements=["key"],
             set_={"next_at": func.greatest(slots.c.next_at, slots.c.free_at, _NOW) + interval},
         ).returning(slots.c.next_at - interval - _NOW)
@@ -73,7 +73,7 @@ class SharedSlots:
         """Its response came: the next request for `key` starts an interval from now at the earliest."""
         await self._push(key, interval, slots.c.free_at, "free_at")
 
-    async def _push(self, key: str, interval: float, column, name: str) -> None:  # noqa: ANN001 - a Column
+    async def _push(self, key: str, interval: float, column: ColumnElement[float], name: str) -> None:
         values = {"key": key, "next_at": 0.0, "free_at": 0.0, name: _NOW + interval}
         stmt = postgresql.insert(slots).values(**values).on_conflict_do_update(
             index_elements=["key"], set_={name: func.greatest(column, _NOW + interval)})
@@ -92,8 +92,8 @@ class SharedQuota:
     async def take(self, user_key: str, opened: datetime) -> bool:
         """One message of the window opened at `opened`; False when its quota is used up. A newer window starts
         counting from one again."""
-        stmt = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened, used=1)
-        stmt = stmt.on_conflict_do_update(
+        new = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened, used=1)
+        stmt = new.on_conflict_do_update(
             index_elements=["channel", "user_key"],
             set_={"opened_at": literal(opened, UtcDateTime),
                   "used": case((quotas.c.opened_at != opened, 1), else_=quotas.c.used + 1)},

@@ -62,7 +62,7 @@ async def _last_id_before(conn: AsyncConnection, cutoff: datetime) -> int | None
     if lo is None:
         return None
     first_at = await conn.scalar(select(messages.c.created_at).where(messages.c.id == lo))
-    if first_at >= cutoff:
+    if first_at is None or first_at >= cutoff:  # None: pruned meanwhile by another process
         return None
     while lo < hi:  # invariant: the row at lo is older than cutoff
         mid = (lo + hi + 1) // 2
@@ -107,7 +107,7 @@ async def _cap_gaps(engine: AsyncEngine, keep: int, chunk: int) -> int:
     deleted = 0
     while True:
         async with engine.begin() as conn:
-            excess = (await conn.scalar(select(func.count()).select_from(gaps))) - keep
+            excess = (await conn.scalar(select(func.count()).select_from(gaps)) or 0) - keep
             if excess <= 0:
                 return deleted
             junk = (select(gaps.c.id).order_by(gaps.c.count, gaps.c.last_seen, gaps.c.id)

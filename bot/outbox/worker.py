@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import Select, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.messages import Outbound
@@ -117,7 +117,7 @@ class OutboxWorker:
         async with self._engine.connect() as conn:
             return await conn.scalar(self._due(now).limit(1)) is not None
 
-    def _due(self, now: datetime):  # noqa: ANN202 - a Select
+    def _due(self, now: datetime) -> Select[Any]:
         return (
             select(outbox.c.id, outbox.c.status, outbox.c.channel, outbox.c.user_key, outbox.c.payload,
                    outbox.c.attempts)
@@ -153,9 +153,10 @@ class OutboxWorker:
                     wait, lowest = paced[key]
                     if key not in turn:
                         turn[key] = self._turn(key, wait, lowest, sender.pace, now)  # type: ignore[union-attr]
-                    if turn[key] is not None:  # not now: all of the user's rows to one time, so they keep order
-                        moved.append({"row_id": row.id, "until": turn[key]})
-                        self._hold(key, turn[key], row.id)
+                    until = turn[key]
+                    if until is not None:  # not now: all of the user's rows to one time, so they keep order
+                        moved.append({"row_id": row.id, "until": until})
+                        self._hold(key, until, row.id)
                         continue
                     if row.id != lowest:
                         continue  # behind the one that goes now: looked at again, first, by the next claim
@@ -174,13 +175,13 @@ class OutboxWorker:
         return claimed
 
     @staticmethod
-    async def _in_turn(conn: AsyncConnection, rows: list[Any]) -> list[Any]:
+    async def _in_turn(conn: AsyncConnection, rows: Sequence[Any]) -> list[Any]:
         """Of the rows this claim locked, those whose turn it is: for each chat, its unfinished (pending or
         sending) rows in id order up to the first one this claim did not get — not yet due, leased by another
         worker, or locked by another worker's claim (SKIP LOCKED passed it over). So a chat's later row never
         leaves before an earlier one, whichever worker holds which."""
         if not rows:
-            return rows
+            return []
         ours = {row.id for row in rows}
         chats = {(row.channel, row.user_key) for row in rows}
         unfinished = await conn.execute(

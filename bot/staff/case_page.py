@@ -93,7 +93,8 @@ def _extra(event: CaseEventView, departments: Mapping[int, str], channel: str) -
 
 def timeline(detail: CaseDetail, departments: Mapping[int, str]) -> tuple[list[TimelineEntry], list[TimelineEntry]]:
     """(the history without page views, the page views) — views are the audit trail, kept apart to stay readable."""
-    entries, views = [], []
+    entries: list[TimelineEntry] = []
+    views: list[TimelineEntry] = []
     for event in detail.events:
         if event.public:
             css, badge = "public", "居民可见"

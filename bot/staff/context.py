@@ -107,7 +107,9 @@ def error_page(request: web.Request, desk: Desk | None, status: int, message: st
 
 def see_other(location: str) -> web.Response:
     """303 to `location` (after a form: the browser GETs the page, so reloading never repeats the action)."""
-    return protect(web.Response(status=303, headers={"Location": location}))
+    response = web.Response(status=303, headers={"Location": location})
+    protect(response)
+    return response
 
 
 def login_url(next_path: str) -> str:
@@ -119,7 +121,7 @@ def safe_next(value: object) -> str:
     if not isinstance(value, str) or len(value) > 300 or not value.startswith(HOME):
         return HOME
     rest = value[len(HOME):]
-    if rest and rest[0] not in "/?" or "//" in value or "\\" in value or "/." in value:
+    if (rest and rest[0] not in "/?") or "//" in value or "\\" in value or "/." in value:
         return HOME
     if any(not 0x21 <= ord(c) <= 0x7E for c in value):
         return HOME

@@ -106,7 +106,7 @@ def xlsx_bytes(rows: Sequence[Sequence[object]]) -> bytes:
     for row in rows:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # str, number, datetime or None
             if isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(value, date):

@@ -34,7 +34,7 @@ async def _page(request: web.Request, desk: Desk, *, error: str = "", values: Ma
     district_names = dict(districts)
     departments = [d for d in await service.departments() if d.kind in HANDLING_KINDS]
     context = {
-        "rules": [{"id": r.id, "category": CATEGORY_LABELS.get(r.category, r.category),  # type: ignore[call-overload]
+        "rules": [{"id": r.id, "category": CATEGORY_LABELS.get(r.category, r.category),
                    "district": district_names.get(r.district, r.district), "department": r.department_name}
                   for r in rules],
         "categories": [(c.value, CATEGORY_LABELS[c]) for c in ROUTABLE],

@@ -55,7 +55,7 @@ def bar_chart(title: str, items: Sequence[tuple[str, float, str] | tuple[str, fl
 
 def percent_chart(title: str, items: Sequence[tuple[str, float | None]]) -> BarChart:
     """Rates on a 0–100 % scale; a missing rate (nothing to measure yet) is shown as —."""
-    rows = []
+    rows: list[tuple[str, float, str] | tuple[str, float, str, str]] = []
     for label, value in items:
         if value is None:
             rows.append((label, 0.0, "—"))

@@ -31,8 +31,8 @@ async def api_chat(request: web.Request) -> web.Response:
     client = client_digest(client_address(request))
     inbound, session = _parse(body, request.app[keys.SETTINGS].max_text_chars, client)
     replies = await request.app[keys.DIALOGUE].handle(inbound)
-    body = json_codec.dumps_bytes({"replies": [r.to_json() for r in replies], "session": session})
-    return web.Response(body=body, content_type="application/json", charset="utf-8")
+    answer = json_codec.dumps_bytes({"replies": [r.to_json() for r in replies], "session": session})
+    return web.Response(body=answer, content_type="application/json", charset="utf-8")
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 log = logging.getLogger(__name__)
 MESSAGES = {
@@ -22,7 +23,7 @@ def wants_json(request: web.Request) -> bool:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -40,7 +41,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         return web.Response(status=500, text="系统繁忙，请稍后再试。", content_type="text/plain", charset="utf-8")
 
 
-def _json_error(status: int, message: str, request: web.Request) -> web.Response:
+def _json_error(status: int, message: str | None, request: web.Request) -> web.Response:
     if message and message.startswith("{"):
         return web.Response(status=status, text=message, content_type="application/json")
     return web.json_response({"error": message}, status=status)

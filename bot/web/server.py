@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 try:
     import resource
@@ -33,7 +34,7 @@ _BUSY_TEXT = "系统繁忙，请稍后再试。".encode()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def body_deadline(seconds: float) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def body_deadline(seconds: float) -> Middleware:
     """A middleware: a request whose body is not complete `seconds` after its head is answered 408 and closed."""
 
     @web.middleware
@@ -86,7 +87,7 @@ class _Busy(asyncio.Protocol):
 class CappedSite(web.BaseSite):
     """A TCP site that keeps at most `max_connections` connections open."""
 
-    __slots__ = ("_host", "_port", "_max_connections", "_reuse_port", "_refused")
+    __slots__ = ("_host", "_max_connections", "_port", "_refused", "_reuse_port")
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int, max_connections: int,
                  reuse_port: bool = False, backlog: int = 128) -> None:
@@ -102,8 +103,8 @@ class CappedSite(web.BaseSite):
 
     @property
     def port(self) -> int:
-        if self._server is not None and self._server.sockets:
-            return self._server.sockets[0].getsockname()[1]
+        if isinstance(self._server, asyncio.Server) and self._server.sockets:  # BaseSite types it abstract
+            return int(self._server.sockets[0].getsockname()[1])
         return self._port
 
     @property

@@ -17,7 +17,7 @@ def test_junk_messages_are_unique_and_change_session_every_few() -> None:
 
 
 def test_growth_is_the_slope_after_the_warm_up() -> None:
-    flat_after_warmup = [(t, 150.0 if t >= 10 else 100.0 + 5 * t) for t in range(0, 61)]
-    growing = [(t, 150.0 + t / 2) for t in range(0, 61)]  # 0.5 MB a second
+    flat_after_warmup = [(t, 150.0 if t >= 10 else 100.0 + 5 * t) for t in range(61)]
+    growing = [(t, 150.0 + t / 2) for t in range(61)]  # 0.5 MB a second
     assert abs(RunResult("flat", 60, samples=Samples(rss=flat_after_warmup)).growth_per_min(10)) < 1e-9
     assert abs(RunResult("grow", 60, samples=Samples(rss=growing)).growth_per_min(10) - 30.0) < 1e-9

@@ -115,4 +115,4 @@ def test_calendar_day_limits_end_after_an_official_holiday_not_in_it(tmp_path: P
 
 
 def test_the_shipped_file_is_the_one_in_knowledge() -> None:
-    assert SHIPPED_FILE == Path(__file__).resolve().parents[2] / "knowledge" / "holidays.yaml"
+    assert Path(__file__).resolve().parents[2] / "knowledge" / "holidays.yaml" == SHIPPED_FILE

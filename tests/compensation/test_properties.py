@@ -162,7 +162,7 @@ _FIELD_TEXT = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(["85", 
 
 @params_sets
 @SETTINGS
-@given(fields=st.fixed_dictionaries({}, optional={k: _FIELD_TEXT for k in ("area", "use", "floor", "sign_date")}))
+@given(fields=st.fixed_dictionaries({}, optional=dict.fromkeys(("area", "use", "floor", "sign_date"), _FIELD_TEXT)))
 def test_any_text_gives_an_estimate_or_a_chinese_message(params: CompensationParams, fields: dict) -> None:
     fields = {"district": params.districts[0].name, **fields}
     try:

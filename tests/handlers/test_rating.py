@@ -153,7 +153,7 @@ async def test_a_merged_case_is_rated_once_the_case_it_joined_is_resolved(client
     told = next(u for u in updates if "合并办理的事项已办结" in u["text"])
     await second.send(button="intent:status")
     await second.press(f"查看 {numbers[1]}")
-    assert ["满意", "基本满意", "不满意"] == [b["label"] for b in second.buttons][:3]  # 查进度 offers them too
+    assert [b["label"] for b in second.buttons][:3] == ["满意", "基本满意", "不满意"]  # 查进度 offers them too
     await second.send(button=told["buttons"][2]["id"])  # 不满意
     assert all(words in second.text for words in REVIEW) and "重新交办" not in second.text
     await second.say("我家的情况和别人不一样")

@@ -21,7 +21,7 @@ ACTS = {
 
 def test_every_act_the_answers_rest_on_is_shipped_with_its_edition_and_source(kb: KnowledgeBase) -> None:
     titles = {act.title for act in kb.statutes.acts}
-    assert ACTS <= titles
+    assert titles >= ACTS
     for act in kb.statutes.acts:
         assert act.edition and act.source and act.read_at, act.path
         assert act.articles, act.path

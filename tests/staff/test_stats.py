@@ -50,7 +50,7 @@ async def test_public_figures_match_the_data_and_name_nobody(client: TestClient,
     async with app_engine.connect() as conn:
         rows = [dict(r._mapping) for r in await conn.execute(select(cases))]
     now = clock()
-    assert table(page, "by-category") == {k: v for k, v in Counter(r["category"] for r in rows).items()} | {
+    assert table(page, "by-category") == dict(Counter(r["category"] for r in rows)) | {
         k: 0 for k in ("compensation", "payment_delay", "resettlement", "utility_cut", "staff_conduct", "site_safety",
                        "other") if k not in {r["category"] for r in rows}}
     assert {k: v for k, v in table(page, "by-status").items() if v} == dict(Counter(r["status"] for r in rows))

@@ -24,7 +24,7 @@ def _form_paths(app: web.Application) -> list[str]:
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource is not None else {}
         path = info.get("path") or info.get("formatter", "")
-        if route.method == "POST" and (path.startswith("/staff") or path.startswith("/calc")):
+        if route.method == "POST" and path.startswith(("/staff", "/calc")):
             paths.append(path.replace("{number}", "AJ-2026-000001").replace("{action}", "reply")
                          .replace("{rule_id}", "1"))
     return sorted(set(paths))
@@ -61,7 +61,7 @@ async def test_a_client_that_hangs_up_mid_body_leaves_one_line(settings: Setting
     await site.start()
     try:
         host, port = runner.addresses[0][:2]
-        reader, writer = await asyncio.open_connection(host, port)
+        _reader, writer = await asyncio.open_connection(host, port)
         writer.write(b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 1000\r\n\r\n{\"session\": ")
         await writer.drain()

@@ -105,7 +105,7 @@ async def test_connections_beyond_the_cap_are_refused_at_once_then_served_once_t
     await asyncio.sleep(0.05)
     started = time.monotonic()
     reader, writer = await _open(server)
-    took, data = await _closed_within(reader, 2)
+    _took, data = await _closed_within(reader, 2)
     assert data.startswith(b"HTTP/1.1 503")
     assert "系统繁忙" in data.decode()
     assert time.monotonic() - started < 1

@@ -24,7 +24,7 @@ import pytest
 from bot.core.messages import Outbound
 from bot.db.engine import make_engine
 from bot.outbox.enqueue import enqueue
-from tests.cases.test_crash import NUMBER, chat, fill_form, free_port
+from tests.cases.test_crash import NUMBER, chat, free_port
 from tests.conftest import CACHE_DIR
 from tests.support import databases
 from tests.support.fake_telegram import TOKEN, FakeTelegram
@@ -205,7 +205,7 @@ async def test_serve_workers_2_shares_one_port(database: str, telegram: FakeTele
             os.kill(min(pids), signal.SIGKILL)  # a worker dies: the supervisor starts another
             replaced = await answering_pids(http, base, 2, without=min(pids))
             assert min(pids) not in replaced and max(pids) in replaced
-        assert re.search(r"worker \d \(pid %d\) exited" % min(pids), log.read_text())
+        assert re.search(rf"worker \d \(pid {min(pids)}\) exited", log.read_text())
     finally:
         stop(supervisor)
 

@@ -65,12 +65,13 @@ class ResidentUpdates:
         with contextlib.suppress(TelegramError):
             await query.answer(None if valid else INVALID_BUTTON_NOTICE)
         message = query.message
-        if not valid or message is None or not getattr(message, "text", None):
+        text = getattr(message, "text", None)  # None: no message, or one too old for the bot to read
+        if not valid or message is None or not text:
             return
         label = _label_of(query)
         with contextlib.suppress(TelegramError):  # too old to edit, or already edited: the reply matters more
             if label:
-                await query.edit_message_text(message.text + chosen_suffix(label), reply_markup=None)
+                await query.edit_message_text(text + chosen_suffix(label), reply_markup=None)
             else:
                 await query.edit_message_reply_markup(reply_markup=None)
 

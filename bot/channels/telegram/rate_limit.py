@@ -266,7 +266,7 @@ class PacedRateLimiter(AIORateLimiter):
             await self._wait(self.chats.reserve(chat_id))
         await self._wait(self._paused_until - self._clock())
         if self.shared is not None:  # the other processes' messages to this chat (bot/db/limits.py)
-            if pace_chat:
+            if pace_chat and chat_id is not None:
                 await self._wait(await self.shared.reserve(self._chat_key(chat_id), self._shared_chat_interval))
             elif chat_id is not None:
                 await self.shared.busy(self._chat_key(chat_id), self._shared_chat_interval)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -108,6 +108,6 @@ class GroupCallbackHandler(CallbackQueryHandler):
         return super().check_update(update)
 
 
-async def _answer(query, text: str, alert: bool = False) -> None:  # noqa: ANN001 - a CallbackQuery
+async def _answer(query: CallbackQuery, text: str, alert: bool = False) -> None:
     with contextlib.suppress(TelegramError):
         await query.answer(text[:MAX_ANSWER], show_alert=alert)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 import aiohttp
 
@@ -45,7 +46,7 @@ class WeChatSender:
                 await self._window.give_back(user_key, opened)
                 raise
 
-    async def _post(self, openid: str, text: str, opened) -> None:  # noqa: ANN001 - datetime
+    async def _post(self, openid: str, text: str, opened: datetime) -> None:
         body = json.dumps({"touser": openid, "msgtype": "text", "text": {"content": text}}, ensure_ascii=False)
         for attempt in range(2):
             token = await self._tokens.get()

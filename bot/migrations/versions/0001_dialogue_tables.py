@@ -1,7 +1,7 @@
 """dialogue tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27
 """
 

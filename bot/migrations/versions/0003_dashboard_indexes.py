@@ -39,7 +39,7 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-QUEUE_ORDER = ['next_due', sa.text('priority DESC'), sa.text('id DESC')]
+QUEUE_ORDER: list[str | sa.TextClause] = ['next_due', sa.text('priority DESC'), sa.text('id DESC')]
 
 # Every two-character substring (repeats included: GIN keeps each key once). About 30 µs for a case, some fifteen
 # times strpos(): COST tells the planner so, and queries check rows with strpos() first, so that the function runs only
@@ -85,7 +85,7 @@ def upgrade() -> None:
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         op.create_index('ix_cases_search_trgm', 'cases', ['description', 'address', 'wish', 'number'],
                         unique=False, postgresql_using='gin',
-                        postgresql_ops={c: 'gin_trgm_ops' for c in ('description', 'address', 'wish', 'number')})
+                        postgresql_ops=dict.fromkeys(('description', 'address', 'wish', 'number'), 'gin_trgm_ops'))
         op.execute(PG_BIGRAMS)
         op.execute(PG_SEARCH_BIGRAMS)
         op.execute('CREATE INDEX ix_cases_search_bigrams ON cases '

@@ -69,7 +69,7 @@ def _backfill() -> None:
             reopenings[row.case_id] = reopenings.get(row.case_id, 0) + 1
             continue
         try:
-            rating = int((row.data or {}).get('rating'))
+            rating = int((row.data or {}).get('rating'))  # type: ignore[arg-type]  # None, junk: caught below
         except (TypeError, ValueError):
             continue
         key = (row.case_id, reopenings.get(row.case_id, 0))

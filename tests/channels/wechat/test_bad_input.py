@@ -59,7 +59,7 @@ async def test_stale_or_future_timestamps_are_400(resident: WeChatResident) -> N
     b"not xml at all", b"<xml><Content>unclosed</xml>", b"<other><MsgType>text</MsgType></other>", b"",
     BILLION_LAUGHS.encode(), EXTERNAL_ENTITY.encode(), b"<xml><!-- c --><MsgType>text</MsgType></xml>",
     "<xml><MsgType>text</MsgType></xml>".encode("utf-16"),
-    '<?xml version="1.0" encoding="UTF-16"?><xml><MsgType>text</MsgType></xml>'.encode(),
+    b'<?xml version="1.0" encoding="UTF-16"?><xml><MsgType>text</MsgType></xml>',
     BILLION_LAUGHS.encode("utf-16"),
 ])
 async def test_malformed_xml_and_entity_declarations_are_400(resident: WeChatResident, body: bytes) -> None:
