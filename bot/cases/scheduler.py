@@ -34,6 +34,7 @@ from bot.cases.workdays import CHINA_TZ, WorkCalendar, format_due
 from bot.core.messages import Outbound
 from bot.db.upsert import insert_ignore
 from bot.outbox.enqueue import enqueue
+from bot.robots.posts import case_link, post_digests, post_to_robots
 
 log = logging.getLogger(__name__)
 cases = Case.__table__
@@ -126,6 +127,8 @@ class Scheduler:
         await append_event(conn, case["id"], SYSTEM, EventKind.REMINDED, now, text=body,
                            data={"deadline": alarm.deadline, "due": alarm.due.isoformat()})
         await self._telegram(conn, recipients, key, body, now)
+        await post_to_robots(conn, case["department_id"], key, Outbound(body, links=(case_link(case["number"]),)),
+                             now)  # the department's WeCom / DingTalk robots
         return 1
 
     async def _escalate(self, conn: AsyncConnection, case: Mapping[str, Any], alarm: Alarm, now: datetime) -> int:
@@ -165,6 +168,7 @@ class Scheduler:
             for staff_id in supervisors:
                 await self._notice(conn, f"digest:{day_key}:to:{staff_id}", "digest", body, now, staff_id=staff_id)
             await self._telegram(conn, supervisors, f"digest:{day_key}", body, now)
+            await post_digests(conn, day_key, body.splitlines()[0], now)  # each department's robots: its own line
             report.digests += 1
 
     async def _digest_text(self, conn: AsyncConnection, now: datetime) -> str:
