@@ -35,13 +35,13 @@ def _cut(head: str, entries: list[str]) -> str:
     size = len(head.encode())
     for n, entry in enumerate(entries):
         rest = len(entries) - n
-        closing = f"\n……另有 {rest} 条，请在工作台查看。"
-        if size + len(entry.encode()) + 1 + len(closing.encode()) > MAX_BYTES:
+        closing = f"\n\n……另有 {rest} 条，请在工作台查看。"
+        if size + len(entry.encode()) + 2 + len(closing.encode()) > MAX_BYTES:
             lines.append(closing.strip())
             break
         lines.append(entry)
-        size += len(entry.encode()) + 1
-    text = "\n".join(lines)
+        size += len(entry.encode()) + 2
+    text = "\n\n".join(lines)  # a blank line between entries: both platforms' markdown then break the lines
     if len(text.encode()) > MAX_BYTES:  # a single notice longer than the limit
         text = text.encode()[:MAX_BYTES - 12].decode(errors="ignore") + "……"
     return text
