@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.cases.actors import SYSTEM
 from bot.cases.deadlines import DEADLINE_LABELS, Alarm, DeadlinePolicy, alarms
+from bot.cases.department_digest import post_digests
 from bot.cases.events import EventKind, append_event
 from bot.cases.group_posts import PostReason, post_to_group
 from bot.cases.models import Case, Department, StaffNotice
@@ -34,7 +35,7 @@ from bot.cases.workdays import CHINA_TZ, WorkCalendar, format_due
 from bot.core.messages import Outbound
 from bot.db.upsert import insert_ignore
 from bot.outbox.enqueue import enqueue
-from bot.robots.posts import case_link, post_digests, post_to_robots
+from bot.robots.posts import case_link, post_to_robots
 
 log = logging.getLogger(__name__)
 cases = Case.__table__
