@@ -31,7 +31,8 @@ async def post_digests(conn: AsyncConnection, day_key: str, heading: str, now: d
     queued = 0
     for (department_id,) in (await conn.execute(with_robots)).all():
         open_count, overdue_count = counts.get(department_id, (0, 0))
-        text = f"{heading}\n本单位未办结 {open_count} 件，其中超期 {int(overdue_count)} 件。"
+        # one line: a folded robot message shows each notice's first line
+        text = f"{heading}：本单位未办结 {open_count} 件，其中超期 {int(overdue_count)} 件。"
         queued += await post_to_robots(conn, department_id, f"digest:{day_key}:{department_id}",
                                        Outbound(text, links=(Link("打开工作台", "/staff"),)), now)
     return queued

@@ -55,8 +55,8 @@ async def test_a_new_case_and_its_duban_reach_the_wecom_and_the_dingtalk_departm
     clock.now = datetime(2026, 9, 18, 0, 30, tzinfo=UTC)  # 08:30 in Beijing: the daily digest
     assert (await scheduler.tick()).digests == 1
     await robots.deliver(clock)
-    assert "本单位未办结 1 件，其中超期 1 件" in robots.wecom.texts(WECOM_KEY)[-1]
-    assert "本单位未办结 1 件" in robots.dingtalk.texts(DINGTALK_TOKEN)[-1]
+    assert "安居助手每日汇总（2026年9月18日）：本单位未办结 1 件，其中超期 1 件" in robots.wecom.texts(WECOM_KEY)[-1]
+    assert "：本单位未办结 1 件" in robots.dingtalk.texts(DINGTALK_TOKEN)[-1]
 
 
 async def test_a_staff_conduct_complaint_never_reaches_the_named_department_robot(robots: Robots,
@@ -167,3 +167,16 @@ async def test_a_robot_removed_after_queuing_makes_the_notice_undeliverable(robo
     async with robots.engine.connect() as conn:
         statuses = {r.status for r in await conn.execute(select(outbox).where(outbox.c.channel == "wecom"))}
     assert statuses == {OutboxStatus.UNDELIVERABLE}
+
+
+async def test_a_deadline_reminder_reaches_the_department_robot(robots: Robots, clock: FakeClock, kb) -> None:  # noqa: ANN001
+    created = await file_case(robots.engine, clock(), category=Category.COMPENSATION)
+    await robots.deliver(clock)
+    scheduler = Scheduler(robots.engine, kb.params, clock, digest_hour=8)
+    await scheduler.tick()
+    clock.now = clock() + (SIGN_FOR_DUE - clock()) * 0.8 + timedelta(minutes=1)
+    assert (await scheduler.tick()).reminders == 1
+    await robots.deliver(clock)
+    sent = "\n".join(robots.wecom.texts(WECOM_KEY)[1:])  # folded with the day's digest lines
+    assert f"提醒：案件 {created.number} 的签收期限是" in sent
+    assert f"({BASE_URL}/staff/cases/{created.number})" in sent
