@@ -180,3 +180,16 @@ async def test_a_deadline_reminder_reaches_the_department_robot(robots: Robots, 
     sent = "\n".join(robots.wecom.texts(WECOM_KEY)[1:])  # folded with the day's digest lines
     assert f"提醒：案件 {created.number} 的签收期限是" in sent
     assert f"({BASE_URL}/staff/cases/{created.number})" in sent
+
+
+async def test_a_robot_already_at_its_limit_is_retried_after_the_minute(robots: Robots, clock: FakeClock) -> None:
+    robots.wecom.robots[WECOM_KEY].sent.extend([clock()] * 20)  # another system used the robot's minute
+    created = await file_case(robots.engine, clock(), category=Category.COMPENSATION)
+    report = await robots.client.app[keys.OUTBOX].tick()
+    assert report.retried == 1 and robots.wecom.refusals(45009) == 1
+    async with robots.engine.connect() as conn:
+        error = await conn.scalar(select(robot_rows.c.last_error).where(robot_rows.c.platform == "wecom"))
+    assert "限流" in error
+    await robots.deliver(clock, rounds=120)
+    assert any(created.number in t for t in robots.wecom.texts(WECOM_KEY))
+    assert robots.wecom.refusals(45009) == 1  # waited for the minute instead of trying again at once
