@@ -12,6 +12,7 @@ import jinja2
 from aiohttp import web
 
 from bot import background, calendar_watch, keys, staff
+from bot.channels.robots import channel as robots_channel
 from bot.channels.wechat import wiring as wechat_channel
 from bot.core.dialogue import Clock, utc_now
 from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
@@ -56,6 +57,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
 
         telegram_channel.setup(app, clock)  # residents, and staff in department groups
     wechat_channel.setup(app, clock)
+    robots_channel.setup(app, clock)  # department WeCom / DingTalk group robots
     staff.setup(app, clock)  # the staff dashboard at /staff
     stats.setup(app, clock)  # public figures at /stats
     app.router.add_static("/static", STATIC, name="static")

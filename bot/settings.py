@@ -57,6 +57,15 @@ class Settings:
     wechat_reply_budget: float = 3.5  # seconds to wait for the core before answering "success" and replying later
     wechat_window_hours: int = 48  # customer-service messages only this long after the resident's last message
     wechat_window_quota: int = 5  # … and at most this many of them per window (WeChat's rule since June 2023)
+    # past the window: case notices as 模板消息 (bot/channels/wechat/templates.py). The county's own template id
+    # and its field mapping ("keyword1=number,keyword2=event,keyword3=time,remark=hint"); empty: not sent
+    wechat_notice_template_id: str = ""
+    wechat_notice_template_fields: str = ""
+    # the address residents and staff reach this server at (links in robot posts and template messages)
+    public_base_url: str = ""
+    # department group robots (bot/channels/robots/; docs/channels.md)
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    dingtalk_api_base: str = "https://oapi.dingtalk.com"
     # cases: background workers (seconds between runs; 0 turns a worker off — tests drive them by hand)
     outbox_interval: float = 2.0
     outbox_lease_seconds: int = 120  # a message being sent is retried only after this (see bot/outbox/worker.py)

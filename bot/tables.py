@@ -7,6 +7,7 @@ from bot.cases import models as case_models
 from bot.db import limits, models, signed_requests
 from bot.db.base import Base
 from bot.outbox import models as outbox_models
+from bot.robots import models as robot_models
 
-MODULES = (models, case_models, outbox_models, signed_requests, limits)
+MODULES = (models, case_models, outbox_models, signed_requests, limits, robot_models)
 metadata = Base.metadata

@@ -21,6 +21,7 @@ passwords    argon2 hashing
 queries      scoped lists, search and case pages for staff
 service      CaseService: the staff-facing API (the dashboard builds on it)
 scheduler    reminders, escalation (督办) and the daily digest
+department_digest  each robot-connected department's line of the daily digest
 demo         seed data for `python -m bot demo`
 cli          `python -m bot staff add`, `demo`, `routing load`
 """

@@ -1,4 +1,5 @@
-"""`python -m bot staff add …`, `python -m bot demo`, `python -m bot routing load` (registered by bot/cli.py)."""
+"""`python -m bot staff add …`, `staff group`, `staff robot` (bot/robots/cli.py), `python -m bot demo`,
+`python -m bot routing load` (registered by bot/cli.py)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--chat-id", type=int, help="the group's chat id (negative); omit with --clear")
     group.add_argument("--clear", action="store_true", help="stop posting to the department's group")
     group.set_defaults(func=_staff_group)
+    from bot.robots.cli import add_parser as add_robot  # 企业微信 / 钉钉 group robots
+
+    add_robot(staff)
 
     demo = sub.add_parser("demo", help="seed departments, routing rules, demo staff accounts and sample cases")
     demo.add_argument("--password", help="one password for every demo account (default: random, printed)")

@@ -1,5 +1,6 @@
 """Posts to department group chats: a case that arrives in a department (new, dispatched, transferred, returned to the
-dispatcher queue) or becomes overdue is posted to that department's Telegram group with a 签收 button.
+dispatcher queue) or becomes overdue is posted to that department's Telegram group with a 签收 button, and to its
+WeCom / DingTalk group robots with a link to the case on the dashboard (bot/robots/posts.py).
 
 Written to the outbox inside the transaction of the change (channel "telegram", user_key = the group's chat id), so
 a post is sent once the change is committed and never for a change that was rolled back. What a post shows: number,
@@ -23,6 +24,7 @@ from bot.cases.workdays import format_due
 from bot.core.messages import Button, Outbound
 from bot.db.base import table_of
 from bot.outbox.enqueue import enqueue
+from bot.robots.posts import case_link, post_to_robots
 
 cases = table_of(Case)
 departments = table_of(Department)
@@ -59,7 +61,7 @@ async def post_to_group(conn: AsyncConnection, case_id: int, reason: PostReason,
         .join(departments, departments.c.id == cases.c.department_id)
         .where(cases.c.id == case_id)
     )).first()
-    if row is None or row.telegram_group_chat_id is None:
+    if row is None:
         return False
     if row.department_id == row.named_department_id:
         return False  # never to the department complained about (dispatch refuses it too)
@@ -71,8 +73,13 @@ async def post_to_group(conn: AsyncConnection, case_id: int, reason: PostReason,
                    else row.sign_for_due or row.finish_due)
     # 签收 only for a case waiting to be signed for (the dispatcher queue's new cases are 派单 in the dashboard)
     buttons = (claim_button(row.id),) if row.status == Status.DISPATCHED and row.assignee_id is None else ()
+    # beside (or instead of) the Telegram group: the department's WeCom / DingTalk robots, with a dashboard link
+    posted = await post_to_robots(conn, row.department_id, key, Outbound(text, links=(case_link(row.number),)),
+                                  now) > 0
+    if row.telegram_group_chat_id is None:
+        return posted
     return await enqueue(conn, key=f"group:{key}", channel=CHANNEL, user_key=str(row.telegram_group_chat_id),
-                         message=Outbound(text, buttons), now=now)
+                         message=Outbound(text, buttons), now=now) or posted
 
 
 def summary(number: str, type_: str, category: str, district: str, urgent: bool, reason: PostReason,

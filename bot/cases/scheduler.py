@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.cases.actors import SYSTEM
 from bot.cases.deadlines import DEADLINE_LABELS, Alarm, DeadlinePolicy, alarms
+from bot.cases.department_digest import post_digests
 from bot.cases.events import EventKind, append_event
 from bot.cases.group_posts import PostReason, post_to_group
 from bot.cases.models import Case, Department, StaffNotice
@@ -35,6 +36,7 @@ from bot.core.messages import Outbound
 from bot.db.base import table_of
 from bot.db.upsert import insert_ignore
 from bot.outbox.enqueue import enqueue
+from bot.robots.posts import case_link, post_to_robots
 
 log = logging.getLogger(__name__)
 cases = table_of(Case)
@@ -127,6 +129,8 @@ class Scheduler:
         await append_event(conn, case["id"], SYSTEM, EventKind.REMINDED, now, text=body,
                            data={"deadline": alarm.deadline, "due": alarm.due.isoformat()})
         await self._telegram(conn, recipients, key, body, now)
+        await post_to_robots(conn, case["department_id"], key, Outbound(body, links=(case_link(case["number"]),)),
+                             now)  # the department's WeCom / DingTalk robots
         return 1
 
     async def _escalate(self, conn: AsyncConnection, case: Mapping[str, Any], alarm: Alarm, now: datetime) -> int:
@@ -166,6 +170,7 @@ class Scheduler:
             for staff_id in supervisors:
                 await self._notice(conn, f"digest:{day_key}:to:{staff_id}", "digest", body, now, staff_id=staff_id)
             await self._telegram(conn, supervisors, f"digest:{day_key}", body, now)
+            await post_digests(conn, day_key, body.splitlines()[0], now)  # each department's robots: its own line
             report.digests += 1
 
     async def _digest_text(self, conn: AsyncConnection, now: datetime) -> str:

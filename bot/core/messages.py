@@ -53,14 +53,20 @@ class Outbound:
     text: str
     buttons: tuple[Button, ...] = ()
     links: tuple[Link, ...] = ()
+    # the facts of a case notice, for channels that send notices as structured messages (WeChat template
+    # messages past the 48-hour window): ("number", "AJ-2026-000123"), ("event", "工作人员已答复") …
+    notice: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text, "buttons": [{"id": b.id, "label": b.label} for b in self.buttons]}
         if self.links:
             data["links"] = [{"label": link.label, "href": link.href} for link in self.links]
+        if self.notice:
+            data["notice"] = [[name, value] for name, value in self.notice]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outbound:
         return cls(data["text"], tuple(Button(b["id"], b["label"]) for b in data.get("buttons", ())),
-                   tuple(Link(link["label"], link["href"]) for link in data.get("links", ())))
+                   tuple(Link(link["label"], link["href"]) for link in data.get("links", ())),
+                   tuple((str(name), str(value)) for name, value in data.get("notice", ())))

@@ -59,3 +59,23 @@ class PacedSender(Protocol):
     def ready_in(self, user_key: str) -> float | None:
         """None: this user is not paced (claim as many as wanted); else the seconds until the channel takes a
         message for the user without holding up the caller (0: now)."""
+
+
+@runtime_checkable
+class FoldingSender(Protocol):
+    """A paced sender whose channel takes only so many messages a minute for one recipient (a WeCom or DingTalk
+    group robot: 20), so that a burst is folded: when the recipient's turn comes, the worker claims up to `fold`
+    of its due messages and hands them over together, to go out as one message."""
+
+    channel: str
+    pace: float  # seconds between two messages to one recipient
+    fold: int  # at most this many messages folded into one
+
+    def send(self, user_key: str, message: Outbound) -> Awaitable[None]:
+        """As `Sender.send`."""
+
+    def send_folded(self, user_key: str, messages: list[Outbound]) -> Awaitable[None]:
+        """Deliver `messages` (in order) as one message; raise RetryLater or Undeliverable for all of them."""
+
+    def ready_in(self, user_key: str) -> float | None:
+        """As `PacedSender.ready_in`."""

@@ -23,6 +23,10 @@ takes the next). The rows of a user the channel cannot take now are moved, all t
 (`deferred`: no attempt used, nothing sent), so that they keep their order and do not fill the next batches; a
 row of that user queued meanwhile is held behind them (in this process). So a batch is one message each to up to
 `batch` users, all sendable at once: the channel's overall pace is the only wait.
+
+Folding (a FoldingSender: a WeCom or DingTalk group robot takes 20 messages a minute): as pacing, except that when
+a robot's turn comes the claim takes up to `fold` of its due rows, in order, and they go out as one message; their
+outcome is recorded for each of them.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.messages import Outbound
 from bot.outbox.enqueue import OutboxStatus, outbox
-from bot.outbox.ports import IdempotentSender, Paced, PacedSender, RetryLater, Sender, Undeliverable
+from bot.outbox.ports import (FoldingSender, IdempotentSender, Paced, PacedSender, RetryLater, Sender,
+                              Undeliverable)
 
 log = logging.getLogger(__name__)
 UNKNOWN_OUTCOME = "delivery interrupted (lease expired); outcome unknown and the channel cannot deduplicate: not resent"
@@ -109,6 +114,9 @@ class OutboxWorker:
         return report
 
     async def _deliver_in_order(self, rows: list[Claimed], report: DeliveryReport) -> None:
+        if len(rows) > 1 and isinstance(self._senders.get(rows[0].channel), FoldingSender):
+            await self._deliver_rows(sorted(rows, key=lambda c: c.id), report)  # one message for all of them
+            return
         for claimed in rows:
             await self.deliver(claimed, report)
 
@@ -138,6 +146,7 @@ class OutboxWorker:
             rows = await self._in_turn(conn, (await conn.execute(query)).all())
             paced = self._paced_users(rows)
             turn: dict[tuple[str, str], datetime | None] = {}  # paced user → None: one row goes now; else moved to
+            folded: dict[tuple[str, str], int] = {}  # rows claimed for a folding sender's user
             for row in rows:
                 if len(claimed) == self.policy.batch:
                     break
@@ -158,7 +167,11 @@ class OutboxWorker:
                         moved.append({"row_id": row.id, "until": until})
                         self._hold(key, until, row.id)
                         continue
-                    if row.id != lowest:
+                    if isinstance(sender, FoldingSender):
+                        if folded.get(key, 0) >= max(sender.fold, 1):
+                            continue  # the rest go in the robot's next message
+                        folded[key] = folded.get(key, 0) + 1
+                    elif row.id != lowest:
                         continue  # behind the one that goes now: looked at again, first, by the next claim
                     held = self._held.get(key)
                     if held is not None and row.id >= held[1]:
@@ -243,46 +256,59 @@ class OutboxWorker:
 
     async def deliver(self, claimed: Claimed, report: DeliveryReport | None = None) -> None:
         """Send one leased row and record the outcome (only if the lease is still ours)."""
-        report = report if report is not None else DeliveryReport()
-        sender = self._senders.get(claimed.channel)
-        message = Outbound.from_json(claimed.payload)
+        await self._deliver_rows([claimed], report if report is not None else DeliveryReport())
+
+    async def _deliver_rows(self, rows: list[Claimed], report: DeliveryReport) -> None:
+        """Send leased rows of one user — one row, or several folded into one message by a FoldingSender — and
+        record the outcome for each of them."""
+        first = rows[0]
+        sender = self._senders.get(first.channel)
         try:
             if sender is None:
-                raise RetryLater(self.policy.max_retry.total_seconds(), f"no sender for channel {claimed.channel}")
-            if isinstance(sender, IdempotentSender):
-                await sender.send_once(claimed.id, claimed.user_key, message)
+                raise RetryLater(self.policy.max_retry.total_seconds(), f"no sender for channel {first.channel}")
+            if len(rows) > 1 and isinstance(sender, FoldingSender):
+                await sender.send_folded(first.user_key, [Outbound.from_json(c.payload) for c in rows])
+            elif isinstance(sender, IdempotentSender):
+                await sender.send_once(first.id, first.user_key, Outbound.from_json(first.payload))
             else:
-                await sender.send(claimed.user_key, message)
+                await sender.send(first.user_key, Outbound.from_json(first.payload))
         except Undeliverable as exc:
-            await self._mark(claimed, status=OutboxStatus.UNDELIVERABLE, last_error=str(exc)[:1000])
-            report.undeliverable += 1
-            self._observe(claimed.channel, "undeliverable", exc)
+            for claimed in rows:
+                await self._mark(claimed, status=OutboxStatus.UNDELIVERABLE, last_error=str(exc)[:1000])
+                report.undeliverable += 1
+                self._observe(claimed.channel, "undeliverable", exc)
         except Exception as exc:  # noqa: BLE001 - any channel failure is retried later, never crashes the worker
             if not isinstance(exc, RetryLater):
-                log.exception("outbox %s: sending on %s failed", claimed.id, claimed.channel)
-            if isinstance(exc, Paced):  # the channel's pace, not a failure: no attempt used up
-                until = self._clock() + timedelta(seconds=exc.seconds)
-                self._hold((claimed.channel, claimed.user_key), until, claimed.id)
-                await self._mark(claimed, status=OutboxStatus.PENDING, attempts=claimed.attempts - 1,
-                                 next_attempt_at=until)
-                report.retried += 1
-                self._observe(claimed.channel, "paced", exc)
-                return
-            hint = timedelta(seconds=exc.seconds) if isinstance(exc, RetryLater) else timedelta(0)
-            if claimed.attempts >= self.policy.max_attempts:
-                await self._mark(claimed, status=OutboxStatus.FAILED, last_error=str(exc)[:1000])
-                report.failed += 1
-                self._observe(claimed.channel, "failed", exc)
-            else:
-                delay = max(hint, self.policy.backoff(claimed.attempts))
-                await self._mark(claimed, status=OutboxStatus.PENDING, last_error=str(exc)[:1000],
-                                 next_attempt_at=self._clock() + delay)
-                report.retried += 1
-                self._observe(claimed.channel, "retry", exc)
+                log.exception("outbox %s: sending on %s failed", first.id, first.channel)
+            for claimed in rows:
+                await self._retry(claimed, exc, report)
         else:
-            await self._mark(claimed, status=OutboxStatus.DELIVERED, delivered_at=self._clock(), last_error=None)
-            report.delivered += 1
-            self._observe(claimed.channel, "delivered", None)
+            for claimed in rows:
+                await self._mark(claimed, status=OutboxStatus.DELIVERED, delivered_at=self._clock(), last_error=None)
+                report.delivered += 1
+                self._observe(claimed.channel, "delivered", None)
+
+    async def _retry(self, claimed: Claimed, exc: Exception, report: DeliveryReport) -> None:
+        """A send failed (or the channel's pace said wait): back to pending for later, or failed for good."""
+        if isinstance(exc, Paced):  # the channel's pace, not a failure: no attempt used up
+            until = self._clock() + timedelta(seconds=exc.seconds)
+            self._hold((claimed.channel, claimed.user_key), until, claimed.id)
+            await self._mark(claimed, status=OutboxStatus.PENDING, attempts=claimed.attempts - 1,
+                             next_attempt_at=until)
+            report.retried += 1
+            self._observe(claimed.channel, "paced", exc)
+            return
+        hint = timedelta(seconds=exc.seconds) if isinstance(exc, RetryLater) else timedelta(0)
+        if claimed.attempts >= self.policy.max_attempts:
+            await self._mark(claimed, status=OutboxStatus.FAILED, last_error=str(exc)[:1000])
+            report.failed += 1
+            self._observe(claimed.channel, "failed", exc)
+        else:
+            delay = max(hint, self.policy.backoff(claimed.attempts))
+            await self._mark(claimed, status=OutboxStatus.PENDING, last_error=str(exc)[:1000],
+                             next_attempt_at=self._clock() + delay)
+            report.retried += 1
+            self._observe(claimed.channel, "retry", exc)
 
     async def _mark(self, claimed: Claimed, **values: Any) -> None:
         async with self._engine.begin() as conn:

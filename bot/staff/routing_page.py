@@ -1,6 +1,7 @@
 """The routing rules page (/staff/routing, admins): category × district → department. A new case goes by the rule
 for its district, else by the rule for every district (*), else to the dispatcher queue; staff-conduct complaints
-always go to 纪检监察 and have no rules. Changes apply to the next case filed."""
+always go to 纪检监察 and have no rules. Changes apply to the next case filed. Below the rules: each department's
+企业微信 / 钉钉 group robot (bot/staff/robots_page.py)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from aiohttp import web
 from bot.cases.errors import Forbidden, InvalidInput, NotFound
 from bot.cases.routing import ANY_DISTRICT
 from bot.cases.vocabulary import CATEGORY_LABELS, Category, DepartmentKind, Role
+from bot.staff import robots_page
 from bot.staff.context import Desk, Form, render, see_other, staff_form, staff_page
 from bot.staff.queue import district_options
 
 ROUTABLE = [c for c in Category if c != Category.STAFF_CONDUCT]
 HANDLING_KINDS = (DepartmentKind.WORK_GROUP, DepartmentKind.OFFICE)
 ANY_DISTRICT_LABEL = "全部片区（*）"
-DONE = {"saved": "派单规则已保存，下一件新案件起生效。", "deleted": "派单规则已删除。"}
+DONE = {"saved": "派单规则已保存，下一件新案件起生效。", "deleted": "派单规则已删除。", **robots_page.DONE}
 
 
 def _admin(desk: Desk) -> None:
@@ -27,7 +29,7 @@ def _admin(desk: Desk) -> None:
 
 
 async def _page(request: web.Request, desk: Desk, *, error: str = "", values: Mapping[str, Any] | None = None,
-                status: int = 200) -> web.Response:
+                status: int = 200, robot_error: str = "") -> web.Response:
     service = desk.service
     rules = await service.routing_rules(desk.viewer)
     districts = [(ANY_DISTRICT, ANY_DISTRICT_LABEL), *district_options(service.district_names)]
@@ -40,6 +42,8 @@ async def _page(request: web.Request, desk: Desk, *, error: str = "", values: Ma
         "categories": [(c.value, CATEGORY_LABELS[c]) for c in ROUTABLE],
         "districts": districts, "departments": departments,
         "error": error, "values": values or {}, "done": DONE.get(request.query.get("done", ""), ""),
+        "robots": await robots_page.robot_rows_for_page(request, await service.departments()),
+        "robot_error": robot_error,
     }
     return render(request, "staff/routing.html", context, desk, status=status)
 
@@ -86,7 +90,27 @@ async def delete_rule(request: web.Request, desk: Desk, form: Form) -> web.Strea
     return see_other("/staff/routing?done=deleted")
 
 
+@staff_form
+async def save_robot(request: web.Request, desk: Desk, form: Form) -> web.StreamResponse:
+    _admin(desk)
+    try:
+        return await robots_page.save_robot(request, desk, form)
+    except InvalidInput as exc:  # what was pasted is not echoed back: it may hold a key
+        return await _page(request, desk, robot_error=str(exc), status=400)
+
+
+@staff_form
+async def remove_robot(request: web.Request, desk: Desk, form: Form) -> web.StreamResponse:
+    _admin(desk)
+    try:
+        return await robots_page.remove_robot(request, desk, form)
+    except InvalidInput as exc:
+        return await _page(request, desk, robot_error=str(exc), status=400)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/staff/routing", routing_page, name="staff_routing")
     app.router.add_post("/staff/routing", save_rule)
+    app.router.add_post("/staff/routing/robots", save_robot)
+    app.router.add_post("/staff/routing/robots/remove", remove_robot)
     app.router.add_post("/staff/routing/{rule_id}/delete", delete_rule)

@@ -1,7 +1,9 @@
 """A fake WeChat API server (aiohttp, free loopback port): `GET /cgi-bin/token` issuing access_tokens that
 expire (on an injectable monotonic clock), and `POST /cgi-bin/message/custom/send` checking the token (40001
 invalid, 42001 expired, 41001 missing), the body (47001), the text size (45002), the 48-hour window (45015 for
-residents marked as silent) and the per-window quota (45047); errors can be queued; every call is recorded."""
+residents marked as silent) and the per-window quota (45047); `POST /cgi-bin/message/template/send` (template
+messages: no 48-hour window) checking the template id (40037), the data fields and the resident's subscription
+(43004); errors can be queued; every call is recorded."""
 
 from __future__ import annotations
 
@@ -40,6 +42,9 @@ class FakeWeChatApi:
         self.sent: list[tuple[str, str]] = []  # (openid, text)
         self.silent: set[str] = set()  # openids whose 48-hour window is closed
         self.sent_in_window: Counter[str] = Counter()
+        self.templates: dict[str, set[str]] = {}  # template id → its field names (added in the account's admin)
+        self.template_messages: list[dict[str, Any]] = []  # bodies of the template messages accepted
+        self.unsubscribed: set[str] = set()
         self._failures: deque[tuple[int, str]] = deque()
         self._serial = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -49,6 +54,7 @@ class FakeWeChatApi:
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        app.router.add_post("/cgi-bin/message/template/send", self._template_send)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -133,3 +139,41 @@ class FakeWeChatApi:
         self.sent_in_window[openid] += 1
         self.sent.append((openid, content))
         return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok"})
+
+    async def _template_send(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = None
+
+        def error(code: int, message: str) -> web.Response:
+            return self._answer(request, body, code, {"errcode": code, "errmsg": message})
+
+        token = request.query.get("access_token")
+        if not token:
+            return error(41001, "access_token missing")
+        if token not in self.tokens:
+            return error(40001, "invalid credential, access_token is invalid or not latest")
+        if self.tokens[token] <= self.clock():
+            return error(42001, "access_token expired")
+        if not isinstance(body, dict):
+            return error(47001, "data format error")
+        openid, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
+        if not isinstance(openid, str) or not openid:
+            return error(40003, "invalid openid")
+        fields = self.templates.get(template_id) if isinstance(template_id, str) else None
+        if fields is None:
+            return error(40037, "invalid template_id")
+        # the exact code for data that does not fit the template was not confirmed: 47003 ("argument invalid")
+        if not isinstance(data, dict) or not data or not set(data) <= fields or not all(
+                isinstance(v, dict) and isinstance(v.get("value"), str) for v in data.values()):
+            return error(47003, "argument invalid! data.keyword invalid")
+        if "url" in body and not (isinstance(body["url"], str) and body["url"].startswith(("http://", "https://"))):
+            return error(47003, "argument invalid! url invalid")
+        if self._failures:
+            return error(*self._failures.popleft())
+        if openid in self.unsubscribed:
+            return error(43004, "require subscribe")
+        self.template_messages.append(body)
+        return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok", "msgid": next(self._serial)})

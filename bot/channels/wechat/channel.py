@@ -15,6 +15,7 @@ from bot.channels.wechat.late_replies import LateReplies
 from bot.channels.wechat.render import merge
 from bot.channels.wechat.replay import ReplayGuard
 from bot.channels.wechat.sender import WeChatSender
+from bot.channels.wechat.templates import load_template
 from bot.channels.wechat.tokens import AccessTokens
 from bot.channels.wechat.window import ServiceWindow
 from bot.core.dialogue import Clock, DialogueService
@@ -35,10 +36,16 @@ class WeChatChannel:
         # plain mode only: there the signature does not cover the body
         self.replay = ReplayGuard(engine, clock, settings.wechat_max_clock_skew) if self.crypto is None else None
         self.sender: WeChatSender | None = None
+        self.template_warning = ""  # what the admins' banner says about template messages ("" : configured)
         if settings.wechat_app_id and settings.wechat_app_secret:
             tokens = AccessTokens(http, settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
             window = ServiceWindow(engine, settings.wechat_window_hours, settings.wechat_window_quota, clock)
-            self.sender = WeChatSender(http, settings.wechat_api_base, tokens, window)
+            template, self.template_warning = load_template(settings.wechat_notice_template_id,
+                                                            settings.wechat_notice_template_fields)
+            if self.template_warning:
+                log.warning("WeChat template messages: %s", self.template_warning)
+            notice_url = settings.public_base_url.rstrip("/") + "/chat" if settings.public_base_url else ""
+            self.sender = WeChatSender(http, settings.wechat_api_base, tokens, window, template, notice_url, clock)
         self.late = LateReplies(dialogue, self._deliver, settings.wechat_reply_budget, merge)
         self._extra: set[asyncio.Task[None]] = set()
 

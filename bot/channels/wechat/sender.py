@@ -1,17 +1,25 @@
 """Messages to WeChat residents through the customer-service message API (`/cgi-bin/message/custom/send`) —
-the outbox Sender port, and the 5-second rule's late replies. Errors mapped to RetryLater / Undeliverable."""
+the outbox Sender port, and the 5-second rule's late replies. Errors mapped to RetryLater / Undeliverable.
+
+Past the customer-service window (48 hours without a message from the resident, or the window's quota used — as
+counted here, or as WeChat answers with 45015 / 45047) a case notice goes as the county's template message
+(`/cgi-bin/message/template/send`, bot/channels/wechat/templates.py) when one is configured; otherwise, and for
+messages that are not case notices, it is undeliverable (查进度 shows the resident what could not be pushed)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 
 from bot.channels.wechat.render import render
+from bot.channels.wechat.templates import NoticeTemplate
 from bot.channels.wechat.tokens import TOKEN_ERRORS, AccessTokens
-from bot.channels.wechat.window import ServiceWindow
+from bot.channels.wechat.window import ServiceWindow, WindowClosed
 from bot.core.messages import Channel, Outbound
 from bot.outbox.ports import RetryLater, Undeliverable
 
@@ -25,47 +33,97 @@ UNDELIVERABLE = {
     43019: "wechat 43019: the resident blocked the account",
     45002: "wechat 45002: message too long",
 }
+WINDOW_CODES = frozenset({45015, 45047})  # the window is closed: a template message may still go
+TEMPLATE_BUSY = frozenset({-1, 45009})  # system busy, the day's calls used up: try again later
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class WeChatSender:
     channel = Channel.WECHAT.value
 
-    def __init__(self, http: aiohttp.ClientSession, api_base: str, tokens: AccessTokens, window: ServiceWindow) -> None:
+    def __init__(self, http: aiohttp.ClientSession, api_base: str, tokens: AccessTokens, window: ServiceWindow,
+                 template: NoticeTemplate | None = None, notice_url: str = "",
+                 clock: Callable[[], datetime] = _utc_now) -> None:
         self._http = http
         self._url = api_base.rstrip("/") + "/cgi-bin/message/custom/send"
+        self._template_url = api_base.rstrip("/") + "/cgi-bin/message/template/send"
         self._tokens = tokens
         self._window = window
+        self._template = template
+        self._notice_url = notice_url
+        self._clock = clock
 
     async def send(self, user_key: str, message: Outbound) -> None:
-        opened = await self._window.check(user_key)
-        for text in render(message):
-            await self._window.take(user_key, opened)  # before the call: two workers cannot both spend the last one
+        try:
+            opened = await self._window.check(user_key)
+        except WindowClosed as closed:
+            await self._as_template(user_key, message, closed)
+            return
+        for n, text in enumerate(render(message)):
             try:
+                await self._window.take(user_key, opened)  # before the call: two workers cannot both spend the last
                 await self._post(user_key, text, opened)
             except RetryLater:
                 await self._window.give_back(user_key, opened)
                 raise
+            except WindowClosed as closed:
+                if n > 0:
+                    raise  # part of it went: the rest is not sent as a template (查进度 shows the whole reply)
+                await self._as_template(user_key, message, closed)
+                return
 
-    async def _post(self, openid: str, text: str, opened: datetime) -> None:
-        body = json.dumps({"touser": openid, "msgtype": "text", "text": {"content": text}}, ensure_ascii=False)
+    async def _as_template(self, openid: str, message: Outbound, closed: WindowClosed) -> None:
+        """The notice as a template message, when there is a template and the message is a case notice."""
+        if self._template is None or not message.notice:
+            raise closed
+        body = self._template.body(openid, dict(message.notice), self._notice_url, self._clock())
+        data = await self._call(self._template_url, body, "template/send")
+        code = data.get("errcode", 0)
+        if code == 0:
+            return
+        if code in TEMPLATE_BUSY:
+            raise RetryLater(3600 if code == 45009 else 10, f"wechat template errcode {code}")
+        if code in UNDELIVERABLE:
+            raise Undeliverable(f"template message: {UNDELIVERABLE[code]}")
+        # 40037 (template id) and the like: retrying cannot help; the resident still sees it in 查进度
+        log.warning("WeChat template/send errcode %s: %s (check ANJU_WECHAT_NOTICE_TEMPLATE_ID and _FIELDS)",
+                    code, data.get("errmsg"))
+        raise Undeliverable(f"wechat template errcode {code}: check the template id and fields")
+
+    async def _post(self, openid: str, text: str, opened) -> None:  # noqa: ANN001 - datetime
+        data = await self._call(self._url, {"touser": openid, "msgtype": "text", "text": {"content": text}},
+                                "custom/send")
+        code = data.get("errcode", 0)
+        if code == 0:
+            return
+        if code == 45047:
+            await self._window.exhausted(openid, opened)
+        if code in WINDOW_CODES:
+            raise WindowClosed(UNDELIVERABLE[code])
+        if code in UNDELIVERABLE:
+            raise Undeliverable(UNDELIVERABLE[code])
+        log.warning("WeChat custom/send errcode %s: %s", code, data.get("errmsg"))
+        raise RetryLater(10 if code == -1 else 60, f"wechat errcode {code}")
+
+    async def _call(self, url: str, payload: dict[str, Any], name: str) -> dict[str, Any]:
+        """POST `payload` with the access_token (fetched again once when WeChat calls it invalid); the answer, with
+        errcode -1 when it is not a JSON object."""
+        body = json.dumps(payload, ensure_ascii=False).encode()
         for attempt in range(2):
             token = await self._tokens.get()
             try:
-                async with self._http.post(self._url, params={"access_token": token}, data=body.encode(),
+                async with self._http.post(url, params={"access_token": token}, data=body,
                                            headers={"Content-Type": "application/json; charset=utf-8"}) as response:
                     data = await response.json(content_type=None)
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-                raise RetryLater(10, f"wechat send: {exc!r}") from exc
-            code = data.get("errcode", 0) if isinstance(data, dict) else -1
-            if code == 0:
-                return
-            if code in TOKEN_ERRORS and attempt == 0:
+                raise RetryLater(10, f"wechat {name}: {type(exc).__name__}") from exc
+            if not isinstance(data, dict):
+                return {"errcode": -1}
+            if data.get("errcode", 0) in TOKEN_ERRORS and attempt == 0:
                 self._tokens.invalidate(token)
                 continue
-            if code == 45047:
-                await self._window.exhausted(openid, opened)
-            if code in UNDELIVERABLE:
-                raise Undeliverable(UNDELIVERABLE[code])
-            log.warning("WeChat custom/send errcode %s: %s", code, data.get("errmsg") if isinstance(data, dict) else data)
-            raise RetryLater(10 if code == -1 else 60, f"wechat errcode {code}")
+            return data
         raise RetryLater(60, "wechat: access_token refused twice")

@@ -25,6 +25,11 @@ residents = Resident.__table__
 states = DialogueState.__table__
 
 
+class WindowClosed(Undeliverable):
+    """No customer-service message can go now (48 hours without a message from the resident, or the window's
+    quota used): a case notice may still go as a template message (bot/channels/wechat/templates.py)."""
+
+
 class ServiceWindow:
     def __init__(self, engine: AsyncEngine, hours: int, quota: int, clock: Clock) -> None:
         self._engine = engine
@@ -42,24 +47,24 @@ class ServiceWindow:
                 .where(residents.c.channel == Channel.WECHAT.value, residents.c.user_key == openid)
             )
         if last_seen is None:
-            raise Undeliverable("wechat: the resident never wrote to the account")
+            raise WindowClosed("wechat: the resident never wrote to the account")
         if self._clock() - last_seen > self._span:
-            raise Undeliverable(f"wechat: no message from the resident for {self._span.total_seconds() / 3600:.0f} h")
+            raise WindowClosed(f"wechat: no message from the resident for {self._span.total_seconds() / 3600:.0f} h")
         opened, used = self._used.get(openid, (last_seen, 0))
         if self._shared is None and opened == last_seen and used >= self._quota:
-            raise Undeliverable(QUOTA_USED)
+            raise WindowClosed(QUOTA_USED)
         return last_seen
 
     async def take(self, openid: str, opened: datetime) -> None:
         """Count one message of the window opened at `opened`, before it is sent; Undeliverable when none is left."""
         if self._shared is not None:
             if not await self._shared.take(openid, opened):
-                raise Undeliverable(QUOTA_USED)
+                raise WindowClosed(QUOTA_USED)
             return
         previous_opened, used = self._used.get(openid, (opened, 0))
         used = used if previous_opened == opened else 0
         if used >= self._quota:
-            raise Undeliverable(QUOTA_USED)
+            raise WindowClosed(QUOTA_USED)
         self._used[openid] = (opened, used + 1)
         if len(self._used) > 50_000:
             self._used.clear()

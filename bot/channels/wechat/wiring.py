@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import aiohttp
+import aiohttp_jinja2
 from aiohttp import web
 
 from bot import keys
@@ -22,6 +23,9 @@ def setup(app: web.Application, clock: Clock) -> None:
         return
     webhook.setup(app)
     app.setdefault(keys.SENDERS, {})
+    # the admins' banner (staff/base.html): template messages not configured, or configured wrongly
+    aiohttp_jinja2.get_env(app).globals["wechat_template_warning"] = (
+        lambda: app[WECHAT].template_warning if WECHAT in app else "")
 
     async def wechat_channel(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
