@@ -1,18 +1,17 @@
-"""`python -m bot staff add …`, `staff group`, `staff robot` (bot/robots/cli.py), `python -m bot demo`,
+"""`python -m bot staff add …`, `staff group`, `staff robot` (bot/cases/robots_cli.py), `python -m bot demo`,
 `python -m bot routing load` (registered by bot/cli.py)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import os
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cases.cli_engine import run_with_engine
 from bot.db.base import table_of
 from bot.settings import Settings
 
@@ -34,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--chat-id", type=int, help="the group's chat id (negative); omit with --clear")
     group.add_argument("--clear", action="store_true", help="stop posting to the department's group")
     group.set_defaults(func=_staff_group)
-    from bot.robots.cli import add_parser as add_robot  # 企业微信 / 钉钉 group robots
+    from bot.cases.robots_cli import add_parser as add_robot  # 企业微信 / 钉钉 group robots
 
     add_robot(staff)
 
@@ -46,22 +45,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     load = routing.add_parser("load", help="load knowledge/routing.yaml into the database")
     load.add_argument("--replace", action="store_true", help="also overwrite rules edited in the dashboard")
     load.set_defaults(func=_routing_load)
-
-
-def _run(work: Callable[[AsyncEngine, Settings], Awaitable[Any]]) -> Any:
-    settings = Settings.from_env()
-    from bot.db.engine import make_engine
-    from bot.db.migrate import upgrade
-
-    async def go() -> Any:
-        engine = make_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            return await work(engine, settings)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 def _staff_add(args: argparse.Namespace) -> int:
@@ -81,7 +64,7 @@ def _staff_add(args: argparse.Namespace) -> int:
                                    telegram_user_id=args.telegram_id)
 
     try:
-        user = _run(work)
+        user = run_with_engine(work)
     except (InvalidInput, WeakPassword) as exc:
         print(f"未创建：{exc}")
         return 1
@@ -105,7 +88,7 @@ def _staff_group(args: argparse.Namespace) -> int:
                                         .values(telegram_group_chat_id=None if args.clear else args.chat_id))
             return result.rowcount
 
-    if not _run(work):
+    if not run_with_engine(work):
         print(f"没有单位 {args.department}（先运行 python -m bot routing load）")
         return 1
     print(f"{args.department} 的 Telegram 群：{'已取消' if args.clear else args.chat_id}")
@@ -120,7 +103,7 @@ def _demo(args: argparse.Namespace) -> int:
         params = load_params(settings.knowledge_dir)
         return await seed_demo(engine, params, settings.knowledge_dir, datetime.now(UTC), args.password)
 
-    result = _run(work)
+    result = run_with_engine(work)
     print("演示数据已准备好。工作人员账号（登录 /staff）：")
     for username, password, role in result.accounts:
         shown = password or "（已存在，密码不变）"
@@ -140,7 +123,7 @@ def _routing_load(args: argparse.Namespace) -> int:
             return await load_routing(conn, settings.knowledge_dir / ROUTING_FILE, datetime.now(UTC), args.replace)
 
     try:
-        written = _run(work)
+        written = run_with_engine(work)
     except RoutingError as exc:
         print(f"FAIL {exc}")
         return 1

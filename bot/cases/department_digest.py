@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases.models import Case
 from bot.cases.vocabulary import OPEN_STATUSES
 from bot.core.messages import Link, Outbound
+from bot.db.base import table_of
 from bot.robots.models import DepartmentRobot
 from bot.robots.posts import post_to_robots
 
-cases = Case.__table__
-robots = DepartmentRobot.__table__
+cases = table_of(Case)
+robots = table_of(DepartmentRobot)
 
 
 async def post_digests(conn: AsyncConnection, day_key: str, heading: str, now: datetime) -> int:

@@ -16,10 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.db.base import table_of
 from bot.db.upsert import upsert
 from bot.robots.models import DepartmentRobot
 
-robots = DepartmentRobot.__table__
+robots = table_of(DepartmentRobot)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,200}")
 _SECRET = re.compile(r"SEC[A-Za-z0-9]{8,197}")
 

@@ -14,14 +14,24 @@ from aiohttp import web
 from bot import keys
 from bot.cases.errors import InvalidInput, NotFound
 from bot.cases.workdays import format_moment
-from bot.robots.config import (PLATFORM_LABELS, InvalidRobot, Platform, all_robots, clear_robot, mask,
-                               parse_dingtalk, parse_wecom, set_robot)
+from bot.db.base import table_of
+from bot.robots.config import (
+    PLATFORM_LABELS,
+    InvalidRobot,
+    Platform,
+    all_robots,
+    clear_robot,
+    mask,
+    parse_dingtalk,
+    parse_wecom,
+    set_robot,
+)
 from bot.robots.models import DepartmentRobot
 from bot.staff.context import Desk, Form, see_other
 from bot.staff.state import STAFF
 
 log = logging.getLogger(__name__)
-robot_rows = DepartmentRobot.__table__
+robot_rows = table_of(DepartmentRobot)
 DONE = {"robot_saved": "群机器人已保存，之后的通知会发到该群。", "robot_cleared": "群机器人已移除。"}
 MAX_FIELD = 500
 

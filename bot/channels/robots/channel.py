@@ -14,11 +14,12 @@ from bot import keys
 from bot.channels.robots.dingtalk import DingTalkSender
 from bot.channels.robots.wecom import WeComSender
 from bot.core.dialogue import Clock
+from bot.db.base import table_of
 from bot.robots.models import DepartmentRobot
 
 log = logging.getLogger(__name__)
 API_TIMEOUT = aiohttp.ClientTimeout(total=10)
-robots = DepartmentRobot.__table__
+robots = table_of(DepartmentRobot)
 
 
 def setup(app: web.Application, clock: Clock) -> None:

@@ -21,12 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.robots.render import render
 from bot.core.messages import Outbound
+from bot.db.base import table_of
 from bot.outbox.ports import Paced, RetryLater, Undeliverable
 from bot.robots.config import Platform, Robot, robot
 from bot.robots.models import DepartmentRobot
 
 log = logging.getLogger(__name__)
-robots = DepartmentRobot.__table__
+robots = table_of(DepartmentRobot)
 PER_MINUTE = 20  # both platforms' documented limit for one robot
 PACE = 60 / PER_MINUTE * 1.1
 FOLD = 30  # notices folded into one message at most (the rest wait for the next; render cuts to the size limit)

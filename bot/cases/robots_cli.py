@@ -27,10 +27,19 @@ def _robot(args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from bot.cases.cli import _run
+    from bot.cases.cli_engine import run_with_engine
     from bot.cases.models import Department
-    from bot.robots.config import (PLATFORM_LABELS, InvalidRobot, Platform, all_robots, clear_robot, mask,
-                                   parse_dingtalk, parse_wecom, set_robot)
+    from bot.robots.config import (
+        PLATFORM_LABELS,
+        InvalidRobot,
+        Platform,
+        all_robots,
+        clear_robot,
+        mask,
+        parse_dingtalk,
+        parse_wecom,
+        set_robot,
+    )
     from bot.settings import Settings
 
     departments = Department.__table__
@@ -42,7 +51,7 @@ def _robot(args: argparse.Namespace) -> int:
             return [f"{names.get(d, d)}\t{PLATFORM_LABELS[p]}\t尾号 {mask(r.token)}{'，已加签' if r.secret else ''}"
                     for d, by in sorted(robots.items()) for p, r in sorted(by.items())]
 
-        lines = _run(listing)
+        lines = run_with_engine(listing)
         print("\n".join(lines) if lines else "还没有配置群机器人。")
         return 0
     if not args.department:
@@ -70,7 +79,7 @@ def _robot(args: argparse.Namespace) -> int:
             await set_robot(conn, department_id, platform, token, secret, datetime.now(UTC))
             return "saved"
 
-    outcome = _run(work)
+    outcome = run_with_engine(work)
     label = PLATFORM_LABELS[platform]
     if outcome == "no department":
         print(f"没有单位 {args.department}（先运行 python -m bot routing load）")
