@@ -29,6 +29,7 @@ def _robot(args: argparse.Namespace) -> int:
 
     from bot.cases.cli_engine import run_with_engine
     from bot.cases.models import Department
+    from bot.db.base import table_of
     from bot.robots.config import (
         PLATFORM_LABELS,
         InvalidRobot,
@@ -42,7 +43,7 @@ def _robot(args: argparse.Namespace) -> int:
     )
     from bot.settings import Settings
 
-    departments = Department.__table__
+    departments = table_of(Department)
     if args.list:
         async def listing(engine: AsyncEngine, settings: Settings) -> list[str]:
             async with engine.connect() as conn:
