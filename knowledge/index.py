@@ -98,12 +98,19 @@ class KnowledgeIndex:
         for doc, (_, terms) in enumerate(examples):
             for term in terms:
                 postings[term].append(doc)
-        # scoring runs over arrays: a long story (~170 terms) touches ~1,200 postings and ~500 examples, which as
-        # Python loops was a third of its matching time
-        self._postings = {t: np.array(d, dtype=np.intp) for t, d in postings.items()}
-        self._coverage = {
-            t: (np.array([e for e, _ in c], dtype=np.intp), np.array([s for _, s in c])) for t, c in coverage.items()
-        }
+        # scoring runs over arrays, terms by number: each known term's postings are one run of a flat array, and its
+        # coverage of every entry one row of a matrix (a long story of ~170 terms touches ~2,000 postings: gathered
+        # in one step, not term by term)
+        vocabulary = list(self._idf)
+        self._term_id = {t: i for i, t in enumerate(vocabulary)}
+        runs = [postings.get(t, ()) for t in vocabulary]
+        self._post_start = np.concatenate([[0], np.cumsum([len(r) for r in runs])]).astype(np.intp)
+        self._post_docs = np.array([d for r in runs for d in r], dtype=np.intp)
+        cover = np.zeros((len(vocabulary), n), dtype=np.float32)  # shares are 1 and BODY_FACTOR: exact in float32
+        for term, shares in coverage.items():
+            for entry_index, share in shares:
+                cover[self._term_id[term], entry_index] = share
+        self._cover = cover
         self._example_entry = np.array([i for i, _ in examples], dtype=np.intp)
         # examples are listed entry by entry (each has at least its title): where each entry's run starts
         self._entry_starts = np.searchsorted(self._example_entry, np.arange(n)).astype(np.intp)
@@ -145,7 +152,8 @@ class KnowledgeIndex:
         known = self._known_weight
         return {t: known[t] if t in known else self._weight(t) for t in self._analyzer.terms_of_canonical(canonical)}
 
-    def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()) -> tuple[list[str], np.ndarray]:
+    def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()
+                    ) -> tuple[list[str], np.ndarray]:
         """For a message cut into parts with factors: its terms and the rows of their weights for the whole, the
         question in focus (each part at its factor), the story alone (the parts below 1), then each of `extra` (parts
         that ask), in one walk over the terms — the table `rank_table` ranks."""
@@ -178,41 +186,12 @@ class KnowledgeIndex:
         return list(column), np.array(rows)
 
     def rank_weights(self, weights: dict[str, float], limit: int = 5) -> list[Candidate]:
-        """Entries ranked for weighted question terms (one weighting: over the examples that share a term only)."""
-        total = sum(weights.values())
-        n_entries = len(self.entries)
-        # overlap of each example with the question: the weights of the terms they share
-        matched = [(self._postings[t], w) for t, w in weights.items() if w >= NEGLIGIBLE_WEIGHT and t in self._postings]
-        if not matched:
-            return []
-        docs = np.concatenate([d for d, _ in matched])
-        overlap = np.bincount(docs, np.repeat([w for _, w in matched], [len(d) for d, _ in matched]),
-                              minlength=len(self._example_weight))
-        shared_docs = np.flatnonzero(overlap)
-        shared = overlap[shared_docs]
-        dice = 2 * shared / (total + self._example_weight[shared_docs])
-        similarity = CONTAINMENT_MIX * shared / self._containment_base[shared_docs] + (1 - CONTAINMENT_MIX) * dice
-        best_similarity = np.full(n_entries, -1.0)  # entries with no shared example stay out
-        np.maximum.at(best_similarity, self._example_entry[shared_docs], similarity)
-        # coverage: the share of the question's weight each entry names anywhere
-        covering = [self._coverage[t] + (w,) for t, w in weights.items() if t in self._coverage]
-        covered = np.zeros(n_entries)
-        if covering:
-            entries = np.concatenate([e for e, _, _ in covering])
-            shares = np.concatenate([s * w for _, s, w in covering])
-            covered = np.bincount(entries, shares, minlength=n_entries)
-        candidates = np.flatnonzero(best_similarity >= 0)
-        scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
-        ids = self._entry_ids
-        scored = [Candidate(ids[e], round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
-        scored.sort(key=lambda c: (-c.score, c.label))
-        return scored[:limit]
+        """Entries ranked for weighted question terms."""
+        return self.rank_many([weights], limit)[0]
 
     def rank_many(self, weightings: Sequence[dict[str, float]], limit: int = 5) -> list[list[Candidate]]:
         """`rank_weights` for several weightings of (mostly) the same terms — a message whole, its asking clauses, its
-        story — in one pass: the postings of every term are gathered once, then scored under each weighting."""
-        if len(weightings) == 1:  # one row: cheaper over the shared examples alone
-            return [self.rank_weights(weightings[0], limit)]
+        story — in one pass."""
         terms = list({t: None for weights in weightings for t in weights})
         if not terms:
             return [[] for _ in weightings]
@@ -220,23 +199,25 @@ class KnowledgeIndex:
         return self.rank_table(terms, table, limit)
 
     def rank_table(self, terms: list[str], table: np.ndarray, limit: int = 5) -> list[list[Candidate]]:
-        """`rank_many` for weights given as a table: one row per weighting, one column per term."""
+        """`rank_many` for weights given as a table: one row per weighting, one column per term. Terms no entry
+        knows count in each row's total weight only."""
         totals = table.sum(axis=1)
-        n_entries, n_examples = len(self.entries), len(self._example_weight)
-        # overlap of each example with the question: the weights of the terms they share
-        posted = [i for i, t in enumerate(terms) if t in self._postings]
-        post_lists = [self._postings[terms[i]] for i in posted]
-        docs = np.concatenate(post_lists) if post_lists else np.zeros(0, dtype=np.intp)
-        per_doc = np.repeat(np.where(table[:, posted] >= NEGLIGIBLE_WEIGHT, table[:, posted], 0.0),
-                            [len(d) for d in post_lists], axis=1)
-        # coverage: the share of the question's weight each entry names anywhere
-        covering = [i for i, t in enumerate(terms) if t in self._coverage]
-        cover_entries = [self._coverage[terms[i]][0] for i in covering]
-        entries = np.concatenate(cover_entries) if cover_entries else np.zeros(0, dtype=np.intp)
-        shares = np.concatenate([self._coverage[terms[i]][1] for i in covering]) if covering else np.zeros(0)
-        cover_terms = np.repeat(covering, [len(e) for e in cover_entries]).astype(np.intp)
-        # every weighting at once: row k's examples and entries are offset by k × their count
+        term_id = self._term_id
+        columns = [(c, i) for c, i in enumerate(map(term_id.get, terms)) if i is not None]
         k = len(table)
+        if not columns:
+            return [[] for _ in range(k)]
+        ids = np.array([i for _, i in columns], dtype=np.intp)
+        known = table[:, [c for c, _ in columns]]
+        n_examples = len(self._example_weight)
+        # overlap of each example with the question: the weights of the terms they share; each term's postings are
+        # one run of the flat array, gathered at once (the runs' starts, repeated over their lengths, plus a count)
+        starts = self._post_start[ids]
+        lengths = self._post_start[ids + 1] - starts
+        offsets = np.cumsum(lengths) - lengths
+        docs = self._post_docs[np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))]
+        per_doc = np.repeat(np.where(known >= NEGLIGIBLE_WEIGHT, known, 0.0), lengths, axis=1)
+        # every weighting at once: row r's examples are offset by r × their count
         rows_docs = (docs[None, :] + (np.arange(k) * n_examples)[:, None]).ravel()
         overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples).reshape(k, n_examples)
         dice = 2 * overlap / (totals[:, None] + self._example_weight[None, :])
@@ -244,23 +225,19 @@ class KnowledgeIndex:
         similarity[overlap <= 0] = -1.0  # examples sharing nothing; an entry none of whose examples shares stays out
         # an entry's examples are consecutive: its best similarity is the maximum over its run
         best_similarity = np.maximum.reduceat(similarity, self._entry_starts, axis=1)
-        rows_entries = (entries[None, :] + (np.arange(k) * n_entries)[:, None]).ravel()
-        covered = np.bincount(rows_entries, (shares[None, :] * table[:, cover_terms]).ravel(),
-                              minlength=k * n_entries).reshape(k, n_entries)
+        # coverage: the share of the question's weight each entry names anywhere
+        covered = known @ self._cover[ids].astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.round(SIMILARITY_WEIGHT * best_similarity + COVERAGE_WEIGHT * covered / totals[:, None], 4)
+        valid = (best_similarity >= 0) & (totals[:, None] > 0)
+        # by descending score, then by id (the label order); entries left out sort last
+        order = np.lexsort((np.broadcast_to(self._label_rank, valid.shape), np.where(valid, -scores, np.inf)), axis=1)
+        counts = np.minimum(valid.sum(axis=1), limit).tolist()
+        ids_of = self._entry_ids
         ranked: list[list[Candidate]] = []
-        ids = self._entry_ids
         for row in range(k):
-            candidates = np.flatnonzero(best_similarity[row] >= 0)
-            if not len(candidates) or totals[row] <= 0:
-                ranked.append([])
-                continue
-            row_scores = scores[row, candidates]
-            # by descending score, then by id (the label order)
-            order = np.lexsort((self._label_rank[candidates], -row_scores))[:limit]
-            ranked.append([Candidate(ids[e], sc) for e, sc in zip(candidates[order].tolist(),
-                                                                    row_scores[order].tolist())])
+            top = order[row, : counts[row]]
+            ranked.append([Candidate(ids_of[e], sc) for e, sc in zip(top.tolist(), scores[row, top].tolist())])
         return ranked
 
     def names_the_programme(self, canonical: str) -> bool:
