@@ -16,7 +16,7 @@ from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
 from knowledge.focus import conditional, focus_of, leans_on_context
 from knowledge.numerals import digits_for_numerals
-from knowledge.index import Candidate, KnowledgeIndex, MatchResult
+from knowledge.index import Candidate, KnowledgeIndex, MatchResult, combine
 from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
 from knowledge.statute_book import StatuteBook, load_statutes
@@ -67,7 +67,7 @@ class KnowledgeBase:
         knowledge base never changes while loaded), a bounded number of short ones."""
         if len(question) > MEMO_MAX_CHARS or (context is not None and len(context.question) > MEMO_MAX_CHARS):
             return self._match(question, context)
-        if context is not None and not leans_on_context(self._previous(question)):
+        if context is not None and not leans_on_context(self._canonical(question)):
             # a self-contained question gets the same verdict in every context (see _match): one remembered verdict
             # serves every conversation, instead of one per (question, question before)
             context = None
@@ -75,11 +75,19 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_remembered", lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match))
-        # the question before a follow-up was analysed for its own turn: its canonical form is remembered (bounded)
-        object.__setattr__(self, "_previous", lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self.index.canonical))
+        # a short question's canonical form is remembered (bounded): `match` reads it to decide which verdict to
+        # remember, and the question before a follow-up was analysed for its own turn
+        object.__setattr__(self, "_canonical", lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self.index.canonical))
+        # … and so were its terms' weights and its subject words, which every follow-up after it reads again
+        object.__setattr__(self, "_previous", lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self._analysed))
+
+    def _analysed(self, question: str) -> tuple[str, dict[str, float], frozenset[str]]:
+        """A question's canonical form, its terms' weights and its subject words (see `_follow_up`)."""
+        canonical = self._canonical(question) if len(question) <= MEMO_MAX_CHARS else self.index.canonical(question)
+        return canonical, self.index.weights_of(canonical), frozenset(self.index.subject_words(canonical))
 
     def _match(self, question: str, context: Context | None = None) -> MatchResult:
-        canonical = self.index.canonical(question)
+        canonical = self._canonical(question) if len(question) <= MEMO_MAX_CHARS else self.index.canonical(question)
         label = self.rules.match(digits_for_numerals(canonical))
         if label is not None and label in self.entries:
             return MatchResult(label, 1.0, (Candidate(label, 1.0),), in_domain=True)
@@ -92,8 +100,8 @@ class KnowledgeBase:
         if not leans_on_context(canonical):
             return standalone  # a self-contained question: the context does not matter
         long = len(context.question) > MEMO_MAX_CHARS
-        previous = self.index.canonical(context.question) if long else self._previous(context.question)
-        followed = self._follow_up(canonical, context, previous)
+        previous = self._analysed(context.question) if long else self._previous(context.question)
+        followed = self._follow_up(canonical, context, previous[1])
         if followed.label is None or self._names_its_subject(canonical, standalone, followed, previous):
             # "那搬迁费呢", "那他们多久能强制执行": the follow-up names its own subject, more surely than the context
             if standalone.label is None:
@@ -129,7 +137,8 @@ class KnowledgeBase:
                 return replace(result, also=other.label)
         return result
 
-    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult, previous: str) -> bool:
+    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult,
+                           previous: tuple[str, dict[str, float], frozenset[str]]) -> bool:
         """Whether an elliptical follow-up is about a subject of its own: sure enough by itself, not a condition
         (要是…), and either naming a word of the curated dictionary the question before did not (那搬迁费呢 after 过渡费)
         and scoring about as well as the context's topic, or scoring clearly better alone."""
@@ -138,7 +147,7 @@ class KnowledgeBase:
         own_words = self.index.subject_words(canonical)
         if not own_words:
             return False  # "要多久", "谁出钱", "要啥材料": nothing of its own to be about
-        if own_words - self.index.subject_words(previous):
+        if own_words - previous[2]:
             # a word the question before did not have: its own topic, on equal footing with the context's (which got
             # CONTEXT_BONUS), wins unless the context's is clearly ahead, alone or with the follow-up read in context
             # ("那搬迁费呢" after 过渡费; "那我现在还能翻修房子吗" after 征收范围: the scope freeze)
@@ -146,13 +155,14 @@ class KnowledgeBase:
             return max(alone.score, in_context) + CONTEXT_BONUS >= followed.score
         return alone.score >= followed.score + SUBJECT_MARGIN
 
-    def _follow_up(self, canonical: str, context: Context, previous: str) -> MatchResult:
-        """An elliptical question read with the one before it (at PREVIOUS_FACTOR), the context's topics favoured:
-        the verdict says which topic it continues."""
-        parts = [(canonical, 1.0)]
+    def _follow_up(self, canonical: str, context: Context, previous: dict[str, float]) -> MatchResult:
+        """An elliptical question read with the one before it (its terms' weights at PREVIOUS_FACTOR), the context's
+        topics favoured: the verdict says which topic it continues."""
+        parts = [(self.index.weights_of(canonical), 1.0)]
         if not context.only_topics:  # a flow's "question" is its name: the follow-up's own words must find the topic
             parts.append((previous, PREVIOUS_FACTOR))
-        ranked = self.index.rank_parts(parts, limit=12)
+        weights = combine(parts)
+        ranked = self.index.rank_weights(weights, limit=12) if weights else []
         bonus = dict.fromkeys(context.topics[1:], RELATED_BONUS)
         bonus[context.topics[0]] = CONTEXT_BONUS
         # topics only: an intent (登记诉求, 估算补偿) is started by what the resident asks now, never by its context
