@@ -26,6 +26,7 @@ COVERAGE_WEIGHT = 0.45
 BODY_FACTOR = 0.5
 BIGRAM_FACTOR = 0.5
 CONTAINMENT_MIX = 0.3  # similarity: part containment of the example in the question, rest Dice
+DICE_SHARE = 2 * (1 - CONTAINMENT_MIX)
 # an example lighter than this quantile of all examples gets no more containment credit than one at it:
 # a short example of common words ("征收公告") must not win every question that happens to contain it
 MIN_WEIGHT_QUANTILE = 0.25
@@ -106,7 +107,7 @@ class KnowledgeIndex:
         runs = [postings.get(t, ()) for t in vocabulary]
         self._post_start = np.concatenate([[0], np.cumsum([len(r) for r in runs])]).astype(np.intp)
         self._post_docs = np.array([d for r in runs for d in r], dtype=np.intp)
-        cover = np.zeros((len(vocabulary), n), dtype=np.float32)  # shares are 1 and BODY_FACTOR: exact in float32
+        cover = np.zeros((len(vocabulary), n))
         for term, shares in coverage.items():
             for entry_index, share in shares:
                 cover[self._term_id[term], entry_index] = share
@@ -117,7 +118,7 @@ class KnowledgeIndex:
         self._entry_ids = [e.id for e in self.entries]
         self._label_rank = np.argsort(np.argsort(np.array(self._entry_ids, dtype=object))).astype(np.intp)
         self._example_weight = np.array(example_weight)
-        self._containment_base = np.maximum(self._example_weight, floor)
+        self._containment_share = CONTAINMENT_MIX / np.maximum(self._example_weight, floor)
 
     def __getstate__(self) -> dict:
         """Everything but the analyzer (jieba's tokenizer), which is rebuilt and attached after loading."""
@@ -220,16 +221,16 @@ class KnowledgeIndex:
         # every weighting at once: row r's examples are offset by r × their count
         rows_docs = (docs[None, :] + (np.arange(k) * n_examples)[:, None]).ravel()
         overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples).reshape(k, n_examples)
-        dice = 2 * overlap / (totals[:, None] + self._example_weight[None, :])
-        similarity = CONTAINMENT_MIX * overlap / self._containment_base[None, :] + (1 - CONTAINMENT_MIX) * dice
-        similarity[overlap <= 0] = -1.0  # examples sharing nothing; an entry none of whose examples shares stays out
-        # an entry's examples are consecutive: its best similarity is the maximum over its run
+        # similarity: CONTAINMENT_MIX × overlap / containment base + the rest × Dice (2 × overlap / both weights)
+        similarity = overlap * (self._containment_share + DICE_SHARE / (totals[:, None] + self._example_weight))
+        # an entry's examples are consecutive: its best similarity is the maximum over its run; an entry none of
+        # whose examples shares a term has 0 (a shared term makes it positive) and stays out
         best_similarity = np.maximum.reduceat(similarity, self._entry_starts, axis=1)
         # coverage: the share of the question's weight each entry names anywhere
-        covered = known @ self._cover[ids].astype(np.float64)
+        covered = known @ self._cover[ids]
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.round(SIMILARITY_WEIGHT * best_similarity + COVERAGE_WEIGHT * covered / totals[:, None], 4)
-        valid = (best_similarity >= 0) & (totals[:, None] > 0)
+        valid = (best_similarity > 0) & (totals[:, None] > 0)
         # by descending score, then by id (the label order); entries left out sort last
         order = np.lexsort((np.broadcast_to(self._label_rank, valid.shape), np.where(valid, -scores, np.inf)), axis=1)
         counts = np.minimum(valid.sum(axis=1), limit).tolist()
