@@ -133,6 +133,12 @@ class KnowledgeIndex:
             return idf * BIGRAM_FACTOR * self._analyzer.informativeness(term[1:])
         return idf * self._analyzer.informativeness(term)
 
+    def _unknown_weight(self, term: str) -> float:
+        """`_weight` of a term no entry knows (a question's own words: a third of a long story's terms)."""
+        if term[0] == BIGRAM_PREFIX:
+            return self._unknown_idf * BIGRAM_FACTOR * self._analyzer.informativeness(term[1:])
+        return self._unknown_idf * self._analyzer.informativeness(term)
+
     def rank(self, question: str, limit: int = 5) -> list[Candidate]:
         """Entries by descending score (0 … 1)."""
         return self.rank_canonical(self._analyzer.canonical(question), limit)
@@ -151,14 +157,15 @@ class KnowledgeIndex:
     def weights_of(self, canonical: str) -> dict[str, float]:
         """Each term of canonical text with its weight (IDF × informativeness)."""
         known = self._known_weight
-        return {t: known[t] if t in known else self._weight(t) for t in self._analyzer.terms_of_canonical(canonical)}
+        weight_of = self._unknown_weight
+        return {t: known[t] if t in known else weight_of(t) for t in self._analyzer.terms_of_canonical(canonical)}
 
     def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()
                     ) -> tuple[list[str], np.ndarray]:
         """For a message cut into parts with factors: its terms and the rows of their weights for the whole, the
         question in focus (each part at its factor), the story alone (the parts below 1), then each of `extra` (parts
         that ask), in one walk over the terms — the table `rank_table` ranks."""
-        known, weight_of = self._known_weight, self._weight
+        known, weight_of = self._known_weight, self._unknown_weight
         column: dict[str, int] = {}
         whole: list[float] = []
         focused: list[float] = []
@@ -168,7 +175,8 @@ class KnowledgeIndex:
                 i = column.get(t)
                 if i is None:
                     i = column[t] = len(whole)
-                    whole.append(known[t] if t in known else weight_of(t))
+                    w = known.get(t)
+                    whole.append(weight_of(t) if w is None else w)
                     focused.append(0.0)
                     story.append(0.0)
                 w = whole[i]
