@@ -14,7 +14,7 @@ import jieba
 
 from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
-from knowledge.focus import conditional, focus_of, leans_on_context
+from knowledge.focus import conditional, focus_of, leans_by_form, leans_on_context
 from knowledge.numerals import digits_for_numerals
 from knowledge.index import Candidate, KnowledgeIndex, MatchResult, combine
 from knowledge.rules import IntentRules, load_rules
@@ -99,6 +99,8 @@ class KnowledgeBase:
             return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
         if not leans_on_context(canonical):
             return standalone  # a self-contained question: the context does not matter
+        if not leans_by_form(canonical) and self.index.names_another_field(canonical):
+            return standalone  # short, but about a subject of another field (今天天气咋样 after 过渡费)
         long = len(context.question) > MEMO_MAX_CHARS
         previous = self._analysed(context.question) if long else self._previous(context.question)
         followed = self._follow_up(canonical, context, previous[1])

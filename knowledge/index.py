@@ -255,6 +255,13 @@ class KnowledgeIndex:
     def subject_words(self, canonical: str) -> set[str]:
         return self._analyzer.subject_words(canonical)
 
+    def names_another_field(self, canonical: str) -> bool:
+        """Whether the question has a word of two characters or more that no entry knows and that is not generic
+        (天气, 广场舞, 养老金): a subject of its own, outside the programme."""
+        generic, known = self._analyzer.generic, self._idf
+        return any(len(w) >= 2 and w not in known and w not in generic and all(is_cjk(c) for c in w)
+                   for w in self._analyzer.words(canonical))
+
     def only_generic(self, canonical: str) -> bool:
         """Whether the question's words are either generic (电话, 到账, 在哪) or unknown to every entry, with at least
         one unknown word of two characters or more (广场舞, 养老金, 工资): a question of another field."""
