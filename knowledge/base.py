@@ -36,6 +36,8 @@ SUBJECT_MARGIN = 0.1
 # a question that names nothing of the programme (only generic words: 电话, 到账, 在哪, 办理) must score this high to
 # be answered: 广场舞在哪跳 shares 在哪 with the contacts, 养老金咋还没到账 shares 到账 with the payment time
 GENERIC_THRESHOLD = 0.6
+# a question is clearly about its topic when it leads the next topic by this much
+CLEAR_LEAD = 0.1
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,16 @@ class KnowledgeBase:
                 result = focused
         if result.label is None:
             return result
+        if not parts and asks:
+            each = [self._verdict(r, in_domain, generic) for r in ranked[1:]]
+            if all(v.label not in (None, result.label) and self.topic(v.label) is not None and v.score > result.score
+                   and _lead(v) >= CLEAR_LEAD for v in each):
+                # every question alone is clearly about its own topic, and more surely than the message is about
+                # its winner, which is none of theirs: an overview that wins on breadth ("搬家费咋算？过渡费给多久？"
+                # → comp.scope). The first asked is the answer, the next offered
+                first = each[0]
+                other = next((v.label for v in each[1:] if v.label != first.label), None)
+                return replace(first, also=other)
         for clause_ranking in ranked[3 if parts else 1:]:
             other = self._verdict(clause_ranking, in_domain, generic)
             if other.label is not None and other.label != result.label and self.topic(other.label) is not None:
@@ -186,6 +198,12 @@ class KnowledgeBase:
     @property
     def topics(self) -> list[Entry]:
         return [e for e in self.entries.values() if not e.is_intent]
+
+
+def _lead(result: MatchResult) -> float:
+    """How far a verdict's topic leads the next candidate."""
+    runner_up = result.candidates[1].score if len(result.candidates) > 1 else 0.0
+    return result.score - runner_up
 
 
 def load_knowledge(knowledge_dir: Path, cache_dir: Path, threshold: float, margin: float) -> KnowledgeBase:
