@@ -76,6 +76,13 @@ async def test_two_fee_questions_answer_the_first_not_the_overview(kb: Knowledge
     assert kb.entries["comp.transition_fee"].title in reply.text
 
 
+async def test_interior_decoration_reaches_the_decoration_entry(kb: KnowledgeBase) -> None:
+    """室内装修 is the decoration that is compensated, not the decoration forbidden after the scope is fixed."""
+    turn = await ask(kb, "室内装修有补偿吗")
+    assert turn.label == "comp.decoration"
+    assert "室内装修要补偿" in turn.replies[0].text
+
+
 @pytest.mark.parametrize(
     "question", ["广场舞在哪跳", "养老金咋还没到账", "社保电话多少", "工资啥时候到账", "县医院挂号几点开始", "俺的快递到哪了",
                  "医保卡在哪办理", "驾照在哪办理"],
