@@ -123,6 +123,10 @@ def run(n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline:
     result_line = (f"p99 {overall['p99']:.3f} ms (target ≤ {TARGET_P99_MS} ms: {common.verdict(ok)}); "
                    f"CPU-time p99 {overall_cpu['p99']:.3f} ms; knowledge base loaded in {load_s:.2f} s "
                    f"({len(kb.entries)} entries); load average at start {load_before:.2f}")
+    cpus = os.cpu_count() or 1
+    if load_before > cpus:
+        result_line += (f" — more runnable processes than the {cpus} CPUs: the wall-clock figures measure the "
+                        "waiting for a CPU, not matching; read the CPU-time column and the baseline beside it")
     slow_lines = "\n".join(f"  {ms:7.3f} ms  {q.category:<11} {len(q.text):4d} chars  {q.text[:40]}…"
                            for ms, q in slowest)
     print(text)

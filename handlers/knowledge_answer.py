@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from bot.core.messages import Button, Outbound
 from handlers import statutes
+from handlers.dated_openings import dated_answer
 from handlers.menu import MENU_BUTTON
 from bot.core.port import Conversation, RecordGap, Turn, TurnContext
 from knowledge.entries import Entry
@@ -30,7 +31,7 @@ def answer_topic(state: Conversation, entry: Entry, question: str, ctx: TurnCont
                  result: MatchResult | None = None) -> Turn:
     """The entry's answer, its source line, follow-up topics and 有用 / 没用; for a follow-up, which topic it
     continues; for a message that asked two things, the other one as a button."""
-    parts = [f"【{entry.title}】", entry.answer]
+    parts = [f"【{entry.title}】", dated_answer(entry, ctx.kb.params, ctx.now)]
     continued = _continued(result.continues, ctx) if result is not None and result.continues else None
     if continued:
         parts.insert(0, f"（接着{continued}说）")

@@ -13,6 +13,7 @@ import yaml
 
 from knowledge.dictionary import general_dictionary
 from knowledge.readings import load_readings
+from knowledge.segmenter import Segmenter
 from knowledge.text import is_cjk, normalise
 
 USER_DICT = "userdict.txt"
@@ -29,6 +30,7 @@ INFO_FLOOR = 0.5
 INFO_CACHE_SIZE = 20_000  # dictionary words whose informativeness is remembered; beyond it, computed each time
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+_ALL_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")  # the characters knowledge.text.is_cjk accepts
 
 
 class Analyzer:
@@ -72,7 +74,12 @@ class Analyzer:
         for word in sorted(targets):
             if 2 <= len(word) <= _MAX_CORRECTION and all(is_cjk(c) for c in word):
                 self._by_reading.setdefault(self._readings.word(word), word)
-        self._first_readings = {reading[0] for reading in self._by_reading}
+        # a run of segments can become a domain word only while its reading begins one: the characters that can start
+        # a correction, and the readings that can still grow into one, are known at load (most segments: one look-up)
+        first_readings = {reading[0] for reading in self._by_reading}
+        self._correction_starts = self._readings.characters_read_as(first_readings)
+        self._reading_prefixes = {reading[:j] for reading in self._by_reading for j in range(1, len(reading))}
+        self._segmenter = Segmenter(self._jieba)  # after the last add_word: it reads the dictionary's total
         # the chunks of the question last passed through `canonical`, segmented, and their terms: its terms are taken
         # next, and most chunks come out of correction unchanged (a long story: ~20 chunks, 0–2 changed), so each
         # question is segmented once, not twice, and its clauses ranked alone and together reuse them. Only the last
@@ -82,11 +89,11 @@ class Analyzer:
         self._last_terms: dict[str, list[str]] = {}
 
     def _segments(self, chunk: str) -> tuple[str, ...]:
-        """jieba's segmentation of a chunk (no HMM), remembered while the same question is being matched (its clauses
+        """jieba's dictionary segmentation of a chunk (knowledge.segmenter), remembered while the same question is being matched (its clauses
         are ranked alone and together)."""
         segments = self._last_segments.get(chunk)
         if segments is None:
-            segments = self._last_segments[chunk] = tuple(self._jieba.cut(chunk, HMM=False))
+            segments = self._last_segments[chunk] = tuple(self._segmenter.cut(chunk))
         return segments
 
     def _search_words(self, chunk: str) -> list[str]:
@@ -162,10 +169,15 @@ class Analyzer:
         out: list[str] = []
         self._last_segments = {}
         self._last_terms = {}
+        starts = self._correction_starts
         for chunk in text.split(" "):
             segments = self._last_segments[chunk] = self._segments(chunk)
             i = 0
             while i < len(segments):
+                if segments[i][0] not in starts:  # most segments: no domain word begins with this sound
+                    out.append(segments[i])
+                    i += 1
+                    continue
                 replaced = self._homophone_at(segments, i)
                 if replaced is None:
                     out.append(segments[i])
@@ -180,18 +192,20 @@ class Analyzer:
     def _homophone_at(self, segments: tuple[str, ...], i: int) -> tuple[str, int] | None:
         """The domain word that segments[i:i+k] (k ≥ 1, 2–4 characters in all) sounds like, and k."""
         first = segments[i]
-        if first in self._domain or self._readings.of(first[0]) not in self._first_readings:
-            return None  # no domain word starts with this sound: the common case, decided in two lookups
+        if first[0] not in self._correction_starts or first in self._domain:
+            return None  # no domain word starts with this sound: the common case, decided in one lookup
         run = ""
         for k in range(i, len(segments)):
             run += segments[k]
-            if len(run) > _MAX_CORRECTION or not all(is_cjk(c) for c in run):
+            if len(run) > _MAX_CORRECTION or _ALL_CJK.fullmatch(segments[k]) is None:
                 return None
-            if len(run) < 2 or (k == i and self._general_freq.get(run)):
-                continue  # a single segment that is a real word stays as it is
-            word = self._by_reading.get(self._readings.word(run))
-            if word is not None and word != run:
-                return word, k - i + 1
+            reading = self._readings.word(run)
+            if len(run) >= 2 and not (k == i and self._general_freq.get(run)):  # a real word alone stays as it is
+                word = self._by_reading.get(reading)
+                if word is not None and word != run:
+                    return word, k - i + 1
+            if reading not in self._reading_prefixes:
+                return None  # no longer run sounds like a domain word either
         return None
 
 

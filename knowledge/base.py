@@ -15,13 +15,12 @@ import jieba
 
 from knowledge.analyzer import Analyzer
 from knowledge.entries import Entry, load_entries, load_intents
-from knowledge.focus import conditional, focus_of, leans_on_context
+from knowledge.focus import conditional, focus_of, leans_by_form, leans_on_context
+from knowledge.index import Candidate, KnowledgeIndex, MatchResult, combine
 from knowledge.numerals import digits_for_numerals
-from knowledge.index import Candidate, KnowledgeIndex, MatchResult
-from knowledge.rules import IntentRules, load_rules
 from knowledge.params import KnowledgeError, load_params
+from knowledge.rules import IntentRules, load_rules
 from knowledge.statute_book import StatuteBook, load_statutes
-
 
 MATCH_CACHE_SIZE = 4096
 PREVIOUS_CACHE_SIZE = 1024
@@ -37,6 +36,8 @@ SUBJECT_MARGIN = 0.1
 # a question that names nothing of the programme (only generic words: 电话, 到账, 在哪, 办理) must score this high to
 # be answered: 广场舞在哪跳 shares 在哪 with the contacts, 养老金咋还没到账 shares 到账 with the payment time
 GENERIC_THRESHOLD = 0.6
+# a question is clearly about its topic when it leads the next topic by this much
+CLEAR_LEAD = 0.1
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,6 @@ class KnowledgeBase:
     threshold: float
     margin: float
     statutes: StatuteBook = field(default_factory=StatuteBook)  # the texts of the articles answers cite
-    # remembered verdicts and canonical forms, set by __post_init__ (bounded lru_caches)
-    _remembered: Callable[[str, Context | None], MatchResult] = field(init=False, repr=False, compare=False)
-    _previous: Callable[[str], str] = field(init=False, repr=False, compare=False)
 
     def match(self, question: str, context: Context | None = None) -> MatchResult:
         """An intent rule if one fires, else the index's verdict on the question — in its context, when the
@@ -71,7 +69,7 @@ class KnowledgeBase:
         knowledge base never changes while loaded), a bounded number of short ones."""
         if len(question) > MEMO_MAX_CHARS or (context is not None and len(context.question) > MEMO_MAX_CHARS):
             return self._match(question, context)
-        if context is not None and not leans_on_context(self._previous(question)):
+        if context is not None and not leans_on_context(self._canonical(question)):
             # a self-contained question gets the same verdict in every context (see _match): one remembered verdict
             # serves every conversation, instead of one per (question, question before)
             context = None
@@ -81,12 +79,21 @@ class KnowledgeBase:
     def _remembered(self) -> Callable[[str, Context | None], MatchResult]:
         return lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match)
 
-    @cached_property  # the question before a follow-up was analysed for its own turn: its canonical form, bounded
-    def _previous(self) -> Callable[[str], str]:
+    @cached_property  # a short question's canonical form, bounded: `match` reads it to decide which verdict to
+    def _canonical(self) -> Callable[[str], str]:  # remember, and the question before a follow-up was analysed too
         return lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self.index.canonical)
 
+    @cached_property  # … and so were its terms' weights and its subject words, which every follow-up reads again
+    def _previous(self) -> Callable[[str], tuple[str, dict[str, float], frozenset[str]]]:
+        return lru_cache(maxsize=PREVIOUS_CACHE_SIZE)(self._analysed)
+
+    def _analysed(self, question: str) -> tuple[str, dict[str, float], frozenset[str]]:
+        """A question's canonical form, its terms' weights and its subject words (see `_follow_up`)."""
+        canonical = self._canonical(question) if len(question) <= MEMO_MAX_CHARS else self.index.canonical(question)
+        return canonical, self.index.weights_of(canonical), frozenset(self.index.subject_words(canonical))
+
     def _match(self, question: str, context: Context | None = None) -> MatchResult:
-        canonical = self.index.canonical(question)
+        canonical = self._canonical(question) if len(question) <= MEMO_MAX_CHARS else self.index.canonical(question)
         label = self.rules.match(digits_for_numerals(canonical))
         if label is not None and label in self.entries:
             return MatchResult(label, 1.0, (Candidate(label, 1.0),), in_domain=True)
@@ -98,9 +105,11 @@ class KnowledgeBase:
             return standalone  # no context, or a question of another field (广场舞在哪跳) that no context makes ours
         if not leans_on_context(canonical):
             return standalone  # a self-contained question: the context does not matter
+        if not leans_by_form(canonical) and self.index.names_another_field(canonical):
+            return standalone  # short, but about a subject of another field (今天天气咋样 after 过渡费)
         long = len(context.question) > MEMO_MAX_CHARS
-        previous = self.index.canonical(context.question) if long else self._previous(context.question)
-        followed = self._follow_up(canonical, context, previous)
+        previous = self._analysed(context.question) if long else self._previous(context.question)
+        followed = self._follow_up(canonical, context, previous[1])
         if followed.label is None or self._names_its_subject(canonical, standalone, followed, previous):
             # "那搬迁费呢", "那他们多久能强制执行": the follow-up names its own subject, more surely than the context
             if standalone.label is None:
@@ -130,13 +139,24 @@ class KnowledgeBase:
                 result = focused
         if result.label is None:
             return result
+        if not parts and asks:
+            each = [self._verdict(r, in_domain, generic) for r in ranked[1:]]
+            if all(v.label not in (None, result.label) and self.topic(v.label) is not None and v.score > result.score
+                   and _lead(v) >= CLEAR_LEAD for v in each):
+                # every question alone is clearly about its own topic, and more surely than the message is about
+                # its winner, which is none of theirs: an overview that wins on breadth ("搬家费咋算？过渡费给多久？"
+                # → comp.scope). The first asked is the answer, the next offered
+                first = each[0]
+                other = next((v.label for v in each[1:] if v.label != first.label), None)
+                return replace(first, also=other)
         for clause_ranking in ranked[3 if parts else 1:]:
             other = self._verdict(clause_ranking, in_domain, generic)
             if other.label is not None and other.label != result.label and self.topic(other.label) is not None:
                 return replace(result, also=other.label)
         return result
 
-    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult, previous: str) -> bool:
+    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult,
+                           previous: tuple[str, dict[str, float], frozenset[str]]) -> bool:
         """Whether an elliptical follow-up is about a subject of its own: sure enough by itself, not a condition
         (要是…), and either naming a word of the curated dictionary the question before did not (那搬迁费呢 after 过渡费)
         and scoring about as well as the context's topic, or scoring clearly better alone."""
@@ -145,7 +165,7 @@ class KnowledgeBase:
         own_words = self.index.subject_words(canonical)
         if not own_words:
             return False  # "要多久", "谁出钱", "要啥材料": nothing of its own to be about
-        if own_words - self.index.subject_words(previous):
+        if own_words - previous[2]:
             # a word the question before did not have: its own topic, on equal footing with the context's (which got
             # CONTEXT_BONUS), wins unless the context's is clearly ahead, alone or with the follow-up read in context
             # ("那搬迁费呢" after 过渡费; "那我现在还能翻修房子吗" after 征收范围: the scope freeze)
@@ -153,13 +173,14 @@ class KnowledgeBase:
             return max(alone.score, in_context) + CONTEXT_BONUS >= followed.score
         return alone.score >= followed.score + SUBJECT_MARGIN
 
-    def _follow_up(self, canonical: str, context: Context, previous: str) -> MatchResult:
-        """An elliptical question read with the one before it (at PREVIOUS_FACTOR), the context's topics favoured:
-        the verdict says which topic it continues."""
-        parts = [(canonical, 1.0)]
+    def _follow_up(self, canonical: str, context: Context, previous: dict[str, float]) -> MatchResult:
+        """An elliptical question read with the one before it (its terms' weights at PREVIOUS_FACTOR), the context's
+        topics favoured: the verdict says which topic it continues."""
+        parts = [(self.index.weights_of(canonical), 1.0)]
         if not context.only_topics:  # a flow's "question" is its name: the follow-up's own words must find the topic
             parts.append((previous, PREVIOUS_FACTOR))
-        ranked = self.index.rank_parts(parts, limit=12)
+        weights = combine(parts)
+        ranked = self.index.rank_weights(weights, limit=12) if weights else []
         bonus = dict.fromkeys(context.topics[1:], RELATED_BONUS)
         bonus[context.topics[0]] = CONTEXT_BONUS
         # topics only: an intent (登记诉求, 估算补偿) is started by what the resident asks now, never by its context
@@ -181,6 +202,12 @@ class KnowledgeBase:
     @property
     def topics(self) -> list[Entry]:
         return [e for e in self.entries.values() if not e.is_intent]
+
+
+def _lead(result: MatchResult) -> float:
+    """How far a verdict's topic leads the next candidate."""
+    runner_up = result.candidates[1].score if len(result.candidates) > 1 else 0.0
+    return result.score - runner_up
 
 
 def load_knowledge(knowledge_dir: Path, cache_dir: Path, threshold: float, margin: float) -> KnowledgeBase:

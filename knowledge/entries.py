@@ -32,6 +32,9 @@ class Entry:
     related: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     offer: str | None = None
+    # the answer's first paragraph depends on the day it is read (a name handlers know: "signing_reward"); the
+    # rendered one stands for the plan's first day
+    dated: str | None = None
     answer: str = ""
     quotes_county_numbers: bool = False
     path: str = ""
@@ -101,6 +104,7 @@ def _load_entry(path: Path, env: jinja2.Environment, params: dict[str, Any]) -> 
         related=tuple(str(r) for r in meta.get("related") or ()),
         tags=tuple(str(t) for t in meta.get("tags") or ()),
         offer=meta.get("offer"),
+        dated=str(meta["dated"]) if meta.get("dated") else None,
         answer=to_plain_text(render(post.content)),
         quotes_county_numbers="p." in post.content,
         path=str(path),

@@ -74,6 +74,11 @@ def leans_on_context(canonical: str) -> bool:
     return bool(compacted) and (_LEANS.search(compacted) is not None or len(compacted) <= SHORT_FOLLOW_UP)
 
 
+def leans_by_form(canonical: str) -> bool:
+    """A message shaped as a follow-up (那…, 要是…, …呢), not only short."""
+    return _LEANS.search(canonical.replace(" ", "")) is not None
+
+
 def conditional(canonical: str) -> bool:
     """要是 / 如果 …: a condition on the topic before, not a new subject."""
     return _CONDITIONAL.search(canonical.replace(" ", "")) is not None

@@ -26,6 +26,7 @@ COVERAGE_WEIGHT = 0.45
 BODY_FACTOR = 0.5
 BIGRAM_FACTOR = 0.5
 CONTAINMENT_MIX = 0.3  # similarity: part containment of the example in the question, rest Dice
+DICE_SHARE = 2 * (1 - CONTAINMENT_MIX)
 # an example lighter than this quantile of all examples gets no more containment credit than one at it:
 # a short example of common words ("征收公告") must not win every question that happens to contain it
 MIN_WEIGHT_QUANTILE = 0.25
@@ -98,19 +99,26 @@ class KnowledgeIndex:
         for doc, (_, terms) in enumerate(examples):
             for term in terms:
                 postings[term].append(doc)
-        # scoring runs over arrays: a long story (~170 terms) touches ~1,200 postings and ~500 examples, which as
-        # Python loops was a third of its matching time
-        self._postings = {t: np.array(d, dtype=np.intp) for t, d in postings.items()}
-        self._coverage = {
-            t: (np.array([e for e, _ in c], dtype=np.intp), np.array([s for _, s in c])) for t, c in coverage.items()
-        }
+        # scoring runs over arrays, terms by number: each known term's postings are one run of a flat array, and its
+        # coverage of every entry one row of a matrix (a long story of ~170 terms touches ~2,000 postings: gathered
+        # in one step, not term by term)
+        vocabulary = list(self._idf)
+        self._term_id = {t: i for i, t in enumerate(vocabulary)}
+        runs = [postings.get(t, ()) for t in vocabulary]
+        self._post_start = np.concatenate([[0], np.cumsum([len(r) for r in runs])]).astype(np.intp)
+        self._post_docs = np.array([d for r in runs for d in r], dtype=np.intp)
+        cover = np.zeros((len(vocabulary), n))
+        for term, shares in coverage.items():
+            for entry_index, share in shares:
+                cover[self._term_id[term], entry_index] = share
+        self._cover = cover
         self._example_entry = np.array([i for i, _ in examples], dtype=np.intp)
         # examples are listed entry by entry (each has at least its title): where each entry's run starts
         self._entry_starts = np.searchsorted(self._example_entry, np.arange(n)).astype(np.intp)
         self._entry_ids = [e.id for e in self.entries]
         self._label_rank = np.argsort(np.argsort(np.array(self._entry_ids, dtype=object))).astype(np.intp)
         self._example_weight = np.array(example_weight)
-        self._containment_base = np.maximum(self._example_weight, floor)
+        self._containment_share = CONTAINMENT_MIX / np.maximum(self._example_weight, floor)
 
     def __getstate__(self) -> dict:
         """Everything but the analyzer (jieba's tokenizer), which is rebuilt and attached after loading."""
@@ -124,6 +132,12 @@ class KnowledgeIndex:
         if term.startswith(BIGRAM_PREFIX):
             return idf * BIGRAM_FACTOR * self._analyzer.informativeness(term[1:])
         return idf * self._analyzer.informativeness(term)
+
+    def _unknown_weight(self, term: str) -> float:
+        """`_weight` of a term no entry knows (a question's own words: a third of a long story's terms)."""
+        if term[0] == BIGRAM_PREFIX:
+            return self._unknown_idf * BIGRAM_FACTOR * self._analyzer.informativeness(term[1:])
+        return self._unknown_idf * self._analyzer.informativeness(term)
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate]:
         """Entries by descending score (0 … 1)."""
@@ -143,13 +157,15 @@ class KnowledgeIndex:
     def weights_of(self, canonical: str) -> dict[str, float]:
         """Each term of canonical text with its weight (IDF × informativeness)."""
         known = self._known_weight
-        return {t: known[t] if t in known else self._weight(t) for t in self._analyzer.terms_of_canonical(canonical)}
+        weight_of = self._unknown_weight
+        return {t: known[t] if t in known else weight_of(t) for t in self._analyzer.terms_of_canonical(canonical)}
 
-    def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()) -> tuple[list[str], np.ndarray]:
+    def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()
+                    ) -> tuple[list[str], np.ndarray]:
         """For a message cut into parts with factors: its terms and the rows of their weights for the whole, the
         question in focus (each part at its factor), the story alone (the parts below 1), then each of `extra` (parts
         that ask), in one walk over the terms — the table `rank_table` ranks."""
-        known, weight_of = self._known_weight, self._weight
+        known, weight_of = self._known_weight, self._unknown_weight
         column: dict[str, int] = {}
         whole: list[float] = []
         focused: list[float] = []
@@ -159,7 +175,8 @@ class KnowledgeIndex:
                 i = column.get(t)
                 if i is None:
                     i = column[t] = len(whole)
-                    whole.append(known[t] if t in known else weight_of(t))
+                    w = known.get(t)
+                    whole.append(weight_of(t) if w is None else w)
                     focused.append(0.0)
                     story.append(0.0)
                 w = whole[i]
@@ -178,41 +195,12 @@ class KnowledgeIndex:
         return list(column), np.array(rows)
 
     def rank_weights(self, weights: dict[str, float], limit: int = 5) -> list[Candidate]:
-        """Entries ranked for weighted question terms (one weighting: over the examples that share a term only)."""
-        total = sum(weights.values())
-        n_entries = len(self.entries)
-        # overlap of each example with the question: the weights of the terms they share
-        matched = [(self._postings[t], w) for t, w in weights.items() if w >= NEGLIGIBLE_WEIGHT and t in self._postings]
-        if not matched:
-            return []
-        docs = np.concatenate([d for d, _ in matched])
-        overlap = np.bincount(docs, np.repeat([w for _, w in matched], [len(d) for d, _ in matched]),
-                              minlength=len(self._example_weight))
-        shared_docs = np.flatnonzero(overlap)
-        shared = overlap[shared_docs]
-        dice = 2 * shared / (total + self._example_weight[shared_docs])
-        similarity = CONTAINMENT_MIX * shared / self._containment_base[shared_docs] + (1 - CONTAINMENT_MIX) * dice
-        best_similarity = np.full(n_entries, -1.0)  # entries with no shared example stay out
-        np.maximum.at(best_similarity, self._example_entry[shared_docs], similarity)
-        # coverage: the share of the question's weight each entry names anywhere
-        covering = [self._coverage[t] + (w,) for t, w in weights.items() if t in self._coverage]
-        covered = np.zeros(n_entries)
-        if covering:
-            entries = np.concatenate([e for e, _, _ in covering])
-            shares = np.concatenate([s * w for _, s, w in covering])
-            covered = np.bincount(entries, shares, minlength=n_entries)  # type: ignore[assignment]  # weighted: float
-        candidates = np.flatnonzero(best_similarity >= 0)
-        scores = SIMILARITY_WEIGHT * best_similarity[candidates] + COVERAGE_WEIGHT * covered[candidates] / total
-        ids = self._entry_ids
-        scored = [Candidate(ids[e], round(sc, 4)) for e, sc in zip(candidates.tolist(), scores.tolist())]
-        scored.sort(key=lambda c: (-c.score, c.label))
-        return scored[:limit]
+        """Entries ranked for weighted question terms."""
+        return self.rank_many([weights], limit)[0]
 
     def rank_many(self, weightings: Sequence[dict[str, float]], limit: int = 5) -> list[list[Candidate]]:
         """`rank_weights` for several weightings of (mostly) the same terms — a message whole, its asking clauses, its
-        story — in one pass: the postings of every term are gathered once, then scored under each weighting."""
-        if len(weightings) == 1:  # one row: cheaper over the shared examples alone
-            return [self.rank_weights(weightings[0], limit)]
+        story — in one pass."""
         terms = list({t: None for weights in weightings for t in weights})
         if not terms:
             return [[] for _ in weightings]
@@ -220,47 +208,45 @@ class KnowledgeIndex:
         return self.rank_table(terms, table, limit)
 
     def rank_table(self, terms: list[str], table: np.ndarray, limit: int = 5) -> list[list[Candidate]]:
-        """`rank_many` for weights given as a table: one row per weighting, one column per term."""
+        """`rank_many` for weights given as a table: one row per weighting, one column per term. Terms no entry
+        knows count in each row's total weight only."""
         totals = table.sum(axis=1)
-        n_entries, n_examples = len(self.entries), len(self._example_weight)
-        # overlap of each example with the question: the weights of the terms they share
-        posted = [i for i, t in enumerate(terms) if t in self._postings]
-        post_lists = [self._postings[terms[i]] for i in posted]
-        docs = np.concatenate(post_lists) if post_lists else np.zeros(0, dtype=np.intp)
-        per_doc = np.repeat(np.where(table[:, posted] >= NEGLIGIBLE_WEIGHT, table[:, posted], 0.0),
-                            [len(d) for d in post_lists], axis=1)
-        # coverage: the share of the question's weight each entry names anywhere
-        covering = [i for i, t in enumerate(terms) if t in self._coverage]
-        cover_entries = [self._coverage[terms[i]][0] for i in covering]
-        entries = np.concatenate(cover_entries) if cover_entries else np.zeros(0, dtype=np.intp)
-        shares = np.concatenate([self._coverage[terms[i]][1] for i in covering]) if covering else np.zeros(0)
-        cover_terms = np.repeat(covering, [len(e) for e in cover_entries]).astype(np.intp)
-        # every weighting at once: row k's examples and entries are offset by k × their count
+        term_id = self._term_id
+        columns = [(c, i) for c, i in enumerate(map(term_id.get, terms)) if i is not None]
         k = len(table)
+        if not columns:
+            return [[] for _ in range(k)]
+        ids = np.array([i for _, i in columns], dtype=np.intp)
+        known = table[:, [c for c, _ in columns]]
+        n_examples = len(self._example_weight)
+        # overlap of each example with the question: the weights of the terms they share; each term's postings are
+        # one run of the flat array, gathered at once (the runs' starts, repeated over their lengths, plus a count)
+        starts = self._post_start[ids]
+        lengths = self._post_start[ids + 1] - starts
+        offsets = np.cumsum(lengths) - lengths
+        docs = self._post_docs[np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))]
+        per_doc = np.repeat(np.where(known >= NEGLIGIBLE_WEIGHT, known, 0.0), lengths, axis=1)
+        # every weighting at once: row r's examples are offset by r × their count
         rows_docs = (docs[None, :] + (np.arange(k) * n_examples)[:, None]).ravel()
         overlap = np.bincount(rows_docs, per_doc.ravel(), minlength=k * n_examples).reshape(k, n_examples)
-        dice = 2 * overlap / (totals[:, None] + self._example_weight[None, :])
-        similarity = CONTAINMENT_MIX * overlap / self._containment_base[None, :] + (1 - CONTAINMENT_MIX) * dice
-        similarity[overlap <= 0] = -1.0  # examples sharing nothing; an entry none of whose examples shares stays out
-        # an entry's examples are consecutive: its best similarity is the maximum over its run
+        # similarity: CONTAINMENT_MIX × overlap / containment base + the rest × Dice (2 × overlap / both weights)
+        similarity = overlap * (self._containment_share + DICE_SHARE / (totals[:, None] + self._example_weight))
+        # an entry's examples are consecutive: its best similarity is the maximum over its run; an entry none of
+        # whose examples shares a term has 0 (a shared term makes it positive) and stays out
         best_similarity = np.maximum.reduceat(similarity, self._entry_starts, axis=1)
-        rows_entries = (entries[None, :] + (np.arange(k) * n_entries)[:, None]).ravel()
-        covered = np.bincount(rows_entries, (shares[None, :] * table[:, cover_terms]).ravel(),
-                              minlength=k * n_entries).reshape(k, n_entries)
+        # coverage: the share of the question's weight each entry names anywhere
+        covered = known @ self._cover[ids]
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.round(SIMILARITY_WEIGHT * best_similarity + COVERAGE_WEIGHT * covered / totals[:, None], 4)
+        valid = (best_similarity > 0) & (totals[:, None] > 0)
+        # by descending score, then by id (the label order); entries left out sort last
+        order = np.lexsort((np.broadcast_to(self._label_rank, valid.shape), np.where(valid, -scores, np.inf)), axis=1)
+        counts = np.minimum(valid.sum(axis=1), limit).tolist()
+        ids_of = self._entry_ids
         ranked: list[list[Candidate]] = []
-        ids = self._entry_ids
         for row in range(k):
-            candidates = np.flatnonzero(best_similarity[row] >= 0)
-            if not len(candidates) or totals[row] <= 0:
-                ranked.append([])
-                continue
-            row_scores = scores[row, candidates]
-            # by descending score, then by id (the label order)
-            order = np.lexsort((self._label_rank[candidates], -row_scores))[:limit]
-            ranked.append([Candidate(ids[e], sc) for e, sc in zip(candidates[order].tolist(),
-                                                                    row_scores[order].tolist())])
+            top = order[row, : counts[row]]
+            ranked.append([Candidate(ids_of[e], sc) for e, sc in zip(top.tolist(), scores[row, top].tolist())])
         return ranked
 
     def names_the_programme(self, canonical: str) -> bool:
@@ -268,6 +254,13 @@ class KnowledgeIndex:
 
     def subject_words(self, canonical: str) -> set[str]:
         return self._analyzer.subject_words(canonical)
+
+    def names_another_field(self, canonical: str) -> bool:
+        """Whether the question has a word of two characters or more that no entry knows and that is not generic
+        (天气, 广场舞, 养老金): a subject of its own, outside the programme."""
+        generic, known = self._analyzer.generic, self._idf
+        return any(len(w) >= 2 and w not in known and w not in generic and all(is_cjk(c) for c in w)
+                   for w in self._analyzer.words(canonical))
 
     def only_generic(self, canonical: str) -> bool:
         """Whether the question's words are either generic (电话, 到账, 在哪) or unknown to every entry, with at least

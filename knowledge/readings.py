@@ -20,7 +20,12 @@ class Readings:
         return self._table.get(char, char)
 
     def word(self, text: str) -> tuple[str, ...]:
-        return tuple(self._table.get(c, c) for c in text)
+        table = self._table
+        return tuple([table.get(c, c) for c in text])
+
+    def characters_read_as(self, readings: set[str]) -> frozenset[str]:
+        """Every character whose reading is one of `readings`."""
+        return frozenset(c for c, reading in self._table.items() if reading in readings)
 
 
 def load_readings(cache_dir: Path) -> Readings:

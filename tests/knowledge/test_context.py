@@ -59,6 +59,14 @@ async def test_a_question_of_another_field_is_not_pulled_into_the_context(kb: Kn
     assert "不在我能回答的范围里" in turn.replies[0].text
 
 
+@pytest.mark.parametrize("small_talk", ["今天天气咋样", "明天下雨吗"])
+async def test_short_small_talk_after_a_topic_is_not_a_follow_up(kb: KnowledgeBase, small_talk: str) -> None:
+    """Short enough to lean on the context, but about another field (天气): outside the programme, not 过渡费."""
+    turn = await replay(kb, ["过渡费怎么算", small_talk], NOW)
+    assert turn.label is None
+    assert "不在我能回答的范围里" in turn.replies[0].text
+
+
 async def test_a_follow_up_after_a_flow_is_about_that_flow(kb: KnowledgeBase) -> None:
     """After 登记诉求, "要多久" asks how long the case takes."""
     ctx = TurnContext(kb=kb, now=NOW)

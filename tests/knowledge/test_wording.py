@@ -66,6 +66,23 @@ async def test_two_questions_in_one_message_answer_one_and_offer_the_other(kb: K
     assert kb.entries["comp.swap_location"].title in reply.text
 
 
+async def test_two_fee_questions_answer_the_first_not_the_overview(kb: KnowledgeBase) -> None:
+    """Each question alone is clearer than the two together, which the overview of all compensation (comp.scope)
+    wins on breadth: the first asked is answered, the second offered."""
+    turn = await ask(kb, "搬家费咋算？过渡费给多久？")
+    assert turn.label == "comp.relocation_fee"
+    reply = turn.replies[0]
+    assert reply.buttons[0].id == "topic:comp.transition_fee"
+    assert kb.entries["comp.transition_fee"].title in reply.text
+
+
+async def test_interior_decoration_reaches_the_decoration_entry(kb: KnowledgeBase) -> None:
+    """室内装修 is the decoration that is compensated, not the decoration forbidden after the scope is fixed."""
+    turn = await ask(kb, "室内装修有补偿吗")
+    assert turn.label == "comp.decoration"
+    assert "室内装修要补偿" in turn.replies[0].text
+
+
 @pytest.mark.parametrize(
     "question", ["广场舞在哪跳", "养老金咋还没到账", "社保电话多少", "工资啥时候到账", "县医院挂号几点开始", "俺的快递到哪了",
                  "医保卡在哪办理", "驾照在哪办理"],
