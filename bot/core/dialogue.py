@@ -181,9 +181,11 @@ class DialogueService:
 
     async def _commit(self, conn: AsyncConnection, batch: list[_Pending]) -> list[list[Outbound] | None]:
         async with conn.begin():
-            done = await self._already_handled(conn, batch)
+            inbounds = [p.inbound for p in batch]
+            done, known = await self._rows.read(conn, by_first((i.channel, i.dedupe_key) for i in inbounds),
+                                                by_first((i.channel, i.user_key) for i in inbounds))
             fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
-            known = await self._lock_residents(conn, fresh)
+            await self._add_residents(conn, fresh, known)
             writes = _Batch()
             writes.last_seen = {rid: seen for rid, _, seen in known.values()}
             results: list[list[Outbound] | None] = []
@@ -231,17 +233,11 @@ class DialogueService:
         writes.replies[(inbound.channel, inbound.dedupe_key)] = list(turn.replies)
         return list(turn.replies)
 
-    async def _already_handled(self, conn: AsyncConnection, batch: list[_Pending]) -> dict[tuple[str, str], list]:
-        return await self._rows.handled(conn, by_first((p.inbound.channel, p.inbound.dedupe_key) for p in batch))
-
-    async def _lock_residents(
-        self, conn: AsyncConnection, inbounds: list[Inbound]
-    ) -> dict[tuple[str, str], tuple[int, Conversation, datetime]]:
-        """Every sender's resident id, dialogue state and last_seen_at, rows locked until commit; first contacts are
-        created."""
-        users = by_first((i.channel, i.user_key) for i in inbounds)
-        found = await self._rows.locked_states(conn, users)
-        missing = [(channel, key) for channel, keys in users for key in keys if (channel, key) not in found]
+    async def _add_residents(self, conn: AsyncConnection, inbounds: list[Inbound],
+                             found: dict[tuple[str, str], tuple[int, Conversation, datetime]]) -> None:
+        """Residents writing for the first time among the senders of `inbounds`, added to `found` (the senders
+        already known, their states locked) with a new state row."""
+        missing = sorted({(i.channel, i.user_key) for i in inbounds} - found.keys())
         if missing:
             now = self._clock()
             await conn.execute(
@@ -258,7 +254,6 @@ class DialogueService:
             await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
                                                  for rid in new.values()])
             found.update({user: (rid, Conversation(), now) for user, rid in new.items()})
-        return found
 
     async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:
         """The batch's rows, one statement per table."""

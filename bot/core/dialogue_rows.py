@@ -55,6 +55,14 @@ def _replies(document: dict[str, Any]) -> list[Outbound]:
 
 
 class DialogueRows:
+    """The rows through SQLAlchemy Core, on any database (the reference the faster paths below are checked
+    against; the dialogue tests run on both databases)."""
+
+    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
+                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+        """`handled(keys)` and `locked_states(users)`: the batch's first look at the database."""
+        return await self.handled(conn, keys), await self.locked_states(conn, users)
+
     async def handled(self, conn: AsyncConnection, keys: Iterable[tuple[str, list[str]]]) -> dict[Key, list[Outbound]]:
         """The stored replies of the messages among `keys` (channel, dedupe keys) that were handled before."""
         return {
@@ -147,5 +155,83 @@ class SqliteDialogueRows(DialogueRows):
                  for r in handled])
 
 
+# PostgreSQL: arrays instead of one parameter set per row, so that each statement is prepared once (whatever the
+# batch size) and SQLAlchemy processes no row; a batch's look-up is one statement and its writes another
+PG_READ = """
+WITH locked AS (
+    SELECT r.id, r.channel, r.user_key, r.last_seen_at, s.state
+    FROM residents AS r JOIN dialogue_states AS s ON s.resident_id = r.id
+    WHERE (r.channel, r.user_key) IN (SELECT * FROM unnest($3::varchar[], $4::varchar[]))
+    ORDER BY r.id
+    FOR UPDATE OF s
+)
+SELECT false AS state_row, p.channel, p.dedupe_key AS key, p.replies::text AS document,
+       NULL::bigint AS id, NULL::timestamptz AS last_seen_at
+FROM processed_inbound AS p
+WHERE (p.channel, p.dedupe_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))
+UNION ALL
+SELECT true, channel, user_key, state::text, id, last_seen_at FROM locked
+"""
+PG_WRITE = """
+WITH saved AS (
+    UPDATE dialogue_states AS d SET state = n.state::jsonb, updated_at = n.at
+    FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS n(rid, state, at)
+    WHERE d.resident_id = n.rid
+), logged AS (
+    INSERT INTO message_log (resident_id, direction, text, payload, created_at)
+    SELECT rid, direction, text, payload::jsonb, at
+    FROM unnest($4::bigint[], $5::varchar[], $6::text[], $7::text[], $8::timestamptz[])
+         WITH ORDINALITY AS l(rid, direction, text, payload, at, n)
+    ORDER BY n
+), handled AS (
+    INSERT INTO processed_inbound (channel, dedupe_key, resident_id, replies, processed_at)
+    SELECT channel, key, rid, replies::jsonb, at
+    FROM unnest($9::varchar[], $10::varchar[], $11::bigint[], $12::text[], $13::timestamptz[])
+         AS h(channel, key, rid, replies, at)
+)
+SELECT 1
+"""
+
+
+def _columns(rows: list[dict[str, Any]], *names: str) -> list[list[Any]]:
+    return [[row[name] for row in rows] for name in names]
+
+
+def _flat(pairs: list[tuple[str, list[str]]]) -> tuple[list[str], list[str]]:
+    return [a for a, bs in pairs for _ in bs], [b for _, bs in pairs for b in bs]
+
+
+class PostgresDialogueRows(DialogueRows):
+    """The same rows in two statements per batch on PostgreSQL, sent as they are (`exec_driver_sql`: no
+    compilation, no per-row parameter processing), with array parameters."""
+
+    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
+                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+        handled: dict[Key, list[Outbound]] = {}
+        locked: dict[Key, Locked] = {}
+        loads = json_codec.loads
+        for state_row, channel, key, document, rid, seen in await conn.exec_driver_sql(
+                PG_READ, (*_flat(keys), *_flat(users))):
+            if state_row:
+                locked[(channel, key)] = (rid, Conversation.from_json(loads(document)), seen)
+            else:
+                handled[(channel, key)] = _replies(loads(document))
+        return handled, locked
+
+    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
+                    handled: list[dict[str, Any]]) -> None:
+        dumps = json_codec.dumps
+        await conn.exec_driver_sql(PG_WRITE, (
+            [r["rid"] for r in new_states], [dumps(r["new_state"]) for r in new_states],
+            [r["at"] for r in new_states],
+            *_columns(log, "resident_id", "direction", "text"), [dumps(r["payload"]) for r in log],
+            [r["created_at"] for r in log],
+            *_columns(handled, "channel", "dedupe_key", "resident_id"), [dumps(r["replies"]) for r in handled],
+            [r["processed_at"] for r in handled],
+        ))
+
+
 def rows_for(dialect: str) -> DialogueRows:
-    return SqliteDialogueRows() if dialect == "sqlite" else DialogueRows()
+    if dialect == "sqlite":
+        return SqliteDialogueRows()
+    return PostgresDialogueRows() if dialect == "postgresql" else DialogueRows()
