@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import sys
@@ -244,7 +245,7 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
     rows = [[r.name if r.name == "echo" else f"app ({backend.split()[0]})", len(r.latencies_ms), f"{r.rps:.0f}",
              f"{r.pct(50):.1f}", f"{r.pct(90):.1f}", f"{r.pct(99):.1f}", f"{max(r.latencies_ms, default=0):.1f}",
              r.errors, f"{r.server_cpu:.0%}", f"{r.cpu_ms(r.server_cpu):.2f}",
-             "" if r.database_cpu != r.database_cpu else f"{r.cpu_ms(r.database_cpu):.2f}",
+             "" if math.isnan(r.database_cpu) else f"{r.cpu_ms(r.database_cpu):.2f}",
              f"{r.generator_cpu:.0%}"] for r in results]
     text = common.table(["server", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
                          "server CPU", "server CPU ms/req", "PostgreSQL CPU ms/req", "generator CPU"], rows)

@@ -9,6 +9,7 @@ import fcntl
 import hashlib
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -290,6 +291,6 @@ class PostgresBackends:
         total = 0.0
         for pid in set(await self._pids()) | self._start.keys():
             now = process_cpu_seconds(pid, children=False)
-            if now == now:  # not NaN: still running
+            if not math.isnan(now):  # still running
                 total += now - self._start.get(pid, 0.0)
         return total
