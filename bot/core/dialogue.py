@@ -127,9 +127,11 @@ class DialogueService:
         while self._waiting:  # checked last with no await before the task ends: a message queued meanwhile is seen
             try:
                 async with self._engine.connect() as conn:
+                    await self._rows.writer_session(conn, starting=True)
                     while await self._more_waiting():
                         batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
                         await self._settle(conn, batch)
+                    await self._rows.writer_session(conn, starting=False)
             except Exception as exc:  # noqa: BLE001 - no connection (database unreachable): the waiting are told
                 log.exception("dialogue writer: no database connection")
                 waiting, self._waiting = self._waiting, []

@@ -58,6 +58,9 @@ class DialogueRows:
     """The rows through SQLAlchemy Core, on any database (the reference the faster paths below are checked
     against; the dialogue tests run on both databases)."""
 
+    async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
+        """The dialogue writer starts (`starting`) or ends its run of batches on `conn`, outside a transaction."""
+
     async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
                    users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
         """`handled(keys)` and `locked_states(users)`: the batch's first look at the database."""
@@ -204,6 +207,13 @@ def _flat(pairs: list[tuple[str, list[str]]]) -> tuple[list[str], list[str]]:
 class PostgresDialogueRows(DialogueRows):
     """The same rows in two statements per batch on PostgreSQL, sent as they are (`exec_driver_sql`: no
     compilation, no per-row parameter processing), with array parameters."""
+
+    async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
+        # generic plans on the writer's connection: the two statements are planned once, not at every batch (a
+        # custom plan for their unnest arrays is no better and costs PostgreSQL more than running them); reset
+        # before the connection goes back to the pool
+        driver = (await conn.get_raw_connection()).driver_connection
+        await driver.execute("SET plan_cache_mode = force_generic_plan" if starting else "RESET plan_cache_mode")
 
     async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
                    users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
