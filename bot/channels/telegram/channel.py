@@ -23,7 +23,7 @@ from bot.channels.telegram.rate_limit import PacedRateLimiter
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.core.dialogue import DialogueService
-from bot.db.limits import SharedSlots, shares_limits
+from bot.db.limits import SharedWindow, shares_limits
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] 
     channel = TelegramChannel(settings, app[keys.DIALOGUE], staff)
     limiter = channel.application.bot.rate_limiter
     if isinstance(limiter, PacedRateLimiter) and shares_limits(app[keys.ENGINE]):  # several workers may send
-        limiter.share(SharedSlots(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])
+        limiter.share(SharedWindow(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])
     app[TELEGRAM] = channel
     app[keys.SENDERS][channel.sender.channel] = channel.sender
     await channel.start()
