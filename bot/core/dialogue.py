@@ -53,6 +53,7 @@ _LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(
 _RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
                  .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _ATTEMPTS = 3
+WRITER_LINGER = 0.2
 _IDLE_TURNS = 3  # event-loop turns the writer waits for more messages before it lets its connection go
 
 
@@ -107,7 +108,11 @@ class DialogueService:
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._arrived = asyncio.Event()  # a message was queued (the writer waits for one while a batch commits)
-        self._pipeline = 2 if engine.dialect.name == "postgresql" else 1  # batches in flight at once
+        postgres = engine.dialect.name == "postgresql"
+        self._pipeline = 2 if postgres else 1  # batches in flight at once
+        # seconds the idle writer keeps its connections for the next message: on PostgreSQL taking one back from
+        # the pool costs round trips (its ping, the writer's session settings, the reset when it goes back)
+        self._linger = WRITER_LINGER if postgres else 0.0
         self._writer: asyncio.Task[None] | None = None
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
@@ -199,6 +204,10 @@ class DialogueService:
             if self._waiting:
                 return True
             await asyncio.sleep(0)
+        if not self._waiting and self._linger:  # keep the connections a moment for the next message
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), self._linger)
         return bool(self._waiting)
 
     async def _settle(self, conn: AsyncConnection, batch: list[_Pending], committing: asyncio.Event) -> None:
