@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -32,9 +32,8 @@ from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
-from bot.db.models import DialogueState, Resident
-from bot.db.pairs import by_first, pair_filter
-from bot.db.upsert import insert_for
+from bot.db.models import Resident
+from bot.db.pairs import by_first
 from bot.settings import Settings
 from handlers.router import respond
 from handlers.turn import Conversation, Effect, Outcomes, Turn, TurnContext
@@ -45,13 +44,10 @@ Clock = Callable[[], datetime]
 # (inbound, state before, effects asked for, final turn, effects' outcomes) of a committed turn
 TurnObserver = Callable[[Inbound, Conversation, tuple[Effect, ...], Turn, Outcomes], None]
 residents = Resident.__table__
-states = DialogueState.__table__
 MAX_BATCH = 64
 LAST_SEEN_RESOLUTION = timedelta(hours=1)  # residents.last_seen_at; the exact time is dialogue_states.updated_at
 # statements built once (their compiled SQL is cached); run once per channel in a batch
 _LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at"))
-_RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
-                 .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _ATTEMPTS = 3
 WRITER_LINGER = 0.2
 _IDLE_TURNS = 3  # event-loop turns the writer waits for more messages before it lets its connection go
@@ -311,19 +307,7 @@ class DialogueService:
         missing = sorted({(i.channel, i.user_key) for i in inbounds} - found.keys())
         if missing:
             now = self._clock()
-            await conn.execute(
-                insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
-                [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in missing],
-            )
-            new = {
-                (r.channel, r.user_key): r.id
-                for channel, keys in by_first(missing)
-                for r in await conn.execute(_RESIDENT_IDS, {"first": channel, "seconds": keys})
-            }
-            # a resident created meanwhile by another process without its state row committed yet is a lost race:
-            # the unique key below fails and the message is retried, alone, after that process commits
-            await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
-                                                 for rid in new.values()])
+            new = await self._rows.add_residents(conn, missing, now)
             found.update({user: (rid, Conversation(), now) for user, rid in new.items()})
 
     async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:

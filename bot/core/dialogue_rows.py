@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.messages import Outbound
 from bot.db import json_codec
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
-from bot.db.pairs import pair_filter
+from bot.db.pairs import by_first, pair_filter
+from bot.db.upsert import insert_for
 from handlers.turn import Conversation
 
 residents = Resident.__table__
@@ -46,6 +47,8 @@ _STATES = (
 )
 _SAVE_STATE = (update(states).where(states.c.resident_id == bindparam("rid"))
                .values(state=bindparam("new_state"), updated_at=bindparam("at")))
+_RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
+                 .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _LOG = message_log.insert()
 _PROCESSED = processed.insert()
 
@@ -57,6 +60,21 @@ def _replies(document: dict[str, Any]) -> list[Outbound]:
 class DialogueRows:
     """The rows through SQLAlchemy Core, on any database (the reference the faster paths below are checked
     against; the dialogue tests run on both databases)."""
+
+    async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
+        """New residents (channel, user key) with an empty state each; their ids."""
+        await conn.execute(insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
+                           [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in users])
+        new = {
+            (r.channel, r.user_key): r.id
+            for channel, keys in by_first(users)
+            for r in await conn.execute(_RESIDENT_IDS, {"first": channel, "seconds": keys})
+        }
+        # a resident created meanwhile by another process without its state row committed yet is a lost race:
+        # the unique key below fails and the message is retried, alone, after that process commits
+        await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
+                                             for rid in new.values()])
+        return new
 
     async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
         """The dialogue writer starts (`starting`) or ends its run of batches on `conn`, outside a transaction."""
@@ -196,6 +214,19 @@ SELECT 1
 """
 
 
+PG_ADD_RESIDENTS = """
+WITH added AS (
+    INSERT INTO residents (channel, user_key, created_at, last_seen_at)
+    SELECT channel, user_key, $3, $3 FROM unnest($1::varchar[], $2::varchar[]) AS u(channel, user_key)
+    ON CONFLICT (channel, user_key) DO NOTHING
+    RETURNING id, channel, user_key
+), stated AS (
+    INSERT INTO dialogue_states (resident_id, state, updated_at) SELECT id, '{}'::jsonb, $3 FROM added
+)
+SELECT id, channel, user_key FROM added
+"""
+
+
 def _columns(rows: list[dict[str, Any]], *names: str) -> list[list[Any]]:
     return [[row[name] for row in rows] for name in names]
 
@@ -227,6 +258,13 @@ class PostgresDialogueRows(DialogueRows):
             else:
                 handled[(channel, key)] = _replies(loads(document))
         return handled, locked
+
+    async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
+        result = await conn.exec_driver_sql(PG_ADD_RESIDENTS, ([c for c, _ in users], [k for _, k in users], now))
+        new = {(channel, key): rid for rid, channel, key in result}
+        if len(new) < len(users):  # created meanwhile by another process: their ids, or the lost race (above)
+            new.update(await super().add_residents(conn, [u for u in users if u not in new], now))
+        return new
 
     async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
                     handled: list[dict[str, Any]]) -> None:
