@@ -623,9 +623,16 @@ async def run_phase(engine: AsyncEngine, service: CaseService, viewers: Viewers,
           f"{args.warmup} warm-up ==")
     all_kinds = kinds(service, viewers, samples)
     old = revision < "0003"
+    backends = common.PostgresBackends(engine.url.render_as_string(hide_password=False))
+    await backends.start()
+    cpu0 = time.process_time()
     with queries_as_of_0002() if old else contextlib.nullcontext():
         await measure(all_kinds, args.iterations, args.warmup, args.seed)
+    calls = len(all_kinds) * (args.iterations + args.warmup)
+    app_ms, db_ms = (time.process_time() - cpu0) * 1000 / calls, await backends.seconds() * 1000 / calls
     print(common.table(LATENCY_HEADERS, latency_rows(all_kinds)))
+    print(f"CPU per call, all kinds together ({calls} calls with the warm-up): this process (service, SQLAlchemy, "
+          f"asyncpg) {app_ms:.2f} ms, PostgreSQL backends {db_ms:.2f} ms")
     explain = ""
     if capture is not None:
         with queries_as_of_0002() if old else contextlib.nullcontext():

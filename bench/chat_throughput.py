@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import sys
@@ -107,6 +108,11 @@ class LoadResult:
     error_samples: list[str] = field(default_factory=list)
     server_cpu: float = float("nan")  # share of one core during the measured window
     generator_cpu: float = float("nan")
+    database_cpu: float = float("nan")  # the PostgreSQL backends of the app's database, share of one core
+
+    def cpu_ms(self, share: float) -> float:
+        """Milliseconds of CPU per request at `share` of a core."""
+        return share * self.duration * 1000 / len(self.latencies_ms) if self.latencies_ms else float("nan")
 
     @property
     def rps(self) -> float:
@@ -123,22 +129,12 @@ class LoadResult:
             (self.error_samples + other.error_samples)[:5],
             (self.server_cpu * self.duration + other.server_cpu * other.duration) / total,
             (self.generator_cpu * self.duration + other.generator_cpu * other.duration) / total,
+            (self.database_cpu * self.duration + other.database_cpu * other.duration) / total,
         )
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU seconds of the process and of its living children (the workers of `serve --workers N`)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-    return own + sum(_cpu_seconds(int(child)) for child in children)
-
-
 async def drive(name: str, base_url: str, server_pid: int, turns: list[dict], clients: int, warmup: float,
-                duration: float, round_no: int = 0) -> LoadResult:
+                duration: float, round_no: int = 0, database: common.PostgresBackends | None = None) -> LoadResult:
     """`clients` closed-loop clients for warmup + duration seconds; requests started after the warm-up count."""
     result = LoadResult(name, duration)
     loop = asyncio.get_running_loop()
@@ -175,11 +171,15 @@ async def drive(name: str, base_url: str, server_pid: int, turns: list[dict], cl
 
     async def meter() -> None:
         await asyncio.sleep(max(0.0, t_measure - loop.time()))
-        server0, gen0, wall0 = _cpu_seconds(server_pid), time.process_time(), time.monotonic()
+        if database is not None:
+            await database.start()
+        server0, gen0, wall0 = common.process_cpu_seconds(server_pid), time.process_time(), time.monotonic()
         await asyncio.sleep(max(0.0, t_end - loop.time()))
         wall = time.monotonic() - wall0
-        result.server_cpu = (_cpu_seconds(server_pid) - server0) / wall
+        result.server_cpu = (common.process_cpu_seconds(server_pid) - server0) / wall
         result.generator_cpu = (time.process_time() - gen0) / wall
+        if database is not None:
+            result.database_cpu = await database.seconds() / wall
 
     await asyncio.gather(meter(), *(one(i) for i in range(clients)))
     return result
@@ -226,10 +226,13 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
             _ready(app)
             # echo and app take turns in short rounds, so that both meet the same background load of a shared machine
             results: list[LoadResult | None] = [None, None]
+            on_postgres = bool(database_url) and database_url.startswith("postgres")
+            backends = common.PostgresBackends(database_url) if on_postgres else None  # type: ignore[arg-type]
             for round_no in range(rounds):
                 for i, (name, server) in enumerate((("echo", echo), ("app", app))):
                     r = asyncio.run(drive(name, server.base_url, server.process.pid, turns, clients,
-                                          warmup if round_no == 0 else ROUND_WARMUP, duration / rounds, round_no))
+                                          warmup if round_no == 0 else ROUND_WARMUP, duration / rounds, round_no,
+                                          backends if name == "app" else None))
                     results[i] = r if results[i] is None else results[i].add(r)
         finally:
             echo.stop()
@@ -241,9 +244,11 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
     backend = "PostgreSQL" if database_url and "postgres" in database_url else "SQLite (fresh file in a temp dir)"
     rows = [[r.name if r.name == "echo" else f"app ({backend.split()[0]})", len(r.latencies_ms), f"{r.rps:.0f}",
              f"{r.pct(50):.1f}", f"{r.pct(90):.1f}", f"{r.pct(99):.1f}", f"{max(r.latencies_ms, default=0):.1f}",
-             r.errors, f"{r.server_cpu:.0%}", f"{r.generator_cpu:.0%}"] for r in results]
+             r.errors, f"{r.server_cpu:.0%}", f"{r.cpu_ms(r.server_cpu):.2f}",
+             "" if math.isnan(r.database_cpu) else f"{r.cpu_ms(r.database_cpu):.2f}",
+             f"{r.generator_cpu:.0%}"] for r in results]
     text = common.table(["server", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
-                         "server CPU", "generator CPU"], rows)
+                         "server CPU", "server CPU ms/req", "PostgreSQL CPU ms/req", "generator CPU"], rows)
     result_line = (f"app {app_r.rps:.0f} req/s = {ratio:.0%} of echo's {echo_r.rps:.0f} (target ≥ "
                    f"{TARGET_RATIO:.0%}: {common.verdict(ratio_ok)}); app p99 {app_r.pct(99):.1f} ms (target ≤ "
                    f"{TARGET_P99_MS:.0f} ms: {common.verdict(p99_ok)}); errors: echo {echo_r.errors}, app "
@@ -271,7 +276,9 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
             "same load generator and the same bodies: new residents every "
             f"{TURNS_PER_SESSION} turns (start message first), the generated question mix of `bench/queries.py`, "
             "topic / 有用 / 没用 / menu buttons. Latency is measured in the client. CPU = share of one core used "
-            "during the measured window (server process and its workers; load-generator process)\n"
+            "during the measured window (server process and its workers; load-generator process); ms/req = CPU "
+            "per answered request, of the server and (PostgreSQL) of the backends serving the app's database "
+            "(from /proc; the server's WAL writer and checkpointer not counted)\n"
             f"- result: {result_line}\n"
             + "".join(f"- note: {n}\n" for n in notes)
             + "\n" + text + "\n"

@@ -9,6 +9,7 @@ import fcntl
 import hashlib
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -244,3 +245,52 @@ def running_app(database_url: str | None = None, **extra_env: str) -> Iterator[S
             yield server
         finally:
             server.stop()
+
+
+# ---------------------------------------------------------------- CPU of processes (Linux /proc)
+
+
+def process_cpu_seconds(pid: int, children: bool = True) -> float:
+    """CPU seconds (user + system) of the process, and of its living children (the workers of
+    `serve --workers N`); NaN when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if children else []
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+    return own + sum(process_cpu_seconds(int(child)) for child in kids)
+
+
+class PostgresBackends:
+    """CPU used by the PostgreSQL backends serving one database (a server on this machine): the backends are
+    found in pg_stat_activity, their CPU read from /proc. Background processes (WAL writer, checkpointer) are
+    shared by every database on the server and not counted."""
+
+    QUERY = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+
+    def __init__(self, database_url: str) -> None:
+        self._url = re.sub(r"^postgresql\+\w+://", "postgresql://", database_url)
+        self._start: dict[int, float] = {}
+
+    async def _pids(self) -> list[int]:
+        import asyncpg
+
+        conn = await asyncpg.connect(self._url)
+        try:
+            return [r["pid"] for r in await conn.fetch(self.QUERY)]
+        finally:
+            await conn.close()
+
+    async def start(self) -> None:
+        self._start = {pid: process_cpu_seconds(pid, children=False) for pid in await self._pids()}
+
+    async def seconds(self) -> float:
+        """CPU seconds since `start` of the backends living then or now (one that started meanwhile counts whole;
+        one that ended meanwhile is lost)."""
+        total = 0.0
+        for pid in set(await self._pids()) | self._start.keys():
+            now = process_cpu_seconds(pid, children=False)
+            if not math.isnan(now):  # still running
+                total += now - self._start.get(pid, 0.0)
+        return total

@@ -15,14 +15,15 @@ are locked `FOR UPDATE` in resident-id order and the dedupe key's primary key se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,9 +32,8 @@ from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
 from bot.core.port import CaseDesk, Conversation, Effect, Outcomes, Respond, Turn, TurnContext
 from bot.db.base import table_of
-from bot.db.models import DialogueState, Resident
-from bot.db.pairs import by_first, pair_filter
-from bot.db.upsert import insert_for
+from bot.db.models import Resident
+from bot.db.pairs import by_first
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -41,15 +41,24 @@ Clock = Callable[[], datetime]
 # (inbound, state before, effects asked for, final turn, effects' outcomes) of a committed turn
 TurnObserver = Callable[[Inbound, Conversation, tuple[Effect, ...], Turn, Outcomes], None]
 residents = table_of(Resident)
-states = table_of(DialogueState)
 MAX_BATCH = 64
 LAST_SEEN_RESOLUTION = timedelta(hours=1)  # residents.last_seen_at; the exact time is dialogue_states.updated_at
 # statements built once (their compiled SQL is cached); run once per channel in a batch
 _LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at"))
-_RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
-                 .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _ATTEMPTS = 3
+WRITER_LINGER = 0.2
 _IDLE_TURNS = 3  # event-loop turns the writer waits for more messages before it lets its connection go
+
+
+async def _first(*awaitables: Awaitable[object]) -> None:
+    """Wait until the first of `awaitables` is done (coroutines among them that are not yet are cancelled)."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task, given in zip(tasks, awaitables, strict=True):
+            if task is not given:
+                task.cancel()
 
 
 def utc_now() -> datetime:
@@ -92,6 +101,12 @@ class DialogueService:
         self._desk = desk
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
+        self._arrived = asyncio.Event()  # a message was queued (the writer waits for one while a batch commits)
+        postgres = engine.dialect.name == "postgresql"
+        self._pipeline = 2 if postgres else 1  # batches in flight at once
+        # seconds the idle writer keeps its connections for the next message: on PostgreSQL taking one back from
+        # the pool costs round trips (its ping, the writer's session settings, the reset when it goes back)
+        self._linger = WRITER_LINGER if postgres else 0.0
         self._writer: asyncio.Task[None] | None = None
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
@@ -113,21 +128,52 @@ class DialogueService:
     async def _submit(self, inbound: Inbound, replay: bool) -> list[Outbound] | None:
         pending = _Pending(inbound, replay, asyncio.get_running_loop().create_future())
         self._waiting.append(pending)
+        self._arrived.set()
         if self._writer is None or self._writer.done():
             # a context of its own: the writer serves many requests, its log lines carry none of their ids
             self._writer = asyncio.create_task(self._write_all(), context=contextvars.Context())
         return await asyncio.shield(pending.future)  # a caller that gives up does not cancel the batch
 
     async def _write_all(self) -> None:
-        """Commit waiting messages batch by batch, on one connection, until none wait or arrive within a few turns
-        of the event loop (under load the next ones are usually being read already: the writer and its connection
-        carry on instead of starting afresh for every batch)."""
+        """Commit waiting messages batch by batch until none wait or arrive within a few turns of the event loop
+        (under load the next ones are usually being read already: the writer and its connections carry on instead
+        of starting afresh for every batch).
+
+        On PostgreSQL the next batch is handled on a second connection while the previous one commits: a batch
+        that has written its rows takes no more locks, so the next can only wait for it, never the reverse. A
+        resident whose message is in a batch not yet settled waits for the batch after it (their messages stay in
+        order even when a batch fails and is handled again message by message)."""
         while self._waiting:  # checked last with no await before the task ends: a message queued meanwhile is seen
+            running: dict[asyncio.Task[None], tuple[AsyncConnection, set[tuple[str, str]]]] = {}  # not settled
             try:
-                async with self._engine.connect() as conn:
-                    while await self._more_waiting():
-                        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-                        await self._settle(conn, batch)
+                async with contextlib.AsyncExitStack() as stack:
+                    idle: list[AsyncConnection] = []
+                    try:
+                        while True:
+                            for task in [t for t in running if t.done()]:
+                                idle.append(running.pop(task)[0])
+                            busy = set().union(*(senders for _, senders in running.values()))
+                            if len(running) < self._pipeline and (batch := self._take(busy)):
+                                if idle:
+                                    conn = idle.pop()
+                                else:
+                                    conn = await stack.enter_async_context(self._engine.connect())
+                                    await self._rows.writer_session(conn, starting=True)
+                                    stack.push_async_callback(self._rows.writer_session, conn, False)
+                                committing = asyncio.Event()
+                                task = asyncio.create_task(self._settle(conn, batch, committing))
+                                running[task] = (conn, {(p.inbound.channel, p.inbound.user_key) for p in batch})
+                                # the next batch starts once this one has only its COMMIT left
+                                await _first(committing.wait(), task)
+                            elif len(running) == self._pipeline:
+                                await _first(*running)
+                            elif running:  # a batch commits: wait for it, or for a message it does not hold back
+                                self._arrived.clear()
+                                await _first(self._arrived.wait(), *running)
+                            elif not await self._more_waiting():
+                                break
+                    finally:
+                        await asyncio.gather(*running)  # settled before their connections go back to the pool
             except Exception as exc:  # noqa: BLE001 - no connection (database unreachable): the waiting are told
                 log.exception("dialogue writer: no database connection")
                 waiting, self._waiting = self._waiting, []
@@ -135,22 +181,40 @@ class DialogueService:
                     if not pending.future.done():
                         pending.future.set_exception(exc)
 
+    def _take(self, busy: set[tuple[str, str]]) -> list[_Pending]:
+        """The next batch from the waiting messages, leaving those of residents in `busy` (and their later ones)."""
+        if not busy:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            return batch
+        batch, rest = [], []
+        for pending in self._waiting:
+            sender = (pending.inbound.channel, pending.inbound.user_key)
+            (batch if sender not in busy and len(batch) < MAX_BATCH else rest).append(pending)
+        self._waiting = rest
+        return batch
+
     async def _more_waiting(self) -> bool:
         for _ in range(_IDLE_TURNS):
             if self._waiting:
                 return True
             await asyncio.sleep(0)
+        if not self._waiting and self._linger:  # keep the connections a moment for the next message
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), self._linger)
         return bool(self._waiting)
 
-    async def _settle(self, conn: AsyncConnection, batch: list[_Pending]) -> None:
-        """Commit a batch and hand out its replies; if it fails, its messages one by one."""
+    async def _settle(self, conn: AsyncConnection, batch: list[_Pending], committing: asyncio.Event) -> None:
+        """Commit a batch and hand out its replies; if it fails, its messages one by one. `committing` is set when
+        the batch has written everything but its COMMIT (or has failed)."""
         try:
-            results = await self._commit(conn, batch)
+            results = await self._commit(conn, batch, committing)
         except Exception as exc:
             if len(batch) > 1:  # a lost race on a unique key (another process took the same message) is expected
                 raced = isinstance(exc, IntegrityError | sqlite3.IntegrityError)
                 log.info("batch of %d failed (%s); handling its messages one by one", len(batch),
                          type(exc).__name__, exc_info=not raced)
+            committing.set()
             for pending in batch:
                 await self._settle_alone(conn, pending)
         else:
@@ -177,11 +241,14 @@ class DialogueService:
         if not pending.future.done():
             pending.future.set_exception(error)
 
-    async def _commit(self, conn: AsyncConnection, batch: list[_Pending]) -> list[list[Outbound] | None]:
+    async def _commit(self, conn: AsyncConnection, batch: list[_Pending],
+                      committing: asyncio.Event | None = None) -> list[list[Outbound] | None]:
         async with conn.begin():
-            done = await self._already_handled(conn, batch)
+            inbounds = [p.inbound for p in batch]
+            done, known = await self._rows.read(conn, by_first((i.channel, i.dedupe_key) for i in inbounds),
+                                                by_first((i.channel, i.user_key) for i in inbounds))
             fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
-            known = await self._lock_residents(conn, fresh)
+            await self._add_residents(conn, fresh, known)
             writes = _Batch()
             writes.last_seen = {rid: seen for rid, _, seen in known.values()}
             results: list[list[Outbound] | None] = []
@@ -195,6 +262,8 @@ class DialogueService:
                 state = writes.states.get(resident_id, state)
                 results.append(await self._turn(conn, pending.inbound, resident_id, state, writes))
             await self._write(conn, writes)
+            if committing is not None:
+                committing.set()
         for observed in writes.observed:
             try:
                 self._observe(*observed)  # type: ignore[misc]
@@ -229,34 +298,15 @@ class DialogueService:
         writes.replies[(inbound.channel, inbound.dedupe_key)] = list(turn.replies)
         return list(turn.replies)
 
-    async def _already_handled(self, conn: AsyncConnection, batch: list[_Pending]) -> dict[tuple[str, str], list]:
-        return await self._rows.handled(conn, by_first((p.inbound.channel, p.inbound.dedupe_key) for p in batch))
-
-    async def _lock_residents(
-        self, conn: AsyncConnection, inbounds: list[Inbound]
-    ) -> dict[tuple[str, str], tuple[int, Conversation, datetime]]:
-        """Every sender's resident id, dialogue state and last_seen_at, rows locked until commit; first contacts are
-        created."""
-        users = by_first((i.channel, i.user_key) for i in inbounds)
-        found = await self._rows.locked_states(conn, users)
-        missing = [(channel, key) for channel, keys in users for key in keys if (channel, key) not in found]
+    async def _add_residents(self, conn: AsyncConnection, inbounds: list[Inbound],
+                             found: dict[tuple[str, str], tuple[int, Conversation, datetime]]) -> None:
+        """Residents writing for the first time among the senders of `inbounds`, added to `found` (the senders
+        already known, their states locked) with a new state row."""
+        missing = sorted({(i.channel, i.user_key) for i in inbounds} - found.keys())
         if missing:
             now = self._clock()
-            await conn.execute(
-                insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
-                [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in missing],
-            )
-            new = {
-                (r.channel, r.user_key): r.id
-                for channel, keys in by_first(missing)
-                for r in await conn.execute(_RESIDENT_IDS, {"first": channel, "seconds": keys})
-            }
-            # a resident created meanwhile by another process without its state row committed yet is a lost race:
-            # the unique key below fails and the message is retried, alone, after that process commits
-            await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
-                                                 for rid in new.values()])
+            new = await self._rows.add_residents(conn, missing, now)
             found.update({user: (rid, Conversation(), now) for user, rid in new.items()})
-        return found
 
     async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:
         """The batch's rows, one statement per table."""

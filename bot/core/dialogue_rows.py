@@ -24,13 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.messages import Outbound
 from bot.core.port import Conversation
 from bot.db import json_codec
+from bot.db.base import table_of
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
-from bot.db.pairs import pair_filter
+from bot.db.pairs import by_first, pair_filter
+from bot.db.upsert import insert_for
 
-residents = Resident.__table__
-states = DialogueState.__table__
-processed = ProcessedInbound.__table__
-message_log = MessageLog.__table__
+residents = table_of(Resident)
+states = table_of(DialogueState)
+processed = table_of(ProcessedInbound)
+message_log = table_of(MessageLog)
 Key = tuple[str, str]
 Locked = tuple[int, Conversation, datetime]  # resident id, state, residents.last_seen_at
 
@@ -46,6 +48,8 @@ _STATES = (
 )
 _SAVE_STATE = (update(states).where(states.c.resident_id == bindparam("rid"))
                .values(state=bindparam("new_state"), updated_at=bindparam("at")))
+_RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
+                 .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
 _LOG = message_log.insert()
 _PROCESSED = processed.insert()
 
@@ -55,6 +59,32 @@ def _replies(document: dict[str, Any]) -> list[Outbound]:
 
 
 class DialogueRows:
+    """The rows through SQLAlchemy Core, on any database (the reference the faster paths below are checked
+    against; the dialogue tests run on both databases)."""
+
+    async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
+        """New residents (channel, user key) with an empty state each; their ids."""
+        await conn.execute(insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
+                           [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in users])
+        new = {
+            (r.channel, r.user_key): r.id
+            for channel, keys in by_first(users)
+            for r in await conn.execute(_RESIDENT_IDS, {"first": channel, "seconds": keys})
+        }
+        # a resident created meanwhile by another process without its state row committed yet is a lost race:
+        # the unique key below fails and the message is retried, alone, after that process commits
+        await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
+                                             for rid in new.values()])
+        return new
+
+    async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
+        """The dialogue writer starts (`starting`) or ends its run of batches on `conn`, outside a transaction."""
+
+    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
+                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+        """`handled(keys)` and `locked_states(users)`: the batch's first look at the database."""
+        return await self.handled(conn, keys), await self.locked_states(conn, users)
+
     async def handled(self, conn: AsyncConnection, keys: Iterable[tuple[str, list[str]]]) -> dict[Key, list[Outbound]]:
         """The stored replies of the messages among `keys` (channel, dedupe keys) that were handled before."""
         return {
@@ -147,5 +177,110 @@ class SqliteDialogueRows(DialogueRows):
                  for r in handled])
 
 
+# PostgreSQL: arrays instead of one parameter set per row, so that each statement is prepared once (whatever the
+# batch size) and SQLAlchemy processes no row; a batch's look-up is one statement and its writes another
+PG_READ = """
+WITH locked AS (
+    SELECT r.id, r.channel, r.user_key, r.last_seen_at, s.state
+    FROM residents AS r JOIN dialogue_states AS s ON s.resident_id = r.id
+    WHERE (r.channel, r.user_key) IN (SELECT * FROM unnest($3::varchar[], $4::varchar[]))
+    ORDER BY r.id
+    FOR UPDATE OF s
+)
+SELECT false AS state_row, p.channel, p.dedupe_key AS key, p.replies::text AS document,
+       NULL::bigint AS id, NULL::timestamptz AS last_seen_at
+FROM processed_inbound AS p
+WHERE (p.channel, p.dedupe_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))
+UNION ALL
+SELECT true, channel, user_key, state::text, id, last_seen_at FROM locked
+"""
+PG_WRITE = """
+WITH saved AS (
+    UPDATE dialogue_states AS d SET state = n.state::jsonb, updated_at = n.at
+    FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS n(rid, state, at)
+    WHERE d.resident_id = n.rid
+), logged AS (
+    INSERT INTO message_log (resident_id, direction, text, payload, created_at)
+    SELECT rid, direction, text, payload::jsonb, at
+    FROM unnest($4::bigint[], $5::varchar[], $6::text[], $7::text[], $8::timestamptz[])
+         WITH ORDINALITY AS l(rid, direction, text, payload, at, n)
+    ORDER BY n
+), handled AS (
+    INSERT INTO processed_inbound (channel, dedupe_key, resident_id, replies, processed_at)
+    SELECT channel, key, rid, replies::jsonb, at
+    FROM unnest($9::varchar[], $10::varchar[], $11::bigint[], $12::text[], $13::timestamptz[])
+         AS h(channel, key, rid, replies, at)
+)
+SELECT 1
+"""
+
+
+PG_ADD_RESIDENTS = """
+WITH added AS (
+    INSERT INTO residents (channel, user_key, created_at, last_seen_at)
+    SELECT channel, user_key, $3, $3 FROM unnest($1::varchar[], $2::varchar[]) AS u(channel, user_key)
+    ON CONFLICT (channel, user_key) DO NOTHING
+    RETURNING id, channel, user_key
+), stated AS (
+    INSERT INTO dialogue_states (resident_id, state, updated_at) SELECT id, '{}'::jsonb, $3 FROM added
+)
+SELECT id, channel, user_key FROM added
+"""
+
+
+def _columns(rows: list[dict[str, Any]], *names: str) -> list[list[Any]]:
+    return [[row[name] for row in rows] for name in names]
+
+
+def _flat(pairs: list[tuple[str, list[str]]]) -> tuple[list[str], list[str]]:
+    return [a for a, bs in pairs for _ in bs], [b for _, bs in pairs for b in bs]
+
+
+class PostgresDialogueRows(DialogueRows):
+    """The same rows in two statements per batch on PostgreSQL, sent as they are (`exec_driver_sql`: no
+    compilation, no per-row parameter processing), with array parameters."""
+
+    async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
+        # generic plans on the writer's connection: the two statements are planned once, not at every batch (a
+        # custom plan for their unnest arrays is no better and costs PostgreSQL more than running them); reset
+        # before the connection goes back to the pool
+        driver = (await conn.get_raw_connection()).driver_connection
+        await driver.execute("SET plan_cache_mode = force_generic_plan" if starting else "RESET plan_cache_mode")
+
+    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
+                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+        handled: dict[Key, list[Outbound]] = {}
+        locked: dict[Key, Locked] = {}
+        loads = json_codec.loads
+        for state_row, channel, key, document, rid, seen in await conn.exec_driver_sql(
+                PG_READ, (*_flat(keys), *_flat(users))):
+            if state_row:
+                locked[(channel, key)] = (rid, Conversation.from_json(loads(document)), seen)
+            else:
+                handled[(channel, key)] = _replies(loads(document))
+        return handled, locked
+
+    async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
+        result = await conn.exec_driver_sql(PG_ADD_RESIDENTS, ([c for c, _ in users], [k for _, k in users], now))
+        new = {(channel, key): rid for rid, channel, key in result}
+        if len(new) < len(users):  # created meanwhile by another process: their ids, or the lost race (above)
+            new.update(await super().add_residents(conn, [u for u in users if u not in new], now))
+        return new
+
+    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
+                    handled: list[dict[str, Any]]) -> None:
+        dumps = json_codec.dumps
+        await conn.exec_driver_sql(PG_WRITE, (
+            [r["rid"] for r in new_states], [dumps(r["new_state"]) for r in new_states],
+            [r["at"] for r in new_states],
+            *_columns(log, "resident_id", "direction", "text"), [dumps(r["payload"]) for r in log],
+            [r["created_at"] for r in log],
+            *_columns(handled, "channel", "dedupe_key", "resident_id"), [dumps(r["replies"]) for r in handled],
+            [r["processed_at"] for r in handled],
+        ))
+
+
 def rows_for(dialect: str) -> DialogueRows:
-    return SqliteDialogueRows() if dialect == "sqlite" else DialogueRows()
+    if dialect == "sqlite":
+        return SqliteDialogueRows()
+    return PostgresDialogueRows() if dialect == "postgresql" else DialogueRows()

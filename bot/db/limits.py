@@ -1,9 +1,9 @@
 """Limits several worker processes share, kept in the database (PostgreSQL; SQLite is single-process and keeps
 them in memory):
 
-- `rate_slots`: start slots of paced requests (Telegram's 30 messages/s for a bot, one message/s to a chat). A
-  reservation takes the key's next slot — no earlier than `next_at` (the previous reservation plus an interval)
-  and `free_at` (an interval after the last response) — in one atomic statement, timed by the database's clock,
+- `rate_leases`: the requests of a paced key in flight or answered less than a period ago (Telegram's 30
+  messages/s for a bot: 30 leases; one message/s to a chat: one). A lease is held from before a request starts
+  until a period after its response, taken and given back in atomic statements timed by the database's clock,
   so that the workers (even on several machines) need not agree on the time.
 - `channel_quotas`: messages sent to one resident in the channel's current window (WeChat: so many per 48-hour
   customer-service window), taken before a message is sent and given back when it could not be."""
@@ -12,21 +12,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Float, Integer, String, case, func, literal, literal_column, update
+from sqlalchemy import Float, Integer, String, case, literal, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base
+from bot.db.models import Base
 from bot.db.types import UtcDateTime
 
 
-class RateSlot(Base):
-    __tablename__ = "rate_slots"
+class RateLease(Base):
+    __tablename__ = "rate_leases"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    next_at: Mapped[float] = mapped_column(Float)  # epoch seconds (database clock): the earliest next start
-    free_at: Mapped[float] = mapped_column(Float)  # epoch seconds: an interval after the last response
+    n: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0 … limit − 1
+    busy_until: Mapped[float] = mapped_column(Float)  # epoch seconds (database clock): free again from then
 
 
 class ChannelQuota(Base):
@@ -38,9 +38,7 @@ class ChannelQuota(Base):
     used: Mapped[int] = mapped_column(Integer)
 
 
-slots = RateSlot.__table__
 quotas = ChannelQuota.__table__
-_NOW = literal_column("extract(epoch from clock_timestamp())", Float)
 
 
 def shares_limits(engine: AsyncEngine) -> bool:
@@ -48,37 +46,76 @@ def shares_limits(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-class SharedSlots:
-    """Start slots shared by every process on the database (PostgreSQL only)."""
+class SharedWindow:
+    """At most `limit` requests of a key in flight or answered less than a period ago, counted for every process
+    on the database (PostgreSQL only): a request holds one of the key's `limit` leases from before it starts until
+    a period after its response (`take` … `give_back`). The other end counts a request when it arrives, between
+    those two moments; so any `limit` + 1 arrivals within a period would have needed `limit` + 1 leases at once.
+    A lease taken by a process that died frees itself `lease` seconds later."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, lease: float = 30.0) -> None:
         self._engine = engine
+        self._lease = lease
+        self._made: set[tuple[str, int]] = set()  # keys whose lease rows exist
 
-    async def reserve(self, key: str, interval: float) -> float:
-        """Take `key`'s next start slot; the seconds to wait for it (0: now)."""
-        new = postgresql.insert(slots).values(key=key, next_at=_NOW + interval, free_at=0.0)
-        stmt = new.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"next_at": func.greatest(slots.c.next_at, slots.c.free_at, _NOW) + interval},
-        ).returning(slots.c.next_at - interval - _NOW)
+    async def take(self, key: str, limit: int) -> tuple[int | None, float]:
+        """One of `key`'s free leases: (its number, 0); or (None, seconds until the first frees — longer than a
+        period while all are held by requests still on their way)."""
         async with self._engine.begin() as conn:
-            wait = await conn.scalar(stmt)
-        return max(float(wait), 0.0)
+            if limit == 1:  # one row (a chat's): taken or created in one statement
+                n = await conn.scalar(_TAKE_ONE, {"key": key, "lease": self._lease})
+            else:
+                if (key, limit) not in self._made:
+                    await conn.execute(_MAKE, {"key": key, "limit": limit})
+                    self._made.add((key, limit))
+                n = await conn.scalar(_TAKE, {"key": key, "limit": limit, "lease": self._lease})
+            if n is not None:
+                return n, 0.0
+            wait = await conn.scalar(_FIRST_FREE, {"key": key, "limit": limit})
+        return None, max(float(wait or 0.0), 0.0)
 
-    async def busy(self, key: str, interval: float) -> None:
-        """A request for `key` left now without a reservation (a reply): the next starts an interval later."""
-        await self._push(key, interval, slots.c.next_at, "next_at")
-
-    async def finished(self, key: str, interval: float) -> None:
-        """Its response came: the next request for `key` starts an interval from now at the earliest."""
-        await self._push(key, interval, slots.c.free_at, "free_at")
-
-    async def _push(self, key: str, interval: float, column: ColumnElement[float], name: str) -> None:
-        values = {"key": key, "next_at": 0.0, "free_at": 0.0, name: _NOW + interval}
-        stmt = postgresql.insert(slots).values(**values).on_conflict_do_update(
-            index_elements=["key"], set_={name: func.greatest(column, _NOW + interval)})
+    async def give_back(self, key: str, n: int, period: float) -> None:
+        """The request holding lease `n` has its response: the lease is free a period from now."""
         async with self._engine.begin() as conn:
-            await conn.execute(stmt)
+            await conn.execute(_GIVE_BACK, {"key": key, "n": n, "period": period})
+
+    async def mark(self, key: str, period: float) -> None:
+        """A request for `key` that does not wait (a reply to a resident) left or was answered now: the key's
+        first lease is busy for at least a period from now."""
+        async with self._engine.begin() as conn:
+            await conn.execute(_MARK, {"key": key, "period": period})
+
+
+# times are epoch seconds of the database clock: extract(epoch from clock_timestamp())
+_TAKE_ONE = text("""
+    INSERT INTO rate_leases (key, n, busy_until)
+    VALUES (:key, 0, extract(epoch from clock_timestamp()) + :lease)
+    ON CONFLICT (key, n) DO UPDATE SET busy_until = excluded.busy_until
+    WHERE rate_leases.busy_until <= extract(epoch from clock_timestamp())
+    RETURNING n""")
+_MAKE = text("""
+    INSERT INTO rate_leases (key, n, busy_until)
+    SELECT :key, n, 0 FROM generate_series(0, :limit - 1) AS n
+    ON CONFLICT DO NOTHING""")
+_TAKE = text("""
+    WITH free AS (
+        SELECT n FROM rate_leases
+        WHERE key = :key AND n < :limit AND busy_until <= extract(epoch from clock_timestamp())
+        ORDER BY busy_until LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+    UPDATE rate_leases AS l SET busy_until = extract(epoch from clock_timestamp()) + :lease
+    FROM free WHERE l.key = :key AND l.n = free.n
+    RETURNING l.n""")
+_FIRST_FREE = text("""
+    SELECT min(busy_until) - extract(epoch from clock_timestamp()) FROM rate_leases
+    WHERE key = :key AND n < :limit""")
+_GIVE_BACK = text("""
+    UPDATE rate_leases SET busy_until = extract(epoch from clock_timestamp()) + :period
+    WHERE key = :key AND n = :n""")
+_MARK = text("""
+    INSERT INTO rate_leases (key, n, busy_until)
+    VALUES (:key, 0, extract(epoch from clock_timestamp()) + :period)
+    ON CONFLICT (key, n) DO UPDATE SET busy_until = greatest(rate_leases.busy_until, excluded.busy_until)""")
 
 
 class SharedQuota:
@@ -92,8 +129,8 @@ class SharedQuota:
     async def take(self, user_key: str, opened: datetime) -> bool:
         """One message of the window opened at `opened`; False when its quota is used up. A newer window starts
         counting from one again."""
-        new = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened, used=1)
-        stmt = new.on_conflict_do_update(
+        stmt = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened, used=1)
+        stmt = stmt.on_conflict_do_update(
             index_elements=["channel", "user_key"],
             set_={"opened_at": literal(opened, UtcDateTime),
                   "used": case((quotas.c.opened_at != opened, 1), else_=quotas.c.used + 1)},

@@ -3,7 +3,6 @@ workers."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import make_engine
-from bot.db.limits import SharedQuota, SharedSlots
+from bot.db.limits import SharedQuota, SharedWindow
 
 pytestmark = pytest.mark.postgres
 
@@ -37,26 +36,29 @@ async def test_two_workers_share_one_window_quota(engine: AsyncEngine, second_en
     assert not await first.take("openid-2", opened)
 
 
-async def test_start_slots_are_spaced_whichever_worker_takes_them(engine: AsyncEngine,
-                                                                   second_engine: AsyncEngine) -> None:
-    interval = 1.05 / 30
-    workers = [SharedSlots(engine), SharedSlots(second_engine)]
-    starts = []
-    for i in range(31):
-        asked = time.monotonic()
-        starts.append(asked + await workers[i % 2].reserve("telegram:1", interval))  # when it may start
-    # 31 starts span 30 intervals, however the reservations were spread over the workers (a round trip's error)
-    assert starts[30] - starts[0] >= 30 * interval - 0.02
-    assert all(later - earlier >= interval - 0.02 for earlier, later in zip(starts, starts[1:], strict=False))
+async def test_a_bots_leases_are_shared_and_held_until_a_period_after_the_response(
+        engine: AsyncEngine, second_engine: AsyncEngine) -> None:
+    workers = [SharedWindow(engine), SharedWindow(second_engine)]
+    taken = [await workers[i % 2].take("telegram:1", 3) for i in range(4)]
+    assert sorted(n for n, _ in taken[:3]) == [0, 1, 2]  # three places, whichever worker asks
+    assert taken[3][0] is None and taken[3][1] > 20  # all three on their way: no time known when one frees
+    await workers[1].give_back("telegram:1", taken[0][0], 0.5)  # its answer came now
+    n, wait = await workers[0].take("telegram:1", 3)
+    assert n is None and 0.3 < wait <= 0.5  # free half a second after the answer, not at once
+    await workers[0].give_back("telegram:1", taken[1][0], 0.0)  # another's answer, with no period to wait
+    assert (await workers[0].take("telegram:1", 3))[0] == taken[1][0]
 
 
-async def test_a_chats_next_message_waits_for_the_last_response(engine: AsyncEngine,
-                                                                second_engine: AsyncEngine) -> None:
-    first, second = SharedSlots(engine), SharedSlots(second_engine)
-    assert await first.reserve("telegram:1:chat:42", 1.05) == 0.0
-    await first.finished("telegram:1:chat:42", 1.05)  # its answer came now
-    wait = await second.reserve("telegram:1:chat:42", 1.05)
-    assert 0.95 <= wait <= 1.05
-    await first.busy("telegram:1:chat:43", 1.05)  # a reply to chat 43 left now
-    assert await second.reserve("telegram:1:chat:43", 1.05) >= 0.95
-    assert await second.reserve("telegram:1:chat:44", 1.05) == 0.0
+async def test_a_chats_lease_waits_for_the_last_response_and_for_replies(engine: AsyncEngine,
+                                                                        second_engine: AsyncEngine) -> None:
+    first, second = SharedWindow(engine), SharedWindow(second_engine)
+    assert await first.take("telegram:1:chat:42", 1) == (0, 0.0)
+    n, wait = await second.take("telegram:1:chat:42", 1)
+    assert n is None and wait > 20  # the first notification is still on its way
+    await first.give_back("telegram:1:chat:42", 0, 1.05)  # its answer came now
+    n, wait = await second.take("telegram:1:chat:42", 1)
+    assert n is None and 0.95 <= wait <= 1.05
+    await first.mark("telegram:1:chat:43", 1.05)  # a reply to chat 43 left now
+    n, wait = await second.take("telegram:1:chat:43", 1)
+    assert n is None and 0.95 <= wait <= 1.05
+    assert await second.take("telegram:1:chat:44", 1) == (0, 0.0)

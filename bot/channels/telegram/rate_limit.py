@@ -19,12 +19,13 @@ notifications, and a pause of the whole bot when Telegram answers 429 with retry
 Periods carry a small margin (1 %: clocks of two machines need not agree to the millisecond) that widens after
 each 429. Clock and sleep are injectable: tests move time instead of waiting.
 
-Several workers (`serve --workers N` on PostgreSQL): `share(SharedSlots)` makes every paced request also take a
-start slot of the bot kept in the database (bot/db/limits.py), spaced (1 + 8 %) / 30 s apart whichever process
-sends, and every notification a slot of its chat, one (1 + 8 %) s after the chat's previous message started and
-after its response came; a reply marks its chat busy the same way without waiting. A request that starts more than
-15 ms after its slot takes a fresh one; the wider margin (80 ms over 30 slots) covers the rest of what the
-in-process response window cannot see across processes (a request still on its way from another worker)."""
+Several workers (`serve --workers N` on PostgreSQL): `share(SharedWindow)` applies the response window across
+processes (bot/db/limits.py): every paced request also holds one of the bot's 30 leases kept in the database,
+and every notification its chat's one lease, from before it starts until a period after its response, whichever
+process sends — so a request slowed on its way (a busy machine) still counts until it has surely arrived. A reply
+to a resident does not wait for its chat's lease but keeps it busy a period after it left and after its answer.
+Only one request of a process at a time waits for a bot lease (the others queue behind it in order), looking
+again every 10 ms while all 30 are on their way; a lease of a process that died frees itself after 30 s."""
 
 from __future__ import annotations
 
@@ -41,14 +42,14 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
-from bot.db.limits import SharedSlots
+from bot.db.limits import SharedWindow
 
 log = logging.getLogger(__name__)
 MARGIN = 0.01
 MARGIN_STEP = 0.01  # added after each 429 …
 MAX_MARGIN = 0.2  # … up to this
-SHARED_MARGIN = 0.08  # margin of the slots shared between processes …
-SHARED_LATE = 0.015  # … and how late a request may start after its slot (else it takes a fresh one)
+SHARED_MARGIN = 0.02  # margin of the leases shared between processes (their periods run on the database clock)
+SHARED_POLL = 0.01  # seconds between looks at the database while every lease is held by a request on its way
 IN_FLIGHT_POLL = 0.005  # seconds between looks while what we wait for is a response still on its way
 # the methods that put a message into a chat (what Telegram's flood limits count)
 MESSAGE_ENDPOINTS = frozenset({
@@ -199,11 +200,12 @@ class PacedRateLimiter(AIORateLimiter):
         self._clock = clock
         self._sleep = sleep
         self._paused_until = 0.0
-        self.shared: SharedSlots | None = None
+        self.shared: SharedWindow | None = None
         self._shared_key = "telegram"
+        self._shared_turn = asyncio.Lock()  # one request of this process at a time waits for a bot lease
 
-    def share(self, shared: SharedSlots, bot_key: str) -> None:
-        """Take every start slot also from `shared` (the database), under keys of this bot (its numeric id)."""
+    def share(self, shared: SharedWindow, bot_key: str) -> None:
+        """Hold every request's place also in `shared` (the database), under keys of this bot (its numeric id)."""
         self.shared = shared
         self._shared_key = f"telegram:{bot_key}"
 
@@ -225,7 +227,12 @@ class PacedRateLimiter(AIORateLimiter):
 
         async def send(*call_args: Any, **call_kwargs: Any) -> Any:
             """Runs inside the parent's group limit: our checks, then the request, counted until its answer."""
-            await self._acquire(paced, chat_id, policy.per_chat)
+            leases: list[tuple[str, int, float]] = []  # held in the database: (key, lease, period)
+            try:
+                await self._acquire(paced, chat_id, policy.per_chat, leases)
+            except BaseException:  # given up while waiting (cancelled): the leases it holds go back
+                await self._shared_finished(None, leases)
+                raise
             try:
                 return await callback(*call_args, **call_kwargs)
             finally:
@@ -233,8 +240,8 @@ class PacedRateLimiter(AIORateLimiter):
                     self.window.finished()
                 if chat_id is not None:
                     self.chats.finished(chat_id)
-                    if self.shared is not None:
-                        await self._shared_finished(chat_id)
+                if self.shared is not None:
+                    await self._shared_finished(None if policy.per_chat else chat_id, leases)
 
         for attempt in range(policy.max_retries + 1):
             try:
@@ -257,52 +264,66 @@ class PacedRateLimiter(AIORateLimiter):
         self.window.period = 1.0 + self.margin
         self.chats.interval = self._chat_interval * (1 + self.margin)
 
-    async def _acquire(self, paced: bool, chat_id: int | None, per_chat: bool) -> None:
+    async def _acquire(self, paced: bool, chat_id: int | None, per_chat: bool,
+                       leases: list[tuple[str, int, float]]) -> None:
         """Wait for the chat's turn (notifications), a flood-control pause to end, the next overall slot, and
-        until the window and the chat's last response allow one more; then count this request as started.
-        Nothing awaits between the last check and the request, so the checks hold when it leaves."""
+        until the window and the chat's last response allow one more; then count this request as started. With
+        several processes, the leases taken in the database are added to `leases`. Nothing awaits between the
+        last check and the request (but the database's answer, while the lease is already held), so the checks
+        hold when it leaves."""
         pace_chat = per_chat and chat_id is not None
         if pace_chat:
             await self._wait(self.chats.reserve(chat_id))
         await self._wait(self._paused_until - self._clock())
-        if self.shared is not None:  # the other processes' messages to this chat (bot/db/limits.py)
-            if pace_chat and chat_id is not None:
-                await self._wait(await self.shared.reserve(self._chat_key(chat_id), self._shared_chat_interval))
-            elif chat_id is not None:
-                await self.shared.busy(self._chat_key(chat_id), self._shared_chat_interval)
+        if self.shared is not None and chat_id is not None:  # the other processes' messages to this chat
+            if pace_chat:
+                leases.append(await self._lease(self._chat_key(chat_id), 1, self._shared_chat_interval))
+            else:  # a reply: not held back, but the chat's next notification keeps its distance
+                await self.shared.mark(self._chat_key(chat_id), self._shared_chat_interval)
         if paced:  # one slot per request: a re-check below must not take (and waste) another
             await self._wait(self.spacing.reserve(None))
         while True:
-            slot = None
-            if paced and self.shared is not None:  # the bot's next start slot among all processes
-                slot = self._clock() + await self.shared.reserve(self._shared_key, (1 + SHARED_MARGIN) / self._rate)
-                await self._wait(slot - self._clock())
-            while True:
-                wait = max(self._paused_until - self._clock(), self.window.wait() if paced else 0.0,
-                           self.chats.since_last(chat_id) if pace_chat else 0.0)
-                if wait <= 0:
-                    break
-                await self._sleep(wait)
-            if slot is None or self._clock() - slot <= SHARED_LATE:
+            wait = max(self._paused_until - self._clock(), self.window.wait() if paced else 0.0,
+                       self.chats.since_last(chat_id) if pace_chat else 0.0)
+            if wait <= 0:
                 break
-            # started too long after the slot (this process was busy, or its own window held the request): the
-            # spacing from the other processes' slots no longer holds, so take a fresh slot
+            await self._sleep(wait)
+        if paced and self.shared is not None:  # one of the bot's places among all processes
+            async with self._shared_turn:
+                leases.append(await self._lease(self._shared_key, max(int(self._rate), 1), self._shared_period))
         if paced:
             self.window.started()
         if chat_id is not None:
             self.chats.started(chat_id)
 
-    async def _shared_finished(self, chat_id: int) -> None:
-        """Record the response in the database; a failure there must not turn a message that went out into an
-        error (the outbox would send it again)."""
+    async def _lease(self, key: str, limit: int, period: float) -> tuple[str, int, float]:
+        """Wait for one of `key`'s `limit` leases in the database; (key, lease, period) to give it back with."""
+        assert self.shared is not None
+        while True:
+            n, wait = await self.shared.take(key, limit)
+            if n is not None:
+                return key, n, period
+            # all held: the first frees at a known time once answered, else keep looking while on their way
+            await self._sleep(wait if wait <= period else SHARED_POLL)
+
+    async def _shared_finished(self, reply_chat: int | None, leases: list[tuple[str, int, float]]) -> None:
+        """Give the leases back (free a period from now) and mark a reply's chat busy; a failure there must not
+        turn a message that went out into an error (the outbox would send it again): its lease frees itself."""
         try:
-            await self.shared.finished(self._chat_key(chat_id), self._shared_chat_interval)  # type: ignore[union-attr]
+            for key, n, period in leases:
+                await self.shared.give_back(key, n, period)  # type: ignore[union-attr]
+            if reply_chat is not None:
+                await self.shared.mark(self._chat_key(reply_chat), self._shared_chat_interval)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - logged; the in-process pacing still holds for this worker
-            log.exception("could not record a Telegram response in the shared rate slots")
+            log.exception("could not record a Telegram response in the shared rate leases")
 
     @property
     def _shared_chat_interval(self) -> float:
         return self._chat_interval * (1 + max(self.margin, SHARED_MARGIN))
+
+    @property
+    def _shared_period(self) -> float:
+        return 1.0 + max(self.margin, SHARED_MARGIN)
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:

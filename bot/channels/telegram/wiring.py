@@ -14,7 +14,7 @@ from bot.channels.telegram.callback_data import CallbackSigner, signing_key
 from bot.channels.telegram.channel import TELEGRAM, TelegramChannel
 from bot.channels.telegram.rate_limit import PacedRateLimiter
 from bot.channels.telegram.staff_chat import StaffChat
-from bot.db.limits import SharedSlots, shares_limits
+from bot.db.limits import SharedWindow, shares_limits
 
 
 def setup(app: web.Application, clock: Callable[[], datetime] | None = None) -> None:
@@ -36,7 +36,7 @@ async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] 
     channel = TelegramChannel(settings, app[keys.DIALOGUE], staff)
     limiter = channel.application.bot.rate_limiter
     if isinstance(limiter, PacedRateLimiter) and shares_limits(app[keys.ENGINE]):  # several workers may send
-        limiter.share(SharedSlots(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])
+        limiter.share(SharedWindow(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])
     app[TELEGRAM] = channel
     app[keys.SENDERS][channel.sender.channel] = channel.sender
     await channel.start()

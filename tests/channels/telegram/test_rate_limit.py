@@ -199,32 +199,35 @@ async def test_arrivals_never_exceed_telegrams_limits_whatever_the_delays(seed: 
     assert 450 / (times[500] - times[50]) > 27  # before the last chats' messages trickle out one a second
 
 
-class MemorySlots:
-    """SharedSlots on the test's clock: what the database does for several processes (bot/db/limits.py)."""
+class MemoryWindow:
+    """SharedWindow on the test's clock: what the database does for several processes (bot/db/limits.py)."""
 
-    def __init__(self, clock: FakeMonotonic, fail_finished: bool = False) -> None:
+    def __init__(self, clock: FakeMonotonic | VirtualTime, fail_give_back: bool = False) -> None:
         self.clock = clock
-        self.next: dict[str, float] = {}
-        self.free: dict[str, float] = {}
-        self.fail_finished = fail_finished
+        self.busy_until: dict[tuple[str, int], float] = {}
+        self.fail_give_back = fail_give_back
 
-    async def reserve(self, key: str, interval: float) -> float:
-        slot = max(self.next.get(key, 0.0), self.free.get(key, 0.0), self.clock())
-        self.next[key] = slot + interval
-        return slot - self.clock()
+    async def take(self, key: str, limit: int) -> tuple[int | None, float]:
+        now, until = self.clock(), [self.busy_until.get((key, n), 0.0) for n in range(limit)]
+        free = [n for n in range(limit) if until[n] <= now]
+        if not free:
+            return None, min(until) - now
+        n = min(free, key=until.__getitem__)
+        self.busy_until[(key, n)] = now + 30.0
+        return n, 0.0
 
-    async def busy(self, key: str, interval: float) -> None:
-        self.next[key] = max(self.next.get(key, 0.0), self.clock() + interval)
-
-    async def finished(self, key: str, interval: float) -> None:
-        if self.fail_finished:
+    async def give_back(self, key: str, n: int, period: float) -> None:
+        if self.fail_give_back:
             raise ConnectionError("database gone")
-        self.free[key] = max(self.free.get(key, 0.0), self.clock() + interval)
+        self.busy_until[(key, n)] = self.clock() + period
+
+    async def mark(self, key: str, period: float) -> None:
+        self.busy_until[(key, 0)] = max(self.busy_until.get((key, 0), 0.0), self.clock() + period)
 
 
-async def test_two_processes_sharing_slots_keep_one_bots_limits_together() -> None:
+async def test_two_processes_sharing_leases_keep_one_bots_limits_together() -> None:
     clock = FakeMonotonic()
-    shared = MemorySlots(clock)
+    shared = MemoryWindow(clock)
     workers = [PacedRateLimiter(overall_rate=30, chat_interval=1.0, clock=clock, sleep=clock.sleep) for _ in range(2)]
     for limiter in workers:
         limiter.share(shared, "123")  # type: ignore[arg-type]
@@ -237,9 +240,41 @@ async def test_two_processes_sharing_slots_keep_one_bots_limits_together() -> No
     assert second - first >= 1.0  # the second worker waited for the first one's message to chat 1
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_two_processes_keep_telegrams_limits_by_arrival_when_one_is_slow(seed: int) -> None:
+    """One worker on a loaded machine: its requests reach Telegram up to 0.4 s after they start. Telegram counts
+    arrivals; the shared places are held until the response, so the slow requests still count when the other
+    worker's arrive (spacing the starts alone let 34–39 arrive within a second)."""
+    clock = VirtualTime()
+    shared = MemoryWindow(clock)
+    workers = [PacedRateLimiter(overall_rate=30, chat_interval=1.0, clock=clock, sleep=clock.sleep) for _ in range(2)]
+    for limiter in workers:
+        limiter.share(shared, "123")  # type: ignore[arg-type]
+    servers = [ArrivalCounter(clock, seed, max_delay=0.01), ArrivalCounter(clock, seed + 10, max_delay=0.4)]
+    rng = random.Random(seed)
+    by_chat: dict[int, list[int]] = {}
+    for _ in range(400):
+        chat = 1 + rng.randrange(100)
+        by_chat.setdefault(chat, []).append(rng.randrange(2))  # which worker's outbox loop sends it
+
+    async def chat_in_order(chat: int, senders: list[int]) -> None:
+        for worker in senders:
+            await workers[worker].process_request(servers[worker].callback(chat), (), {}, "sendMessage",
+                                                  {"chat_id": chat}, NOTIFICATION)
+
+    await clock.run([chat_in_order(chat, senders) for chat, senders in by_chat.items()])
+    arrivals = sorted((t, c) for server in servers for c, t in server.arrivals)
+    times = [t for t, _ in arrivals]
+    assert len(times) == 400
+    assert all(times[i + 30] - times[i] >= 1.0 for i in range(len(times) - 30))
+    for chat in by_chat:
+        mine = [t for t, c in arrivals if c == chat]
+        assert all(b - a >= 1.0 for a, b in itertools.pairwise(mine))
+
+
 async def test_a_failure_to_record_the_response_does_not_fail_a_message_that_went_out() -> None:
     clock = FakeMonotonic()
     limiter = PacedRateLimiter(clock=clock, sleep=clock.sleep)
-    limiter.share(MemorySlots(clock, fail_finished=True), "123")  # type: ignore[arg-type]
+    limiter.share(MemoryWindow(clock, fail_give_back=True), "123")  # type: ignore[arg-type]
     calls: list = []
     assert await _call(limiter, 7, calls) is True and len(calls) == 1
