@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import bot.attachments.models  # noqa: F401  (the attachments table on Base.metadata)
 from bot.cases.models import POSTGRESQL_ONLY_INDEXES
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.models import Base
