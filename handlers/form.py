@@ -196,7 +196,8 @@ class Form:
         if len(files) >= MAX_ATTACHMENTS:
             return await self._ask(state, ctx, before=f"最多附 {MAX_ATTACHMENTS} 张图片，这张没有收下。")
         file_id = str(inbound.payload.get("file_id") or "")[:200]
-        files.append({"channel": inbound.channel, "file_id": file_id, "caption": inbound.text[:200]})
+        files.append({"channel": inbound.channel, "file_id": file_id, "caption": inbound.text[:200],
+                      "attachment_id": str(inbound.payload.get("attachment_id") or "")[:32]})  # bot/attachments
         state = replace(state, data={**state.data, ATTACHMENTS: files})
         return await self._ask(state, ctx, before="收到图片，会作为材料附在表单里。")
 

@@ -9,7 +9,7 @@ from handlers import contacts, feedback, knowledge_answer, menu, smalltalk, stat
 from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
 from handlers import assistance, complaint, human_handoff  # noqa: F401  (register the case forms)
 from handlers import case_status  # noqa: F401  (registers the 查进度 flow)
-from handlers import rating
+from handlers import rating, voice
 from handlers.flows import CANCEL_WORDS, FLOWS
 from handlers.turn import Conversation, Turn, TurnContext
 from knowledge.base import Context
@@ -47,8 +47,9 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         return await _button(state, inbound.text, ctx)
     text = inbound.text
     if inbound.kind is InboundKind.VOICE and not text:
-        return Turn(state, (Outbound("抱歉，我还听不懂语音。请打字告诉我，或拨打热线 "
-                                     f"{ctx.kb.params['contacts']['hotline']}。", (menu.MENU_BUTTON,)),))
+        return voice.not_heard(state, inbound, ctx)
+    if voice.was_heard(inbound):  # "我听到的是：…", then the answer as if typed
+        return await voice.answer_heard(inbound, lambda typed: _respond(state, typed, ctx))
     if state.flow in FLOWS:
         return await FLOWS[state.flow].step(state, inbound, ctx)
     if inbound.kind is InboundKind.LOCATION:
@@ -97,6 +98,8 @@ def context_of(state: Conversation, ctx: TurnContext) -> Context | None:
 
 async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
     kind, _, arg = button_id.partition(":")
+    if button_id == voice.AGAIN:  # what was heard was wrong: in a form, back to its question
+        return await voice.again(state, ctx)
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
