@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import background, calendar_watch, keys, staff
+from bot import background, calendar_watch, keys, media, staff
 from bot.channels.wechat import channel as wechat_channel
 from bot.core.dialogue import Clock, DialogueService, utc_now
 from bot.db.checkpoint import WalPolicy, WriteGate, background_checkpoints
@@ -47,6 +47,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
     health.setup(app, clock)
     metrics.setup(app, clock)  # /metrics: Prometheus, token or loopback only
+    media.setup(app, clock)  # attachments and speech-to-text, for the channels below
     chat.setup(app)
     calc.setup(app, clock)
     chat_updates.setup(app)

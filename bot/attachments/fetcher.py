@@ -153,4 +153,3 @@ class AttachmentFetcher:
         await records.mark(self.engine, row.id, status=Status.FAILED, error=error, attempts=row.attempts + 1,
                            next_attempt_at=None)
 
-Sources = Mapping[str, MediaSource]

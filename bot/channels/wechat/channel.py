@@ -12,8 +12,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import keys
+from bot.media import ATTACHMENTS, HEARING
 from bot.channels.wechat.crypto import MessageCrypto
+from bot.attachments.fetcher import AttachmentFetcher
+from bot.channels.prepared import PreparedDialogue
 from bot.channels.wechat.late_replies import LateReplies
+from bot.channels.wechat.media import WeChatMedia, WeChatMediaIntake
 from bot.channels.wechat.render import merge
 from bot.channels.wechat.replay import ReplayGuard
 from bot.channels.wechat.sender import WeChatSender
@@ -23,6 +27,7 @@ from bot.core.dialogue import Clock, DialogueService
 from bot.core.messages import Outbound
 from bot.outbox.ports import RetryLater, Undeliverable
 from bot.settings import Settings
+from bot.speech.hearing import Hearing
 
 log = logging.getLogger(__name__)
 API_TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -30,7 +35,8 @@ API_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 class WeChatChannel:
     def __init__(self, settings: Settings, dialogue: DialogueService, engine: AsyncEngine, clock: Clock,
-                 http: aiohttp.ClientSession) -> None:
+                 http: aiohttp.ClientSession, fetcher: AttachmentFetcher | None = None,
+                 hearing: Hearing | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.clock = clock
@@ -38,11 +44,17 @@ class WeChatChannel:
         # plain mode only: there the signature does not cover the body
         self.replay = ReplayGuard(engine, clock, settings.wechat_max_clock_skew) if self.crypto is None else None
         self.sender: WeChatSender | None = None
+        media: WeChatMedia | None = None
         if settings.wechat_app_id and settings.wechat_app_secret:
             tokens = AccessTokens(http, settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
             window = ServiceWindow(engine, settings.wechat_window_hours, settings.wechat_window_quota, clock)
             self.sender = WeChatSender(http, settings.wechat_api_base, tokens, window)
-        self.late = LateReplies(dialogue, self._deliver, settings.wechat_reply_budget, merge)
+            media = WeChatMedia(http, settings.wechat_api_base, tokens,
+                                max(settings.attachment_max_bytes, settings.voice_max_bytes))
+        # photos and voice are fetched (and voice transcribed) inside the 5-second budget's task
+        intake = WeChatMediaIntake(media, fetcher, hearing)
+        self.late = LateReplies(PreparedDialogue(dialogue, intake.prepare), self._deliver,
+                                settings.wechat_reply_budget, merge)
         self._extra: set[asyncio.Task[None]] = set()
 
     def now_seconds(self) -> int:
@@ -87,7 +99,8 @@ def setup(app: web.Application, clock: Clock) -> None:
 
     async def wechat_channel(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
-            channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http)
+            channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http,
+                                    app.get(ATTACHMENTS), app.get(HEARING))
             app[WECHAT] = channel
             if channel.sender is not None:
                 app[keys.SENDERS][channel.sender.channel] = channel.sender
