@@ -86,3 +86,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/chat", chat_page, name="chat")
     app.router.add_get("/", _home)
     app.router.add_post("/api/chat", api_chat)
+    from bot.web import chat_media  # photos and voice (it imports this module's patterns)
+
+    chat_media.setup(app)
