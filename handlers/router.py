@@ -9,7 +9,7 @@ from handlers import contacts, feedback, knowledge_answer, menu, smalltalk, stat
 from handlers import calculator  # noqa: F401  (registers the 估算补偿 flow)
 from handlers import assistance, complaint, human_handoff  # noqa: F401  (register the case forms)
 from handlers import case_status  # noqa: F401  (registers the 查进度 flow)
-from handlers import rating, voice
+from handlers import photos, rating, voice
 from handlers.flows import CANCEL_WORDS, FLOWS
 from handlers.turn import Conversation, Turn, TurnContext
 from knowledge.base import Context
@@ -54,9 +54,8 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         return await FLOWS[state.flow].step(state, inbound, ctx)
     if inbound.kind is InboundKind.LOCATION:
         return Turn(state, (Outbound("收到您的位置。登记诉求或申请上门帮助时，可以把位置发给我当作地址。", menu.MENU),))
-    if inbound.kind is InboundKind.IMAGE:
-        return Turn(state, (Outbound("收到您的图片。登记诉求时发来的图片会作为材料附在诉求里；"
-                                     "现在请告诉我您想办什么。", menu.MENU),))
+    if inbound.kind is InboundKind.IMAGE:  # added to the resident's open case, if there is one
+        return await photos.outside_form(state, inbound, ctx)
     if text.lower() in CANCEL_WORDS:
         return Turn(state, (Outbound("现在没有正在办理的事项。需要什么可以直接说，或点下面的按钮。", menu.MENU),))
     if not text:

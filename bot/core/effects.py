@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.cases.resident_desk import ResidentDesk
 from bot.db.models import Feedback, UnansweredQuestion
 from bot.db.upsert import insert_for
-from handlers.turn import CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
+from handlers.turn import AttachToCase, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from knowledge.text import compact
 
 feedback = Feedback.__table__
@@ -44,6 +44,8 @@ async def apply_effects(
             outcomes[effect.ref] = await desk.rate(conn, resident_id, effect, now)
         elif isinstance(effect, ExplainRating):
             outcomes[effect.ref] = await desk.explain_rating(conn, resident_id, effect, now)
+        elif isinstance(effect, AttachToCase):
+            outcomes[effect.ref] = await desk.attach(conn, resident_id, effect, now)
         elif isinstance(effect, RecordGap):
             key = compact(effect.question)[:MAX_GAP_KEY]
             if key:

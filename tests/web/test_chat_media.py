@@ -3,6 +3,7 @@ message and a 4xx and change nothing; a recording is transcribed and answered, s
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.attachments.models import Attachment
+from bot.cases.models import Case, CaseEvent
 from bot.media import ATTACHMENTS
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
@@ -22,6 +24,8 @@ from tests.support.fake_stt import FakeSpeechServer
 from tests.support.media_files import photo, png_bomb, wav
 
 attachments = Attachment.__table__
+cases = Case.__table__
+events = CaseEvent.__table__
 SESSION = "web-media-session-1"
 
 
@@ -107,3 +111,34 @@ async def test_silence_and_noise_files_get_the_fallback(media_client: TestClient
         response = await post_file(media_client, "/api/chat/voice", data, message_id)
         (reply,) = (await response.json())["replies"]
         assert "打字" in reply["text"] and "12345" in reply["text"]
+
+
+async def test_a_photo_sent_after_filing_is_added_to_the_open_case(media_client: TestClient) -> None:
+    from tests.support.transcript import ChatSession
+
+    resident = ChatSession(media_client, session=SESSION)
+    await resident.send(button="intent:complaint")
+    await resident.press("补偿金额")
+    await resident.press("东关片区")
+    for answer in ("东关街18号3单元", "评估报告漏算了阁楼面积", "重新测量", "13800138000"):
+        await resident.say(answer)
+    await resident.press("确认提交")
+    number = re.search(r"AJ-\d{4}-\d{6}", resident.text).group(0)  # type: ignore[union-attr]
+
+    response = await post_file(media_client, "/api/chat/photo", photo(), "later-1")
+    (reply,) = (await response.json())["replies"]
+    assert f"已附在您的诉求 {number} 里" in reply["text"]
+    engine = media_client.app[ATTACHMENTS].engine
+    async with engine.connect() as conn:
+        details = (await conn.execute(select(cases.c.details).where(cases.c.number == number))).scalar_one()
+        kinds = (await conn.execute(select(events.c.kind).join(cases, cases.c.id == events.c.case_id)
+                                    .where(cases.c.number == number))).scalars().all()
+        attachment_id = (await conn.execute(select(attachments.c.id))).scalar_one()
+    assert [a["attachment_id"] for a in details["attachments"]] == [attachment_id]
+    assert "attached" in kinds
+
+
+async def test_a_photo_without_an_open_case_is_acknowledged(media_client: TestClient) -> None:
+    response = await post_file(media_client, "/api/chat/photo", photo(), "alone-1")
+    (reply,) = (await response.json())["replies"]
+    assert "登记诉求时发来的图片会作为材料附在诉求里" in reply["text"]
