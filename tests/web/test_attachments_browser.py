@@ -23,6 +23,7 @@ from tests.staff.test_dashboard_browser import BOT, DESKTOP, TIMEOUT_MS, say, ta
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.support.cases import PASSWORD, add_user
 from tests.support.clock import FakeClock
+from tests.support.fake_stt import FakeSpeechServer
 from tests.support.fake_wechat import APP_ID, FakeWeChatApi
 from tests.support.media_files import photo
 from tests.support.wechat_client import WeChatResident
@@ -157,3 +158,39 @@ async def test_photos_reach_the_handling_department_only(server: TestServer, bro
         for address in (url, url + "/thumb"):
             response = await other.goto(address)
             assert response is not None and response.status == 404
+
+
+@pytest.fixture
+async def speech() -> AsyncIterator[FakeSpeechServer]:
+    server = await FakeSpeechServer().start()
+    yield server
+    await server.close()
+
+
+async def test_hold_to_talk_records_in_the_browser_and_is_answered(aiohttp_server, settings: Settings,  # noqa: ANN001
+                                                                   kb: KnowledgeBase, clock: FakeClock,
+                                                                   speech: FakeSpeechServer, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
+    configured = replace(settings, stt_url=speech.url, attachments_dir=tmp_path / "attachments")
+    server = await aiohttp_server(create_app(configured, clock=clock, knowledge=kb))
+    speech.say("过渡费怎么发")
+    # Chromium's fake microphone (a tone) and no permission prompt: MediaRecorder records for real
+    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        try:
+            page = await new_page(browser, str(server.make_url("/chat")), viewport=PHONE, permissions=["microphone"])
+            await expect(page.locator(f"{BOT} .buttons button")).not_to_have_count(0)
+            talk = page.get_by_role("button", name="按住说话")
+            await expect(talk).to_be_visible()
+            await talk.dispatch_event("pointerdown")
+            await expect(page.get_by_role("button", name="松开发送")).to_be_visible()
+            await page.wait_for_timeout(1000)  # a second of speech: the recording itself takes real time
+            await page.get_by_role("button", name="松开发送").dispatch_event("pointerup")
+            await expect(page.locator(BOT).filter(has_text="我听到的是：过渡费怎么发")).to_have_count(1)
+            await expect(page.locator(BOT).last).to_contain_text("临时安置费")
+        finally:
+            await browser.close()
+    (received,) = speech.received
+    assert received.sample_rate == 16_000  # the browser's WebM/Opus went through ffmpeg
