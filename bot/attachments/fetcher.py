@@ -101,7 +101,7 @@ class AttachmentFetcher:
     async def _attempt(self, attachment_id: str) -> None:
         try:
             await self._fetch(attachment_id)
-        except Exception:  # noqa: BLE001 - a background task: logged, the row stays pending and is retried
+        except Exception:
             log.exception("attachment %s: fetching failed", attachment_id)
 
     async def _fetch(self, attachment_id: str) -> None:

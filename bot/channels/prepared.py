@@ -15,7 +15,7 @@ Prepare = Callable[[Inbound], Awaitable[Inbound]]
 class PreparedDialogue(DialogueService):
     """The dialogue service's handle / handle_once, with `prepare` run first."""
 
-    def __init__(self, dialogue: DialogueService, prepare: Prepare) -> None:  # noqa: D107 - no super().__init__
+    def __init__(self, dialogue: DialogueService, prepare: Prepare) -> None:
         self._inner = dialogue
         self._prepare = prepare
 

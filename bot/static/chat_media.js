@@ -32,7 +32,7 @@
     if (file) upload("/api/chat/photo", file, file.name || "photo.jpg", "［图片］");
   });
 
-  if (!(window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) return;
+  if (!talk || !(window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) return;
   talk.hidden = false;
   let recorder = null;
   let chunks = [];

@@ -40,7 +40,7 @@ async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
 
 
 @pytest.fixture
-async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: FakeClock,  # noqa: ANN001
+async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: FakeClock,
                  wechat_api: FakeWeChatApi, tmp_path: Path) -> TestServer:
     configured = replace(wechat_settings(settings, wechat_api, safe=False), attachments_dir=tmp_path / "attachments",
                          attachment_retry_interval=0)
@@ -135,7 +135,7 @@ async def open_photo(staff: Page, base: str, number: str) -> str:
     return url
 
 
-async def test_photos_reach_the_handling_department_only(server: TestServer, browser: Browser, aiohttp_client,  # noqa: ANN001
+async def test_photos_reach_the_handling_department_only(server: TestServer, browser: Browser, aiohttp_client,
                                                          clock: FakeClock, wechat_api: FakeWeChatApi,
                                                          tmp_path: Path) -> None:
     base = str(server.make_url("/")).rstrip("/")
@@ -167,7 +167,7 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
     await server.close()
 
 
-async def test_hold_to_talk_records_in_the_browser_and_is_answered(aiohttp_server, settings: Settings,  # noqa: ANN001
+async def test_hold_to_talk_records_in_the_browser_and_is_answered(aiohttp_server, settings: Settings,
                                                                    kb: KnowledgeBase, clock: FakeClock,
                                                                    speech: FakeSpeechServer, tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():

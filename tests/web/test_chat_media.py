@@ -37,7 +37,7 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
 
 
 @pytest.fixture
-async def media_client(aiohttp_client, settings: Settings, kb: KnowledgeBase, clock: FakeClock,  # noqa: ANN001
+async def media_client(aiohttp_client, settings: Settings, kb: KnowledgeBase, clock: FakeClock,
                        speech: FakeSpeechServer, tmp_path: Path) -> TestClient:
     configured = replace(settings, stt_url=speech.url, stt_timeout=0.5, attachments_dir=tmp_path / "attachments",
                          attachment_retry_interval=0, attachment_max_bytes=200 * 1024)

@@ -40,7 +40,7 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
 
 
 @pytest.fixture
-async def media_client(wechat_api: FakeWeChatApi, speech: FakeSpeechServer, aiohttp_client, settings: Settings,  # noqa: ANN001
+async def media_client(wechat_api: FakeWeChatApi, speech: FakeSpeechServer, aiohttp_client, settings: Settings,
                        kb: KnowledgeBase, clock: FakeClock, tmp_path: Path, safe: bool) -> TestClient:
     configured = wechat_settings(settings, wechat_api, safe, stt_url=speech.url, stt_key="stt-test-key",
                                  stt_model="test-model", stt_timeout=0.5, attachments_dir=tmp_path / "attachments",
