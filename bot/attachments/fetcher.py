@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.attachments import records
-from bot.attachments.images import CleanImage, ImageRefused, clean_image
+from bot.attachments.images import CleanImage, ImageRefused, check_image, reencode
 from bot.attachments.records import Status
 from bot.attachments.store import AttachmentStore, StoreError
 
@@ -71,7 +71,8 @@ class AttachmentFetcher:
 
     async def keep_upload(self, channel: str, user_key: str, message_key: str, data: bytes) -> str:
         """A photo uploaded to us (the web chat): checked and stored now; ImageRefused says why not."""
-        clean = await asyncio.to_thread(clean_image, data, self.max_bytes, self.max_pixels)
+        check_image(data, self.max_bytes, self.max_pixels)  # the header, on the loop: fast
+        clean = await asyncio.to_thread(reencode, data)  # the decoding, in a thread
         now = self.clock()
         attachment_id = await records.register(self.engine, channel=channel, user_key=user_key,
                                                message_key=message_key, kind="image", source="upload", now=now,
@@ -129,7 +130,8 @@ class AttachmentFetcher:
                                error=f"图片暂时没能从{name}取回，系统会自动重试。")
             return
         try:
-            clean = await asyncio.to_thread(clean_image, media.data, self.max_bytes, self.max_pixels)
+            check_image(media.data, self.max_bytes, self.max_pixels)
+            clean = await asyncio.to_thread(reencode, media.data)
         except ImageRefused as exc:
             await records.mark(self.engine, attachment_id, status=Status.REFUSED, error=f"没有保存：{exc}",
                                attempts=row.attempts + 1, next_attempt_at=None)

@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP", "MPO"})
 THUMBNAIL = (320, 320)
 QUALITY = 85
+NOT_AN_IMAGE = "这个文件不是能打开的图片，请发送照片（JPG、PNG 等）。"
 
 
 class ImageRefused(ValueError):
@@ -32,6 +33,13 @@ class CleanImage:
 
 def clean_image(data: bytes, max_bytes: int, max_pixels: int) -> CleanImage:
     """The re-encoded picture and its thumbnail, or ImageRefused saying why not."""
+    check_image(data, max_bytes, max_pixels)
+    return reencode(data)
+
+
+def check_image(data: bytes, max_bytes: int, max_pixels: int) -> None:
+    """Size, format and pixel count from the header, before anything is decoded (fast: call it on the event
+    loop, where the warnings filter it sets is not raced by other threads); ImageRefused if not acceptable."""
     if len(data) > max_bytes:
         raise ImageRefused(f"图片太大（超过 {max_bytes / 1024 / 1024:.0f} MB），请压缩后再发，或换一张。")
     if not data:
@@ -39,31 +47,32 @@ def clean_image(data: bytes, max_bytes: int, max_pixels: int) -> CleanImage:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            return _clean(data, max_pixels)
+            with Image.open(io.BytesIO(data)) as probe:  # reads the header only
+                if probe.format not in FORMATS:
+                    raise ImageRefused(NOT_AN_IMAGE)
+                width, height = probe.size
+                if width * height > max_pixels or width <= 0 or height <= 0:
+                    raise ImageRefused(_too_many_pixels(max_pixels))
+                probe.verify()  # the structure, without decoding the picture
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageRefused(_too_many_pixels(max_pixels)) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-            if isinstance(exc, ImageRefused):
-                raise
-            raise ImageRefused("这个文件不是能打开的图片，请发送照片（JPG、PNG 等）。") from None
+        except ImageRefused:
+            raise
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+            raise ImageRefused(NOT_AN_IMAGE) from None
 
 
-def _too_many_pixels(max_pixels: int) -> str:
-    return f"图片尺寸过大（超过 {max_pixels / 1_000_000:.0f} 百万像素），请缩小后再发。"
-
-
-def _clean(data: bytes, max_pixels: int) -> CleanImage:
-    with Image.open(io.BytesIO(data)) as probe:  # reads the header only
-        if probe.format not in FORMATS:
-            raise ImageRefused("这个文件不是能打开的图片，请发送照片（JPG、PNG 等）。")
-        width, height = probe.size
-        if width * height > max_pixels or width <= 0 or height <= 0:
-            raise ImageRefused(_too_many_pixels(max_pixels))
-        probe.verify()  # the structure, without decoding everything
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()  # the whole picture: a truncated file fails here
-        upright = ImageOps.exif_transpose(image)
-        rgb = upright.convert("RGB")  # drops alpha and palettes
+def reencode(data: bytes) -> CleanImage:
+    """Decode (a checked image: run it in a thread), turn upright, strip everything but the pixels, re-encode."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # the whole picture: a truncated file fails here
+            upright = ImageOps.exif_transpose(image)
+            rgb = upright.convert("RGB")  # drops alpha and palettes
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused("图片尺寸过大，请缩小后再发。") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRefused(NOT_AN_IMAGE) from None
     rgb.info = {}  # EXIF, XMP, ICC, comments: nothing of the original goes along
     full = io.BytesIO()
     rgb.save(full, "JPEG", quality=QUALITY, optimize=True)
@@ -72,3 +81,7 @@ def _clean(data: bytes, max_pixels: int) -> CleanImage:
     small = io.BytesIO()
     thumb.save(small, "JPEG", quality=80)
     return CleanImage(full.getvalue(), small.getvalue(), rgb.width, rgb.height)
+
+
+def _too_many_pixels(max_pixels: int) -> str:
+    return f"图片尺寸过大（超过 {max_pixels / 1_000_000:.0f} 百万像素），请缩小后再发。"
