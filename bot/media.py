@@ -14,6 +14,7 @@ from bot import background, keys
 from bot.attachments.fetcher import AttachmentFetcher
 from bot.attachments.store import DirectoryStore
 from bot.core.dialogue import Clock
+from bot.core.messages import Inbound
 from bot.speech.hearing import Hearing
 from bot.speech.openai_api import OpenAiTranscriber
 from bot.speech.port import NoSpeechToText, SpeechToText
@@ -52,5 +53,10 @@ async def _hearing(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as http:
         stt: SpeechToText = (OpenAiTranscriber(http, s.stt_url, s.stt_model, s.stt_key, s.stt_language, s.stt_timeout)
                              if s.stt_url else NoSpeechToText())
-        app[HEARING] = Hearing(stt, s.max_text_chars, s.voice_max_bytes, s.voice_max_seconds)
+        fetcher = app[ATTACHMENTS]
+
+        async def keep(inbound: Inbound, wav: bytes) -> str:
+            return await fetcher.keep_recording(inbound.channel, inbound.user_key, inbound.dedupe_key, wav)
+
+        app[HEARING] = Hearing(stt, s.max_text_chars, s.voice_max_bytes, s.voice_max_seconds, keep)
         yield

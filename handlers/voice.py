@@ -10,7 +10,7 @@ from dataclasses import replace
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
 from handlers import menu
 from handlers.flows import FLOWS
-from handlers.form import Form
+from handlers.form import Form, with_recording
 from handlers.turn import Conversation, Turn, TurnContext
 
 AGAIN = "voice:again"
@@ -41,6 +41,8 @@ def not_heard(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
         text = f"抱歉，这段语音我没有听清。请靠近手机再说一遍，或者打字告诉我；也可以拨打热线 {hotline}。"
     else:
         text = f"抱歉，语音暂时无法识别。请打字告诉我，或拨打热线 {hotline}。"
+    if isinstance(FLOWS.get(state.flow or ""), Form) and inbound.payload.get("recording_id"):
+        state = with_recording(state, inbound)  # staff can still listen to it with the case
     return Turn(state, (Outbound(text, () if state.flow in FLOWS else (menu.MENU_BUTTON,)),))
 
 

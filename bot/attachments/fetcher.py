@@ -42,8 +42,8 @@ class MediaSource(Protocol):
         """The file the channel knows by `source` (WeChat MediaId, Telegram file_id); MediaUnavailable if not."""
         ...
 
-def full_key(attachment_id: str) -> str:
-    return f"{attachment_id}.jpg"
+def full_key(attachment_id: str, kind: str = "image") -> str:
+    return f"{attachment_id}.wav" if kind == "voice" else f"{attachment_id}.jpg"
 
 def thumb_key(attachment_id: str) -> str:
     return f"{attachment_id}.thumb.jpg"
@@ -78,6 +78,16 @@ class AttachmentFetcher:
                                                message_key=message_key, kind="image", source="upload", now=now,
                                                fetch_before=None, status=Status.PENDING)
         await self._store(attachment_id, clean)
+        return attachment_id
+
+    async def keep_recording(self, channel: str, user_key: str, message_key: str, wav: bytes) -> str:
+        """A voice message, as transcribed (16 kHz mono WAV): stored for staff to listen to; its attachment id."""
+        attachment_id = await records.register(self.engine, channel=channel, user_key=user_key,
+                                               message_key=f"voice:{message_key}", kind="voice", source="recording",
+                                               now=self.clock(), fetch_before=None, status=Status.PENDING)
+        await self.store.put(full_key(attachment_id, "voice"), wav)
+        await records.mark(self.engine, attachment_id, status=Status.STORED, content_type="audio/wav", size=len(wav),
+                           stored_at=self.clock(), next_attempt_at=None)
         return attachment_id
 
     def schedule(self, attachment_id: str) -> None:

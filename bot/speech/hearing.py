@@ -16,24 +16,41 @@ from knowledge.text import clean_input
 log = logging.getLogger(__name__)
 
 
+Keep = Callable[[Inbound, bytes], Awaitable[str]]  # stores a recording (WAV) for staff; its attachment id
+
+
 class Hearing:
-    def __init__(self, stt: SpeechToText, max_chars: int, max_bytes: int, max_seconds: int) -> None:
+    def __init__(self, stt: SpeechToText, max_chars: int, max_bytes: int, max_seconds: int,
+                 keep: Keep | None = None) -> None:
         self.stt = stt
+        self.keep = keep
         self.max_chars = max_chars
         self.max_bytes = max_bytes
         self.max_seconds = max_seconds
 
     async def hear(self, inbound: Inbound, recording: Callable[[], Awaitable[bytes]]) -> Inbound:
         """`inbound` (a voice message) with what was heard; `recording` fetches its bytes (SpeechError if not)."""
+        payload = dict(inbound.payload)
         try:
             data = await recording()
             if len(data) > self.max_bytes:
                 raise SpeechError(Failure.FAILED, f"recording of {len(data)} bytes")
             audio = await to_wav(data, self.max_seconds)
+            payload.update(await self._kept(inbound, audio.data))
             text = clean_input(await self.stt.transcribe(audio), self.max_chars)
             if not text:
                 raise SpeechError(Failure.EMPTY)
         except SpeechError as exc:
             log.info("voice message %s not transcribed: %s", inbound.dedupe_key, exc)
-            return replace(inbound, kind=InboundKind.VOICE, text="", payload={**inbound.payload, "stt": exc.failure.value})
-        return replace(inbound, kind=InboundKind.VOICE, text=text, payload={**inbound.payload, "heard": True})
+            return replace(inbound, kind=InboundKind.VOICE, text="", payload={**payload, "stt": exc.failure.value})
+        return replace(inbound, kind=InboundKind.VOICE, text=text, payload={**payload, "heard": True})
+
+    async def _kept(self, inbound: Inbound, wav: bytes) -> dict[str, str]:
+        """The recording stored for staff (a form links it to its case): {"recording_id": …}, or {} if it could not be."""
+        if self.keep is None:
+            return {}
+        try:
+            return {"recording_id": await self.keep(inbound, wav)}
+        except Exception:
+            log.exception("voice message %s: the recording could not be stored", inbound.dedupe_key)
+            return {}

@@ -89,7 +89,7 @@ def _extra(event: CaseEventView, departments: Mapping[int, str], channel: str) -
     if kind == EventKind.CREATED:
         return f"来源：{CHANNEL_LABELS.get(str(data.get('channel') or channel), channel)}"
     if kind == EventKind.VIEWED and data.get("attachment"):
-        return "打开了图片材料"
+        return "打开了语音材料" if data.get("kind") == "voice" else "打开了图片材料"
     if kind == EventKind.RESOLVED and data.get("via_case_id"):
         return "随主案件一并办结"
     return ""

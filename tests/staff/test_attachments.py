@@ -79,3 +79,23 @@ async def test_the_discipline_wall_covers_photos(client, login: Login, file, app
         agent = await login(username)
         assert (await agent.get(url)).status == 404 and (await agent.get(f"{url}/thumb")).status == 404
     assert (await (await login("jijian")).get(url)).status == 200
+
+
+async def test_a_recording_is_played_on_the_case_page_and_the_listening_is_in_the_history(
+        client, login: Login, file, app_engine: AsyncEngine) -> None:
+    from tests.support.media_files import wav
+
+    case = await file(category=Category.COMPENSATION)
+    recording = await client.app[ATTACHMENTS].keep_recording("wechat", "o1", "m5", wav())
+    files = [{"kind": "voice", "channel": "wechat", "caption": "补偿款还没到账", "attachment_id": recording}]
+    async with app_engine.begin() as conn:
+        await conn.execute(update(cases).where(cases.c.number == case.number).values(details={"attachments": files}))
+    url = f"/staff/cases/{case.number}/attachments/{recording}"
+    comp1 = await login("comp1")
+    page = await comp1.page(f"/staff/cases/{case.number}")
+    assert f'<audio controls preload="none" src="{url}"' in page and "识别为：补偿款还没到账" in page
+    played = await comp1.get(url)
+    assert played.status == 200 and played.content_type == "audio/wav"
+    assert (await comp1.get(f"{url}/thumb")).status == 404
+    assert "打开了语音材料" in await comp1.page(f"/staff/cases/{case.number}")
+    assert (await (await login("dongguan")).get(url)).status == 404

@@ -162,3 +162,27 @@ async def test_a_file_that_is_not_an_image_is_refused_with_a_reason(
     async with fetcher.engine.connect() as conn:
         row = (await conn.execute(select(attachments))).one()
     assert row.status == "refused" and "不是能打开的图片" in row.error
+
+
+async def test_a_spoken_answer_in_a_complaint_keeps_its_recording_with_the_case(
+        resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer, media_client: TestClient,
+        tmp_path: Path) -> None:
+    await _start_complaint(resident)
+    await resident.say("西街社区5号")
+    wechat_api.add_media("voice-amr-9", amr_noise(2.0), "audio/amr")
+    speech.say("协议签了两个月补偿款还没到账")
+    (heard,) = await resident.deliver(resident.voice_xml(None, media_id="voice-amr-9"))
+    assert "我听到的是：协议签了两个月补偿款还没到账" in heard.text
+    for answer in ("尽快支付", "13800138000"):
+        await resident.say(answer)
+    assert "图片：" not in resident.last.text  # a recording is not counted as a photo
+    assert "AJ-" in await _choose(resident, "确认提交")
+    engine = media_client.app[ATTACHMENTS].engine
+    async with engine.connect() as conn:
+        details = (await conn.execute(select(cases.c.details))).scalar_one()
+        row = (await conn.execute(select(attachments))).one()
+    (kept,) = details["attachments"]
+    assert (kept["kind"], kept["attachment_id"], kept["caption"]) == ("voice", row.id, "协议签了两个月补偿款还没到账")
+    assert (row.kind, row.status, row.content_type) == ("voice", "stored", "audio/wav")
+    wav = await DirectoryStore(tmp_path / "attachments").get(full_key(row.id, "voice"))
+    assert wav is not None and wav[:4] == b"RIFF"
