@@ -19,8 +19,8 @@ from bot.speech.hearing import Hearing
 from bot.speech.openai_api import OpenAiTranscriber
 from bot.speech.port import NoSpeechToText, SpeechToText
 
-ATTACHMENTS = web.AppKey("attachments", AttachmentFetcher)
-HEARING = web.AppKey("hearing", Hearing)
+ATTACHMENTS = keys.ATTACHMENTS
+HEARING = keys.HEARING
 
 
 def setup(app: web.Application, clock: Clock) -> None:

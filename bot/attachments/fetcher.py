@@ -33,9 +33,10 @@ class MediaUnavailable(Exception):
     """The channel did not hand the file over. `retry`: it may later (network, rate limit); else it never will
     (the id is unknown or expired)."""
 
-    def __init__(self, reason: str, retry: bool = True) -> None:
+    def __init__(self, reason: str, retry: bool = True, note: str = "") -> None:
         super().__init__(reason)
         self.retry = retry
+        self.note = note  # for the staff page, when the usual sentence would mislead (a file too big to fetch)
 
 class MediaSource(Protocol):
     async def download(self, source: str) -> Media:
@@ -133,7 +134,7 @@ class AttachmentFetcher:
             attempts = row.attempts + 1
             too_late = row.fetch_before is not None and now >= row.fetch_before
             if not exc.retry or attempts >= MAX_ATTEMPTS or too_late:
-                await self._give_up(row, f"未能从{name}取回图片（{name}已不再提供这个文件）。请联系居民重新发送。")
+                await self._give_up(row, exc.note or f"未能从{name}取回图片（{name}已不再提供这个文件）。请联系居民重新发送。")
                 return
             await records.mark(self.engine, attachment_id, attempts=attempts,
                                next_attempt_at=now + FIRST_RETRY * 2 ** (attempts - 1),

@@ -46,7 +46,7 @@ class Hearing:
         return replace(inbound, kind=InboundKind.VOICE, text=text, payload={**payload, "heard": True})
 
     async def _kept(self, inbound: Inbound, wav: bytes) -> dict[str, str]:
-        """The recording stored for staff (a form links it to its case): {"recording_id": …}, or {} if it could not be."""
+        """The recording stored for staff (a form links it to its case): {"recording_id": …}; {} if it cannot be."""
         if self.keep is None:
             return {}
         try:

@@ -47,7 +47,8 @@ class OpenAiTranscriber:
             async with self._http.post(self._url, data=form, headers=headers, timeout=self._timeout) as response:
                 body = await response.content.read(MAX_ANSWER)
                 if response.status != 200:
-                    log.warning("speech-to-text answered %d: %s", response.status, body[:200].decode("utf-8", "replace"))
+                    log.warning("speech-to-text answered %d: %s", response.status,
+                                body[:200].decode("utf-8", "replace"))
                     raise SpeechError(Failure.FAILED, f"HTTP {response.status}")
         except TimeoutError:
             raise SpeechError(Failure.TIMEOUT, self._url) from None

@@ -27,7 +27,18 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.staff import attachment_files, case_actions, case_page, export, filters, login, overview, queue, routing_page, telegram_link
+from bot.staff import (
+    attachment_files,
+    case_actions,
+    case_page,
+    export,
+    filters,
+    login,
+    overview,
+    queue,
+    routing_page,
+    telegram_link,
+)
 from bot.staff.state import STAFF, StaffSetup
 from bot.staff.session import SessionCookies
 
@@ -37,7 +48,8 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
     app[STAFF] = StaffSetup(SessionCookies(settings.session_secret, settings.cookie_secure, clock), clock)
     filters.install(aiohttp_jinja2.get_env(app))
     app.router.add_get("/staff/", _home)
-    for module in (login, queue, case_page, attachment_files, case_actions, export, routing_page, overview, telegram_link):
+    for module in (login, queue, case_page, attachment_files, case_actions, export, routing_page, overview,
+                   telegram_link):
         module.setup(app)
 
 

@@ -20,7 +20,6 @@ from bot.cases.errors import NotFound
 from bot.cases.events import EventKind, append_event
 from bot.cases.numbers import parse_case_number
 from bot.cases.scope import can_view
-from bot.media import ATTACHMENTS
 from bot.staff.context import Desk, staff_page
 
 
@@ -84,11 +83,12 @@ async def _serve(request: web.Request, desk: Desk, thumbnail: bool) -> web.Strea
             raise NotFound()
         if thumbnail and row.kind != "image":
             raise NotFound()
-        data = await request.app[ATTACHMENTS].store.get(thumb_key(row.id) if thumbnail else full_key(row.id, row.kind))
+        key = thumb_key(row.id) if thumbnail else full_key(row.id, row.kind)
+        data = await request.app[keys.ATTACHMENTS].store.get(key)
         if data is None:
             raise NotFound()
         if not thumbnail:  # opening a photo (playing a recording) is a view of the case: in its history, with which
-            await append_event(conn, case_id, desk.viewer, EventKind.VIEWED, request.app[ATTACHMENTS].clock(),
+            await append_event(conn, case_id, desk.viewer, EventKind.VIEWED, request.app[keys.ATTACHMENTS].clock(),
                                data={"attachment": row.id, "kind": row.kind})
     return web.Response(body=data, content_type=row.content_type or "image/jpeg",
                         headers={"Content-Disposition": "inline", "Cache-Control": "private, no-store"})

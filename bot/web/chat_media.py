@@ -14,7 +14,6 @@ from bot.attachments.images import ImageRefused
 from bot.cases.lookups import client_digest
 from bot.core.messages import Channel, Inbound, InboundKind
 from bot.db import json_codec
-from bot.media import ATTACHMENTS, HEARING
 from bot.web.chat import MESSAGE_ID_PATTERN, SESSION_PATTERN, client_address
 
 FIELD_LIMIT = 256
@@ -82,7 +81,7 @@ async def api_photo(request: web.Request) -> web.Response:
         return ids
     session, dedupe = ids
     try:
-        attachment_id = await request.app[ATTACHMENTS].keep_upload(Channel.WEB, session, dedupe, data)
+        attachment_id = await request.app[keys.ATTACHMENTS].keep_upload(Channel.WEB, session, dedupe, data)
     except ImageRefused as exc:
         return _error(400, str(exc))
     client = client_digest(client_address(request))
@@ -107,7 +106,7 @@ async def api_voice(request: web.Request) -> web.Response:
     async def recording() -> bytes:
         return data
 
-    return await _answer(request, await request.app[HEARING].hear(inbound, recording))
+    return await _answer(request, await request.app[keys.HEARING].hear(inbound, recording))
 
 
 def setup(app: web.Application) -> None:

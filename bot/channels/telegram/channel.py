@@ -27,7 +27,6 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.core.dialogue import DialogueService
 from bot.db.limits import SharedSlots, shares_limits
-from bot.media import ATTACHMENTS, HEARING
 from bot.settings import Settings
 from bot.speech.hearing import Hearing
 
@@ -127,7 +126,7 @@ async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] 
     signer = CallbackSigner(signing_key(settings.telegram_token))
     staff = (StaffChat(app[keys.ENGINE], app[keys.CASES], clock, signer)
              if clock is not None and keys.CASES in app else None)
-    channel = TelegramChannel(settings, app[keys.DIALOGUE], staff, app.get(ATTACHMENTS), app.get(HEARING))
+    channel = TelegramChannel(settings, app[keys.DIALOGUE], staff, app.get(keys.ATTACHMENTS), app.get(keys.HEARING))
     limiter = channel.application.bot.rate_limiter
     if isinstance(limiter, PacedRateLimiter) and shares_limits(app[keys.ENGINE]):  # several workers may send
         limiter.share(SharedSlots(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])

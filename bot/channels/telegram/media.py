@@ -31,7 +31,9 @@ class TelegramMedia:
             file = await self.bot.get_file(source)
             data = await file.download_as_bytearray()
         except BadRequest as exc:  # invalid file_id, file is too big: asking again will not help
-            raise MediaUnavailable(f"telegram getFile: {exc.message}", retry=False) from None
+            note = "图片超过 Telegram 允许机器人下载的大小（20 MB），未能取回。请联系居民发送小一些的图片。" \
+                if "too big" in exc.message.lower() else ""
+            raise MediaUnavailable(f"telegram getFile: {exc.message}", retry=False, note=note) from None
         except (NetworkError, TelegramError) as exc:  # unreachable, timed out, flood control
             raise MediaUnavailable(f"telegram getFile: {exc!r}") from None
         return Media(bytes(data))

@@ -12,7 +12,6 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import keys
-from bot.media import ATTACHMENTS, HEARING
 from bot.channels.wechat.crypto import MessageCrypto
 from bot.attachments.fetcher import AttachmentFetcher
 from bot.channels.prepared import PreparedDialogue
@@ -100,7 +99,7 @@ def setup(app: web.Application, clock: Clock) -> None:
     async def wechat_channel(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
             channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http,
-                                    app.get(ATTACHMENTS), app.get(HEARING))
+                                    app.get(keys.ATTACHMENTS), app.get(keys.HEARING))
             app[WECHAT] = channel
             if channel.sender is not None:
                 app[keys.SENDERS][channel.sender.channel] = channel.sender
