@@ -1,8 +1,8 @@
 """A fake Telegram Bot API server (aiohttp, on a free loopback port) for the real PTB client.
 
 It implements the methods the bot uses — getMe, getFile (and the file download), setWebhook, deleteWebhook,
-getWebhookInfo, getUpdates (long polling with offset), sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
-sendChatAction — validates parameters the way the real API does (the same error codes and descriptions),
+getWebhookInfo, getUpdates (long polling with offset), sendMessage, editMessageText, editMessageReplyMarkup,
+answerCallbackQuery, sendChatAction — validates parameters the way the real API does (the same error codes and descriptions),
 records every call, enforces flood limits (per chat and overall, sliding windows on an injectable monotonic
 clock) answering 429 with parameters.retry_after, and can be told to fail the next call of a method.
 
