@@ -122,7 +122,8 @@ async def open_photo(staff: Page, base: str, number: str) -> str:
     await expect(staff.locator("h1")).to_have_text(number)
     thumbnail = staff.locator(".attachments img")
     await expect(thumbnail).to_have_count(1)
-    assert await thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")  # the thumbnail really loads
+    # the thumbnail really loads (waited for: the page is shown before its images arrive)
+    await staff.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await thumbnail.element_handle())
     async with staff.context.expect_page() as opened:
         await thumbnail.click()
     full = await opened.value
