@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot import background, calendar_watch, keys, staff
+from bot import background, calendar_watch, keys, media, staff
 from bot.channels.robots import channel as robots_channel
 from bot.channels.wechat import wiring as wechat_channel
 from bot.core.dialogue import Clock, utc_now
@@ -23,7 +23,7 @@ from bot.dialogue_wiring import dialogue_service
 from bot.logs import request_id_middleware
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.web import calc, chat, chat_updates, errors, health, metrics, server, stats
+from bot.web import calc, chat, chat_media, chat_updates, errors, health, metrics, server, stats
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -49,7 +49,9 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     background.setup(app, clock)  # case service, outbox worker, deadline scheduler
     health.setup(app, clock)
     metrics.setup(app, clock)  # /metrics: Prometheus, token or loopback only
+    media.setup(app, clock)  # attachments and speech-to-text, for the channels below
     chat.setup(app)
+    chat_media.setup(app)  # the web chat's photos and voice
     calc.setup(app, clock)
     chat_updates.setup(app)
     if settings.telegram_token:  # python-telegram-bot is imported only when a bot is configured (start-up time)

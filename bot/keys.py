@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.attachments.fetcher import AttachmentFetcher
 from bot.cases.scheduler import Scheduler
 from bot.cases.service import CaseService
 from bot.cases.workdays import WorkCalendar
@@ -12,6 +13,7 @@ from bot.core.dialogue import DialogueService
 from bot.metrics import Metrics
 from bot.outbox.worker import OutboxWorker
 from bot.settings import Settings
+from bot.speech.hearing import Hearing
 from knowledge.base import KnowledgeBase
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -27,3 +29,6 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 CALENDAR = web.AppKey("calendar", WorkCalendar)
 # this app's Prometheus counters (bot/metrics.py, served by bot/web/metrics.py)
 METRICS = web.AppKey("metrics", Metrics)
+# residents' photos and recordings (bot/attachments), speech to text for every channel (bot/speech); bot/media.py
+ATTACHMENTS = web.AppKey("attachments", AttachmentFetcher)
+HEARING = web.AppKey("hearing", Hearing)

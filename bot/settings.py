@@ -86,6 +86,18 @@ class Settings:
     processed_days: int = 30  # ids of handled channel messages kept this long
     gaps_max: int = 5000  # unanswered questions kept (the most often asked)
     retention_interval: float = 60.0  # seconds between prunings (0: off)
+    # attachments and voice (issue 13; docs/channels.md)
+    attachments_dir: Path = Path("var/attachments")  # the attachment store (bot/attachments/store.py)
+    attachment_max_bytes: int = 10 * 1024 * 1024  # a photo larger than this is refused
+    attachment_max_pixels: int = 40_000_000  # … and one with more pixels (decompression bombs)
+    attachment_retry_interval: float = 60.0  # seconds between retries of failed downloads (0: off)
+    voice_max_bytes: int = 5 * 1024 * 1024  # a recording larger than this is refused
+    voice_max_seconds: int = 60  # what is transcribed of a longer one
+    stt_url: str = ""  # base URL of an OpenAI-compatible speech-to-text server; unset: voice is not transcribed
+    stt_model: str = "whisper-1"
+    stt_key: str = _secret()
+    stt_language: str = "zh"
+    stt_timeout: float = 15.0  # seconds for one transcription
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -136,6 +148,11 @@ _RANGES: dict[str, tuple[float, float]] = {
     "outbox_lease_seconds": (1, 86_400),
     "outbox_max_attempts": (1, 1000),
     "telegram_overall_rate": (0.1, 1000),
+    "attachment_max_bytes": (1024, 100 * 1024 * 1024),
+    "attachment_max_pixels": (10_000, 200_000_000),
+    "voice_max_bytes": (1024, 100 * 1024 * 1024),
+    "voice_max_seconds": (1, 600),
+    "stt_timeout": (0.01, 600),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {"log_level": LOG_LEVELS, "log_format": ("text", "json")}
 

@@ -3,11 +3,12 @@ and the schema test compare the migrations against. A new module of tables is li
 
 from __future__ import annotations
 
+from bot.attachments import models as attachment_models
 from bot.cases import models as case_models
 from bot.db import limits, models, signed_requests
 from bot.db.base import Base
 from bot.outbox import models as outbox_models
 from bot.robots import models as robot_models
 
-MODULES = (models, case_models, outbox_models, signed_requests, limits, robot_models)
+MODULES = (models, case_models, outbox_models, signed_requests, limits, robot_models, attachment_models)
 metadata = Base.metadata

@@ -20,7 +20,7 @@ from handlers.case_fields import (
     receipt_reply,
     text_field,
 )
-from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok
+from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, fixed, invalid, ok, photo_count
 from knowledge.text import compact
 
 NAME = "complaint"
@@ -141,8 +141,8 @@ def _summary(data: Data, ctx: TurnContext) -> str:
     ]
     if data.get("phone"):
         lines.append(f"电话：{data['phone']}")
-    if data.get(ATTACHMENTS):
-        lines.append(f"图片：{len(data[ATTACHMENTS])} 张")
+    if photo_count(data):
+        lines.append(f"图片：{photo_count(data)} 张")
     return "\n".join(lines)
 
 

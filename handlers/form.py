@@ -33,6 +33,7 @@ SKIP_WORDS = frozenset({"跳过", "略过", "不填", "不知道", "不清楚", 
 STALE_BUTTON = "这个按钮已经过期了，请回答下面的问题。"
 ATTACHMENTS = "_attachments"
 MAX_ATTACHMENTS = 5
+MAX_RECORDINGS = 10
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class Form:
         text = inbound.text.strip()
         if inbound.kind is InboundKind.IMAGE and not self.text_only:
             return await self._attach(state, inbound, ctx)
+        if inbound.payload.get("recording_id"):  # a spoken answer: its recording goes with the form (bot/speech)
+            state = with_recording(state, inbound)
         if text.lower() in CANCEL_WORDS or (text.lower() in MENU_WORDS and text not in BACK_WORDS):
             return self._cancel(state)
         if text.lower() in BACK_WORDS:
@@ -230,10 +233,11 @@ class Form:
 
     async def _attach(self, state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
         files = list(state.data.get(ATTACHMENTS) or [])
-        if len(files) >= MAX_ATTACHMENTS:
+        if photo_count(state.data) >= MAX_ATTACHMENTS:
             return await self._ask(state, ctx, before=f"最多附 {MAX_ATTACHMENTS} 张图片，这张没有收下。")
         file_id = str(inbound.payload.get("file_id") or "")[:200]
-        files.append({"channel": inbound.channel, "file_id": file_id, "caption": inbound.text[:200]})
+        files.append({"channel": inbound.channel, "file_id": file_id, "caption": inbound.text[:200],
+                      "attachment_id": str(inbound.payload.get("attachment_id") or "")[:32]})  # bot/attachments
         state = replace(state, data={**state.data, ATTACHMENTS: files})
         return await self._ask(state, ctx, before="收到图片，会作为材料附在表单里。")
 
@@ -280,3 +284,17 @@ def _given(data: Data, answer: Answer) -> dict[str, Any]:
     if not answer.given:
         return {}
     return {GIVEN: list(dict.fromkeys((*data.get(GIVEN, ()), *answer.given)))}
+
+def with_recording(state: Conversation, inbound: Inbound) -> Conversation:
+    """The form's state with this voice message's stored recording among its attachments (at most MAX_RECORDINGS)."""
+    files = list(state.data.get(ATTACHMENTS) or [])
+    if sum(1 for f in files if f.get("kind") == "voice") >= MAX_RECORDINGS:
+        return state
+    files.append({"kind": "voice", "channel": inbound.channel, "caption": inbound.text[:200],
+                  "attachment_id": str(inbound.payload["recording_id"])[:32]})
+    return replace(state, data={**state.data, ATTACHMENTS: files})
+
+
+def photo_count(data: Data) -> int:
+    """The photos among a form's attachments (its spoken answers' recordings are kept there too)."""
+    return sum(1 for f in data.get(ATTACHMENTS) or () if f.get("kind", "image") == "image")

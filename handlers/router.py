@@ -18,9 +18,11 @@ from handlers import (
     human_handoff,
     knowledge_answer,
     menu,
+    photos,
     rating,
     smalltalk,
     statutes,
+    voice,
 )
 from handlers.flows import CANCEL_WORDS, Flow
 from knowledge.base import Context
@@ -63,8 +65,9 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         return await _button(state, inbound.text, ctx)
     text = inbound.text
     if inbound.kind is InboundKind.VOICE and not text:
-        return Turn(state, (Outbound("抱歉，我还听不懂语音。请打字告诉我，或拨打热线 "
-                                     f"{ctx.kb.params['contacts']['hotline']}。", (menu.MENU_BUTTON,)),))
+        return voice.not_heard(state, inbound, ctx)
+    if voice.was_heard(inbound):  # "我听到的是：…", then the answer as if typed
+        return await voice.answer_heard(inbound, lambda typed: _respond(state, typed, ctx))
     if state.flow in FLOWS:
         turn = await FLOWS[state.flow].step(state, inbound, ctx)
         if turn.replies or turn.state.flow is not None:
@@ -72,9 +75,8 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         state = turn.state  # the flow closed without a reply: the message is not for it, answer it here
     if inbound.kind is InboundKind.LOCATION:
         return Turn(state, (Outbound("收到您的位置。登记诉求或申请上门帮助时，可以把位置发给我当作地址。", menu.MENU),))
-    if inbound.kind is InboundKind.IMAGE:
-        return Turn(state, (Outbound("收到您的图片。登记诉求时发来的图片会作为材料附在诉求里；"
-                                     "现在请告诉我您想办什么。", menu.MENU),))
+    if inbound.kind is InboundKind.IMAGE:  # added to the resident's open case, if there is one
+        return await photos.outside_form(state, inbound, ctx)
     if text.lower() in CANCEL_WORDS:
         return Turn(state, (Outbound("现在没有正在办理的事项。需要什么可以直接说，或点下面的按钮。", menu.MENU),))
     if not text:
@@ -116,6 +118,8 @@ def context_of(state: Conversation, ctx: TurnContext) -> Context | None:
 
 async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
     kind, arg = parse_button(button_id)
+    if button_id == voice.AGAIN:  # what was heard was wrong: in a form, back to its question
+        return await voice.again(state, ctx)
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:

@@ -87,9 +87,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    # background workers off: tests drive the outbox worker and the scheduler by hand with the fake clock
-    return Settings(database_url=database_url, cache_dir=CACHE_DIR, outbox_interval=0, scheduler_interval=0)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # background workers off: tests drive the outbox worker and the scheduler by hand with the fake clock;
+    # photos go to the test's own directory
+    return Settings(database_url=database_url, cache_dir=CACHE_DIR, outbox_interval=0, scheduler_interval=0,
+                    attachments_dir=tmp_path / "attachments", attachment_retry_interval=0)
 
 
 @pytest.fixture

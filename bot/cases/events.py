@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     RATING_REASON = "rating_reason"
     REMINDED = "reminded"
     ESCALATED = "escalated"
+    ATTACHED = "attached"  # the resident sent a photo for the open case
 
 
 EVENT_LABELS = {
@@ -47,6 +48,7 @@ EVENT_LABELS = {
     EventKind.TRANSFERRED: "转办", EventKind.RETURNED: "退单", EventKind.EXTENDED: "延期", EventKind.RESOLVED: "办结",
     EventKind.MERGED: "并单", EventKind.REOPENED: "重新办理", EventKind.RATED: "评价",
     EventKind.RATING_REASON: "不满意的原因", EventKind.REMINDED: "到期提醒", EventKind.ESCALATED: "督办",
+    EventKind.ATTACHED: "补充材料",
 }
 
 

@@ -7,23 +7,23 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases import handling, lookups
 from bot.cases.actors import ResidentActor
 from bot.cases.deadlines import DeadlinePolicy
 from bot.cases.errors import InvalidInput
-from bot.cases.events import EventKind
+from bot.cases.events import EventKind, append_event
 from bot.cases.intake import NewCase, create_case
 from bot.cases.intake_limit import over_limit
 from bot.cases.models import Case, CaseEvent, Department
 from bot.cases.numbers import parse_case_number
 from bot.cases.phones import normalise_phone
 from bot.cases.routing import complaint_units
-from bot.cases.vocabulary import CaseType, Category, DepartmentKind, Rating, Status
+from bot.cases.vocabulary import OPEN_STATUSES, CaseType, Category, DepartmentKind, Rating, Status
 from bot.cases.workdays import WorkCalendar
-from bot.core.port import CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
+from bot.core.port import AttachToCase, CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
 from bot.db.base import table_of
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
@@ -35,6 +35,7 @@ residents = table_of(Resident)
 # 最新答复 in 查进度: what staff answered the resident (a reply, the result of 办结) — never the reason of an
 # extension or of a reopening, nor the 已受理 notice
 REPLY_KINDS = (EventKind.REPLIED, EventKind.RESOLVED)
+MAX_CASE_ATTACHMENTS = 20  # photos one case keeps (5 with the form, more sent while it is open)
 
 
 async def handled_by(conn: AsyncConnection, case: handling.CaseRow) -> handling.CaseRow | None:
@@ -70,6 +71,22 @@ class ResidentDesk:
         created = await create_case(conn, spec, now, self.policy)
         return CaseReceipt(created.number, created.created, created.urgent, created.department_name,
                            created.notify_due, created.finish_due)
+
+    async def attach(self, conn: AsyncConnection, resident_id: int, effect: AttachToCase, now: datetime) -> bool:
+        """Add a photo to the resident's own open case (its details and, as 补充材料, its history); False when the
+        case is not theirs, no longer open, or holds the most photos a case keeps."""
+        case = await handling.load_case(conn, number=parse_case_number(effect.number) or "", lock=True)
+        if case is None or case["resident_id"] != resident_id or case["status"] not in OPEN_STATUSES:
+            return False
+        details = dict(case["details"] or {})
+        files = list(details.get("attachments") or [])
+        if len(files) >= MAX_CASE_ATTACHMENTS:
+            return False
+        details["attachments"] = [*files, dict(effect.attachment)]
+        await conn.execute(update(cases).where(cases.c.id == case["id"]).values(details=details))
+        await append_event(conn, case["id"], ResidentActor(resident_id), EventKind.ATTACHED, now,
+                           text="居民补充了 1 张图片", data={"attachment": effect.attachment.get("attachment_id", "")})
+        return True
 
     async def rate(self, conn: AsyncConnection, resident_id: int, effect: RateCase, now: datetime) -> RatingResult:
         """Record the rating; 不满意 reopens the case once, within `reopen_within_days` of its closure — after that

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.port import CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
+from bot.core.port import AttachToCase, CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from bot.db.base import table_of
 from bot.db.models import Feedback, UnansweredQuestion
 from bot.db.upsert import insert_for
@@ -44,6 +44,8 @@ async def apply_effects(
             outcomes[effect.ref] = await desk.rate(conn, resident_id, effect, now)
         elif isinstance(effect, ExplainRating):
             outcomes[effect.ref] = await desk.explain_rating(conn, resident_id, effect, now)
+        elif isinstance(effect, AttachToCase):
+            outcomes[effect.ref] = await desk.attach(conn, resident_id, effect, now)
         elif isinstance(effect, RecordGap):
             key = compact(effect.question)[:MAX_GAP_KEY]
             if key:

@@ -198,7 +198,16 @@ class ExplainRating:
     reason: str
 
 
-Effect = RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating
+@dataclass(frozen=True)
+class AttachToCase:
+    """A photo sent after filing, added to the resident's open case `number` (bot/attachments); outcome: bool."""
+
+    number: str
+    attachment: Mapping[str, str]  # channel, file_id, caption, attachment_id — as a form keeps them
+    ref: str = "attached"
+
+
+Effect = RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating | AttachToCase
 # what effect writers produced, by the `ref` of the effect
 Outcomes = Mapping[str, Any]
 

@@ -6,6 +6,7 @@ context       who is asking, rendering, security headers, the GET/POST wrappers 
 errors        domain errors → HTTP statuses
 queue         the queue: filters, search, pages, notices
 case_page     a case: details, timeline, action forms
+attachment_files  a case's photos (thumbnail, full size), scoped like the case, openings in its history
 case_actions  the action forms' POST handlers
 export        the filtered queue as CSV and XLSX
 routing_page  routing rules (admins)
@@ -24,7 +25,17 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot import keys
-from bot.staff import case_actions, case_page, export, login, overview, queue, routing_page, telegram_link
+from bot.staff import (
+    attachment_files,
+    case_actions,
+    case_page,
+    export,
+    login,
+    overview,
+    queue,
+    routing_page,
+    telegram_link,
+)
 from bot.staff.session import SessionCookies
 from bot.staff.state import STAFF, StaffSetup
 from bot.web import filters
@@ -35,7 +46,8 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
     app[STAFF] = StaffSetup(SessionCookies(settings.session_secret, settings.cookie_secure, clock), clock)
     filters.install(aiohttp_jinja2.get_env(app))
     app.router.add_get("/staff/", _home)
-    for module in (login, queue, case_page, case_actions, export, routing_page, overview, telegram_link):
+    for module in (login, queue, case_page, attachment_files, case_actions, export, routing_page, overview,
+                   telegram_link):
         module.setup(app)
 
 

@@ -26,6 +26,8 @@ from bot.cases.vocabulary import (
     Situation,
 )
 from bot.cases.workdays import format_due
+from bot import keys
+from bot.staff.attachment_files import case_attachments
 from bot.staff.context import Desk, render, staff_page
 from bot.staff.queue import DONE, district_label
 
@@ -86,6 +88,8 @@ def _extra(event: CaseEventView, departments: Mapping[int, str], channel: str) -
         return f"新的办结期限：{_parse_due(data.get('finish_due'))}"
     if kind == EventKind.CREATED:
         return f"来源：{CHANNEL_LABELS.get(str(data.get('channel') or channel), channel)}"
+    if kind == EventKind.VIEWED and data.get("attachment"):
+        return "打开了语音材料" if data.get("kind") == "voice" else "打开了图片材料"
     if kind == EventKind.RESOLVED and data.get("via_case_id"):
         return "随主案件一并办结"
     return ""
@@ -138,13 +142,7 @@ def detail_rows(detail: CaseDetail) -> list[tuple[str, str]]:
         rows.append(("方便的时间", str(d["preferred_days"])))
     if d.get("contact"):
         rows.append(("联系方式", str(d["contact"])))
-    attachments = d.get("attachments") or []
-    if attachments:
-        captions = [str(a.get("caption") or "").strip() for a in attachments if isinstance(a, dict)]
-        shown = "；".join(c for c in captions if c)
-        channel = CHANNEL_LABELS.get(detail.channel, detail.channel)
-        rows.append(("图片材料", f"{len(attachments)} 张（在{channel}后台查看）" + (f"：{shown}" if shown else "")))
-    return rows
+    return rows  # photos: bot/staff/attachment_files.py, shown in their own section
 
 
 def target_departments(detail: CaseDetail, departments: list[DepartmentView], action: Action) -> list[DepartmentView]:
@@ -179,6 +177,7 @@ async def render_case(request: web.Request, desk: Desk, detail: CaseDetail, *, e
         "channel": CHANNEL_LABELS.get(detail.channel, detail.channel),
         "rating": RATING_LABELS[Rating(str(detail.rating))] if detail.rating in (1, 2, 3) else "",
         "detail_rows": detail_rows(detail),
+        "attachments": await case_attachments(request.app[keys.ENGINE], detail.number, detail.details),
         "transfer_targets": target_departments(detail, active, Action.TRANSFER),
         "dispatch_targets": target_departments(detail, active, Action.DISPATCH),
         "extension_left": extension_left, "max_extension": service.policy.max_extension_days,

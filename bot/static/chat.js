@@ -91,6 +91,10 @@
         return;
       }
     }
+    receive(data);
+  }
+
+  function receive(data) {
     if (data.session && data.session !== session) {
       session = data.session;
       localStorage.setItem(KEY, session);
@@ -101,6 +105,9 @@
     log.scrollTop = log.scrollHeight;
     window.scrollTo(0, document.body.scrollHeight);
   }
+
+  // for chat_media.js (photos, hold-to-talk): the session, the message ids, and how replies are shown
+  window.anjuChat = { session: () => session, messageId: messageId, bubble: bubble, receive: receive };
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.messages import Inbound, InboundKind
 from handlers.router import respond
-from handlers.turn import Conversation, TurnContext
+from bot.core.port import Conversation, TurnContext
 from knowledge.base import KnowledgeBase
 
 

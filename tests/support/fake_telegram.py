@@ -1,8 +1,8 @@
 """A fake Telegram Bot API server (aiohttp, on a free loopback port) for the real PTB client.
 
-It implements the methods the bot uses — getMe, setWebhook, deleteWebhook, getWebhookInfo, getUpdates (long
-polling with offset), sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
-sendChatAction — validates parameters the way the real API does (the same error codes and descriptions),
+It implements the methods the bot uses — getMe, getFile (and the file download), setWebhook, deleteWebhook,
+getWebhookInfo, getUpdates (long polling with offset), sendMessage, editMessageText, editMessageReplyMarkup,
+answerCallbackQuery, sendChatAction — validates parameters the way the real API does (the same error codes and descriptions),
 records every call, enforces flood limits (per chat and overall, sliding windows on an injectable monotonic
 clock) answering 429 with parameters.retry_after, and can be told to fail the next call of a method.
 
@@ -40,6 +40,7 @@ CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_vide
 RATE_LIMITED = frozenset({"sendMessage"})
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_DOWNLOAD = 20 * 1024 * 1024  # bots download files of at most 20 MB
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply markup are exactly "
                 "the same as a current content and reply markup of the message")
 
@@ -124,6 +125,8 @@ class FakeTelegram:
         self._overall: SlidingWindow | None = None
         self._per_chat: dict[int, SlidingWindow] = {}
         self._sent_event = asyncio.Event()
+        self.files: dict[str, bytes] = {}  # file_id → the file (photos and voice messages residents sent)
+        self._paths: dict[str, str] = {}  # file_path → file_id
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.url = ""
@@ -134,6 +137,7 @@ class FakeTelegram:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
         app.router.add_get("/_fake/stats", self._stats)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -164,6 +168,10 @@ class FakeTelegram:
 
     def user(self, chat_id: int, first_name: str = "居民") -> UpdateFactory:
         return UpdateFactory(self, self.chats.get(chat_id) or self.add_chat(chat_id, first_name))
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        """The file behind a file_id of an update (getFile and the download then hand it over)."""
+        self.files[file_id] = data
 
     def fail_next(self, method: str, code: int, description: str, retry_after: int | None = None) -> None:
         """The next call of `method` fails with this error (queue several by calling again)."""
@@ -238,6 +246,28 @@ class FakeTelegram:
         return web.json_response({"responses": {str(k): v for k, v in self.responses.items()},
                                   "flood": dict(self.flood_reasons), "sent": len(accepted), "first": min(accepted, default=0.0),
                                   "last": max(accepted, default=0.0)})
+
+    async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = _string(params, "file_id")
+        if file_id not in self.files:
+            raise bad("invalid file_id")
+        data = self.files[file_id]
+        if len(data) > MAX_DOWNLOAD:
+            raise bad("file is too big")
+        path = f"files/file_{abs(hash(file_id)) % 10_000}_{len(self._paths)}"
+        self._paths[path] = file_id
+        return {"file_id": file_id, "file_unique_id": f"u{abs(hash(file_id)) % 10_000}", "file_size": len(data),
+                "file_path": path}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """`GET /file/bot<token>/<file_path>`: the file a getFile answer pointed to."""
+        self.calls.append(Call("download", {"path": request.match_info["path"]}, self.clock()))
+        if request.match_info["token"] != self.token:
+            return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        file_id = self._paths.get(request.match_info["path"])
+        if file_id is None:
+            return web.json_response(ApiError(404, "Not Found").body(), status=404)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER

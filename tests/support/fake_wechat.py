@@ -3,7 +3,8 @@ expire (on an injectable monotonic clock), and `POST /cgi-bin/message/custom/sen
 invalid, 42001 expired, 41001 missing), the body (47001), the text size (45002), the 48-hour window (45015 for
 residents marked as silent) and the per-window quota (45047); `POST /cgi-bin/message/template/send` (template
 messages: no 48-hour window) checking the template id (40037), the data fields and the resident's subscription
-(43004); errors can be queued; every call is recorded."""
+(43004); `GET /cgi-bin/media/get` handing over temporary media (`add_media`; the file itself with its
+Content-Type, or 40007 for an unknown or expired media_id); errors can be queued; every call is recorded."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ class FakeWeChatApi:
         self.template_messages: list[dict[str, Any]] = []  # bodies of the template messages accepted
         self.unsubscribed: set[str] = set()
         self._failures: deque[tuple[int, str]] = deque()
+        self.media: dict[str, tuple[bytes, str]] = {}  # media_id → (file, Content-Type)
+        self._media_failures: deque[int] = deque()
         self._serial = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -55,6 +58,7 @@ class FakeWeChatApi:
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
         app.router.add_post("/cgi-bin/message/template/send", self._template_send)
+        app.router.add_get("/cgi-bin/media/get", self._media)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -71,6 +75,17 @@ class FakeWeChatApi:
     def fail_next(self, errcode: int, errmsg: str = "") -> None:
         """The next custom/send answers with this errcode."""
         self._failures.append((errcode, errmsg or f"error {errcode}"))
+
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """A file a resident sent: media/get hands it over (until `expire_media`)."""
+        self.media[media_id] = (data, content_type)
+
+    def expire_media(self, media_id: str) -> None:
+        """3 days have passed: WeChat has deleted it."""
+        self.media.pop(media_id, None)
+
+    def fail_media_next(self, errcode: int) -> None:
+        self._media_failures.append(errcode)
 
     def expire_tokens(self) -> None:
         for token in self.tokens:
@@ -177,3 +192,26 @@ class FakeWeChatApi:
             return error(43004, "require subscribe")
         self.template_messages.append(body)
         return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok", "msgid": next(self._serial)})
+
+    async def _media(self, request: web.Request) -> web.Response:
+        def error(code: int, message: str) -> web.Response:
+            return self._answer(request, None, code, {"errcode": code, "errmsg": message})
+
+        token = request.query.get("access_token")
+        if not token:
+            return error(41001, "access_token missing")
+        if token not in self.tokens:
+            return error(40001, "invalid credential, access_token is invalid or not latest")
+        if self.tokens[token] <= self.clock():
+            return error(42001, "access_token expired")
+        if self._media_failures:
+            code = self._media_failures.popleft()
+            return error(code, f"error {code}")
+        media_id = request.query.get("media_id", "")
+        if media_id not in self.media:
+            return error(40007, "invalid media_id")
+        data, content_type = self.media[media_id]
+        self.calls.append(ApiCall(request.path, dict(request.query), None, 0))
+        extension = content_type.rpartition("/")[2]
+        return web.Response(body=data, content_type=content_type,
+                            headers={"Content-disposition": f'attachment; filename="{media_id}.{extension}"'})

@@ -93,8 +93,8 @@ class WeChatResident:
     def text_xml(self, content: str) -> str:
         return self._xml("text", {"Content": content})
 
-    def voice_xml(self, recognition: str | None) -> str:
-        fields = {"MediaId": "media-voice-1", "Format": "amr"}
+    def voice_xml(self, recognition: str | None, media_id: str = "media-voice-1") -> str:
+        fields = {"MediaId": media_id, "Format": "amr"}
         if recognition is not None:
             fields["Recognition"] = recognition
         return self._xml("voice", fields)
@@ -102,8 +102,8 @@ class WeChatResident:
     def location_xml(self, lat: float, lon: float, label: str) -> str:
         return self._xml("location", {"Location_X": lat, "Location_Y": lon, "Scale": 15, "Label": label})
 
-    def image_xml(self) -> str:
-        return self._xml("image", {"PicUrl": "http://mmbiz.qpic.cn/test.jpg", "MediaId": "media-image-1"})
+    def image_xml(self, media_id: str = "media-image-1") -> str:
+        return self._xml("image", {"PicUrl": "http://mmbiz.qpic.cn/test.jpg", "MediaId": media_id})
 
     def video_xml(self) -> str:
         return self._xml("video", {"MediaId": "media-video-1", "ThumbMediaId": "media-thumb-1"})

@@ -13,7 +13,10 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.channels.telegram.application import build_application
+from bot.attachments.fetcher import AttachmentFetcher
+from bot.channels.prepared import PreparedDialogue
 from bot.channels.telegram.callback_data import CallbackSigner, signing_key
+from bot.channels.telegram.media import TelegramMedia, TelegramMediaIntake
 from bot.channels.telegram.inbound import ALLOWED_UPDATES
 from bot.channels.telegram.polling import start_polling, stop_polling
 from bot.channels.telegram.rate_limit import PacedRateLimiter
@@ -21,19 +24,24 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.staff_chat import StaffChat
 from bot.core.dialogue import DialogueService
 from bot.settings import Settings
+from bot.speech.hearing import Hearing
 
 log = logging.getLogger(__name__)
 MAX_START_BACKOFF = 60.0
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, dialogue: DialogueService, staff: StaffChat | None = None) -> None:
+    def __init__(self, settings: Settings, dialogue: DialogueService, staff: StaffChat | None = None,
+                 fetcher: AttachmentFetcher | None = None, hearing: Hearing | None = None) -> None:
         self.settings = settings
         self.polling = settings.telegram_polling
         self.signer = CallbackSigner(signing_key(settings.telegram_token))
+        media = TelegramMedia()  # photos into the attachment store, voice transcribed, before the core reads them
+        intake = TelegramMediaIntake(media, fetcher, hearing)
         self.application: Application = build_application(
-            settings, dialogue, self.signer, polling=self.polling,
+            settings, PreparedDialogue(dialogue, intake.prepare), self.signer, polling=self.polling,
             staff_handlers=staff.handlers() if staff is not None else None)
+        media.bot = self.application.bot
         limiter = self.application.bot.rate_limiter
         pacing = limiter.chats if isinstance(limiter, PacedRateLimiter) else None
         self.sender = TelegramSender(self.application.bot, self.signer, pacing)

@@ -49,8 +49,9 @@ def _message(message: Message, chat: Chat, key: str, max_chars: int) -> Inbound:
                 return inbound(InboundKind.START, "", start=argument.strip()[:64])
             return inbound(InboundKind.TEXT, f"/{command}")
         return inbound(InboundKind.TEXT, text)
-    if message.voice is not None or message.audio is not None or message.video_note is not None:
-        return inbound(InboundKind.VOICE)
+    recording = message.voice or message.audio or message.video_note
+    if recording is not None:  # the channel downloads and transcribes it (bot/channels/telegram/media.py)
+        return inbound(InboundKind.VOICE, file_id=recording.file_id)
     if message.location is not None:
         lat, lon = message.location.latitude, message.location.longitude
         text = f"位置：{lat:.6f},{lon:.6f}"

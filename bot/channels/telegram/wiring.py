@@ -33,7 +33,7 @@ async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] 
     signer = CallbackSigner(signing_key(settings.telegram_token))
     staff = (StaffChat(app[keys.ENGINE], app[keys.CASES], clock, signer)
              if clock is not None and keys.CASES in app else None)
-    channel = TelegramChannel(settings, app[keys.DIALOGUE], staff)
+    channel = TelegramChannel(settings, app[keys.DIALOGUE], staff, app.get(keys.ATTACHMENTS), app.get(keys.HEARING))
     limiter = channel.application.bot.rate_limiter
     if isinstance(limiter, PacedRateLimiter) and shares_limits(app[keys.ENGINE]):  # several workers may send
         limiter.share(SharedWindow(app[keys.ENGINE]), settings.telegram_token.partition(":")[0])

@@ -11,7 +11,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.wechat.crypto import MessageCrypto
+from bot.attachments.fetcher import AttachmentFetcher
+from bot.channels.prepared import PreparedDialogue
 from bot.channels.wechat.late_replies import LateReplies
+from bot.channels.wechat.media import WeChatMedia, WeChatMediaIntake
 from bot.channels.wechat.render import merge
 from bot.channels.wechat.replay import ReplayGuard
 from bot.channels.wechat.sender import WeChatSender
@@ -22,13 +25,15 @@ from bot.core.dialogue import Clock, DialogueService
 from bot.core.messages import Outbound
 from bot.outbox.ports import RetryLater, Undeliverable
 from bot.settings import Settings
+from bot.speech.hearing import Hearing
 
 log = logging.getLogger(__name__)
 
 
 class WeChatChannel:
     def __init__(self, settings: Settings, dialogue: DialogueService, engine: AsyncEngine, clock: Clock,
-                 http: aiohttp.ClientSession) -> None:
+                 http: aiohttp.ClientSession, fetcher: AttachmentFetcher | None = None,
+                 hearing: Hearing | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.clock = clock
@@ -37,6 +42,7 @@ class WeChatChannel:
         self.replay = ReplayGuard(engine, clock, settings.wechat_max_clock_skew) if self.crypto is None else None
         self.sender: WeChatSender | None = None
         self.template_warning = ""  # what the admins' banner says about template messages ("" : configured)
+        media: WeChatMedia | None = None
         if settings.wechat_app_id and settings.wechat_app_secret:
             tokens = AccessTokens(http, settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
             window = ServiceWindow(engine, settings.wechat_window_hours, settings.wechat_window_quota, clock)
@@ -46,7 +52,12 @@ class WeChatChannel:
                 log.warning("WeChat template messages: %s", self.template_warning)
             notice_url = settings.public_base_url.rstrip("/") + "/chat" if settings.public_base_url else ""
             self.sender = WeChatSender(http, settings.wechat_api_base, tokens, window, template, notice_url, clock)
-        self.late = LateReplies(dialogue, self._deliver, settings.wechat_reply_budget, merge)
+            media = WeChatMedia(http, settings.wechat_api_base, tokens,
+                                max(settings.attachment_max_bytes, settings.voice_max_bytes))
+        # photos and voice are fetched (and voice transcribed) inside the 5-second budget's task
+        intake = WeChatMediaIntake(media, fetcher, hearing)
+        self.late = LateReplies(PreparedDialogue(dialogue, intake.prepare), self._deliver,
+                                settings.wechat_reply_budget, merge)
         self._extra: set[asyncio.Task[None]] = set()
 
     def now_seconds(self) -> int:

@@ -42,7 +42,12 @@ def to_inbound(fields: dict[str, str], max_chars: int, shown: list[str] | None =
             return inbound(InboundKind.BUTTON, shown[number - 1], typed=str(number))
         return inbound(InboundKind.TEXT, clean_input(fields.get("Content", ""), max_chars))
     if kind == "voice":  # with speech recognition on, WeChat sends the words: they count as typed
-        return inbound(InboundKind.VOICE, clean_input(fields.get("Recognition", ""), max_chars))
+        recognised = clean_input(fields.get("Recognition", ""), max_chars)
+        if recognised:
+            return inbound(InboundKind.VOICE, recognised)
+        # without them (the field is announced for removal) the channel fetches the file and has it transcribed
+        return inbound(InboundKind.VOICE, "", media_id=fields.get("MediaId", "")[:256],
+                       format=fields.get("Format", "")[:16])
     if kind == "location":
         lat, lon, label = fields.get("Location_X", ""), fields.get("Location_Y", ""), fields.get("Label", "")
         try:

@@ -29,7 +29,8 @@ def setup(app: web.Application, clock: Clock) -> None:
 
     async def wechat_channel(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
-            channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http)
+            channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http,
+                                    app.get(keys.ATTACHMENTS), app.get(keys.HEARING))
             app[WECHAT] = channel
             if channel.sender is not None:
                 app[keys.SENDERS][channel.sender.channel] = channel.sender

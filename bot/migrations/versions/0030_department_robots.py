@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0030'
-down_revision = '0012'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,6 @@ what to configure, and nothing invents a template id."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 from aiohttp.test_utils import TestClient
