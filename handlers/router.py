@@ -65,7 +65,7 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         return await _button(state, inbound.text, ctx)
     text = inbound.text
     if inbound.kind is InboundKind.VOICE and not text:
-        return voice.not_heard(state, inbound, ctx)
+        return voice.not_heard(state, inbound, ctx, FLOWS)
     if voice.was_heard(inbound):  # "我听到的是：…", then the answer as if typed
         return await voice.answer_heard(inbound, lambda typed: _respond(state, typed, ctx))
     if state.flow in FLOWS:
@@ -119,7 +119,7 @@ def context_of(state: Conversation, ctx: TurnContext) -> Context | None:
 async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
     kind, arg = parse_button(button_id)
     if button_id == voice.AGAIN:  # what was heard was wrong: in a form, back to its question
-        return await voice.again(state, ctx)
+        return await voice.again(state, ctx, FLOWS)
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
     if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:

@@ -248,3 +248,6 @@ class CaseDesk(Protocol):
     async def explain_rating(self, conn: AsyncConnection, resident_id: int, effect: ExplainRating,
                              now: datetime) -> bool:
         """Keep the reason of a 不满意; False when none waits for one."""
+
+    async def attach(self, conn: AsyncConnection, resident_id: int, effect: AttachToCase, now: datetime) -> bool:
+        """Add a photo to the resident's own open case; False when it is not theirs, closed, or full."""
