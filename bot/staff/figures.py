@@ -33,6 +33,7 @@ from bot.cases.vocabulary import (
     Rating,
     Status,
 )
+from bot.db.engine import reading
 
 cases = Case.__table__
 departments = Department.__table__
@@ -125,7 +126,7 @@ def _counts(rows: Sequence[tuple[str, int]], labels: dict, keys: Sequence[str], 
 
 
 async def public_figures(engine: AsyncEngine, now: datetime) -> PublicFigures:
-    async with engine.connect() as conn:
+    async with reading(engine).connect() as conn:
         total, _, _, sign_met, sign_total, close_met, close_total = (
             await conn.execute(select(*_measures(now)).select_from(cases))).one()
         rated, satisfied, _ = (await conn.execute(select(*_rating_measures()).select_from(ratings))).one()
@@ -156,7 +157,7 @@ async def _group(conn: AsyncConnection, column: ColumnElement) -> list[tuple]:
 
 async def department_figures(engine: AsyncEngine, now: datetime) -> list[DepartmentFigures]:
     """One row per department that has (or had) cases, and every active department; most overdue first."""
-    async with engine.connect() as conn:
+    async with reading(engine).connect() as conn:
         rows = (await conn.execute(
             select(cases.c.department_id, *_measures(now)).group_by(cases.c.department_id)
         )).all()
