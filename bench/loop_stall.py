@@ -55,7 +55,8 @@ SEED = 20261201
 
 
 def serve(port: int) -> None:
-    """`python -m bot serve` as bot/cli.py builds it, with the loop probes; only `bot` imports (any tree's)."""
+    """`python -m bot serve` as bot/cli.py builds it (access log off, as by default), with the loop probes; only
+    `bot` imports (any tree's)."""
     import asyncio.events
 
     from aiohttp import web
@@ -64,7 +65,9 @@ def serve(port: int) -> None:
     from bot.settings import Settings
     from bot.web.server import run_server
 
-    callbacks: list[tuple[float, float]] = []  # (wall, CPU of the loop's thread) of callbacks ≥ 1 ms, seconds
+    slow: list[tuple[float, str]] = []  # CPU ≥ 10 ms: where the task stopped after that step
+    # (wall, CPU of the loop's thread, a staff page's?) of callbacks ≥ 1 ms, seconds
+    callbacks: list[tuple[float, float, bool]] = []
     counted = [0]
     ticks: list[float] = []  # lateness of each tick, seconds
     original = asyncio.events.Handle._run
@@ -77,7 +80,11 @@ def serve(port: int) -> None:
             took = time.perf_counter() - t0
             counted[0] += 1
             if took >= 0.001:
-                callbacks.append((took, time.thread_time() - c0))
+                cpu = time.thread_time() - c0
+                where, staff = _where(handle)
+                callbacks.append((took, cpu, staff))
+                if cpu >= 0.010 and len(slow) < 200:
+                    slow.append((cpu, where))
 
     asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
@@ -96,16 +103,37 @@ def serve(port: int) -> None:
 
     async def probe(_request: web.Request) -> web.Response:
         """The ticks and long callbacks since the last call, which starts a new window."""
-        body = {"ticks": list(ticks), "callbacks": list(callbacks), "counted": counted[0]}
+        body = {"ticks": list(ticks), "callbacks": list(callbacks), "counted": counted[0], "slow": list(slow)}
         ticks.clear()
         callbacks.clear()
+        slow.clear()
         counted[0] = 0
         return web.json_response(body)
 
+    from bot.cli import _settle_heap
+
     app = create_app(Settings.from_env())
+    app.on_startup.append(_settle_heap)  # as `serve` does: the knowledge index out of the collector's view
     app.cleanup_ctx.append(ticker)
     app.router.add_post(PROBE_PATH, probe)
     run_server(app, "127.0.0.1", port, access_log=None)
+
+
+def _where(handle: Any) -> tuple[str, bool]:
+    """The coroutines of the task whose step a callback ran, down to the line it awaits at now; and whether it is a
+    staff page's (bot/staff/ among them)."""
+    task = getattr(getattr(handle, "_callback", None), "__self__", None)
+    coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+    if coro is None:
+        return repr(handle)[:160], False
+    names, inner, staff = [], coro, False
+    while inner is not None and len(names) < 16:
+        frame = getattr(inner, "cr_frame", None) or getattr(inner, "gi_frame", None)
+        if frame is not None:
+            names.append(f"{frame.f_code.co_qualname}:{frame.f_lineno}")
+            staff = staff or f"{os.sep}bot{os.sep}staff{os.sep}" in frame.f_code.co_filename
+        inner = getattr(inner, "cr_await", None) or getattr(inner, "gi_yieldfrom", None)
+    return " > ".join(names), staff
 
 
 # ---------------------------------------------------------------- seeding
@@ -180,10 +208,11 @@ class Phase:
     chat_rps: float
     chat_errors: int
     ticks_ms: list[float]
-    callbacks_ms: list[tuple[float, float]]  # (wall, CPU)
+    callbacks_ms: list[tuple[float, float, bool]]  # (wall, CPU, a staff page's?)
     callbacks_counted: int
     staff: dict[str, list[float]] = field(default_factory=dict)  # kind → latencies, ms
     staff_errors: list[str] = field(default_factory=list)
+    slow: list[tuple[float, str]] = field(default_factory=list)
 
     def stall(self, p: float) -> float:
         from bench import common
@@ -193,11 +222,12 @@ class Phase:
     @property
     def longest_callback(self) -> float:
         """The most CPU time the loop's thread spent in one callback (the machine's other load cannot add to it)."""
-        return max((cpu for _wall, cpu in self.callbacks_ms), default=0.0)
+        return max((cpu for _wall, cpu, _staff in self.callbacks_ms), default=0.0)
 
     @property
-    def longest_callback_wall(self) -> float:
-        return max((wall for wall, _cpu in self.callbacks_ms), default=0.0)
+    def longest_staff_callback(self) -> float:
+        """The same for a step of a staff page's request (searches, lists, exports: where their statements run)."""
+        return max((cpu for _wall, cpu, staff in self.callbacks_ms if staff), default=0.0)
 
 
 async def _login(http: Any, username: str) -> None:
@@ -265,9 +295,9 @@ async def _phase(name: str, base_url: str, pid: int, turns: list[dict], clients:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
     return Phase(name, result.pct(50), result.pct(99), result.rps, result.errors,
-                 [t * 1000 for t in window["ticks"]], [(w * 1000, c * 1000) for w, c in window["callbacks"]],
+                 [t * 1000 for t in window["ticks"]], [(w * 1000, c * 1000, staff) for w, c, staff in window["callbacks"]],
                  window["counted"],
-                 latencies, errors)
+                 latencies, errors, [(c * 1000, w) for c, w in window.get("slow", [])])
 
 
 def _tree(rev: str | None, tmp: Path) -> Path:
@@ -315,7 +345,7 @@ def measure_tree(label: str, tree: Path, template: Path, tmp: Path, turns: list[
 
 
 HEADERS = ["tree", "phase", "stall max ms", "stall p99 ms", "stall p99.9 ms", "longest callback CPU ms",
-           "longest callback wall ms", "callbacks ≥ 20 ms CPU", "chat req/s", "chat p50 ms", "chat p99 ms", "chat errors", "searches (p50 ms)",
+           "longest staff-page callback CPU ms", "callbacks ≥ 20 ms CPU (staff pages')", "chat req/s", "chat p50 ms", "chat p99 ms", "chat errors", "searches (p50 ms)",
            "exports (p50 ms)"]
 
 
@@ -326,8 +356,9 @@ def _rows(label: str, phases: list[Phase]) -> list[list[object]]:
     for p in phases:
         searches, exports = (sorted(p.staff.get(k, [])) for k in ("search", "xlsx"))
         rows.append([label, p.name, f"{max(p.ticks_ms, default=0):.1f}", f"{p.stall(99):.1f}",
-                     f"{p.stall(99.9):.1f}", f"{p.longest_callback:.1f}", f"{p.longest_callback_wall:.1f}",
-                     sum(1 for _w, c in p.callbacks_ms if c >= TARGET_STALL_MS), f"{p.chat_rps:.0f}",
+                     f"{p.stall(99.9):.1f}", f"{p.longest_callback:.1f}", f"{p.longest_staff_callback:.1f}",
+                     f"{sum(1 for _w, c, _s in p.callbacks_ms if c >= TARGET_STALL_MS)} "
+                     f"({sum(1 for _w, c, s in p.callbacks_ms if c >= TARGET_STALL_MS and s)})", f"{p.chat_rps:.0f}",
                      f"{p.chat_p50:.1f}", f"{p.chat_p99:.1f}", p.chat_errors,
                      f"{len(searches)} ({common.percentile(searches, 50):.0f})" if searches else "–",
                      f"{len(exports)} ({common.percentile(exports, 50):.0f})" if exports else "–"])
@@ -358,26 +389,31 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     text = common.table(HEADERS, rows)
     mine = results[-1][1][-1]
     stall_ok = max(mine.ticks_ms, default=0) <= TARGET_STALL_MS
-    held_ok = mine.longest_callback <= TARGET_STALL_MS
+    held_ok = mine.longest_staff_callback <= TARGET_STALL_MS
     p99_ok = mine.chat_p99 <= TARGET_P99_MS
     result_line = (f"staff phase, this tree: loop stall max {max(mine.ticks_ms, default=0):.1f} ms (target ≤ "
-                   f"{TARGET_STALL_MS:.0f} ms: {common.verdict(stall_ok)}), longest callback "
-                   f"{mine.longest_callback:.1f} ms of CPU ({common.verdict(held_ok)}), /api/chat p99 {mine.chat_p99:.1f} ms "
-                   f"(target ≤ {TARGET_P99_MS:.0f} ms: {common.verdict(p99_ok)}); load average "
-                   f"{load_before[0]:.2f} before, {load_after[0]:.2f} after")
+                   f"{TARGET_STALL_MS:.0f} ms: {common.verdict(stall_ok)}); the longest a staff page held the loop "
+                   f"{mine.longest_staff_callback:.1f} ms of CPU ({common.verdict(held_ok)}; any callback: "
+                   f"{mine.longest_callback:.1f} ms); /api/chat p99 {mine.chat_p99:.1f} ms (target ≤ "
+                   f"{TARGET_P99_MS:.0f} ms: {common.verdict(p99_ok)}); load average {load_before[0]:.2f} before, "
+                   f"{load_after[0]:.2f} after")
     print(text)
     print(result_line)
     for label, phases in results:
         for p in phases:
             for error in p.staff_errors[:3]:
                 print(f"  {label} {p.name} staff error: {error}")
+            if args.verbose:
+                for cpu, where in sorted(p.slow, reverse=True)[:8]:
+                    print(f"  {label} {p.name} {cpu:.1f} ms CPU: {where}")
     if not args.no_record:
         body = (
             common.record_header(common.command_line("bench.loop_stall", argv))
             + f"- what: {seeded['cases']:,} generated cases on SQLite ({seeded['size_mb']:.0f} MB; "
             "bench.cases_seed's generator, without their event history), the real app with two probes on its event "
-            f"loop: a {TICK * 1000:g} ms ticker task (stall = how late it woke) and the duration (wall, and CPU of the "
-            f"loop's thread) of every callback the loop ran. Per tree: `quiet` = {args.clients} chat clients (bench.chat_throughput's) for "
+            f"loop: a {TICK * 1000:g} ms ticker task (stall = how late it woke) and the CPU time of the loop's thread in "
+            "every callback the loop ran (a staff page's: a step of a request task with bot/staff/ code in its "
+            "stack). Per tree: `quiet` = {args.clients} chat clients (bench.chat_throughput's) for "
             f"{args.duration:g} s; `staff` = the same while one supervisor pages through searches of all cases "
             f"({', '.join(SEARCHES)}: each a LIKE over every case) and another downloads /staff/export.xlsx?status=all "
             f"(10,000 rows) over and over ({args.warmup:g} s head start before the window)"
@@ -406,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of staff work before each window")
     parser.add_argument("--baseline", metavar="REV", help="measure the tree of commit REV first, in the same run")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--verbose", action="store_true", help="print where the longest callbacks were")
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     return run(args, argv)
