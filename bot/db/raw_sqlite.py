@@ -68,7 +68,7 @@ def _compiled(statement: Executable, dialect: Dialect, sizes: tuple[tuple[str, i
     row, results = None, ()
     if isinstance(statement, Select):
         selected = list(statement.selected_columns)
-        row = namedtuple("Row", [c.key for c in selected])  # type: ignore[misc]  # noqa: PYI024
+        row = namedtuple("Row", [c.key for c in selected])  # type: ignore[misc]
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected)
     return Compiled(compiled.string, tuple(params), row, results)
 
