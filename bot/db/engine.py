@@ -62,7 +62,8 @@ READ_OPTION = "anju_read"
 
 def _sqlite_begin(conn: Connection) -> None:
     if conn.get_execution_options().get(READ_OPTION):
-        conn.connection.driver_connection.begin_read()  # type: ignore[union-attr]
+        conn.connection.driver_connection.ask_read()  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 

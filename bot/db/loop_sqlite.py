@@ -99,6 +99,9 @@ class Cursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
+        if self._owner is not None and self._owner.read_asked and sql == "BEGIN":
+            await self._owner.begin_read()
+            return self
         if self._owner is not None and self._owner.reading:
             await _retry_while_locked_async(lambda: _in_thread(lambda: self._read(sql, parameters),
                                                                self._owner.interrupt), self._busy_timeout)
@@ -184,6 +187,7 @@ class Connection:
         self._busy_timeout = busy_timeout
         self._gate = gate
         self.reading = False  # in a read transaction (begin_read): statements run in a worker thread
+        self.read_asked = False  # the next BEGIN starts a read (ask_read)
 
     @property
     def _connection(self) -> sqlite3.Connection | None:  # aiosqlite's name; the dialect tests it before commit
@@ -206,17 +210,32 @@ class Connection:
     def cursor(self) -> Cursor:
         return Cursor(self._live().cursor(), self._busy_timeout, self._gate, self)
 
-    def begin_read(self) -> None:
+    def ask_read(self) -> None:
+        """The next BEGIN (SQLAlchemy's, from bot/db/engine.py) starts a read (begin_read)."""
+        self.read_asked = True
+
+    async def begin_read(self) -> None:
         """A read transaction: deferred (no lock; WAL shows it the last committed state, whoever writes meanwhile),
-        writes refused (`query_only`), its statements off the loop until it ends."""
+        writes refused (`query_only`), its statements off the loop until it ends; counted at the gate, which a
+        restart of the log waits at (bot/db/checkpoint.py)."""
+        self.read_asked = False
         conn = self._live()
-        conn.execute("BEGIN")
-        conn.execute("PRAGMA query_only=1")
+        if self._gate is not None:
+            await self._gate.read_started()
+        try:
+            conn.execute("BEGIN")
+            conn.execute("PRAGMA query_only=1")
+        except BaseException:
+            if self._gate is not None:
+                self._gate.read_ended()
+            raise
         self.reading = True
 
     def _end_read(self) -> None:
         if self.reading:
             self.reading = False
+            if self._gate is not None:
+                self._gate.read_ended()
             if self._conn is not None:
                 self._conn.execute("PRAGMA query_only=0")
 
@@ -250,7 +269,11 @@ class Connection:
         self.stop()
 
     def stop(self) -> None:
-        self.reading = False
+        if self.reading:
+            self.reading = False
+            if self._gate is not None:
+                self._gate.read_ended()
+        self.read_asked = False
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -25,6 +25,7 @@ from bot.cases.service import CaseService
 from bot.cases.vocabulary import CaseType, Category
 from bot.core.dialogue_rows import DialogueRows, SqliteDialogueRows
 from bot.core.messages import Outbound
+from bot.db.checkpoint import WriteGate, truncate_log, wal_size
 from bot.db.engine import make_engine, reading
 from bot.db.migrate import upgrade
 from handlers.turn import Conversation
@@ -213,4 +214,49 @@ async def test_both_dialogue_paths_read_what_the_other_wrote(tmp_path: Path, clo
     assert list(locked) == [("web", "s-1")]
     assert locked[("web", "s-1")][0] == rid and locked[("web", "s-1")][1] == Conversation.from_json(state)
     assert tuple(log) == ("搬迁费怎么算", '{"n":1}', later.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    await engine.dispose()
+
+
+async def test_restarting_the_log_waits_for_reads_without_holding_writers_back(tmp_path: Path) -> None:
+    """A restart of the log (TRUNCATE checkpoint) needs every reader on the last snapshot: it holds new reads back
+    and waits for the read in progress while writers go on — with the writers held back for it instead, every
+    resident's message would wait as long as a staff search."""
+    path = str(tmp_path / "anju.db")
+    gate = WriteGate()
+    engine = make_engine(f"sqlite+aiosqlite:///{path}", checkpoint_elsewhere=True, write_gate=gate)
+    entered, released = threading.Event(), threading.Event()
+
+    def held() -> int:
+        entered.set()
+        return int(released.wait(10))
+
+    _on_each_connection(engine, lambda db: db.create_function("held", 0, held))
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        await conn.execute(text("INSERT INTO t VALUES (0)"))
+
+    async def long_read() -> int:
+        async with reading(engine).connect() as conn:  # reading t: a snapshot of the database
+            return (await conn.execute(text("SELECT held() FROM t LIMIT 1"))).scalar_one()
+
+    async def write(n: int) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+
+    reader = asyncio.create_task(long_read())
+    assert await asyncio.to_thread(entered.wait, 10)
+    await write(1)  # the reader's snapshot is now an old one
+    restart = asyncio.create_task(truncate_log(path, gate, busy_seconds=30))
+    async with asyncio.timeout(10):
+        while not gate.holding:  # past its first (PASSIVE) checkpoint, waiting now
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(write(2), 5)  # not held back while the restart waits for the read
+    late_reader = asyncio.create_task(long_read())
+    await asyncio.sleep(0)
+    assert not restart.done() and not late_reader.done()
+    released.set()
+    assert await asyncio.wait_for(reader, 10) == 1
+    assert not (await asyncio.wait_for(restart, 10)).busy
+    assert wal_size(path) == 0
+    assert await asyncio.wait_for(late_reader, 10) == 1  # let in once the log had restarted
     await engine.dispose()
