@@ -325,7 +325,9 @@ async def _phase(name: str, base_url: str, pid: int, turns: list[dict], clients:
     await _probe(base_url)  # a new window
     result = await chat
     window = await _probe(base_url)
-    stop.set()
+    stop.set()  # the requests under way finish (a server goes on with one its client left), then the next phase
+    if workers:
+        await asyncio.wait(workers, timeout=180)
     with contextlib.suppress(asyncio.CancelledError):
         for task in workers:
             task.cancel()
@@ -471,10 +473,11 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             "bench.cases_seed's generator, without their event history), the real app with two probes on its event "
             f"loop: a {TICK * 1000:g} ms ticker task (stall = how late it woke) and the CPU time of the loop's thread in "
             "every callback the loop ran (a staff page's: a step of a request task with bot/staff/ code in its "
-            "stack). Per tree: `quiet` = {args.clients} chat clients (bench.chat_throughput's) for "
+            f"stack). Per tree: `quiet` = {args.clients} chat clients (bench.chat_throughput's) for "
             f"{args.duration:g} s; `staff` = the same while one supervisor pages through searches of all cases "
             f"({', '.join(SEARCHES)}: each a LIKE over every case) and another downloads /staff/export.xlsx?status=all "
-            f"(10,000 rows) over and over ({args.warmup:g} s head start before the window)"
+            f"(10,000 rows) over and over ({args.warmup:g} s head start before the window; the requests under way at its "
+            "end are waited for before the next phase, and counted)"
             + (f"; `{args.baseline}` measured in the same run, each tree on a copy of the same file, the trees "
                f"taking turns in {args.rounds} rounds" if args.baseline else "") + "\n"
             f"- result: {result_line}\n"
