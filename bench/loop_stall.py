@@ -416,6 +416,19 @@ def _rows(label: str, phases: list[Phase]) -> list[list[object]]:
     return rows
 
 
+def _top(phase: Phase) -> str:
+    """Where the phase's longest callbacks stopped (the code they ran leads there), most CPU first."""
+    counts: dict[str, tuple[int, float]] = {}
+    for cpu, where in phase.slow:
+        frames = [f for f in where.split(" > ") if f and not any(
+            generic in f for generic in ("RequestHandler.", "Application._handle", "_fix_request", "middleware"))]
+        head = " > ".join(frames[:3]) or "(a task that finished in that step)"
+        n, most = counts.get(head, (0, 0.0))
+        counts[head] = (n + 1, max(most, cpu))
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1][1])[:2]
+    return "; ".join(f"`{head}` ({n} ≥ 10 ms, up to {most:.1f} ms)" for head, (n, most) in ranked)
+
+
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     from bench import common
     from bench.chat_throughput import script
@@ -483,7 +496,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             f"- result: {result_line}\n"
             "- note: the ticker's lateness includes the time the operating system gave the CPU to other processes "
             "(2 shared cores); the longest callback's CPU time (of the loop's thread) is the longest the app itself held "
-            "the loop, whatever else ran on the machine\n"
+            "the loop, whatever else ran on the machine; a garbage collection (longest GC, wall) stops the whole "
+            "process, whichever thread it runs in\n"
+            + "".join(f"- note: {label}, {p.name} phase: the longest callbacks ran {_top(p)}\n"
+                      for label, phases in results for p in phases if p.slow)
             + "\n" + text + "\n"
         )
         common.update_section(NAME, "Event loop under staff searches and exports on SQLite (`bench.loop_stall`)",
