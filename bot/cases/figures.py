@@ -35,6 +35,7 @@ from bot.cases.vocabulary import (
     Status,
 )
 from bot.db.base import table_of
+from bot.db.engine import reading
 
 cases = table_of(Case)
 departments = table_of(Department)
@@ -127,7 +128,7 @@ def _counts(rows: Sequence[tuple[str, int]], labels: dict, keys: Sequence[str], 
 
 
 async def public_figures(engine: AsyncEngine, now: datetime) -> PublicFigures:
-    async with engine.connect() as conn:
+    async with reading(engine).connect() as conn:
         total, _, _, sign_met, sign_total, close_met, close_total = tuple(
             (await conn.execute(select(*_measures(now)).select_from(cases))).one())
         rated, satisfied, _ = tuple((await conn.execute(select(*_rating_measures()).select_from(ratings))).one())
@@ -158,7 +159,7 @@ async def _group(conn: AsyncConnection, column: ColumnElement) -> list[tuple]:
 
 async def department_figures(engine: AsyncEngine, now: datetime) -> list[DepartmentFigures]:
     """One row per department that has (or had) cases, and every active department; most overdue first."""
-    async with engine.connect() as conn:
+    async with reading(engine).connect() as conn:
         rows = (await conn.execute(
             select(cases.c.department_id, *_measures(now)).group_by(cases.c.department_id)
         )).all()

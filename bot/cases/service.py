@@ -48,6 +48,7 @@ from bot.cases.transitions import HANDLING, Action, authorize
 from bot.cases.vocabulary import DepartmentKind, Role, Status
 from bot.cases.workdays import WorkCalendar
 from bot.db.base import table_of
+from bot.db.engine import reading
 
 cases = table_of(Case)
 departments = table_of(Department)
@@ -80,6 +81,7 @@ class CaseService:
     def __init__(self, engine: AsyncEngine, params: Mapping[str, Any], clock: Clock,
                  calendar: WorkCalendar | None = None) -> None:
         self._engine = engine
+        self._reader = reading(engine)  # lists and searches: on SQLite off the event loop
         self._clock = clock
         self.policy = DeadlinePolicy.from_params(params, calendar)
         self.district_names = {d["id"]: d["name"] for d in params.get("districts", ())}
@@ -89,7 +91,7 @@ class CaseService:
     async def list_cases(self, viewer: StaffUser, filters: CaseFilter | None = None, *, limit: int = 50,
                          offset: int = 0) -> list[CaseListItem]:
         """A page of the viewer's queue: earliest deadline (so overdue) first, closed cases last; phones masked."""
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return await queries.list_cases(conn, viewer, filters or CaseFilter(), self._clock(), limit, offset)
 
     async def count_cases(self, viewer: StaffUser, filters: CaseFilter | None = None, *,
@@ -97,7 +99,7 @@ class CaseService:
         """How many cases of the viewer's queue match, for the pager: exact up to `cap`, else `CaseCount(cap,
         exact=False)` ("more than cap") — an exact count of a common search term reads tens of thousands of cases.
         `cap=None` counts them all."""
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             return await queries.count_cases(conn, viewer, filters or CaseFilter(), self._clock(), cap)
 
     async def get_case(self, viewer: StaffUser, ref: CaseRef) -> CaseDetail:

@@ -1,21 +1,19 @@
 """The rows a dialogue batch reads and writes on every message: dedupe keys with their stored replies, residents'
 states (locked), and the new states, message log and dedupe rows.
 
-`DialogueRows` runs them through SQLAlchemy Core (PostgreSQL). `SqliteDialogueRows` runs the same SQL straight
-through the sqlite3 connection underneath the transaction: SQLAlchemy's execution of a statement — context,
-parameter processing per row, result set-up — cost ~0.1 ms each and ~10 µs per row, more than SQLite took to run
-them, on every batch of every message. Values are stored exactly as SQLAlchemy stores them on SQLite (UTC
-timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff', JSON through bot/db/json_codec), so both paths read each other's rows;
-the dialogue tests run on both databases. Everything else in the transaction (effects, new residents) still goes
-through SQLAlchemy, on the same connection.
+`DialogueRows` runs them through SQLAlchemy Core; `PostgresDialogueRows` reads and writes a whole batch in one
+statement each, with array parameters. `SqliteDialogueRows` runs `DialogueRows`' statements,
+compiled once for SQLite, straight on the sqlite3 connection underneath the transaction (bot/db/raw_sqlite.py):
+SQLAlchemy's execution of a statement — context, parameter processing per row, result set-up — cost ~0.1 ms each
+and ~10 µs per row, more than SQLite took to run them, on every batch of every message. Values go through the
+columns' own types, so both paths read each other's rows; the dialogue tests run on both databases. Everything else
+in the transaction (effects, new residents) still goes through SQLAlchemy, on the same connection.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -27,6 +25,7 @@ from bot.db import json_codec
 from bot.db.base import table_of
 from bot.db.models import DialogueState, MessageLog, ProcessedInbound, Resident
 from bot.db.pairs import by_first, pair_filter
+from bot.db.raw_sqlite import RawSqlite
 from bot.db.upsert import insert_for
 
 residents = table_of(Resident)
@@ -113,68 +112,27 @@ class DialogueRows:
             await conn.execute(_PROCESSED, handled)
 
 
-@lru_cache(maxsize=256)  # a batch stamps all rows of a message with the same time
-def _stored(moment: datetime) -> str:
-    """A timestamp as SQLAlchemy stores UtcDateTime on SQLite."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _read(stored: str) -> datetime:
-    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
-
-
-async def _sqlite(conn: AsyncConnection) -> sqlite3.Connection:
-    """The sqlite3 connection under `conn` (bot/db/loop_sqlite.py), inside the same transaction."""
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection.sqlite  # type: ignore[union-attr]
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-# searches of the (channel, key) indexes; `{marks}`: one ? per key
-SQLITE_HANDLED = "SELECT dedupe_key, replies FROM processed_inbound WHERE channel = ? AND dedupe_key IN ({marks})"
-SQLITE_STATES = ("SELECT r.id, r.user_key, r.last_seen_at, s.state FROM residents AS r "
-                 "JOIN dialogue_states AS s ON s.resident_id = r.id WHERE r.channel = ? AND r.user_key IN ({marks})")
-
-
 class SqliteDialogueRows(DialogueRows):
+    """The same statements, run straight on the sqlite3 connection under the transaction (bot/db/raw_sqlite.py)."""
+
     async def handled(self, conn: AsyncConnection, keys: Iterable[tuple[str, list[str]]]) -> dict[Key, list[Outbound]]:
-        db = await _sqlite(conn)
-        found: dict[Key, list[Outbound]] = {}
-        for channel, dedupe_keys in keys:
-            rows = db.execute(SQLITE_HANDLED.format(marks=_marks(len(dedupe_keys))), (channel, *dedupe_keys))
-            found.update({(channel, key): _replies(json_codec.loads(replies)) for key, replies in rows})
-        return found
+        db = await RawSqlite.of(conn)
+        return {(row.channel, row.dedupe_key): _replies(row.replies)
+                for channel, dedupe_keys in keys
+                for row in db.rows(_HANDLED, {"first": channel, "seconds": dedupe_keys})}
 
     async def locked_states(self, conn: AsyncConnection, users: Iterable[tuple[str, list[str]]]) -> dict[Key, Locked]:
-        db = await _sqlite(conn)  # the transaction holds SQLite's write lock: nothing else to lock
-        found: dict[Key, Locked] = {}
-        for channel, keys in users:
-            rows = db.execute(SQLITE_STATES.format(marks=_marks(len(keys))), (channel, *keys))
-            found.update({(channel, user): (rid, Conversation.from_json(json_codec.loads(state)), _read(seen))
-                          for rid, user, seen, state in rows})
-        return found
+        db = await RawSqlite.of(conn)  # the transaction holds SQLite's write lock: nothing else to lock
+        return {(r.channel, r.user_key): (r.id, Conversation.from_json(r.state), r.last_seen_at)
+                for channel, keys in users
+                for r in db.rows(_STATES, {"first": channel, "seconds": keys})}
 
     async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
                     handled: list[dict[str, Any]]) -> None:
-        db = await _sqlite(conn)
-        dumps = json_codec.dumps
-        if new_states:
-            db.executemany("UPDATE dialogue_states SET state = ?, updated_at = ? WHERE resident_id = ?",
-                           [(dumps(r["new_state"]), _stored(r["at"]), r["rid"]) for r in new_states])
-        if log:
-            db.executemany(
-                "INSERT INTO message_log (resident_id, direction, text, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(r["resident_id"], r["direction"], r["text"], dumps(r["payload"]), _stored(r["created_at"]))
-                 for r in log])
-        if handled:
-            db.executemany(
-                "INSERT INTO processed_inbound (channel, dedupe_key, resident_id, replies, processed_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(r["channel"], r["dedupe_key"], r["resident_id"], dumps(r["replies"]), _stored(r["processed_at"]))
-                 for r in handled])
+        db = await RawSqlite.of(conn)
+        db.many(_SAVE_STATE, new_states)
+        db.many(_LOG, log)
+        db.many(_PROCESSED, handled)
 
 
 # PostgreSQL: arrays instead of one parameter set per row, so that each statement is prepared once (whatever the

@@ -35,15 +35,52 @@ INTERVAL = 1.0
 
 
 class WriteGate:
-    """Closed while a checkpoint restarts the log: this process's SQLite connections wait before BEGIN."""
+    """Closed while a checkpoint restarts the log: this process's SQLite connections wait before BEGIN.
+
+    It also counts this process's reads in progress (bot/db/loop_sqlite.py `begin_read`): the log can restart only
+    once no reader holds an older snapshot, so before it closes to writers a restart holds new reads back and lets
+    those in progress finish (`reads_held`) — the writers meanwhile go on; waiting for a long read with the writers
+    held back would stop every resident's message for as long as the read took."""
 
     def __init__(self) -> None:
         self._open = asyncio.Event()
         self._open.set()
+        self._reads_open = asyncio.Event()
+        self._reads_open.set()
+        self._no_reads = asyncio.Event()
+        self._no_reads.set()
+        self._reads = 0
+
+    @property
+    def holding(self) -> bool:
+        """Whether a restart of the log holds anyone back at the moment (readers or writers)."""
+        return not (self._open.is_set() and self._reads_open.is_set())
 
     async def wait_open(self) -> None:
         if not self._open.is_set():
             await self._open.wait()
+
+    async def read_started(self) -> None:
+        """Before a read's BEGIN: waits while a restart of the log holds reads back."""
+        while not self._reads_open.is_set():
+            await self._reads_open.wait()
+        self._reads += 1
+        self._no_reads.clear()
+
+    def read_ended(self) -> None:
+        self._reads = max(0, self._reads - 1)
+        if self._reads == 0:
+            self._no_reads.set()
+
+    @contextlib.asynccontextmanager
+    async def reads_held(self) -> AsyncIterator[None]:
+        """No new read starts in the block, which begins once the reads in progress have ended."""
+        self._reads_open.clear()
+        try:
+            await self._no_reads.wait()
+            yield
+        finally:
+            self._reads_open.set()
 
     @contextlib.asynccontextmanager
     async def closed(self) -> AsyncIterator[None]:
@@ -94,7 +131,9 @@ def wal_size(path: str) -> int:
 async def truncate_log(path: str, gate: WriteGate | None, busy_seconds: float) -> CheckpointResult:
     """Copy every frame back and cut the -wal file to zero bytes, this process's writers held at `gate` meanwhile."""
     await asyncio.to_thread(checkpoint, path, "PASSIVE")  # the bulk, without holding anyone back
-    async with gate.closed() if gate is not None else contextlib.nullcontext():
+    if gate is None:
+        return await asyncio.to_thread(checkpoint, path, "TRUNCATE", busy_seconds)
+    async with gate.reads_held(), gate.closed():  # readers first (writers go on meanwhile), then writers
         return await asyncio.to_thread(checkpoint, path, "TRUNCATE", busy_seconds)
 
 

@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.db import json_codec, loop_sqlite
@@ -42,10 +42,31 @@ def make_engine(database_url: str, checkpoint_elsewhere: bool = False, write_gat
         event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, auto_checkpoint=not checkpoint_elsewhere,
                                                                  wal_limit_bytes=wal_limit_bytes))
         # let SQLAlchemy emit BEGIN itself so that we can make it IMMEDIATE (one writer at a time, no upgrade deadlock)
-        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # — or, for `reading`, a read off the loop
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
                                json_serializer=json_codec.dumps, json_deserializer=json_codec.loads)
+
+
+def reading(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` for reads that may take long — staff lists and searches, exports, figures. On SQLite each of its
+    transactions is a read (bot/db/loop_sqlite.py `begin_read`): it holds no lock, may not write, and its statements
+    run in a worker thread, never on the event loop; on PostgreSQL it is `engine` itself."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{READ_OPTION: True})
+
+
+READ_OPTION = "anju_read"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_OPTION):
+        conn.connection.driver_connection.ask_read()  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: object, auto_checkpoint: bool = True,  # a DB-API connection

@@ -11,10 +11,16 @@ finds the database locked (another connection's write transaction, in this proce
 an asyncio sleep, so that the holder — perhaps a coroutine on this very loop — can finish. The wait is bounded
 (`busy_timeout`, 30 s as before), after which the error is raised as SQLite would.
 
+What must not block the loop either is a statement that reads much: a staff search (a `LIKE` over every case), a
+list page, an export, the figures. Those run as *reads* (`begin_read`, asked for by bot/db/engine.py's `reading`):
+a deferred transaction — WAL lets it read its snapshot beside the writer, holding no lock — with `query_only` on,
+whose statements run, each with its fetch, in a worker thread (one trip per statement). SQLite releases the GIL
+while it steps, so the loop runs meanwhile; a read cancelled half-way is interrupted. The next transaction on the
+connection is back on the loop.
+
 It is an aiosqlite look-alike for `create_async_engine(..., async_creator=...)`, implementing the part of
 aiosqlite's Connection and Cursor that SQLAlchemy's aiosqlite dialect uses; the dialect, its exceptions and its
-type handling are unchanged. A statement that runs long (an export of every case) holds up the loop while it
-runs; PostgreSQL, with its own driver, is the database for large deployments.
+type handling are unchanged.
 """
 
 from __future__ import annotations
@@ -37,13 +43,16 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
     )
 
 
-async def _in_thread(call: Callable[[], Any]) -> Any:
-    """`call()` in a worker thread; if the caller is cancelled meanwhile, the call is still waited for before the
-    cancellation goes on — nobody may use the connection while the thread does."""
+async def _in_thread(call: Callable[[], Any], on_cancel: Callable[[], None] | None = None) -> Any:
+    """`call()` in a worker thread; if the caller is cancelled meanwhile, `on_cancel()` is called (to interrupt the
+    statement) and the call is still waited for before the cancellation goes on — nobody may use the connection
+    while the thread does."""
     running = asyncio.ensure_future(asyncio.to_thread(call))
     try:
         return await asyncio.shield(running)
     except asyncio.CancelledError:
+        if on_cancel is not None:
+            on_cancel()
         await asyncio.wait([running])
         raise
 
@@ -75,10 +84,13 @@ async def _retry_while_locked(call: Callable[[], Any], busy_timeout: float) -> A
 
 
 class Cursor:
-    def __init__(self, cursor: sqlite3.Cursor, busy_timeout: float, gate: WriteGate | None = None) -> None:
+    def __init__(self, cursor: sqlite3.Cursor, busy_timeout: float, gate: WriteGate | None = None,
+                 owner: Connection | None = None) -> None:
         self._cursor = cursor
         self._busy_timeout = busy_timeout
         self._gate = gate
+        self._owner = owner
+        self._fetched: list[Any] | None = None  # the rows of a read, fetched in its thread
 
     async def __aenter__(self) -> Cursor:
         return self
@@ -87,10 +99,22 @@ class Cursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
+        if self._owner is not None and self._owner.read_asked and sql == "BEGIN":
+            await self._owner.begin_read()
+            return self
+        if self._owner is not None and self._owner.reading:
+            await _retry_while_locked_async(lambda: _in_thread(lambda: self._read(sql, parameters),
+                                                               self._owner.interrupt), self._busy_timeout)
+            return self
         if self._gate is not None and sql.startswith("BEGIN"):
             await self._gate.wait_open()  # a checkpoint is restarting the log (bot/db/checkpoint.py)
         await _retry_while_locked(lambda: self._cursor.execute(sql, parameters), self._busy_timeout)
         return self
+
+    def _read(self, sql: str, parameters: Any) -> None:
+        """In the worker thread: the statement and all its rows (SQLAlchemy's adapter fetches them all at once)."""
+        self._cursor.execute(sql, parameters)
+        self._fetched = self._cursor.fetchall() if self._cursor.description else None
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> Cursor:
         rows = list(parameters)  # a retry needs them again
@@ -98,12 +122,21 @@ class Cursor:
         return self
 
     async def fetchone(self) -> Any:
+        if self._fetched is not None:
+            return self._fetched.pop(0) if self._fetched else None
         return self._cursor.fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+        size = size if size is not None else self._cursor.arraysize
+        if self._fetched is not None:
+            rows, self._fetched = self._fetched[:size], self._fetched[size:]
+            return rows
+        return self._cursor.fetchmany(size)
 
     async def fetchall(self) -> list[Any]:
+        if self._fetched is not None:
+            rows, self._fetched = self._fetched, []
+            return rows
         return self._cursor.fetchall()
 
     async def close(self) -> None:
@@ -153,6 +186,8 @@ class Connection:
         self._conn: sqlite3.Connection | None = conn
         self._busy_timeout = busy_timeout
         self._gate = gate
+        self.reading = False  # in a read transaction (begin_read): statements run in a worker thread
+        self.read_asked = False  # the next BEGIN starts a read (ask_read)
 
     @property
     def _connection(self) -> sqlite3.Connection | None:  # aiosqlite's name; the dialect tests it before commit
@@ -173,7 +208,41 @@ class Connection:
         return self._live().isolation_level
 
     def cursor(self) -> Cursor:
-        return Cursor(self._live().cursor(), self._busy_timeout, self._gate)
+        return Cursor(self._live().cursor(), self._busy_timeout, self._gate, self)
+
+    def ask_read(self) -> None:
+        """The next BEGIN (SQLAlchemy's, from bot/db/engine.py) starts a read (begin_read)."""
+        self.read_asked = True
+
+    async def begin_read(self) -> None:
+        """A read transaction: deferred (no lock; WAL shows it the last committed state, whoever writes meanwhile),
+        writes refused (`query_only`), its statements off the loop until it ends; counted at the gate, which a
+        restart of the log waits at (bot/db/checkpoint.py)."""
+        self.read_asked = False
+        conn = self._live()
+        if self._gate is not None:
+            await self._gate.read_started()
+        try:
+            conn.execute("BEGIN")
+            conn.execute("PRAGMA query_only=1")
+        except BaseException:
+            if self._gate is not None:
+                self._gate.read_ended()
+            raise
+        self.reading = True
+
+    def _end_read(self) -> None:
+        if self.reading:
+            self.reading = False
+            if self._gate is not None:
+                self._gate.read_ended()
+            if self._conn is not None:
+                self._conn.execute("PRAGMA query_only=0")
+
+    def interrupt(self) -> None:
+        """Stop the statement running in the worker thread (a read whose caller went away)."""
+        if self._conn is not None:
+            self._conn.interrupt()
 
     async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         return await self.cursor().execute(sql, parameters)
@@ -182,20 +251,29 @@ class Connection:
         """COMMIT in a worker thread: with synchronous=FULL it waits for the disk (fsync), which must not stop the
         loop; other connections meanwhile find the database locked and wait as usual."""
         conn = self._live()
-        await _retry_while_locked_async(lambda: _in_thread(conn.commit), self._busy_timeout)
+        try:
+            await _retry_while_locked_async(lambda: _in_thread(conn.commit), self._busy_timeout)
+        finally:
+            self._end_read()
 
     async def rollback(self) -> None:
-        self._live().rollback()
+        try:
+            self._live().rollback()
+        finally:
+            self._end_read()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._live().create_function(*args, **kwargs)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.stop()
 
     def stop(self) -> None:
+        if self.reading:
+            self.reading = False
+            if self._gate is not None:
+                self._gate.read_ended()
+        self.read_asked = False
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -24,6 +24,7 @@ from bot.cases.models import Case
 from bot.cases.vocabulary import OPEN_STATUSES
 from bot.cases.workdays import local_day
 from bot.db.base import table_of
+from bot.db.engine import reading
 from bot.outbox.enqueue import OutboxStatus
 from bot.outbox.models import OutboxMessage
 
@@ -42,7 +43,7 @@ async def database_state(app: web.Application, now: datetime) -> list[Metric]:
     oldest = GaugeMetricFamily("anju_outbox_oldest_age_seconds", "Age of the oldest message waiting in the outbox",
                                labels=["channel"])
     waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
-    async with app[keys.ENGINE].connect() as conn:
+    async with reading(app[keys.ENGINE]).connect() as conn:
         for status, count in await conn.execute(select(cases.c.status, func.count()).group_by(cases.c.status)):
             by_status.add_metric([status], count)
         overdue.add_metric([], await conn.scalar(select(func.count()).select_from(cases).where(

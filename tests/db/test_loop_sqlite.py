@@ -8,16 +8,18 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot.core.dialogue_rows import SQLITE_HANDLED, SQLITE_STATES
+from bot.core.dialogue_rows import _HANDLED, _STATES
 from bot.db import loop_sqlite
 from bot.db.checkpoint import background_checkpoints
 from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
+from bot.db.raw_sqlite import _compiled
 
 
 def _url(tmp_path: Path) -> str:
@@ -145,15 +147,15 @@ async def test_without_the_server_sqlite_checkpoints_by_itself(tmp_path: Path) -
     await engine.dispose()
 
 
-@pytest.mark.parametrize(("sql", "table"), [(SQLITE_HANDLED, "processed_inbound"), (SQLITE_STATES, "r")])
-async def test_the_dialogue_look_ups_search_the_key_indexes(tmp_path: Path, sql: str, table: str) -> None:
+@pytest.mark.parametrize(("statement", "table"), [(_HANDLED, "processed_inbound"), (_STATES, "residents")])
+async def test_the_dialogue_look_ups_search_the_key_indexes(tmp_path: Path, statement: Any, table: str) -> None:
     """Every message looks up its dedupe key and its resident: searches of the (channel, key) indexes, never a scan
-    (SQLite scans the whole index for a row-value list `(a, b) IN (VALUES …)`)."""
+    (SQLite scans the whole index for a row-value list `(a, b) IN (VALUES …)`) — as SqliteDialogueRows runs them."""
     engine = make_engine(_url(tmp_path))
     await upgrade(engine)
+    sql = _compiled(statement, engine.dialect, (("seconds", 3),), None).sql
     async with engine.connect() as conn:
-        plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql.format(marks="?, ?, ?"),
-                                           ("web", "a", "b", "c"))).all()
+        plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, ("web", "a", "b", "c"))).all()
     details = " ".join(str(row[-1]) for row in plan)
     assert f"SEARCH {table}" in details
     assert "SCAN" not in details
