@@ -115,8 +115,13 @@ def serve(port: int) -> None:
 
     async def probe(_request: web.Request) -> web.Response:
         """The ticks and long callbacks since the last call, which starts a new window."""
-        body = {"ticks": list(ticks), "callbacks": list(callbacks), "counted": counted[0], "slow": list(slow),
-                "gc": list(collections)}
+        body = {
+            "ticks": list(ticks),
+            "callbacks": list(callbacks),
+            "counted": counted[0],
+            "slow": list(slow),
+            "gc": list(collections),
+        }
         collections.clear()
         ticks.clear()
         callbacks.clear()
@@ -198,9 +203,10 @@ def seed(path: Path, n_cases: int, seed_value: int) -> dict[str, Any]:
     try:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("BEGIN")
-        conn.executemany(f"INSERT INTO residents ({', '.join(RESIDENT_COLUMNS)}) VALUES "
-                         f"({', '.join('?' * len(RESIDENT_COLUMNS))})",
-                         ([_sqlite_value(v) for v in row] for row in gen.residents()))
+        conn.executemany(
+            f"INSERT INTO residents ({', '.join(RESIDENT_COLUMNS)}) VALUES ({', '.join('?' * len(RESIDENT_COLUMNS))})",
+            ([_sqlite_value(v) for v in row] for row in gen.residents()),
+        )
         insert = f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})"
         done = 0
         for case_rows, _events in gen.chunks(20_000):
@@ -235,11 +241,19 @@ class Phase:
 
     def add(self, other: Phase) -> Phase:
         """This and another round of the same tree and phase together."""
-        return Phase(self.name, self.chat_ms + other.chat_ms, self.chat_seconds + other.chat_seconds,
-                     self.chat_errors + other.chat_errors, self.ticks_ms + other.ticks_ms,
-                     self.callbacks_ms + other.callbacks_ms, self.callbacks_counted + other.callbacks_counted,
-                     {k: self.staff.get(k, []) + other.staff.get(k, []) for k in {*self.staff, *other.staff}},
-                     self.staff_errors + other.staff_errors, self.slow + other.slow, self.gc_ms + other.gc_ms)
+        return Phase(
+            self.name,
+            self.chat_ms + other.chat_ms,
+            self.chat_seconds + other.chat_seconds,
+            self.chat_errors + other.chat_errors,
+            self.ticks_ms + other.ticks_ms,
+            self.callbacks_ms + other.callbacks_ms,
+            self.callbacks_counted + other.callbacks_counted,
+            {k: self.staff.get(k, []) + other.staff.get(k, []) for k in {*self.staff, *other.staff}},
+            self.staff_errors + other.staff_errors,
+            self.slow + other.slow,
+            self.gc_ms + other.gc_ms,
+        )
 
     def chat(self, p: float) -> float:
         from bench import common
@@ -273,9 +287,11 @@ async def _login(http: Any, username: str) -> None:
         page = await response.text()
     token = re.search(r'name="csrf" value="([^"]+)"', page)
     assert token is not None, page[:300]
-    async with http.post("/staff/login", data={"username": username, "password": STAFF_PASSWORD,
-                                               "csrf": token.group(1), "next": "/staff"},
-                         allow_redirects=False) as response:
+    async with http.post(
+        "/staff/login",
+        data={"username": username, "password": STAFF_PASSWORD, "csrf": token.group(1), "next": "/staff"},
+        allow_redirects=False,
+    ) as response:
         if response.status != 303:
             raise RuntimeError(f"login of {username}: {response.status}")
 
@@ -287,8 +303,9 @@ async def _probe(base_url: str) -> dict[str, Any]:
         return await response.json()
 
 
-async def _phase(name: str, base_url: str, pid: int, turns: list[dict], clients: int, warmup: float,
-                 duration: float, staff: bool) -> Phase:
+async def _phase(
+    name: str, base_url: str, pid: int, turns: list[dict], clients: int, warmup: float, duration: float, staff: bool
+) -> Phase:
     import aiohttp
 
     from bench.chat_throughput import drive
@@ -318,8 +335,11 @@ async def _phase(name: str, base_url: str, pid: int, turns: list[dict], clients:
                     continue
                 latencies[kind].append((time.perf_counter() - t0) * 1000)
 
-    workers = ([asyncio.create_task(worker(SUPERVISORS[0], "search")),
-                asyncio.create_task(worker(SUPERVISORS[1], "xlsx"))] if staff else [])
+    workers = (
+        [asyncio.create_task(worker(SUPERVISORS[0], "search")), asyncio.create_task(worker(SUPERVISORS[1], "xlsx"))]
+        if staff
+        else []
+    )
     chat = asyncio.create_task(drive("app", base_url, pid, turns, clients, warmup, duration))
     await asyncio.sleep(warmup)  # chat and staff work under way (an export takes seconds) before the window opens
     await _probe(base_url)  # a new window
@@ -332,11 +352,19 @@ async def _phase(name: str, base_url: str, pid: int, turns: list[dict], clients:
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-    return Phase(name, result.latencies_ms, result.duration, result.errors,
-                 [t * 1000 for t in window["ticks"]], [(w * 1000, c * 1000, staff) for w, c, staff in window["callbacks"]],
-                 window["counted"],
-                 latencies, errors, [(c * 1000, w) for c, w in window.get("slow", [])],
-                 [g * 1000 for g in window.get("gc", [])])
+    return Phase(
+        name,
+        result.latencies_ms,
+        result.duration,
+        result.errors,
+        [t * 1000 for t in window["ticks"]],
+        [(w * 1000, c * 1000, staff) for w, c, staff in window["callbacks"]],
+        window["counted"],
+        latencies,
+        errors,
+        [(c * 1000, w) for c, w in window.get("slow", [])],
+        [g * 1000 for g in window.get("gc", [])],
+    )
 
 
 def _tree(rev: str | None, tmp: Path) -> Path:
@@ -365,23 +393,31 @@ def start_server(label: str, tree: Path, template: Path, tmp: Path) -> Any:
     env = common.app_env(f"sqlite+aiosqlite:///{db}", common.PROJECT_ROOT / "var" / "cache")
     env["PYTHONPATH"] = os.pathsep.join([str(tree), env["PYTHONPATH"]])
     with open(work / "server.log", "wb") as out:
-        process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", str(port)], cwd=tree,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)],
+            cwd=tree,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     server = common.Server(process, port, work / "server.log")
     common.wait_until_answering(server, timeout=120)
     return server
 
 
-def measure(servers: list[tuple[str, Any]], turns: list[dict], clients: int, warmup: float, duration: float,
-            rounds: int) -> list[tuple[str, list[Phase]]]:
+def measure(
+    servers: list[tuple[str, Any]], turns: list[dict], clients: int, warmup: float, duration: float, rounds: int
+) -> list[tuple[str, list[Phase]]]:
     """Each tree's quiet and staff phases, the trees taking turns in `rounds` rounds (the same background load)."""
     results: dict[str, list[Phase]] = {}
     for round_no in range(rounds):
         for label, server in servers:
             for name, staff in (("quiet", False), ("staff", True)):
                 print(f"  round {round_no + 1}/{rounds}, {label}: {name}, {duration / rounds:g} s", flush=True)
-                phase = asyncio.run(_phase(name, server.base_url, server.process.pid, turns, clients, warmup,
-                                           duration / rounds, staff))
+                phase = asyncio.run(
+                    _phase(name, server.base_url, server.process.pid, turns, clients, warmup, duration / rounds, staff)
+                )
                 found = results.setdefault(label, [])
                 index = 0 if name == "quiet" else 1
                 if len(found) <= index:
@@ -394,9 +430,23 @@ def measure(servers: list[tuple[str, Any]], turns: list[dict], clients: int, war
 # ---------------------------------------------------------------- the run
 
 
-HEADERS = ["tree", "phase", "stall max ms", "stall p99 ms", "stall p99.9 ms", "longest callback CPU ms",
-           "longest staff-page callback CPU ms", "callbacks ≥ 20 ms CPU (staff pages')", "longest GC ms", "chat req/s", "chat p50 ms", "chat p99 ms", "chat errors", "searches (p50 ms)",
-           "exports (p50 ms)"]
+HEADERS = [
+    "tree",
+    "phase",
+    "stall max ms",
+    "stall p99 ms",
+    "stall p99.9 ms",
+    "longest callback CPU ms",
+    "longest staff-page callback CPU ms",
+    "callbacks ≥ 20 ms CPU (staff pages')",
+    "longest GC ms",
+    "chat req/s",
+    "chat p50 ms",
+    "chat p99 ms",
+    "chat errors",
+    "searches (p50 ms)",
+    "exports (p50 ms)",
+]
 
 
 def _rows(label: str, phases: list[Phase]) -> list[list[object]]:
@@ -407,12 +457,25 @@ def _rows(label: str, phases: list[Phase]) -> list[list[object]]:
         searches, exports = (sorted(p.staff.get(k, [])) for k in ("search", "xlsx"))
         long_ones = sum(1 for _w, c, _s in p.callbacks_ms if c >= TARGET_STALL_MS)
         long_staff = sum(1 for _w, c, s in p.callbacks_ms if c >= TARGET_STALL_MS and s)
-        rows.append([label, p.name, f"{max(p.ticks_ms, default=0):.1f}", f"{p.stall(99):.1f}",
-                     f"{p.stall(99.9):.1f}", f"{p.longest_callback:.1f}", f"{p.longest_staff_callback:.1f}",
-                     f"{long_ones} ({long_staff})", f"{max(p.gc_ms, default=0):.1f}", f"{p.chat_rps:.0f}",
-                     f"{p.chat(50):.1f}", f"{p.chat(99):.1f}", p.chat_errors,
-                     f"{len(searches)} ({common.percentile(searches, 50):.0f})" if searches else "–",
-                     f"{len(exports)} ({common.percentile(exports, 50):.0f})" if exports else "–"])
+        rows.append(
+            [
+                label,
+                p.name,
+                f"{max(p.ticks_ms, default=0):.1f}",
+                f"{p.stall(99):.1f}",
+                f"{p.stall(99.9):.1f}",
+                f"{p.longest_callback:.1f}",
+                f"{p.longest_staff_callback:.1f}",
+                f"{long_ones} ({long_staff})",
+                f"{max(p.gc_ms, default=0):.1f}",
+                f"{p.chat_rps:.0f}",
+                f"{p.chat(50):.1f}",
+                f"{p.chat(99):.1f}",
+                p.chat_errors,
+                f"{len(searches)} ({common.percentile(searches, 50):.0f})" if searches else "–",
+                f"{len(exports)} ({common.percentile(exports, 50):.0f})" if exports else "–",
+            ]
+        )
     return rows
 
 
@@ -420,8 +483,14 @@ def _top(phase: Phase) -> str:
     """Where the phase's longest callbacks stopped (the code they ran leads there), most CPU first."""
     counts: dict[str, tuple[int, float]] = {}
     for cpu, where in phase.slow:
-        frames = [f for f in where.split(" > ") if f and not any(
-            generic in f for generic in ("RequestHandler.", "Application._handle", "_fix_request", "middleware"))]
+        frames = [
+            f
+            for f in where.split(" > ")
+            if f
+            and not any(
+                generic in f for generic in ("RequestHandler.", "Application._handle", "_fix_request", "middleware")
+            )
+        ]
         head = " > ".join(frames[:3]) or "(a task that finished in that step)"
         n, most = counts.get(head, (0, 0.0))
         counts[head] = (n + 1, max(most, cpu))
@@ -464,12 +533,14 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     stall_ok = max(mine.ticks_ms, default=0) <= TARGET_STALL_MS
     held_ok = mine.longest_staff_callback <= TARGET_STALL_MS
     p99_ok = mine.chat(99) <= TARGET_P99_MS
-    result_line = (f"staff phase, this tree: loop stall max {max(mine.ticks_ms, default=0):.1f} ms (target ≤ "
-                   f"{TARGET_STALL_MS:.0f} ms: {common.verdict(stall_ok)}); the longest a staff page held the loop "
-                   f"{mine.longest_staff_callback:.1f} ms of CPU ({common.verdict(held_ok)}; any callback: "
-                   f"{mine.longest_callback:.1f} ms); /api/chat p99 {mine.chat(99):.1f} ms (target ≤ "
-                   f"{TARGET_P99_MS:.0f} ms: {common.verdict(p99_ok)}); load average {load_before[0]:.2f} before, "
-                   f"{load_after[0]:.2f} after")
+    result_line = (
+        f"staff phase, this tree: loop stall max {max(mine.ticks_ms, default=0):.1f} ms (target ≤ "
+        f"{TARGET_STALL_MS:.0f} ms: {common.verdict(stall_ok)}); the longest a staff page held the loop "
+        f"{mine.longest_staff_callback:.1f} ms of CPU ({common.verdict(held_ok)}; any callback: "
+        f"{mine.longest_callback:.1f} ms); /api/chat p99 {mine.chat(99):.1f} ms (target ≤ "
+        f"{TARGET_P99_MS:.0f} ms: {common.verdict(p99_ok)}); load average {load_before[0]:.2f} before, "
+        f"{load_after[0]:.2f} after"
+    )
     print(text)
     print(result_line)
     for label, phases in results:
@@ -491,19 +562,29 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             f"({', '.join(SEARCHES)}: each a LIKE over every case) and another downloads /staff/export.xlsx?status=all "
             f"(10,000 rows) over and over ({args.warmup:g} s head start before the window; the requests under way at its "
             "end are waited for before the next phase, and counted)"
-            + (f"; `{args.baseline}` measured in the same run, each tree on a copy of the same file, the trees "
-               f"taking turns in {args.rounds} rounds" if args.baseline else "") + "\n"
+            + (
+                f"; `{args.baseline}` measured in the same run, each tree on a copy of the same file, the trees "
+                f"taking turns in {args.rounds} rounds"
+                if args.baseline
+                else ""
+            )
+            + "\n"
             f"- result: {result_line}\n"
             "- note: the ticker's lateness includes the time the operating system gave the CPU to other processes "
             "(2 shared cores); the longest callback's CPU time (of the loop's thread) is the longest the app itself held "
             "the loop, whatever else ran on the machine; a garbage collection (longest GC, wall) stops the whole "
             "process, whichever thread it runs in\n"
-            + "".join(f"- note: {label}, {p.name} phase: the longest callbacks ran {_top(p)}\n"
-                      for label, phases in results for p in phases if p.slow)
-            + "\n" + text + "\n"
+            + "".join(
+                f"- note: {label}, {p.name} phase: the longest callbacks ran {_top(p)}\n"
+                for label, phases in results
+                for p in phases
+                if p.slow
+            )
+            + "\n"
+            + text
+            + "\n"
         )
-        common.update_section(NAME, "Event loop under staff searches and exports on SQLite (`bench.loop_stall`)",
-                              body)
+        common.update_section(NAME, "Event loop under staff searches and exports on SQLite (`bench.loop_stall`)", body)
     return 0 if stall_ok and p99_ok else 1
 
 
@@ -518,7 +599,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per phase and tree")
     parser.add_argument("--rounds", type=int, default=3, help="the trees take turns in this many rounds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of staff work before each window")
-    parser.add_argument("--baseline", metavar="REV", help="measure the tree of commit REV first, in the same run (REV,REV…: several)")
+    parser.add_argument(
+        "--baseline", metavar="REV", help="measure the tree of commit REV first, in the same run (REV,REV…: several)"
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--seeded", type=Path, help="the seeded file: made there if missing, else used as it is")
     parser.add_argument("--verbose", action="store_true", help="print where the longest callbacks were")

@@ -37,7 +37,8 @@ Locked = tuple[int, Conversation, datetime]  # resident id, state, residents.las
 
 # built once (their compiled SQL is cached); run once per channel in a batch
 _HANDLED = select(processed.c.channel, processed.c.dedupe_key, processed.c.replies).where(
-    pair_filter(processed.c.channel, processed.c.dedupe_key))
+    pair_filter(processed.c.channel, processed.c.dedupe_key)
+)
 _STATES = (
     select(residents.c.id, residents.c.channel, residents.c.user_key, residents.c.last_seen_at, states.c.state)
     .join(states, states.c.resident_id == residents.c.id)
@@ -45,10 +46,16 @@ _STATES = (
     .order_by(residents.c.id)
     .with_for_update(of=states)
 )
-_SAVE_STATE = (update(states).where(states.c.resident_id == bindparam("rid"))
-               .values(state=bindparam("new_state"), updated_at=bindparam("at")))
-_RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
-                 .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
+_SAVE_STATE = (
+    update(states)
+    .where(states.c.resident_id == bindparam("rid"))
+    .values(state=bindparam("new_state"), updated_at=bindparam("at"))
+)
+_RESIDENT_IDS = (
+    select(residents.c.id, residents.c.channel, residents.c.user_key)
+    .where(pair_filter(residents.c.channel, residents.c.user_key))
+    .order_by(residents.c.id)
+)
 _LOG = message_log.insert()
 _PROCESSED = processed.insert()
 
@@ -63,8 +70,10 @@ class DialogueRows:
 
     async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
         """New residents (channel, user key) with an empty state each; their ids."""
-        await conn.execute(insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
-                           [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in users])
+        await conn.execute(
+            insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
+            [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in users],
+        )
         new = {
             (r.channel, r.user_key): r.id
             for channel, keys in by_first(users)
@@ -72,15 +81,17 @@ class DialogueRows:
         }
         # a resident created meanwhile by another process without its state row committed yet is a lost race:
         # the unique key below fails and the message is retried, alone, after that process commits
-        await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
-                                             for rid in new.values()])
+        await conn.execute(
+            states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now} for rid in new.values()]
+        )
         return new
 
     async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
         """The dialogue writer starts (`starting`) or ends its run of batches on `conn`, outside a transaction."""
 
-    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
-                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+    async def read(
+        self, conn: AsyncConnection, keys: list[tuple[str, list[str]]], users: list[tuple[str, list[str]]]
+    ) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
         """`handled(keys)` and `locked_states(users)`: the batch's first look at the database."""
         return await self.handled(conn, keys), await self.locked_states(conn, users)
 
@@ -101,8 +112,13 @@ class DialogueRows:
             for r in await conn.execute(_STATES, {"first": channel, "seconds": keys})
         }
 
-    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
-                    handled: list[dict[str, Any]]) -> None:
+    async def write(
+        self,
+        conn: AsyncConnection,
+        new_states: list[dict[str, Any]],
+        log: list[dict[str, Any]],
+        handled: list[dict[str, Any]],
+    ) -> None:
         """New states ({rid, new_state, at}), message-log rows and dedupe rows (the tables' columns)."""
         if new_states:
             await conn.execute(_SAVE_STATE, new_states)
@@ -117,18 +133,27 @@ class SqliteDialogueRows(DialogueRows):
 
     async def handled(self, conn: AsyncConnection, keys: Iterable[tuple[str, list[str]]]) -> dict[Key, list[Outbound]]:
         db = await RawSqlite.of(conn)
-        return {(row.channel, row.dedupe_key): _replies(row.replies)
-                for channel, dedupe_keys in keys
-                for row in db.rows(_HANDLED, {"first": channel, "seconds": dedupe_keys})}
+        return {
+            (row.channel, row.dedupe_key): _replies(row.replies)
+            for channel, dedupe_keys in keys
+            for row in db.rows(_HANDLED, {"first": channel, "seconds": dedupe_keys})
+        }
 
     async def locked_states(self, conn: AsyncConnection, users: Iterable[tuple[str, list[str]]]) -> dict[Key, Locked]:
         db = await RawSqlite.of(conn)  # the transaction holds SQLite's write lock: nothing else to lock
-        return {(r.channel, r.user_key): (r.id, Conversation.from_json(r.state), r.last_seen_at)
-                for channel, keys in users
-                for r in db.rows(_STATES, {"first": channel, "seconds": keys})}
+        return {
+            (r.channel, r.user_key): (r.id, Conversation.from_json(r.state), r.last_seen_at)
+            for channel, keys in users
+            for r in db.rows(_STATES, {"first": channel, "seconds": keys})
+        }
 
-    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
-                    handled: list[dict[str, Any]]) -> None:
+    async def write(
+        self,
+        conn: AsyncConnection,
+        new_states: list[dict[str, Any]],
+        log: list[dict[str, Any]],
+        handled: list[dict[str, Any]],
+    ) -> None:
         db = await RawSqlite.of(conn)
         db.many(_SAVE_STATE, new_states)
         db.many(_LOG, log)
@@ -205,13 +230,15 @@ class PostgresDialogueRows(DialogueRows):
         driver = (await conn.get_raw_connection()).driver_connection
         await driver.execute("SET plan_cache_mode = force_generic_plan" if starting else "RESET plan_cache_mode")
 
-    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
-                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+    async def read(
+        self, conn: AsyncConnection, keys: list[tuple[str, list[str]]], users: list[tuple[str, list[str]]]
+    ) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
         handled: dict[Key, list[Outbound]] = {}
         locked: dict[Key, Locked] = {}
         loads = json_codec.loads
         for state_row, channel, key, document, rid, seen in await conn.exec_driver_sql(
-                PG_READ, (*_flat(keys), *_flat(users))):
+            PG_READ, (*_flat(keys), *_flat(users))
+        ):
             if state_row:
                 locked[(channel, key)] = (rid, Conversation.from_json(loads(document)), seen)
             else:
@@ -225,17 +252,28 @@ class PostgresDialogueRows(DialogueRows):
             new.update(await super().add_residents(conn, [u for u in users if u not in new], now))
         return new
 
-    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
-                    handled: list[dict[str, Any]]) -> None:
+    async def write(
+        self,
+        conn: AsyncConnection,
+        new_states: list[dict[str, Any]],
+        log: list[dict[str, Any]],
+        handled: list[dict[str, Any]],
+    ) -> None:
         dumps = json_codec.dumps
-        await conn.exec_driver_sql(PG_WRITE, (
-            [r["rid"] for r in new_states], [dumps(r["new_state"]) for r in new_states],
-            [r["at"] for r in new_states],
-            *_columns(log, "resident_id", "direction", "text"), [dumps(r["payload"]) for r in log],
-            [r["created_at"] for r in log],
-            *_columns(handled, "channel", "dedupe_key", "resident_id"), [dumps(r["replies"]) for r in handled],
-            [r["processed_at"] for r in handled],
-        ))
+        await conn.exec_driver_sql(
+            PG_WRITE,
+            (
+                [r["rid"] for r in new_states],
+                [dumps(r["new_state"]) for r in new_states],
+                [r["at"] for r in new_states],
+                *_columns(log, "resident_id", "direction", "text"),
+                [dumps(r["payload"]) for r in log],
+                [r["created_at"] for r in log],
+                *_columns(handled, "channel", "dedupe_key", "resident_id"),
+                [dumps(r["replies"]) for r in handled],
+                [r["processed_at"] for r in handled],
+            ),
+        )
 
 
 def rows_for(dialect: str) -> DialogueRows:

@@ -84,8 +84,13 @@ async def _retry_while_locked(call: Callable[[], Any], busy_timeout: float) -> A
 
 
 class Cursor:
-    def __init__(self, cursor: sqlite3.Cursor, busy_timeout: float, gate: WriteGate | None = None,
-                 owner: Connection | None = None) -> None:
+    def __init__(
+        self,
+        cursor: sqlite3.Cursor,
+        busy_timeout: float,
+        gate: WriteGate | None = None,
+        owner: Connection | None = None,
+    ) -> None:
         self._cursor = cursor
         self._busy_timeout = busy_timeout
         self._gate = gate
@@ -103,8 +108,9 @@ class Cursor:
             await self._owner.begin_read()
             return self
         if self._owner is not None and self._owner.reading:
-            await _retry_while_locked_async(lambda: _in_thread(lambda: self._read(sql, parameters),
-                                                               self._owner.interrupt), self._busy_timeout)
+            await _retry_while_locked_async(
+                lambda: _in_thread(lambda: self._read(sql, parameters), self._owner.interrupt), self._busy_timeout
+            )
             return self
         if self._gate is not None and sql.startswith("BEGIN"):
             await self._gate.wait_open()  # a checkpoint is restarting the log (bot/db/checkpoint.py)
@@ -279,8 +285,9 @@ class Connection:
             self._conn = None
 
 
-def connector(path: str, uri: bool = False, busy_timeout: float = BUSY_TIMEOUT,
-              gate: WriteGate | None = None) -> Callable[[], Any]:
+def connector(
+    path: str, uri: bool = False, busy_timeout: float = BUSY_TIMEOUT, gate: WriteGate | None = None
+) -> Callable[[], Any]:
     """An `async_creator` for create_async_engine: opens `path` with no busy timeout of SQLite's own; a `gate`
     holds back BEGIN while a checkpoint restarts the log."""
 

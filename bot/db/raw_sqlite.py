@@ -45,14 +45,19 @@ class Compiled:
 
 
 @lru_cache(maxsize=256)
-def _compiled(statement: Executable, dialect: Dialect, sizes: tuple[tuple[str, int], ...],
-              columns: tuple[str, ...] | None) -> Compiled:
+def _compiled(
+    statement: Executable, dialect: Dialect, sizes: tuple[tuple[str, int], ...], columns: tuple[str, ...] | None
+) -> Compiled:
     """`statement` as SQLite text for expanding parameters of `sizes` and inserted `columns` (None: as written)."""
     expanding = dict(sizes)
     if sizes:  # the expanding parameters rendered as `?, ?, …`, which needs a value for every parameter
         names = statement.compile(dialect=dialect).binds
-        probe = statement.params({n: [None] * expanding[n] if n in expanding else None  # type: ignore[attr-defined]
-                                  for n in names})
+        probe = statement.params(
+            {
+                n: [None] * expanding[n] if n in expanding else None  # type: ignore[attr-defined]
+                for n in names
+            }
+        )
         compiled = probe.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     else:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns) if columns is not None else None)

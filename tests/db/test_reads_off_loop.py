@@ -51,8 +51,7 @@ def _on_each_connection(engine: AsyncEngine, setup: Callable[[sqlite3.Connection
 def _threads_of_statements(engine: AsyncEngine) -> list[tuple[int, str]]:
     """(thread, SQL) of every statement SQLite runs on the engine's connections from now on."""
     seen: list[tuple[int, str]] = []
-    _on_each_connection(engine, lambda db: db.set_trace_callback(
-        lambda sql: seen.append((threading.get_ident(), sql))))
+    _on_each_connection(engine, lambda db: db.set_trace_callback(lambda sql: seen.append((threading.get_ident(), sql))))
     return seen
 
 
@@ -152,16 +151,28 @@ async def test_postgresql_reads_through_the_engine_itself(engine: AsyncEngine) -
 
 
 async def test_staff_searches_run_off_the_loop_and_the_dialogue_on_it(
-        engine: AsyncEngine, people: People, clock: FakeClock) -> None:  # noqa: F811 - fixture
+    engine: AsyncEngine, people: People, clock: FakeClock
+) -> None:  # noqa: F811 - fixture
     if engine.dialect.name != "sqlite":
         pytest.skip("the event loop's thread matters on SQLite only")
     now = clock()
     async with engine.begin() as conn:
         for i in range(3):
-            await create_case(conn, NewCase(
-                type=CaseType.COMPLAINT, category=Category.COMPENSATION, district="dongguan", channel="web",
-                address=f"东关街{i}号", description="屋顶漏水，补偿款没有到账", wish="尽快处理", phone="13800138000"),
-                now, DeadlinePolicy())
+            await create_case(
+                conn,
+                NewCase(
+                    type=CaseType.COMPLAINT,
+                    category=Category.COMPENSATION,
+                    district="dongguan",
+                    channel="web",
+                    address=f"东关街{i}号",
+                    description="屋顶漏水，补偿款没有到账",
+                    wish="尽快处理",
+                    phone="13800138000",
+                ),
+                now,
+                DeadlinePolicy(),
+            )
     await engine.dispose()
     seen = _threads_of_statements(engine)
     loop_thread = threading.get_ident()
@@ -181,17 +192,26 @@ async def test_staff_searches_run_off_the_loop_and_the_dialogue_on_it(
 
 async def _resident(engine: AsyncEngine, key: str, clock: FakeClock) -> int:
     async with engine.begin() as conn:
-        rid = (await conn.execute(text(
-            "INSERT INTO residents (channel, user_key, created_at, last_seen_at) VALUES ('web', :k, :t, :t) "
-            "RETURNING id"), {"k": key, "t": clock().strftime("%Y-%m-%d %H:%M:%S.%f")})).scalar_one()
-        await conn.execute(text("INSERT INTO dialogue_states (resident_id, state, updated_at) VALUES (:r, '{}', :t)"),
-                           {"r": rid, "t": clock().strftime("%Y-%m-%d %H:%M:%S.%f")})
+        rid = (
+            await conn.execute(
+                text(
+                    "INSERT INTO residents (channel, user_key, created_at, last_seen_at) VALUES ('web', :k, :t, :t) "
+                    "RETURNING id"
+                ),
+                {"k": key, "t": clock().strftime("%Y-%m-%d %H:%M:%S.%f")},
+            )
+        ).scalar_one()
+        await conn.execute(
+            text("INSERT INTO dialogue_states (resident_id, state, updated_at) VALUES (:r, '{}', :t)"),
+            {"r": rid, "t": clock().strftime("%Y-%m-%d %H:%M:%S.%f")},
+        )
     return rid
 
 
 @pytest.mark.parametrize(("writer", "reader"), [(SqliteDialogueRows, DialogueRows), (DialogueRows, SqliteDialogueRows)])
-async def test_both_dialogue_paths_read_what_the_other_wrote(tmp_path: Path, clock: FakeClock, writer: Any,
-                                                             reader: Any) -> None:
+async def test_both_dialogue_paths_read_what_the_other_wrote(
+    tmp_path: Path, clock: FakeClock, writer: Any, reader: Any
+) -> None:
     """One definition of the three tables' statements: rows written through the sqlite3 connection read back through
     SQLAlchemy exactly, and the other way round."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'anju.db'}")
@@ -202,10 +222,19 @@ async def test_both_dialogue_paths_read_what_the_other_wrote(tmp_path: Path, clo
     replies = [Outbound(text="您好，请问有什么可以帮您？").to_json()]
     async with engine.begin() as conn:
         await writer().write(
-            conn, [{"rid": rid, "new_state": state, "at": later}],
+            conn,
+            [{"rid": rid, "new_state": state, "at": later}],
             [{"resident_id": rid, "direction": "in", "text": "搬迁费怎么算", "payload": {"n": 1}, "created_at": later}],
-            [{"channel": "web", "dedupe_key": "m1", "resident_id": rid, "replies": {"replies": replies},
-              "processed_at": later}])
+            [
+                {
+                    "channel": "web",
+                    "dedupe_key": "m1",
+                    "resident_id": rid,
+                    "replies": {"replies": replies},
+                    "processed_at": later,
+                }
+            ],
+        )
     async with engine.begin() as conn:
         handled = await reader().handled(conn, [("web", ["m1", "m2"])])
         locked = await reader().locked_states(conn, [("web", ["s-1", "s-2"])])
