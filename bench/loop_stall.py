@@ -12,7 +12,8 @@ task: the most CPU time one took is the longest the app held the loop, which the
 lengthen — on a shared machine the ticker's lateness also counts the time other processes had the CPU).
 
 Every tree's server runs throughout; the trees take turns in `--rounds` rounds, so that each meets the same
-background load of a shared machine. Two phases per tree and round, on the same app: `quiet` — only the chat clients (bench.chat_throughput's residents and
+background load of a shared machine. Two phases per tree and round, on the same app: `quiet` — only the chat
+clients (bench.chat_throughput's residents and
 bodies); `staff` — the same clients while a supervisor, logged in through /staff/login, pages through searches of
 every case (`/staff?status=all&q=…`: a common word, a rare one, a street, one found nowhere — each a `LIKE` over
 all cases) one after the other, and a second supervisor session downloads `/staff/export.xlsx?status=all` (the

@@ -1,4 +1,5 @@
-"""What multi-step flows (forms) share; they are listed in handlers/router.py (FLOWS). A flow owns the conversation until it finishes or is cancelled.
+"""What multi-step flows (forms) share; they are listed in handlers/router.py (FLOWS). A flow owns the conversation
+until it finishes or is cancelled.
 
 Flows are async only so that they can read through the narrow ports in TurnContext; they never write:
 what a turn changes is returned as effects and committed by the core with the new state."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.core.messages import Inbound, InboundKind
+from bot.core.messages import Channel, Inbound, InboundKind
 from bot.core.port import Conversation, Turn, TurnContext
 from handlers.router import respond
 from knowledge.base import KnowledgeBase
@@ -20,7 +20,7 @@ async def replay(kb: KnowledgeBase, texts: list[str], now: datetime | None = Non
     state = Conversation()
     turn = Turn(state, ())
     for n, text in enumerate(texts):
-        inbound = Inbound("replay", "replay", f"replay-{n}", InboundKind.TEXT, text)
+        inbound = Inbound(Channel.CONSOLE, "replay", f"replay-{n}", InboundKind.TEXT, text)
         turn = await respond(state, inbound, replace(ctx, message_key=f"replay:{n}"))
         state = turn.state if turn.then is None else replace(turn.state.idle(), last_flow=turn.state.last_flow)
     return turn

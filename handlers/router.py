@@ -75,8 +75,8 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         return voice.not_heard(state, inbound, ctx, FLOWS)
     if voice.was_heard(inbound):  # "我听到的是：…", then the answer as if typed
         return await voice.answer_heard(inbound, lambda typed: _respond(state, typed, ctx))
-    if state.flow in FLOWS:
-        turn = await FLOWS[state.flow].step(state, inbound, ctx)
+    if (flow := FLOWS.get(state.flow or "")) is not None:
+        turn = await flow.step(state, inbound, ctx)
         if turn.replies or turn.state.flow is not None:
             return turn
         state = turn.state  # the flow closed without a reply: the message is not for it, answer it here
@@ -129,8 +129,8 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
         return await voice.again(state, ctx, FLOWS)
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
-    if state.flow in FLOWS and kind not in {"menu", "intent", "topic", "rate"}:
-        turn = await FLOWS[state.flow].button(state, button_id, ctx)
+    if (flow := FLOWS.get(state.flow or "")) is not None and kind not in {"menu", "intent", "topic", "rate"}:
+        turn = await flow.button(state, button_id, ctx)
         if turn.replies or turn.state.flow is not None:
             return turn
         state = turn.state  # the flow closed without a reply: the button is not for it

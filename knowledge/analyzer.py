@@ -89,8 +89,8 @@ class Analyzer:
         self._last_terms: dict[str, list[str]] = {}
 
     def _segments(self, chunk: str) -> tuple[str, ...]:
-        """jieba's dictionary segmentation of a chunk (knowledge.segmenter), remembered while the same question is being matched (its clauses
-        are ranked alone and together)."""
+        """jieba's dictionary segmentation of a chunk (knowledge.segmenter), remembered while the same question is
+        being matched (its clauses are ranked alone and together)."""
         segments = self._last_segments.get(chunk)
         if segments is None:
             segments = self._last_segments[chunk] = tuple(self._segmenter.cut(chunk))

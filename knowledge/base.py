@@ -152,9 +152,9 @@ class KnowledgeBase:
                 # every question alone is clearly about its own topic, and more surely than the message is about
                 # its winner, which is none of theirs: an overview that wins on breadth ("搬家费咋算？过渡费给多久？"
                 # → comp.scope). The first asked is the answer, the next offered
-                first = each[0]
-                other = next((v.label for v in each[1:] if v.label != first.label), None)
-                return replace(first, also=other)
+                leading = each[0]
+                offered = next((v.label for v in each[1:] if v.label != leading.label), None)
+                return replace(leading, also=offered)
         for clause_ranking in ranked[3 if parts else 1 :]:
             other = self._verdict(clause_ranking, in_domain, generic)
             if other.label is not None and other.label != result.label and self.topic(other.label) is not None:

@@ -44,7 +44,8 @@ class Segmenter:
         score = [0.0] * (n + 1)  # the log probability of the best route from each position to the end
         last = [0] * n  # where the first word of that route ends (inclusive)
         for k in range(n - 1, -1, -1):
-            best = best_end = None
+            best: float | None = None
+            best_end = k  # the character alone, unless a word starts here
             i, fragment = k, block[k]
             while i < n and fragment in freq:
                 count = freq[fragment]

@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.attachments.models import Attachment
+from bot.db.base import table_of
 from bot.db.upsert import insert_for
 
-attachments = Attachment.__table__
+attachments = table_of(Attachment)
 
 
 class Status:

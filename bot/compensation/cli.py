@@ -47,14 +47,14 @@ _HELP = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the `calc` sub-command; values stay text and are parsed (with Chinese messages) in `run`."""
     parser = subparsers.add_parser(
         "calc",
         help="估算征收补偿（货币补偿与产权调换逐项对比）",
         description="按县征收补偿方案参数，逐项估算货币补偿与产权调换两种方式的补偿。结果仅供参考。",
     )
-    parser.error = _error  # type: ignore[method-assign]
+    parser.error = _error
     for field in FIELDS:
         parser.add_argument("--" + field.name.replace("_", "-"), metavar="值", help=_HELP[field.name])
     parser.add_argument(

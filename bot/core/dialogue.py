@@ -191,9 +191,10 @@ class DialogueService:
     def _take(self, busy: set[tuple[str, str]]) -> list[_Pending]:
         """The next batch from the waiting messages, leaving those of residents in `busy` (and their later ones)."""
         if not busy:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-            return batch
-        batch, rest = [], []
+            head, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            return head
+        batch: list[_Pending] = []
+        rest: list[_Pending] = []
         for pending in self._waiting:
             sender = (pending.inbound.channel, pending.inbound.user_key)
             (batch if sender not in busy and len(batch) < MAX_BATCH else rest).append(pending)
@@ -345,7 +346,7 @@ class DialogueService:
     ) -> None:
         """Residents writing for the first time among the senders of `inbounds`, added to `found` (the senders
         already known, their states locked) with a new state row."""
-        missing = sorted({(i.channel, i.user_key) for i in inbounds} - found.keys())
+        missing = sorted({(str(i.channel), i.user_key) for i in inbounds} - found.keys())
         if missing:
             now = self._clock()
             new = await self._rows.add_residents(conn, missing, now)

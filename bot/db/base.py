@@ -21,7 +21,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     # every timestamp is an aware UTC datetime on both databases (SQLite keeps it as text without a zone)
-    type_annotation_map = {dict[str, Any]: JsonType, datetime: UtcDateTime}
+    type_annotation_map = {dict[str, Any]: JsonType, datetime: UtcDateTime}  # noqa: RUF012  (read by SQLAlchemy)
 
 
 def table_of(model: type[Base]) -> Table:

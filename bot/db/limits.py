@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import Base
+from bot.db.base import Base, table_of
 from bot.db.types import UtcDateTime
 
 
@@ -38,7 +38,7 @@ class ChannelQuota(Base):
     used: Mapped[int] = mapped_column(Integer)
 
 
-quotas = ChannelQuota.__table__
+quotas = table_of(ChannelQuota)
 
 
 def shares_limits(engine: AsyncEngine) -> bool:
@@ -129,8 +129,8 @@ class SharedQuota:
     async def take(self, user_key: str, opened: datetime) -> bool:
         """One message of the window opened at `opened`; False when its quota is used up. A newer window starts
         counting from one again."""
-        stmt = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened, used=1)
-        stmt = stmt.on_conflict_do_update(
+        new = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened, used=1)
+        stmt = new.on_conflict_do_update(
             index_elements=["channel", "user_key"],
             set_={
                 "opened_at": literal(opened, UtcDateTime),

@@ -107,9 +107,9 @@ class Cursor:
         if self._owner is not None and self._owner.read_asked and sql == "BEGIN":
             await self._owner.begin_read()
             return self
-        if self._owner is not None and self._owner.reading:
+        if (owner := self._owner) is not None and owner.reading:
             await _retry_while_locked_async(
-                lambda: _in_thread(lambda: self._read(sql, parameters), self._owner.interrupt), self._busy_timeout
+                lambda: _in_thread(lambda: self._read(sql, parameters), owner.interrupt), self._busy_timeout
             )
             return self
         if self._gate is not None and sql.startswith("BEGIN"):

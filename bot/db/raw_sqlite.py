@@ -15,11 +15,12 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable, Select
+from sqlalchemy.sql import ClauseElement, Executable, Select
+from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
 
@@ -46,21 +47,17 @@ class Compiled:
 
 @lru_cache(maxsize=256)
 def _compiled(
-    statement: Executable, dialect: Dialect, sizes: tuple[tuple[str, int], ...], columns: tuple[str, ...] | None
+    statement: ClauseElement, dialect: Dialect, sizes: tuple[tuple[str, int], ...], columns: tuple[str, ...] | None
 ) -> Compiled:
     """`statement` as SQLite text for expanding parameters of `sizes` and inserted `columns` (None: as written)."""
     expanding = dict(sizes)
     if sizes:  # the expanding parameters rendered as `?, ?, …`, which needs a value for every parameter
-        names = statement.compile(dialect=dialect).binds
-        probe = statement.params(
-            {
-                n: [None] * expanding[n] if n in expanding else None  # type: ignore[attr-defined]
-                for n in names
-            }
-        )
-        compiled = probe.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        names = cast(SQLCompiler, statement.compile(dialect=dialect)).binds
+        probe = statement.params({n: [None] * expanding[n] if n in expanding else None for n in names})
+        compiled = cast(SQLCompiler, probe.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
     else:
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns) if columns is not None else None)
+        keys = list(columns) if columns is not None else None
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=keys))
     binds = compiled.binds
     params = []
     for positional in compiled.positiontup or ():
@@ -70,10 +67,11 @@ def _compiled(
             index = int(number) - 1
             assert name in expanding, positional
         params.append((name, index, binds[name].type.dialect_impl(dialect).bind_processor(dialect)))
-    row, results = None, ()
+    row: Any = None
+    results: tuple[Any, ...] = ()
     if isinstance(statement, Select):
         selected = list(statement.selected_columns)
-        row = namedtuple("Row", [c.key for c in selected])  # type: ignore[misc]
+        row = namedtuple("Row", [c.key for c in selected])  # type: ignore[misc,no-redef]  # fields: the columns
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected)
     return Compiled(compiled.string, tuple(params), row, results)
 

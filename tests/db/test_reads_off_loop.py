@@ -25,10 +25,10 @@ from bot.cases.service import CaseService
 from bot.cases.vocabulary import CaseType, Category
 from bot.core.dialogue_rows import DialogueRows, SqliteDialogueRows
 from bot.core.messages import Outbound
+from bot.core.port import Conversation
 from bot.db.checkpoint import WriteGate, truncate_log, wal_size
 from bot.db.engine import make_engine, reading
 from bot.db.migrate import upgrade
-from handlers.turn import Conversation
 from tests.cases.conftest import People, depts, people  # noqa: F401 - fixtures
 from tests.support.clock import FakeClock
 
@@ -151,8 +151,10 @@ async def test_postgresql_reads_through_the_engine_itself(engine: AsyncEngine) -
 
 
 async def test_staff_searches_run_off_the_loop_and_the_dialogue_on_it(
-    engine: AsyncEngine, people: People, clock: FakeClock
-) -> None:  # noqa: F811 - fixture
+    engine: AsyncEngine,
+    people: People,  # noqa: F811 - fixture
+    clock: FakeClock,
+) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the event loop's thread matters on SQLite only")
     now = clock()

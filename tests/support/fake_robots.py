@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -66,7 +66,7 @@ class _FakeRobotServer:
         self._runner: web.AppRunner | None = None
         self.url = ""
 
-    async def start(self):  # noqa: ANN201 - the server itself
+    async def start(self) -> Self:
         app = web.Application()
         app.router.add_post(self.path, self._send)
         self._runner = web.AppRunner(app, access_log=None)

@@ -103,7 +103,7 @@ class WeChatSender:
         )
         raise Undeliverable(f"wechat template errcode {code}: check the template id and fields")
 
-    async def _post(self, openid: str, text: str, opened) -> None:  # noqa: ANN001 - datetime
+    async def _post(self, openid: str, text: str, opened: datetime) -> None:
         data = await self._call(
             self._url, {"touser": openid, "msgtype": "text", "text": {"content": text}}, "custom/send"
         )
