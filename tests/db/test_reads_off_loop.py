@@ -25,10 +25,10 @@ from bot.cases.service import CaseService
 from bot.cases.vocabulary import CaseType, Category
 from bot.core.dialogue_rows import DialogueRows, SqliteDialogueRows
 from bot.core.messages import Outbound
+from bot.core.port import Conversation
 from bot.db.checkpoint import WriteGate, truncate_log, wal_size
 from bot.db.engine import make_engine, reading
 from bot.db.migrate import upgrade
-from handlers.turn import Conversation
 from tests.cases.conftest import People, depts, people  # noqa: F401 - fixtures
 from tests.support.clock import FakeClock
 
