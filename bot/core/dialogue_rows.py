@@ -2,7 +2,8 @@
 states (locked), and the new states, message log and dedupe rows.
 
 `DialogueRows` runs them through SQLAlchemy Core; `PostgresDialogueRows` reads and writes a whole batch in one
-statement each, with array parameters. `SqliteDialogueRows` runs `DialogueRows`' statements,
+statement each, with array parameters (Core statements over the same tables, compiled once for asyncpg and sent
+as they are). `SqliteDialogueRows` runs `DialogueRows`' statements,
 compiled once for SQLite, straight on the sqlite3 connection underneath the transaction (bot/db/raw_sqlite.py):
 SQLAlchemy's execution of a statement — context, parameter processing per row, result set-up — cost ~0.1 ms each
 and ~10 µs per row, more than SQLite took to run them, on every batch of every message. Values go through the
