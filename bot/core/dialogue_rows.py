@@ -2,7 +2,8 @@
 states (locked), and the new states, message log and dedupe rows.
 
 `DialogueRows` runs them through SQLAlchemy Core; `PostgresDialogueRows` reads and writes a whole batch in one
-statement each, with array parameters. `SqliteDialogueRows` runs `DialogueRows`' statements,
+statement each, with array parameters (Core statements over the same tables, compiled once for asyncpg and sent
+as they are). `SqliteDialogueRows` runs `DialogueRows`' statements,
 compiled once for SQLite, straight on the sqlite3 connection underneath the transaction (bot/db/raw_sqlite.py):
 SQLAlchemy's execution of a statement — context, parameter processing per row, result set-up — cost ~0.1 ms each
 and ~10 µs per row, more than SQLite took to run them, on every batch of every message. Values go through the
@@ -12,12 +13,35 @@ in the transaction (effects, new residents) still goes through SQLAlchemy, on th
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import (
+    BigInteger,
+    ClauseElement,
+    String,
+    TableValuedAlias,
+    Text,
+    bindparam,
+    cast,
+    false,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
 from bot.core.messages import Outbound
 from bot.core.port import Conversation
@@ -161,58 +185,153 @@ class SqliteDialogueRows(DialogueRows):
 
 
 # PostgreSQL: arrays instead of one parameter set per row, so that each statement is prepared once (whatever the
-# batch size) and SQLAlchemy processes no row; a batch's look-up is one statement and its writes another
-PG_READ = """
-WITH locked AS (
-    SELECT r.id, r.channel, r.user_key, r.last_seen_at, s.state
-    FROM residents AS r JOIN dialogue_states AS s ON s.resident_id = r.id
-    WHERE (r.channel, r.user_key) IN (SELECT * FROM unnest($3::varchar[], $4::varchar[]))
-    ORDER BY r.id
-    FOR UPDATE OF s
-)
-SELECT false AS state_row, p.channel, p.dedupe_key AS key, p.replies::text AS document,
-       NULL::bigint AS id, NULL::timestamptz AS last_seen_at
-FROM processed_inbound AS p
-WHERE (p.channel, p.dedupe_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))
-UNION ALL
-SELECT true, channel, user_key, state::text, id, last_seen_at FROM locked
-"""
-PG_WRITE = """
-WITH saved AS (
-    UPDATE dialogue_states AS d SET state = n.state::jsonb, updated_at = n.at
-    FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS n(rid, state, at)
-    WHERE d.resident_id = n.rid
-), logged AS (
-    INSERT INTO message_log (resident_id, direction, text, payload, created_at)
-    SELECT rid, direction, text, payload::jsonb, at
-    FROM unnest($4::bigint[], $5::varchar[], $6::text[], $7::text[], $8::timestamptz[])
-         WITH ORDINALITY AS l(rid, direction, text, payload, at, n)
-    ORDER BY n
-), handled AS (
-    INSERT INTO processed_inbound (channel, dedupe_key, resident_id, replies, processed_at)
-    SELECT channel, key, rid, replies::jsonb, at
-    FROM unnest($9::varchar[], $10::varchar[], $11::bigint[], $12::text[], $13::timestamptz[])
-         AS h(channel, key, rid, replies, at)
-)
-SELECT 1
-"""
+# batch size) and SQLAlchemy processes no row; a batch's look-up is one statement and its writes another. Built in
+# Core over the tables (a renamed column fails here, at import) and compiled once, for asyncpg, into SQL with
+# positional `$n` parameters that runs as it is (`exec_driver_sql`: no compilation per batch).
+_STAMP = postgresql.TIMESTAMP(timezone=True)
 
 
-PG_ADD_RESIDENTS = """
-WITH added AS (
-    INSERT INTO residents (channel, user_key, created_at, last_seen_at)
-    SELECT channel, user_key, $3, $3 FROM unnest($1::varchar[], $2::varchar[]) AS u(channel, user_key)
-    ON CONFLICT (channel, user_key) DO NOTHING
-    RETURNING id, channel, user_key
-), stated AS (
-    INSERT INTO dialogue_states (resident_id, state, updated_at) SELECT id, '{}'::jsonb, $3 FROM added
-)
-SELECT id, channel, user_key FROM added
-"""
+def _unnest(name: str, *columns: tuple[str, TypeEngine[Any]], ordinality: str | None = None) -> TableValuedAlias:
+    """`unnest($a, $b, …) AS name(a, b, …)` over array parameters named `name_column`."""
+    arrays = [bindparam(f"{name}_{column}", type_=postgresql.ARRAY(type_)) for column, type_ in columns]
+    unnested = func.unnest(*arrays).table_valued(*(column for column, _ in columns), with_ordinality=ordinality)
+    return unnested.render_derived(name=name)
 
 
-def _columns(rows: list[dict[str, Any]], *names: str) -> list[list[Any]]:
-    return [[row[name] for row in rows] for name in names]
+@dataclass(frozen=True)
+class DriverSql:
+    """A statement compiled once for asyncpg: its SQL and the names of its `$1`, `$2`, … parameters."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statement: ClauseElement) -> DriverSql:
+        compiled = statement.compile(dialect=asyncpg.dialect())  # type: ignore[no-untyped-call]
+        assert isinstance(compiled, SQLCompiler)
+        return cls(str(compiled), tuple(compiled.positiontup or ()))
+
+    def args(self, **values: Any) -> tuple[Any, ...]:
+        """The parameters in their positions (each value named as in the statement, each name required)."""
+        if values.keys() != set(self.names):
+            raise TypeError(f"parameters {sorted(values)} for a statement taking {sorted(self.names)}")
+        return tuple(values[name] for name in self.names)
+
+    async def run(self, conn: AsyncConnection, **values: Any) -> Iterable[tuple[Any, ...]]:
+        """Its rows, the SQL sent as it is (`exec_driver_sql`) with the values in their positions."""
+        return typing.cast(Iterable[tuple[Any, ...]], await conn.exec_driver_sql(self.sql, self.args(**values)))
+
+
+def _read() -> ClauseElement:
+    """The stored replies of handled keys (state_row false) and the known residents' states, locked in resident-id
+    order (state_row true); JSON documents as text (decoded here, once, without SQLAlchemy's result processing)."""
+    k = _unnest("k", ("channel", String()), ("key", String()))
+    u = _unnest("u", ("channel", String()), ("key", String()))
+    locked = (
+        select(residents.c.id, residents.c.channel, residents.c.user_key, residents.c.last_seen_at, states.c.state)
+        .join(states, states.c.resident_id == residents.c.id)
+        .where(tuple_(residents.c.channel, residents.c.user_key).in_(select(u.c.channel, u.c.key)))
+        .order_by(residents.c.id)
+        .with_for_update(of=states)
+        .cte("locked")
+    )
+    replies = select(
+        false().label("state_row"),
+        processed.c.channel,
+        processed.c.dedupe_key.label("key"),
+        cast(processed.c.replies, Text).label("document"),
+        cast(null(), BigInteger).label("id"),
+        cast(null(), _STAMP).label("last_seen_at"),
+    ).where(tuple_(processed.c.channel, processed.c.dedupe_key).in_(select(k.c.channel, k.c.key)))
+    return replies.union_all(
+        select(
+            true(), locked.c.channel, locked.c.user_key, cast(locked.c.state, Text), locked.c.id, locked.c.last_seen_at
+        )
+    )
+
+
+def _write() -> ClauseElement:
+    """New states, message-log rows (in their order: ids follow it) and dedupe rows, JSON documents sent as text."""
+    n = _unnest("n", ("rid", BigInteger()), ("state", Text()), ("at", _STAMP))
+    saved = (
+        update(states)
+        .where(states.c.resident_id == n.c.rid)
+        .values({states.c.state: cast(n.c.state, postgresql.JSONB), states.c.updated_at: n.c.at})
+        .cte("saved")
+    )
+    log = _unnest(
+        "l",
+        ("rid", BigInteger()),
+        ("direction", String()),
+        ("text", Text()),
+        ("payload", Text()),
+        ("at", _STAMP),
+        ordinality="n",
+    )
+    logged = (
+        insert(message_log)
+        .from_select(
+            [
+                message_log.c.resident_id,
+                message_log.c.direction,
+                message_log.c.text,
+                message_log.c.payload,
+                message_log.c.created_at,
+            ],
+            select(log.c.rid, log.c.direction, log.c.text, cast(log.c.payload, postgresql.JSONB), log.c.at).order_by(
+                log.c.n
+            ),
+        )
+        .cte("logged")
+    )
+    h = _unnest(
+        "h", ("channel", String()), ("key", String()), ("rid", BigInteger()), ("replies", Text()), ("at", _STAMP)
+    )
+    handled = (
+        insert(processed)
+        .from_select(
+            [
+                processed.c.channel,
+                processed.c.dedupe_key,
+                processed.c.resident_id,
+                processed.c.replies,
+                processed.c.processed_at,
+            ],
+            select(h.c.channel, h.c.key, h.c.rid, cast(h.c.replies, postgresql.JSONB), h.c.at),
+        )
+        .cte("handled")
+    )
+    return select(literal_column("1")).add_cte(saved, logged, handled)
+
+
+def _add_residents() -> ClauseElement:
+    """New residents with an empty state each; the ids of those not there before."""
+    now = bindparam("now", type_=_STAMP)
+    u = _unnest("u", ("channel", String()), ("user_key", String()))
+    added = (
+        postgresql.insert(residents)
+        .from_select(
+            [residents.c.channel, residents.c.user_key, residents.c.created_at, residents.c.last_seen_at],
+            select(u.c.channel, u.c.user_key, now, now),
+        )
+        .on_conflict_do_nothing(index_elements=[residents.c.channel, residents.c.user_key])
+        .returning(residents.c.id, residents.c.channel, residents.c.user_key)
+        .cte("added")
+    )
+    stated = (
+        insert(states)
+        .from_select(
+            [states.c.resident_id, states.c.state, states.c.updated_at],
+            select(added.c.id, func.jsonb_build_object(), now),  # jsonb_build_object(): the empty state, {}
+        )
+        .cte("stated")
+    )
+    return select(added.c.id, added.c.channel, added.c.user_key).add_cte(stated)
+
+
+PG_READ = DriverSql.of(_read())
+PG_WRITE = DriverSql.of(_write())
+PG_ADD_RESIDENTS = DriverSql.of(_add_residents())
 
 
 def _flat(pairs: list[tuple[str, list[str]]]) -> tuple[list[str], list[str]]:
@@ -228,6 +347,7 @@ class PostgresDialogueRows(DialogueRows):
         # custom plan for their unnest arrays is no better and costs PostgreSQL more than running them); reset
         # before the connection goes back to the pool
         driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None  # an open connection
         await driver.execute("SET plan_cache_mode = force_generic_plan" if starting else "RESET plan_cache_mode")
 
     async def read(
@@ -236,9 +356,9 @@ class PostgresDialogueRows(DialogueRows):
         handled: dict[Key, list[Outbound]] = {}
         locked: dict[Key, Locked] = {}
         loads = json_codec.loads
-        for state_row, channel, key, document, rid, seen in await conn.exec_driver_sql(
-            PG_READ, (*_flat(keys), *_flat(users))
-        ):
+        (k_channel, k_key), (u_channel, u_key) = _flat(keys), _flat(users)
+        rows = await PG_READ.run(conn, k_channel=k_channel, k_key=k_key, u_channel=u_channel, u_key=u_key)
+        for state_row, channel, key, document, rid, seen in rows:
             if state_row:
                 locked[(channel, key)] = (rid, Conversation.from_json(loads(document)), seen)
             else:
@@ -246,8 +366,10 @@ class PostgresDialogueRows(DialogueRows):
         return handled, locked
 
     async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
-        result = await conn.exec_driver_sql(PG_ADD_RESIDENTS, ([c for c, _ in users], [k for _, k in users], now))
-        new = {(channel, key): rid for rid, channel, key in result}
+        rows = await PG_ADD_RESIDENTS.run(
+            conn, now=now, u_channel=[c for c, _ in users], u_user_key=[k for _, k in users]
+        )
+        new = {(channel, key): rid for rid, channel, key in rows}
         if len(new) < len(users):  # created meanwhile by another process: their ids, or the lost race (above)
             new.update(await super().add_residents(conn, [u for u in users if u not in new], now))
         return new
@@ -260,19 +382,21 @@ class PostgresDialogueRows(DialogueRows):
         handled: list[dict[str, Any]],
     ) -> None:
         dumps = json_codec.dumps
-        await conn.exec_driver_sql(
-            PG_WRITE,
-            (
-                [r["rid"] for r in new_states],
-                [dumps(r["new_state"]) for r in new_states],
-                [r["at"] for r in new_states],
-                *_columns(log, "resident_id", "direction", "text"),
-                [dumps(r["payload"]) for r in log],
-                [r["created_at"] for r in log],
-                *_columns(handled, "channel", "dedupe_key", "resident_id"),
-                [dumps(r["replies"]) for r in handled],
-                [r["processed_at"] for r in handled],
-            ),
+        await PG_WRITE.run(
+            conn,
+            n_rid=[r["rid"] for r in new_states],
+            n_state=[dumps(r["new_state"]) for r in new_states],
+            n_at=[r["at"] for r in new_states],
+            l_rid=[r["resident_id"] for r in log],
+            l_direction=[r["direction"] for r in log],
+            l_text=[r["text"] for r in log],
+            l_payload=[dumps(r["payload"]) for r in log],
+            l_at=[r["created_at"] for r in log],
+            h_channel=[r["channel"] for r in handled],
+            h_key=[r["dedupe_key"] for r in handled],
+            h_rid=[r["resident_id"] for r in handled],
+            h_replies=[dumps(r["replies"]) for r in handled],
+            h_at=[r["processed_at"] for r in handled],
         )
 
 
