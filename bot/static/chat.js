@@ -87,6 +87,18 @@
       }
     }
     row.appendChild(b);
+    if (speech && entry.who.startsWith("bot") && entry.text.trim()) {
+      const tools = document.createElement("div");
+      tools.className = "tools";
+      const read = document.createElement("button");
+      read.type = "button";
+      read.className = "read-aloud";
+      read.textContent = "朗读";
+      read.setAttribute("aria-pressed", "false");
+      read.addEventListener("click", () => readAloud(read, entry.text));
+      tools.appendChild(read);
+      row.appendChild(tools);
+    }
     // pages of this site (e.g. /calc with the resident's answers): a path only, never another site
     const links = (entry.links || []).filter((l) => l && typeof l.href === "string" && /^\/(?!\/)/.test(l.href));
     if (links.length) {
@@ -113,18 +125,6 @@
         box.appendChild(el);
       }
       row.appendChild(box);
-    }
-    if (speech && entry.who.startsWith("bot") && entry.text.trim()) {
-      const tools = document.createElement("div");
-      tools.className = "tools";
-      const read = document.createElement("button");
-      read.type = "button";
-      read.className = "read-aloud";
-      read.textContent = "朗读";
-      read.setAttribute("aria-pressed", "false");
-      read.addEventListener("click", () => readAloud(read, entry.text));
-      tools.appendChild(read);
-      row.appendChild(tools);
     }
     log.appendChild(row);
     return row;
