@@ -126,3 +126,17 @@ async def test_staff_pages_have_no_serious_violations(server: TestServer, browse
         await check(page, failures)
     await admin.close()
     assert not failures, report(failures)
+
+
+async def test_a_mistyped_address_offers_links_to_the_pages(server: TestServer, browser: Browser) -> None:
+    base = str(server.make_url("/")).rstrip("/")
+    phone = await context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = await phone.new_page()
+    response = await page.goto(f"{base}/chta")
+    assert response is not None and response.status == 404
+    await expect(page.get_by_role("heading", name="没有找到这个页面")).to_be_visible()
+    assert await serious_violations(page) == []
+    await page.get_by_role("link", name="去咨询和登记诉求").tap()
+    await expect(page).to_have_url(f"{base}/chat")
+    await expect(page.locator(f"{BOT} .buttons button")).not_to_have_count(0)
+    await phone.close()
