@@ -149,3 +149,22 @@ async def test_every_button_and_link_says_what_it_does_in_words(page: Page) -> N
     assert len(labels) >= 12 and not [label for label in labels if not_words(label)], labels
     await expect(page.get_by_role("link", name="补偿估算")).to_have_attribute("href", "/calc")
     await expect(page.get_by_role("link", name="办理情况")).to_have_attribute("href", "/stats")
+
+
+async def test_calc_keeps_senior_mode_and_prints_from_a_button(page: Page) -> None:
+    await page.add_init_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
+    await wait_for_welcome(page)
+    await page.get_by_role("button", name="大字模式").tap()
+    await page.get_by_role("link", name="补偿估算").tap()
+    await expect(page.locator("form.calc-form")).to_be_visible()
+    await expect(page.locator("html.senior")).to_have_count(1)  # the choice made in the chat holds here too
+    assert await page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= SENIOR_FONT_PX
+    fields = await sizes(page, "#in-district, #in-area, button.submit")
+    assert len(fields) == 3 and not [row for row in fields if row[3] < SENIOR_TARGET_PX], fields
+
+    await page.locator("#in-district").select_option("dongguan")
+    await page.locator("#in-area").fill("85")
+    await page.locator("button.submit").tap()
+    await expect(page.locator("#result table.estimate")).to_be_visible()
+    await page.get_by_role("button", name="打印这份估算").tap()  # not "use the browser's menu"
+    assert await page.evaluate("window.__printed") == 1
