@@ -46,8 +46,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 def _resident_page(request: web.Request) -> bool:
     """A page a resident's browser asked for (not the API, a static file or the staff desk, which has its own)."""
-    return (request.method == "GET" and not wants_json(request) and "text/html" in request.headers.get("Accept", "")
-            and not request.path.startswith(("/static/", "/staff")))
+    return (
+        request.method == "GET"
+        and not wants_json(request)
+        and "text/html" in request.headers.get("Accept", "")
+        and not request.path.startswith(("/static/", "/staff"))
+    )
 
 
 def _not_found_page(request: web.Request) -> web.StreamResponse:

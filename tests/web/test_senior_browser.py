@@ -54,11 +54,16 @@ async def page(chat_url: str) -> AsyncIterator[Page]:
 
 async def sizes(page: Page, selector: str) -> list[tuple[str, float, float, float]]:
     """(label, font px, width, height) of every visible element matching `selector`."""
-    return [tuple(row) for row in await page.evaluate(
-        """(selector) => [...document.querySelectorAll(selector)].filter(el => el.offsetParent !== null)
+    return [
+        tuple(row)
+        for row in await page.evaluate(
+            """(selector) => [...document.querySelectorAll(selector)].filter(el => el.offsetParent !== null)
              .map(el => { const r = el.getBoundingClientRect();
                           return [(el.innerText || el.id).slice(0, 12), parseFloat(getComputedStyle(el).fontSize),
-                                  r.width, r.height]; })""", selector)]
+                                  r.width, r.height]; })""",
+            selector,
+        )
+    ]
 
 
 async def test_senior_mode_is_large_and_kept_for_the_next_visit(page: Page) -> None:
