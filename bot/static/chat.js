@@ -221,6 +221,18 @@
     window.scrollTo(0, document.body.scrollHeight);
   }
 
+  // 清除记录: on a shared phone, the next person sees nothing of this conversation (it starts afresh, new session)
+  document.getElementById("forget").addEventListener("click", () => {
+    window.speechSynthesis && window.speechSynthesis.cancel();
+    stopReading();
+    history = [];
+    session = "";
+    after = 0;
+    for (const key of [HISTORY_KEY, KEY, AFTER_KEY]) localStorage.removeItem(key);
+    log.textContent = "";
+    send({ text: "", start: true });
+  });
+
   // a reload shows the conversation again and carries on with the same session; a first visit gets the welcome
   if (session && history.length) {
     for (const entry of history) show(entry);

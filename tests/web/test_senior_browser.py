@@ -173,3 +173,17 @@ async def test_calc_keeps_senior_mode_and_prints_from_a_button(page: Page) -> No
     await expect(page.locator("#result table.estimate")).to_be_visible()
     await page.get_by_role("button", name="打印这份估算").tap()  # not "use the browser's menu"
     assert await page.evaluate("window.__printed") == 1
+
+
+async def test_clearing_the_record_leaves_nothing_for_the_next_person(page: Page) -> None:
+    await wait_for_welcome(page)
+    await ask(page, "东关街18号的阁楼面积少算了")
+    session = await page.evaluate("localStorage.getItem('anju.session')")
+    await page.get_by_role("button", name="清除记录").tap()
+    await wait_for_welcome(page)
+    await expect(page.locator("#log .msg")).to_have_count(1)  # only a fresh welcome
+    await page.reload()
+    await expect(page.locator("#log .msg")).to_have_count(1)
+    await expect(page.locator("#log")).not_to_contain_text("阁楼")
+    fresh = await page.evaluate("localStorage.getItem('anju.session')")
+    assert fresh and fresh != session
