@@ -5,7 +5,8 @@ Chinese text needs fonts-noto-cjk (no label depends on an emoji font).
     .venv/bin/python -m bench.screenshots [--out docs/screenshots] [--only chat|calc]
 
 Starts the real app (`python -m bot serve`, fresh SQLite file in a temp dir), opens /chat in headless Chromium
-(ANJU_CHROMIUM, default /usr/bin/chromium) at 390×844, and saves the welcome menu and a cited answer;
+(ANJU_CHROMIUM, default /usr/bin/chromium) at 390×844, and saves the welcome menu, a cited answer and the same
+answer in 大字模式 (chat-senior.png);
 then fills in /calc and saves the estimate table (calc-result.png). `--only chat|calc` takes one set.
 """
 
@@ -69,6 +70,13 @@ async def shoot(url: str, out: Path) -> list[Path]:
         # its end: the source line (依据：…), related topics and 有用 / 没用
         await answer.locator(".source").evaluate("el => el.scrollIntoView({block: 'start'})")
         saved.append(out / "chat-answer-source.png")
+        await page.screenshot(path=saved[-1])
+        # the same answer in 大字模式 (senior mode): its source line, 朗读 and the buttons
+        await page.get_by_role("button", name="大字模式").tap()
+        await expect(page.locator("html.senior")).to_have_count(1)
+        await page.get_by_role("button", name="大字模式").blur()
+        await answer.locator(".source").evaluate("el => el.scrollIntoView({block: 'start'})")
+        saved.append(out / "chat-senior.png")
         await page.screenshot(path=saved[-1])
         await context.close()
         await browser.close()

@@ -1,4 +1,5 @@
-// Web chat client: POST /api/chat, render replies as bubbles with large buttons. Text is never parsed as HTML.
+// Web chat client: POST /api/chat, render replies as bubbles with large buttons, each with a 朗读 (read aloud)
+// button; the conversation is kept in localStorage and shown again after a reload. Text is never parsed as HTML.
 (function () {
   "use strict";
   const log = document.getElementById("log");
@@ -6,6 +7,8 @@
   const input = document.getElementById("text");
   const KEY = "anju.session";
   const AFTER_KEY = "anju.after";
+  const HISTORY_KEY = "anju.history";
+  const HISTORY_MAX = 200;
   const POLL_MS = 4000;
   let session = localStorage.getItem(KEY) || "";
   let after = Number(localStorage.getItem(AFTER_KEY) || 0) || 0;
@@ -16,12 +19,64 @@
     return Date.now().toString(36) + "-" + counter + "-" + Math.random().toString(36).slice(2, 8);
   }
 
-  function bubble(who, text) {
+  // the conversation as shown, kept in this browser so a reload (or a closed tab) shows it again
+  function loadHistory() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
+      return Array.isArray(saved) ? saved.filter((e) => e && typeof e.who === "string" && typeof e.text === "string") : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  let history = loadHistory();
+
+  function remember(entry) {
+    if (entry.who.indexOf("notice") >= 0) return; // "network is slow" and the like: not worth showing again
+    history.push(entry);
+    if (history.length > HISTORY_MAX) history = history.slice(-HISTORY_MAX);
+    try {
+      localStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+    } catch (err) {
+      // storage full or private mode: the conversation still works, it just is not restored
+    }
+  }
+
+  // 朗读: the browser reads the answer aloud (speech synthesis in Chinese); tapped again, it stops
+  const speech = "speechSynthesis" in window && typeof window.SpeechSynthesisUtterance === "function";
+  let speaking = null;
+
+  function stopReading() {
+    if (speaking) {
+      speaking.textContent = "朗读";
+      speaking.setAttribute("aria-pressed", "false");
+      speaking = null;
+    }
+  }
+
+  function readAloud(button, text) {
+    const again = speaking === button;
+    window.speechSynthesis.cancel();
+    stopReading();
+    if (again) return;
+    const utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = "zh-CN";
+    utterance.rate = 0.9;
+    const voice = window.speechSynthesis.getVoices().find((v) => /^zh[-_]CN/i.test(v.lang));
+    if (voice) utterance.voice = voice;
+    utterance.onend = utterance.onerror = () => { if (speaking === button) stopReading(); };
+    speaking = button;
+    button.textContent = "停止朗读";
+    button.setAttribute("aria-pressed", "true");
+    window.speechSynthesis.speak(utterance);
+  }
+
+  function show(entry) {
     const row = document.createElement("div");
-    row.className = "msg " + who;
+    row.className = "msg " + entry.who;
     const b = document.createElement("div");
     b.className = "bubble";
-    for (const [i, line] of text.split("\n").entries()) {
+    for (const [i, line] of entry.text.split("\n").entries()) {
       if (line.startsWith("依据：")) {
         const s = document.createElement("span");
         s.className = "source";
@@ -32,14 +87,20 @@
       }
     }
     row.appendChild(b);
-    log.appendChild(row);
-    return row;
-  }
-
-  function render(reply) {
-    const row = bubble("bot", reply.text);
+    if (speech && entry.who.startsWith("bot") && entry.text.trim()) {
+      const tools = document.createElement("div");
+      tools.className = "tools";
+      const read = document.createElement("button");
+      read.type = "button";
+      read.className = "read-aloud";
+      read.textContent = "朗读";
+      read.setAttribute("aria-pressed", "false");
+      read.addEventListener("click", () => readAloud(read, entry.text));
+      tools.appendChild(read);
+      row.appendChild(tools);
+    }
     // pages of this site (e.g. /calc with the resident's answers): a path only, never another site
-    const links = (reply.links || []).filter((l) => typeof l.href === "string" && /^\/(?!\/)/.test(l.href));
+    const links = (entry.links || []).filter((l) => l && typeof l.href === "string" && /^\/(?!\/)/.test(l.href));
     if (links.length) {
       const box = document.createElement("div");
       box.className = "links";
@@ -51,10 +112,11 @@
       }
       row.appendChild(box);
     }
-    if (reply.buttons && reply.buttons.length) {
+    const buttons = (entry.buttons || []).filter((btn) => btn && typeof btn.id === "string");
+    if (buttons.length) {
       const box = document.createElement("div");
       box.className = "buttons";
-      for (const btn of reply.buttons) {
+      for (const btn of buttons) {
         const el = document.createElement("button");
         el.type = "button";
         el.textContent = btn.label;
@@ -64,6 +126,20 @@
       }
       row.appendChild(box);
     }
+    log.appendChild(row);
+    return row;
+  }
+
+  function bubble(who, text) {
+    const entry = { who: who, text: text };
+    remember(entry);
+    return show(entry);
+  }
+
+  function render(reply) {
+    const entry = { who: "bot", text: reply.text || "", links: reply.links || [], buttons: reply.buttons || [] };
+    remember(entry);
+    show(entry);
   }
 
   async function post(body) {
@@ -102,8 +178,7 @@
       localStorage.setItem(AFTER_KEY, "0");
     }
     for (const r of data.replies || []) render(r);
-    log.scrollTop = log.scrollHeight;
-    window.scrollTo(0, document.body.scrollHeight);
+    toBottom();
   }
 
   // for chat_media.js (photos, hold-to-talk): the session, the message ids, and how replies are shown
@@ -133,10 +208,7 @@
         after = data.last;
         localStorage.setItem(AFTER_KEY, String(after));
       }
-      if (replies.length) {
-        log.scrollTop = log.scrollHeight;
-        window.scrollTo(0, document.body.scrollHeight);
-      }
+      if (replies.length) toBottom();
     } catch (err) {
       // offline for a moment: the next poll catches up
     } finally {
@@ -144,6 +216,31 @@
     }
   }
 
-  send({ text: "", start: true }).then(poll);
+  function toBottom() {
+    log.scrollTop = log.scrollHeight;
+    window.scrollTo(0, document.body.scrollHeight);
+  }
+
+  // 清除记录: on a shared phone, the next person sees nothing of this conversation (it starts afresh, new session)
+  document.getElementById("forget").addEventListener("click", () => {
+    window.speechSynthesis && window.speechSynthesis.cancel();
+    stopReading();
+    history = [];
+    session = "";
+    after = 0;
+    for (const key of [HISTORY_KEY, KEY, AFTER_KEY]) localStorage.removeItem(key);
+    log.textContent = "";
+    send({ text: "", start: true });
+  });
+
+  // a reload shows the conversation again and carries on with the same session; a first visit gets the welcome
+  if (session && history.length) {
+    for (const entry of history) show(entry);
+    toBottom();
+    poll();
+  } else {
+    history = [];
+    send({ text: "", start: true }).then(poll);
+  }
   setInterval(poll, POLL_MS);
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -27,6 +28,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except web.HTTPException as exc:
+        if exc.status == 404 and _resident_page(request):
+            return _not_found_page(request)
         if exc.status < 400 or not wants_json(request):
             raise
         message = exc.text if exc.content_type == "application/json" else MESSAGES.get(exc.status, exc.reason)
@@ -39,6 +42,23 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if wants_json(request):
             return _json_error(500, "系统繁忙，请稍后再试。", request)
         return web.Response(status=500, text="系统繁忙，请稍后再试。", content_type="text/plain", charset="utf-8")
+
+
+def _resident_page(request: web.Request) -> bool:
+    """A page a resident's browser asked for (not the API, a static file or the staff desk, which has its own)."""
+    return (
+        request.method == "GET"
+        and not wants_json(request)
+        and "text/html" in request.headers.get("Accept", "")
+        and not request.path.startswith(("/static/", "/staff"))
+    )
+
+
+def _not_found_page(request: web.Request) -> web.StreamResponse:
+    """A mistyped or old address: links to the pages that exist, rather than asking to edit the address bar."""
+    response = aiohttp_jinja2.render_template("not_found.html", request, {})
+    response.set_status(404)
+    return response
 
 
 def _json_error(status: int, message: str | None, request: web.Request) -> web.Response:
