@@ -34,7 +34,12 @@ def text(raw: object) -> str:
         return raw.isoformat()
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return unicodedata.normalize("NFKC", str(raw)).strip()
+    return str(raw).strip()  # names and addresses keep their own spelling (full-width brackets stay)
+
+
+def folded(raw: object) -> str:
+    """Text with full-width digits, letters and punctuation made half-width: for numbers, dates, codes, choices."""
+    return unicodedata.normalize("NFKC", text(raw)).strip()
 
 
 def bounded_text(raw: object, limit: int, what: str) -> str:
@@ -47,7 +52,7 @@ def bounded_text(raw: object, limit: int, what: str) -> str:
 
 
 def household_no(raw: object) -> str:
-    value = text(raw)
+    value = folded(raw)
     if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z-]{0,31}", value):
         raise CellError("户号只能由字母、数字和“-”组成，最多 32 位")
     return value
@@ -59,7 +64,7 @@ def decimal(raw: object, what: str, unit: str, *, positive: bool, limit: Decimal
     if isinstance(raw, int | float):
         number = Decimal(str(raw))
     else:
-        cleaned = text(raw).replace(",", "").replace("，", "").removesuffix(unit).strip()
+        cleaned = folded(raw).replace(",", "").replace("，", "").removesuffix(unicodedata.normalize("NFKC", unit)).strip()
         try:
             number = Decimal(cleaned)
         except InvalidOperation:
@@ -91,7 +96,7 @@ def day(raw: object, what: str) -> date:
     elif isinstance(raw, date):
         value = raw
     else:
-        found = _DATE.fullmatch(text(raw))
+        found = _DATE.fullmatch(folded(raw))
         if not found:
             raise CellError(f"{what}应写成 2026-03-15 这样的日期")
         try:
@@ -121,7 +126,7 @@ def phones(raw: object) -> list[str]:
 def transition_payments(raw: object) -> dict[str, str]:
     """`2026-01:1500；2026-02:1500` → {"2026-01": "1500.00", …}: the 过渡费 paid for each month."""
     months: dict[str, str] = {}
-    for part in _SPLIT.split(text(raw)):
+    for part in _SPLIT.split(folded(raw)):
         if not part:
             continue
         month_text, sep, amount_text = part.replace("：", ":").replace("=", ":").partition(":")

@@ -102,7 +102,7 @@ def validate(sheet: Sheet, districts: Mapping[str, str], today: date) -> Report:
     at = positions["household_no"]
     for number, values in sheet.rows:
         row = _row(number, values, positions, districts, today, report)
-        no = cells.text(values[at]) if at < len(values) else ""
+        no = cells.folded(values[at]) if at < len(values) else ""
         first = seen.setdefault(no, number) if no else number
         if first != number:
             report.add(Problem(number, BY_KEY["household_no"].header, f"户号 {no} 与第 {first} 行重复"))
@@ -146,7 +146,7 @@ def _row(number: int, values: list[object], positions: Mapping[str, int], distri
 
     def choice(options: Mapping[str, object], what: str) -> Callable[[object], object]:
         def pick(value: object) -> object:
-            text = cells.text(value)
+            text = cells.folded(value)
             if text not in options:
                 raise CellError(f"{what}应为{'、'.join(dict.fromkeys(str(k) for k in options if not str(k).isascii()))}之一")
             return options[text]

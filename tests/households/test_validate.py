@@ -4,6 +4,7 @@ gets a line in Chinese at its row and column, and the template's own samples pas
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -113,9 +114,11 @@ def test_excel_numbers_and_dates_are_read_as_typed() -> None:
     from datetime import datetime
 
     records: list[dict] = rows()  # type: ignore[assignment]
+    records[1]["认定面积（㎡）"] = "１２．５㎡"  # full-width digits and the unit, as typed in WPS
     records[0].update({"户号": 1001, "合法建筑面积（㎡）": 86.5, "评估价值（元）": 449800, "签约日期": datetime(2026, 3, 15)})
     report = check_file("l.xlsx", xlsx_bytes(records), PARAMS, TODAY, LIMIT)
     assert report.ok, report.problems
     first = report.rows[0]
     assert (first.household_no, str(first.legal_area), str(first.assessed_value), first.agreement_date) == (
         "1001", "86.50", "449800.00", date(2026, 3, 15))
+    assert report.rows[1].recognised_area == Decimal("12.50")
