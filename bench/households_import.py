@@ -12,10 +12,12 @@ import asyncio
 import csv
 import io
 import os
+import re
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import command_line, record_header, table, update_section, verdict
 from bot.db.engine import make_engine
@@ -91,7 +93,8 @@ async def timed_import(url: str, name: str, data: bytes) -> tuple[float, float, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--postgres", help="also on this PostgreSQL database URL (its households tables are used)")
+    parser.add_argument("--postgres", help="also on PostgreSQL: a server URL (a fresh database is created there "
+                                           "for the run and dropped afterwards)")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
     start_load = os.getloadavg()[0]
@@ -103,16 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for label, (name, data, again) in files.items():
             url = f"sqlite+aiosqlite:///{Path(tmp) / (name + '.db')}"
-            targets = [("SQLite", url)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
+            pg_url = asyncio.run(_create_database(args.postgres)) if args.postgres else None
+            targets = [("SQLite", url)] + ([("PostgreSQL", pg_url)] if pg_url else [])
             for db_label, db_url in targets:
-                if db_label == "PostgreSQL":
-                    asyncio.run(_clear(db_url))
                 check_s, total_s, result = asyncio.run(timed_import(db_url, name, data))
                 check2_s, total2_s, result2 = asyncio.run(timed_import(db_url, name, again))
                 worst = max(worst, total_s, total2_s)
                 lines.append([label, db_label, f"{len(data) / 1e6:.1f} MB", f"{check_s:.1f}", f"{total_s:.1f}",
                               f"{result.created:,}", f"{total2_s:.1f}", f"{result2.updated:,} / {result2.changes:,}"])
                 print(lines[-1], flush=True)
+            if pg_url:
+                asyncio.run(_drop_database(args.postgres, pg_url))
     body = record_header(command_line("bench.households_import", argv or []))
     body += (f"- what: {args.rows:,} invented households of 示例县 (every column filled as a signed household's), "
              "imported into an empty ledger, then re-imported with every tenth address changed (history written). "
@@ -128,18 +132,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if worst < TARGET_S else 1
 
 
-async def _clear(url: str) -> None:
-    from sqlalchemy import text
+def _dsn(url: str) -> str:
+    return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", url)
 
-    engine = make_engine(url)
+
+async def _create_database(server_url: str) -> str:
+    import asyncpg
+
+    name = f"anju_bench_households_{os.getpid()}"
+    conn = await asyncpg.connect(_dsn(server_url))
     try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await conn.execute(text("DELETE FROM household_changes"))
-            await conn.execute(text("DELETE FROM households"))
-            await conn.execute(text("DELETE FROM household_imports"))
+        await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
-        await engine.dispose()
+        await conn.close()
+    parts = urlsplit(_dsn(server_url))
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def _drop_database(server_url: str, database_url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_dsn(server_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path.lstrip("/")}"')
+    finally:
+        await conn.close()
 
 
 if __name__ == "__main__":
