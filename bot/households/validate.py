@@ -145,10 +145,12 @@ def _row(number: int, values: list[object], positions: Mapping[str, int], distri
         failed = True
 
     def choice(options: Mapping[str, object], what: str) -> Callable[[object], object]:
+        named = [k for k in options if not k.isascii() and (what != "片区" or k.endswith("片区"))]
+
         def pick(value: object) -> object:
             text = cells.folded(value)
             if text not in options:
-                raise CellError(f"{what}应为{'、'.join(dict.fromkeys(str(k) for k in options if not str(k).isascii()))}之一")
+                raise CellError(f"{what}应为{'、'.join(named)}之一")
             return options[text]
         return pick
 
