@@ -51,7 +51,7 @@ def _read_xlsx(data: bytes, max_bytes: int) -> Sheet:
         raise FileRefused("表格解压后过大，不能导入")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds on a damaged or foreign file
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged or foreign file
         raise FileRefused("文件不是有效的 .xlsx 表格（可能已损坏或加了密码）") from None
     try:
         sheet = book.worksheets[0]

@@ -46,6 +46,7 @@ def write_template(path: Path, params: Mapping) -> None:
         return
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
@@ -56,8 +57,8 @@ def write_template(path: Path, params: Mapping) -> None:
         sheet.append(row)  # text cells throughout: 户号 and dates keep their spelling
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for letter_index, column in enumerate(COLUMNS):
-        sheet.column_dimensions[sheet.cell(1, letter_index + 1).column_letter].width = max(10, len(column.header) * 2 + 2)
+    for index, column in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(column.header) * 2 + 2)
     notes = book.create_sheet("说明")
     notes.append(["列", "必填", "说明"])
     for column in COLUMNS:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.base import table_of
 from bot.households.idcard import id_hash
-from bot.households.ledger import NO_KEY, import_file
+from bot.households.ledger import NO_KEY, Outcome, import_file
 from bot.households.models import Household, HouseholdChange, HouseholdImport
 from tests.households.ledger_files import KEY, PARAMS, csv_bytes, many, rows, xlsx_bytes
 
@@ -22,7 +22,7 @@ T2 = datetime(2026, 12, 2, 3, 30, tzinfo=UTC)
 
 
 async def run(engine: AsyncEngine, data: bytes, *, apply: bool = True, by: str = "staff:王强", now: datetime = T1,
-              name: str = "ledger.csv", key: str = KEY):
+              name: str = "ledger.csv", key: str = KEY) -> Outcome:
     return await import_file(engine, name, data, params=PARAMS, key=key, by=by, now=now, today=date(2026, 12, 2),
                              max_bytes=1024 * 1024, apply=apply)
 
