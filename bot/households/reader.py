@@ -58,14 +58,14 @@ def _read_xlsx(data: bytes, max_bytes: int) -> Sheet:
         header: list[object] | None = None
         rows: list[tuple[int, list[object]]] = []
         formulas: list[tuple[int, int]] = []
-        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), 1):
-            values: list[object] = []
-            for index, cell in enumerate(cells):
-                value = cell.value
-                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+        # values only (no cell objects: twice as fast); read without data_only, a formula cell's value is its text
+        # (no max_col: read-only mode would pad every row with empty cells up to it)
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
+            values: list[object] = list(cells[:MAX_COLUMNS])
+            for index, value in enumerate(values):
+                if isinstance(value, str) and value.startswith("="):
                     formulas.append((number, index))
-                    value = None
-                values.append(value)
+                    values[index] = None
             if header is None:
                 if any(v not in (None, "") for v in values):
                     header = values
