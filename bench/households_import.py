@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import re
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(lines[-1], flush=True)
             if pg_url:
                 asyncio.run(_drop_database(args.postgres, pg_url))
-    body = record_header(command_line("bench.households_import", argv or []))
+    body = record_header(command_line("bench.households_import", sys.argv[1:] if argv is None else argv))
     body += (f"- what: {args.rows:,} invented households of 示例县 (every column filled as a signed household's), "
              "imported into an empty ledger, then re-imported with every tenth address changed (history written). "
              "`check` = read + validate (what the preview costs); `import` = check + the one transaction, as "
