@@ -19,11 +19,12 @@ from bot.staff.context import Desk, error_page, load_desk, protect, render, see_
 from bot.staff.errors import CSRF_FAILED
 from bot.staff.session import CSRF_FIELD
 from bot.staff.state import STAFF
+from bot.web.forms import MALFORMED
 
 log = logging.getLogger(__name__)
 PATH = "/staff/households/import"
 FIELD_LIMIT = 256
-BAD_FORM = "上传的内容不完整，请刷新页面后重新选择文件。"
+BAD_FORM = MALFORMED  # the dashboard's one sentence for a body that cannot be read
 CHANGES_SHOWN = 50
 
 
@@ -56,7 +57,7 @@ async def _read(request: web.Request, max_bytes: int) -> tuple[dict[str, str], s
     name, data = "", b""
     try:
         while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
+            if not isinstance(part, BodyPartReader) or not part.name:
                 return BAD_FORM
             if part.name == "file":
                 chunks, size = [], 0
@@ -81,13 +82,12 @@ async def upload(request: web.Request) -> web.StreamResponse:
     """POST: 检查 (action=check) or 导入 (action=apply, with `checked` = the SHA-256 the check page carried)."""
     settings = request.app[keys.SETTINGS]
     session = request.app[STAFF].cookies.read(request)
-    if session is None:
-        return see_other("/staff/login")
+    # a malformed body is 400 before anything else, as on every form of the dashboard
     read = await _read(request, settings.household_import_max_bytes)
     if isinstance(read, str):
         return error_page(request, None, 400, read)
     fields, name, data = read
-    if not session.csrf_ok(fields.get(CSRF_FIELD)):
+    if session is None or not session.csrf_ok(fields.get(CSRF_FIELD)):
         return error_page(request, None, 403, CSRF_FAILED)
     desk = await load_desk(request, session)
     if desk is None:
