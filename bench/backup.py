@@ -37,13 +37,15 @@ def build(path: Path, residents: int, messages: int) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     with conn:
-        conn.executemany("INSERT INTO residents (channel, user_key, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
-                         (("web", f"s-{i}", now, now) for i in range(residents)))
+        conn.executemany(
+            "INSERT INTO residents (channel, user_key, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            (("web", f"s-{i}", now, now) for i in range(residents)),
+        )
         payload = json.dumps({"kind": "text"})
-        conn.executemany("INSERT INTO message_log (resident_id, direction, text, payload, created_at) "
-                         "VALUES (?, ?, ?, ?, ?)",
-                         ((1 + i % residents, "in" if i % 2 else "out", TEXT, payload, now)
-                          for i in range(messages)))
+        conn.executemany(
+            "INSERT INTO message_log (resident_id, direction, text, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+            ((1 + i % residents, "in" if i % 2 else "out", TEXT, payload, now) for i in range(messages)),
+        )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
 
@@ -55,8 +57,10 @@ def writer(path: Path, stop: threading.Event, commits: list[tuple[float, float]]
     while not stop.is_set():
         started = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO message_log (resident_id, direction, text, payload, created_at) "
-                     "VALUES (1, 'in', ?, NULL, ?)", (TEXT, now))
+        conn.execute(
+            "INSERT INTO message_log (resident_id, direction, text, payload, created_at) VALUES (1, 'in', ?, NULL, ?)",
+            (TEXT, now),
+        )
         conn.execute("COMMIT")
         commits.append((started, time.perf_counter() - started))
         time.sleep(0.001)
@@ -85,22 +89,33 @@ def main(argv: list[str] | None = None) -> None:
         stop.set()
         thread.join()
     took = ended - started
-    phases = {"before": [d for s, d in commits if s < started], "during": [d for s, d in commits
-                                                                            if started <= s < ended],
-              "after": [d for s, d in commits if s >= ended]}
+    phases = {
+        "before": [d for s, d in commits if s < started],
+        "during": [d for s, d in commits if started <= s < ended],
+        "after": [d for s, d in commits if s >= ended],
+    }
     rows = []
     for name, values in phases.items():
         values.sort()
-        rows.append([name, len(values), f"{percentile(values, 0.5) * 1000:.2f}" if values else "—",
-                     f"{percentile(values, 0.99) * 1000:.2f}" if values else "—",
-                     f"{values[-1] * 1000:.2f}" if values else "—"])
-    body = (record_header(command_line("bench.backup", argv or []))
-            + f"- what: `bot.backup.backup` (SQLite online backup API, one step, then quick_check and rename) of a "
-              f"{size / 2**20:.0f} MiB database ({args.residents:,} residents, {args.messages:,} message-log rows; "
-              f"built in {built:.0f} s) while another thread commits one row at a time\n"
-            + f"- result: backup {result.bytes / 2**20:.0f} MiB in {took:.2f} s "
-              f"({result.bytes / 2**20 / took:.0f} MiB/s); the writer kept committing during it:\n\n"
-            + table(["writer commits", "n", "p50 ms", "p99 ms", "max ms"], rows) + "\n")
+        rows.append(
+            [
+                name,
+                len(values),
+                f"{percentile(values, 0.5) * 1000:.2f}" if values else "—",
+                f"{percentile(values, 0.99) * 1000:.2f}" if values else "—",
+                f"{values[-1] * 1000:.2f}" if values else "—",
+            ]
+        )
+    body = (
+        record_header(command_line("bench.backup", argv or []))
+        + f"- what: `bot.backup.backup` (SQLite online backup API, one step, then quick_check and rename) of a "
+        f"{size / 2**20:.0f} MiB database ({args.residents:,} residents, {args.messages:,} message-log rows; "
+        f"built in {built:.0f} s) while another thread commits one row at a time\n"
+        + f"- result: backup {result.bytes / 2**20:.0f} MiB in {took:.2f} s "
+        f"({result.bytes / 2**20 / took:.0f} MiB/s); the writer kept committing during it:\n\n"
+        + table(["writer commits", "n", "p50 ms", "p99 ms", "max ms"], rows)
+        + "\n"
+    )
     print(body)
     update_section("backup", "Backup while writing (`bench.backup`)", body)
 

@@ -112,10 +112,19 @@ class Samples:
 
 async def load_viewers(engine: AsyncEngine) -> Viewers:
     async with engine.connect() as conn:
-        rows = (await conn.execute(
-            select(staff_users.c.id, staff_users.c.username, staff_users.c.display_name, staff_users.c.role,
-                   staff_users.c.department_id).where(staff_users.c.active.is_(True)).order_by(staff_users.c.id)
-        )).all()
+        rows = (
+            await conn.execute(
+                select(
+                    staff_users.c.id,
+                    staff_users.c.username,
+                    staff_users.c.display_name,
+                    staff_users.c.role,
+                    staff_users.c.department_id,
+                )
+                .where(staff_users.c.active.is_(True))
+                .order_by(staff_users.c.id)
+            )
+        ).all()
         codes = dict((await conn.execute(select(departments.c.id, departments.c.code))).all())
     by_department: dict[int, list[StaffUser]] = {}
     supervisors, dispatchers = [], []
@@ -133,13 +142,35 @@ async def load_viewers(engine: AsyncEngine) -> Viewers:
 async def draw_samples(engine: AsyncEngine, n_cases: int, rng: random.Random) -> Samples:
     ids = rng.sample(range(1, n_cases + 1), min(n_cases, 5000))
     async with engine.connect() as conn:
-        rows = (await conn.execute(
-            select(cases.c.id, cases.c.number, cases.c.department_id, departments.c.kind, cases.c.phone,
-                   cases.c.district, cases.c.description, cases.c.address, cases.c.wish)
-            .outerjoin(departments, departments.c.id == cases.c.department_id).where(cases.c.id.in_(ids))
-        )).all()
-    found = [SampleCase(r.id, r.number, r.department_id, r.kind, r.phone, r.district,
-                        (r.description or "", r.address or "", r.wish or "")) for r in rows]
+        rows = (
+            await conn.execute(
+                select(
+                    cases.c.id,
+                    cases.c.number,
+                    cases.c.department_id,
+                    departments.c.kind,
+                    cases.c.phone,
+                    cases.c.district,
+                    cases.c.description,
+                    cases.c.address,
+                    cases.c.wish,
+                )
+                .outerjoin(departments, departments.c.id == cases.c.department_id)
+                .where(cases.c.id.in_(ids))
+            )
+        ).all()
+    found = [
+        SampleCase(
+            r.id,
+            r.number,
+            r.department_id,
+            r.kind,
+            r.phone,
+            r.district,
+            (r.description or "", r.address or "", r.wish or ""),
+        )
+        for r in rows
+    ]
     by_department: dict[int, list[SampleCase]] = {}
     for c in found:
         if c.department_id is not None:
@@ -157,7 +188,7 @@ def search_term(case: SampleCase, rng: random.Random, short: bool) -> str:
     word = rng.choice(words)
     size = 2 if short else min(len(word), rng.randint(3, 6))
     start = rng.randint(0, len(word) - size)
-    return word[start:start + size]
+    return word[start : start + size]
 
 
 def _clauses(text: str) -> list[str]:
@@ -224,8 +255,11 @@ def kinds(service: CaseService, v: Viewers, s: Samples) -> list[Kind]:
         return lambda: service.list_cases(user, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
 
     def who(user: StaffUser) -> str:
-        return v.department_code.get(user.department_id or 0, "") if user.role == Role.DEPARTMENT_STAFF \
+        return (
+            v.department_code.get(user.department_id or 0, "")
+            if user.role == Role.DEPARTMENT_STAFF
             else user.role.value
+        )
 
     def status_choice(rng: random.Random) -> dict[str, Any]:
         """The queue's status box: open cases (the default), or all, or one status."""
@@ -242,8 +276,13 @@ def kinds(service: CaseService, v: Viewers, s: Samples) -> list[Kind]:
 
     def queue_dispatcher(rng: random.Random) -> tuple[StaffUser, CaseFilter, int]:
         r = rng.random()
-        f = (CaseFilter(open_only=True) if r < 0.6 else CaseFilter(statuses=("new",)) if r < 0.8
-             else CaseFilter(statuses=("returned",)))
+        f = (
+            CaseFilter(open_only=True)
+            if r < 0.6
+            else CaseFilter(statuses=("new",))
+            if r < 0.8
+            else CaseFilter(statuses=("returned",))
+        )
         return rng.choice(v.dispatchers), f, 1
 
     def by_status(rng: random.Random) -> tuple[StaffUser, CaseFilter, int]:
@@ -275,17 +314,25 @@ def kinds(service: CaseService, v: Viewers, s: Samples) -> list[Kind]:
         return u, CaseFilter(search=search_term(rng.choice(s.in_scope(u)), rng, True), **status_choice(rng)), 1
 
     lists = {
-        "queue_department": queue_department, "queue_supervisor": queue_supervisor,
-        "queue_dispatcher": queue_dispatcher, "filter_status": by_status, "filter_district": by_district,
+        "queue_department": queue_department,
+        "queue_supervisor": queue_supervisor,
+        "queue_dispatcher": queue_dispatcher,
+        "filter_status": by_status,
+        "filter_district": by_district,
         "filter_overdue": overdue,
     }
-    searches = {"search_number": search_number, "search_phone": search_phone, "search_text": search_text,
-                "search_text2": search_short}
+    searches = {
+        "search_number": search_number,
+        "search_phone": search_phone,
+        "search_text": search_text,
+        "search_text2": search_short,
+    }
 
     def as_list(make: Callable[[random.Random], tuple[StaffUser, CaseFilter, int]]):  # noqa: ANN202
         def build(rng: random.Random) -> tuple[str, Call]:
             u, f, page = make(rng)
             return f"{who(u)} {_describe(f)}, page {page}", listing(u, f, page)
+
         return build
 
     def as_count(choices: dict[str, Callable[[random.Random], tuple[StaffUser, CaseFilter, int]]]):  # noqa: ANN202
@@ -295,6 +342,7 @@ def kinds(service: CaseService, v: Viewers, s: Samples) -> list[Kind]:
             u, f, page = rng.choice(makers)(rng)
             cap = count_cap(page)  # what the queue page asks for that page
             return f"{who(u)} {_describe(f)}, up to {cap}", lambda: service.count_cases(u, f, cap=cap)
+
         return build
 
     def case_page(rng: random.Random) -> tuple[str, Call]:
@@ -345,8 +393,9 @@ def _size(result: Any) -> int:
     return 1
 
 
-async def measure(all_kinds: list[Kind], iterations: int, warmup: int, seed: int,
-                  progress: Callable[[str], None] = print) -> None:
+async def measure(
+    all_kinds: list[Kind], iterations: int, warmup: int, seed: int, progress: Callable[[str], None] = print
+) -> None:
     """Every kind `iterations` times, interleaved in a shuffled order, after `warmup` unrecorded calls of each."""
     rng = random.Random(seed)
     for kind in all_kinds:
@@ -381,9 +430,18 @@ def latency_rows(all_kinds: list[Kind]) -> list[list[object]]:
     for k in all_kinds:
         lat = sorted(k.latencies)
         p95 = common.percentile(lat, 95)
-        out.append([k.label, len(lat), f"{common.percentile(lat, 50):.1f}", f"{p95:.1f}",
-                    f"{common.percentile(lat, 99):.1f}", f"{lat[-1]:.1f}", f"{statistics.mean(k.rows):.0f}",
-                    "yes" if p95 <= TARGET_P95_MS else "**no**"])
+        out.append(
+            [
+                k.label,
+                len(lat),
+                f"{common.percentile(lat, 50):.1f}",
+                f"{p95:.1f}",
+                f"{common.percentile(lat, 99):.1f}",
+                f"{lat[-1]:.1f}",
+                f"{statistics.mean(k.rows):.0f}",
+                "yes" if p95 <= TARGET_P95_MS else "**no**",
+            ]
+        )
     return out
 
 
@@ -401,8 +459,9 @@ class StatementCapture:
         self.statements: list[tuple[str, Any]] = []
         event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
-              _executemany: bool) -> None:
+    def _seen(
+        self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+    ) -> None:
         if self.on:
             self.statements.append((statement, parameters))
 
@@ -431,8 +490,11 @@ async def explain_slowest(engine: AsyncEngine, capture: StatementCapture, all_ki
             async with engine.connect() as conn:
                 await queries._plan_per_call(conn)  # the planner settings the call ran with
                 plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)).all()
-            out.append(f"### {kind.label} — slowest {ms:.1f} ms: {asked}\n{statement}\n-- {parameters}\n"
-                       + "\n".join(r[0] for r in plan) + "\n")
+            out.append(
+                f"### {kind.label} — slowest {ms:.1f} ms: {asked}\n{statement}\n-- {parameters}\n"
+                + "\n".join(r[0] for r in plan)
+                + "\n"
+            )
     return "\n".join(out)
 
 
@@ -483,32 +545,65 @@ async def run_claims(engine: AsyncEngine, service: CaseService, users: list[Staf
     ids = [case_id for case_id, _ in got]
     duplicates = len(ids) - len(set(ids))
     async with engine.connect() as conn:
-        db_duplicates = int(await conn.scalar(text(
-            "SELECT count(*) FROM (SELECT case_id FROM case_events WHERE kind = 'claimed' AND created_at >= :t "
-            "GROUP BY case_id HAVING count(*) > 1) d"), {"t": started_at}) or 0)
-        db_claims = int(await conn.scalar(text(
-            "SELECT count(*) FROM case_events WHERE kind = 'claimed' AND created_at >= :t"), {"t": started_at}) or 0)
-        owners = dict((await conn.execute(
-            select(cases.c.id, cases.c.assignee_id).where(cases.c.id.in_(ids)))).all()) if ids else {}
+        db_duplicates = int(
+            await conn.scalar(
+                text(
+                    "SELECT count(*) FROM (SELECT case_id FROM case_events WHERE kind = 'claimed' AND created_at >= :t "
+                    "GROUP BY case_id HAVING count(*) > 1) d"
+                ),
+                {"t": started_at},
+            )
+            or 0
+        )
+        db_claims = int(
+            await conn.scalar(
+                text("SELECT count(*) FROM case_events WHERE kind = 'claimed' AND created_at >= :t"), {"t": started_at}
+            )
+            or 0
+        )
+        owners = (
+            dict((await conn.execute(select(cases.c.id, cases.c.assignee_id).where(cases.c.id.in_(ids)))).all())
+            if ids
+            else {}
+        )
     wrong_owner = sum(1 for case_id, user_id in got if owners.get(case_id) != user_id)
     wrong_owner += abs(db_claims - len(ids))  # a claim the claimers did not see, or one they saw twice
-    return ClaimRun(len(users), elapsed, len(got), latencies, empty, duplicates, db_duplicates, wrong_owner,
-                    client_cpu)
+    return ClaimRun(len(users), elapsed, len(got), latencies, empty, duplicates, db_duplicates, wrong_owner, client_cpu)
 
 
 def claim_rows(runs: list[tuple[str, ClaimRun]]) -> list[list[object]]:
     out = []
     for phase, r in runs:
         lat = sorted(r.latencies)
-        out.append([phase, r.claimers, f"{r.seconds:.1f}", r.claims, f"{r.per_second:.0f}",
-                    f"{common.percentile(lat, 50):.1f}", f"{common.percentile(lat, 95):.1f}",
-                    f"{common.percentile(lat, 99):.1f}", f"{r.client_cpu:.0%}",
-                    r.duplicates + r.db_duplicates + r.wrong_owner])
+        out.append(
+            [
+                phase,
+                r.claimers,
+                f"{r.seconds:.1f}",
+                r.claims,
+                f"{r.per_second:.0f}",
+                f"{common.percentile(lat, 50):.1f}",
+                f"{common.percentile(lat, 95):.1f}",
+                f"{common.percentile(lat, 99):.1f}",
+                f"{r.client_cpu:.0%}",
+                r.duplicates + r.db_duplicates + r.wrong_owner,
+            ]
+        )
     return out
 
 
-CLAIM_HEADERS = ["schema", "claimers", "s", "claims", "claims/s", "p50 ms", "p95 ms", "p99 ms", "client CPU",
-                 "claimed twice"]
+CLAIM_HEADERS = [
+    "schema",
+    "claimers",
+    "s",
+    "claims",
+    "claims/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "client CPU",
+    "claimed twice",
+]
 
 
 # ---------------------------------------------------------------- the database
@@ -553,8 +648,13 @@ async def server_facts(url: str) -> dict[str, str]:
     conn = await asyncpg.connect(_dsn(url))
     try:
         facts = {"version": (await conn.fetchval("SHOW server_version")).split()[0]}
-        for setting in ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost",
-                        "max_parallel_workers_per_gather"):
+        for setting in (
+            "shared_buffers",
+            "work_mem",
+            "effective_cache_size",
+            "random_page_cost",
+            "max_parallel_workers_per_gather",
+        ):
             facts[setting] = await conn.fetchval(f"SHOW {setting}")
         facts["database size"] = await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")
         facts["cases table"] = await conn.fetchval("SELECT pg_size_pretty(pg_table_size('cases'))")
@@ -604,8 +704,9 @@ def queries_as_of_0002() -> Iterator[None]:
     async def cached_plans(_conn: object) -> None:
         return None
 
-    async def exact_count(conn: Any, viewer: StaffUser, f: CaseFilter, now: datetime, _cap: int | None = None
-                          ) -> CaseCount:
+    async def exact_count(
+        conn: Any, viewer: StaffUser, f: CaseFilter, now: datetime, _cap: int | None = None
+    ) -> CaseCount:
         return await count(conn, viewer, f, now, None)
 
     queries._words = lambda term, _dialect: words(term, "sqlite")
@@ -617,10 +718,16 @@ def queries_as_of_0002() -> Iterator[None]:
         queries._words, queries._plan_per_call, queries.count_cases = words, plan_per_call, count
 
 
-async def run_phase(engine: AsyncEngine, service: CaseService, viewers: Viewers, samples: Samples,
-                    args: argparse.Namespace, revision: str, capture: StatementCapture | None) -> Phase:
-    print(f"\n== dashboard queries (schema {revision}): {args.iterations} calls per kind, "
-          f"{args.warmup} warm-up ==")
+async def run_phase(
+    engine: AsyncEngine,
+    service: CaseService,
+    viewers: Viewers,
+    samples: Samples,
+    args: argparse.Namespace,
+    revision: str,
+    capture: StatementCapture | None,
+) -> Phase:
+    print(f"\n== dashboard queries (schema {revision}): {args.iterations} calls per kind, {args.warmup} warm-up ==")
     all_kinds = kinds(service, viewers, samples)
     old = revision < "0003"
     backends = common.PostgresBackends(engine.url.render_as_string(hide_password=False))
@@ -631,8 +738,10 @@ async def run_phase(engine: AsyncEngine, service: CaseService, viewers: Viewers,
     calls = len(all_kinds) * (args.iterations + args.warmup)
     app_ms, db_ms = (time.process_time() - cpu0) * 1000 / calls, await backends.seconds() * 1000 / calls
     print(common.table(LATENCY_HEADERS, latency_rows(all_kinds)))
-    print(f"CPU per call, all kinds together ({calls} calls with the warm-up): this process (service, SQLAlchemy, "
-          f"asyncpg) {app_ms:.2f} ms, PostgreSQL backends {db_ms:.2f} ms")
+    print(
+        f"CPU per call, all kinds together ({calls} calls with the warm-up): this process (service, SQLAlchemy, "
+        f"asyncpg) {app_ms:.2f} ms, PostgreSQL backends {db_ms:.2f} ms"
+    )
     explain = ""
     if capture is not None:
         with queries_as_of_0002() if old else contextlib.nullcontext():
@@ -640,7 +749,8 @@ async def run_phase(engine: AsyncEngine, service: CaseService, viewers: Viewers,
         print("\n" + explain)
     runs = []
     claimers_pool = viewers.by_department.get(
-        next(i for i, c in viewers.department_code.items() if c == CLAIMS_DEPARTMENT), [])
+        next(i for i, c in viewers.department_code.items() if c == CLAIMS_DEPARTMENT), []
+    )
     for k in args.claimers if args.claim_seconds > 0 else ():
         users = claimers_pool[:k]
         if len(users) < k:
@@ -684,8 +794,10 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"--reuse: there is no database {args.database}", file=sys.stderr)
         return 2
     if exists and not (args.reuse or args.fresh):
-        print(f"database {args.database} exists: pass --reuse to measure it again, or --fresh to replace it",
-              file=sys.stderr)
+        print(
+            f"database {args.database} exists: pass --reuse to measure it again, or --fresh to replace it",
+            file=sys.stderr,
+        )
         return 2
     params = load_params(DEFAULT_KNOWLEDGE_DIR)
     seed_report: SeedReport | None = None
@@ -704,15 +816,20 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
             now = datetime.now(UTC)
             world = await seed_people(engine, params, now)
             seconds_setup = time.perf_counter() - t0
-            print(f"  migrations, departments, rules, {sum(len(x) for x in world.staff.values()) + 5} staff: "
-                  f"{seconds_setup:.1f} s")
-            seed_report = await bulk_load(_dsn(url), world, DeadlinePolicy.from_params(params), args.cases, now,
-                                          args.seed)
+            print(
+                f"  migrations, departments, rules, {sum(len(x) for x in world.staff.values()) + 5} staff: "
+                f"{seconds_setup:.1f} s"
+            )
+            seed_report = await bulk_load(
+                _dsn(url), world, DeadlinePolicy.from_params(params), args.cases, now, args.seed
+            )
             seed_report.seconds_setup = seconds_setup
             total = seed_report.seconds_cases + seed_report.seconds_analyze + seconds_setup
-            print(f"  seeded in {total:.0f} s: {seed_report.cases:,} cases ({seed_report.open:,} open, "
-                  f"{seed_report.overdue_open:,} of them overdue), {seed_report.events:,} events, "
-                  f"{seed_report.residents:,} residents")
+            print(
+                f"  seeded in {total:.0f} s: {seed_report.cases:,} cases ({seed_report.open:,} open, "
+                f"{seed_report.overdue_open:,} of them overdue), {seed_report.events:,} events, "
+                f"{seed_report.residents:,} residents"
+            )
         else:
             await upgrade(engine, first_revision)
         n_cases = await count_cases_in(url)
@@ -740,8 +857,9 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
             print(f"\ndropped database {args.database}")
     body = report(args, argv, n_cases, seed_report, facts, facts_before, phases, upgrade_seconds)
     if not args.no_record:
-        common.update_section(NAME, f"Dashboard queries and claims on PostgreSQL, {n_cases:,} cases "
-                                    f"(`bench.{NAME}`)", body)
+        common.update_section(
+            NAME, f"Dashboard queries and claims on PostgreSQL, {n_cases:,} cases (`bench.{NAME}`)", body
+        )
         print(f"\nrecorded in {common.BENCHMARKS_MD.relative_to(common.PROJECT_ROOT)}")
     return 0
 
@@ -764,51 +882,68 @@ in every case number); the bounded one stops at the 1,001st. Counts at 0002 abov
 # why a kind can still miss the target, for the record
 WHY_SLOW = {
     "count_queue": "a count of a filter matching few of the viewer's cases reads all of them (up to 1,000) from the "
-                   "table, since district, overdue and the like are not all in one index with the viewer's scope",
+    "table, since district, overdue and the like are not all in one index with the viewer's scope",
     "count_search": "a bounded count still reads up to 1,001 matching cases; for a term common in the county but "
-                    "rarer in the viewer's queue or status PostgreSQL intersects the term's index entries with the "
-                    "hundreds of thousands of the queue's (BitmapAnd), and a term it thinks common is looked for by "
-                    "reading the table in order until 1,001 are found",
+    "rarer in the viewer's queue or status PostgreSQL intersects the term's index entries with the "
+    "hundreds of thousands of the queue's (BitmapAnd), and a term it thinks common is looked for by "
+    "reading the table in order until 1,001 are found",
     "search_text": "a term whose cases sit in one department looks rare to the planner (it takes text and department "
-                   "as independent), which then collects and sorts the matches instead of walking the queue; and a "
-                   "term never found in urgent or priority cases (which come first in a 已办结 list) makes a walk of "
-                   "the queue read 100,000 rows or more before its first match",
+    "as independent), which then collects and sorts the matches instead of walking the queue; and a "
+    "term never found in urgent or priority cases (which come first in a 已办结 list) makes a walk of "
+    "the queue read 100,000 rows or more before its first match",
     "search_text2": "a term whose cases sit in one department looks rare to the planner (it takes text and department "
-                    "as independent), which then collects and sorts the matches instead of walking the queue; and a "
-                    "term never found in urgent or priority cases (which come first in a 已办结 list) makes a walk of "
-                    "the queue read 100,000 rows or more before its first match",
+    "as independent), which then collects and sorts the matches instead of walking the queue; and a "
+    "term never found in urgent or priority cases (which come first in a 已办结 list) makes a walk of "
+    "the queue read 100,000 rows or more before its first match",
 }
 
 
-def report(args: argparse.Namespace, argv: list[str], n_cases: int, seed: SeedReport | None, facts: dict[str, str],
-           facts_before: dict[str, str] | None, phases: list[Phase], upgrade_seconds: float | None) -> str:
+def report(
+    args: argparse.Namespace,
+    argv: list[str],
+    n_cases: int,
+    seed: SeedReport | None,
+    facts: dict[str, str],
+    facts_before: dict[str, str] | None,
+    phases: list[Phase],
+    upgrade_seconds: float | None,
+) -> str:
     final = phases[-1]
     worst = max(final.kinds, key=lambda k: common.percentile(sorted(k.latencies), 95))
     worst_p95 = common.percentile(sorted(worst.latencies), 95)
     met = all(common.percentile(sorted(k.latencies), 95) <= TARGET_P95_MS for k in final.kinds)
     lines = [common.record_header(common.command_line(f"bench.{NAME}", argv)).rstrip("\n")]
-    lines.append(f"- PostgreSQL {facts['version']} on the same machine, server settings as installed: shared_buffers "
-                 f"{facts['shared_buffers']}, work_mem {facts['work_mem']}, effective_cache_size "
-                 f"{facts['effective_cache_size']}, random_page_cost {facts['random_page_cost']}, "
-                 f"max_parallel_workers_per_gather {facts['max_parallel_workers_per_gather']}")
-    lines.append(f"- data: {n_cases:,} cases, {facts['case_events rows']} events; database {facts['database size']} "
-                 f"(cases: table {facts['cases table']}, indexes {facts['cases indexes']} at {facts['revision']}"
-                 + (f"; {facts_before['cases indexes']} at {facts_before['revision']}" if facts_before else "") + ")")
+    lines.append(
+        f"- PostgreSQL {facts['version']} on the same machine, server settings as installed: shared_buffers "
+        f"{facts['shared_buffers']}, work_mem {facts['work_mem']}, effective_cache_size "
+        f"{facts['effective_cache_size']}, random_page_cost {facts['random_page_cost']}, "
+        f"max_parallel_workers_per_gather {facts['max_parallel_workers_per_gather']}"
+    )
+    lines.append(
+        f"- data: {n_cases:,} cases, {facts['case_events rows']} events; database {facts['database size']} "
+        f"(cases: table {facts['cases table']}, indexes {facts['cases indexes']} at {facts['revision']}"
+        + (f"; {facts_before['cases indexes']} at {facts_before['revision']}" if facts_before else "")
+        + ")"
+    )
     if seed is not None:
-        shares = ", ".join(f"{s} {n / seed.cases:.1%}" for s, n in sorted(seed.status_counts.items(),
-                                                                          key=lambda x: -x[1]) if n)
+        shares = ", ".join(
+            f"{s} {n / seed.cases:.1%}" for s, n in sorted(seed.status_counts.items(), key=lambda x: -x[1]) if n
+        )
         lines.append(
             f"- seed: {seed.seconds_setup + seed.seconds_cases + seed.seconds_analyze:.0f} s in all — migrations, "
             f"departments, rules and staff {seed.seconds_setup:.1f} s; COPY of {seed.residents:,} residents, "
             f"{seed.cases:,} cases and {seed.events:,} events {seed.seconds_cases:.0f} s "
             f"({seed.cases / seed.seconds_cases:,.0f} cases/s with their events); VACUUM ANALYZE "
             f"{seed.seconds_analyze:.0f} s. Statuses: {shares}; {seed.open:,} open cases, {seed.overdue_open:,} "
-            f"({seed.overdue_open / max(seed.open, 1):.0%}) of them overdue")
+            f"({seed.overdue_open / max(seed.open, 1):.0%}) of them overdue"
+        )
     if upgrade_seconds is not None:
         applied = "; ".join(f"{rev} {title}" for rev, title in revisions_between(phases[0].revision, final.revision))
-        lines.append(f"- `upgrade` {phases[0].revision} → {final.revision} ({applied}) on the loaded table: "
-                     f"{upgrade_seconds:.0f} s, building the new indexes on {n_cases:,} rows and ANALYZE — on a live "
-                     f"database, writes to cases wait that long")
+        lines.append(
+            f"- `upgrade` {phases[0].revision} → {final.revision} ({applied}) on the loaded table: "
+            f"{upgrade_seconds:.0f} s, building the new indexes on {n_cases:,} rows and ANALYZE — on a live "
+            f"database, writes to cases wait that long"
+        )
     lines.append(
         f"- what: the CaseService calls of the dashboard's queue page (bot/staff/queue.py: {PAGE_SIZE} a page, open "
         f"cases unless a status is chosen, the pager's count_cases with the same filter, up to {COUNT_CAP:,} "
@@ -817,9 +952,12 @@ def report(args: argparse.Namespace, argv: list[str], n_cases: int, seed: SeedRe
         f"each; latency measured around the service call (pool, SQLAlchemy, "
         f"asyncpg, result mapping). Viewers: staff of every department, supervisors, dispatchers; what they look for "
         f"comes from cases in their own queue (district, case number, phone, 3–6 or 2 characters of the description, "
-        f"address or wish), plus terms found nowhere")
-    lines.append(f"- result: worst p95 {worst_p95:.1f} ms ({worst.label}); target p95 ≤ {TARGET_P95_MS:.0f} ms for "
-                 f"every kind: {common.verdict(met)}")
+        f"address or wish), plus terms found nowhere"
+    )
+    lines.append(
+        f"- result: worst p95 {worst_p95:.1f} ms ({worst.label}); target p95 ≤ {TARGET_P95_MS:.0f} ms for "
+        f"every kind: {common.verdict(met)}"
+    )
     body = "\n".join(lines) + "\n\n"
     body += f"Latency at schema {final.revision}:\n\n" + common.table(LATENCY_HEADERS, latency_rows(final.kinds))
     if len(phases) > 1:
@@ -827,22 +965,41 @@ def report(args: argparse.Namespace, argv: list[str], n_cases: int, seed: SeedRe
         rows = []
         for b, a in zip(before.kinds, final.kinds, strict=True):
             lb, la = sorted(b.latencies), sorted(a.latencies)
-            rows.append([a.label, f"{common.percentile(lb, 50):.1f}", f"{common.percentile(lb, 95):.1f}",
-                         f"{common.percentile(la, 50):.1f}", f"{common.percentile(la, 95):.1f}"])
-        body += (f"\n\nBefore / after migration {final.revision} (same data, same calls):\n\n"
-                 + common.table(["query", f"p50 ms {before.revision}", f"p95 ms {before.revision}",
-                                 f"p50 ms {final.revision}", f"p95 ms {final.revision}"], rows))
+            rows.append(
+                [
+                    a.label,
+                    f"{common.percentile(lb, 50):.1f}",
+                    f"{common.percentile(lb, 95):.1f}",
+                    f"{common.percentile(la, 50):.1f}",
+                    f"{common.percentile(la, 95):.1f}",
+                ]
+            )
+        body += f"\n\nBefore / after migration {final.revision} (same data, same calls):\n\n" + common.table(
+            [
+                "query",
+                f"p50 ms {before.revision}",
+                f"p95 ms {before.revision}",
+                f"p50 ms {final.revision}",
+                f"p95 ms {final.revision}",
+            ],
+            rows,
+        )
     claim_runs = [(p.revision, r) for p in phases for r in p.claims]
-    body += (f"\n\nClaims (`claim_next` in a loop, staff of {CLAIMS_DEPARTMENT}, concurrently; each claim is the "
-             f"whole service call: SKIP LOCKED pick, update, 签收 event, outbox row, the case page returned; one "
-             f"Python process, so 'client CPU' near 100 % means the claimers' own process is the limit). "
-             f"'claimed twice' counts duplicates among the claimers' results, cases with two CLAIMED events and "
-             f"cases whose assignee is not the claimer:\n\n" + common.table(CLAIM_HEADERS, claim_rows(claim_runs)))
+    body += (
+        f"\n\nClaims (`claim_next` in a loop, staff of {CLAIMS_DEPARTMENT}, concurrently; each claim is the "
+        f"whole service call: SKIP LOCKED pick, update, 签收 event, outbox row, the case page returned; one "
+        f"Python process, so 'client CPU' near 100 % means the claimers' own process is the limit). "
+        f"'claimed twice' counts duplicates among the claimers' results, cases with two CLAIMED events and "
+        f"cases whose assignee is not the claimer:\n\n" + common.table(CLAIM_HEADERS, claim_rows(claim_runs))
+    )
     findings = " ".join(FINDINGS.split())
     missed = [k for k in final.kinds if common.percentile(sorted(k.latencies), 95) > TARGET_P95_MS]
     if missed:
-        reasons = "; ".join(f"{k.label} (p95 {common.percentile(sorted(k.latencies), 95):.0f} ms): "
-                            f"{WHY_SLOW.get(k.key, 'see --explain')}" for k in missed)
+        reasons = "; ".join(
+            f"{k.label} (p95 {common.percentile(sorted(k.latencies), 95):.0f} ms): "
+            f"{WHY_SLOW.get(k.key, 'see --explain')}"
+            for k in missed
+        )
         findings += f"\n\nStill above {TARGET_P95_MS:.0f} ms at p95 — {reasons}."
     body = body.replace("\n\nClaims (", "\n\n" + findings + "\n\nClaims (", 1)
     return body

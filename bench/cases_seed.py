@@ -65,18 +65,32 @@ STAFF_PASSWORD = "bench-password-not-secret"
 
 TYPES = ((CaseType.COMPLAINT, 0.70), (CaseType.ASSISTANCE, 0.15), (CaseType.INQUIRY, 0.15))
 COMPLAINT_MIX = (
-    (Category.COMPENSATION, 0.30), (Category.PAYMENT_DELAY, 0.15), (Category.RESETTLEMENT, 0.20),
-    (Category.UTILITY_CUT, 0.05), (Category.STAFF_CONDUCT, 0.05), (Category.SITE_SAFETY, 0.05),
+    (Category.COMPENSATION, 0.30),
+    (Category.PAYMENT_DELAY, 0.15),
+    (Category.RESETTLEMENT, 0.20),
+    (Category.UTILITY_CUT, 0.05),
+    (Category.STAFF_CONDUCT, 0.05),
+    (Category.SITE_SAFETY, 0.05),
     (Category.OTHER, 0.20),
 )
 # status → share, and for open statuses the mean age in days (exponential, capped)
 STATUS_MIX = (
-    (Status.CLOSED, 0.73), (Status.MERGED, 0.02), (Status.NEW, 0.012), (Status.RETURNED, 0.004),
-    (Status.DISPATCHED, 0.08), (Status.ACCEPTED, 0.04), (Status.IN_PROGRESS, 0.05), (Status.REPLIED, 0.044),
+    (Status.CLOSED, 0.73),
+    (Status.MERGED, 0.02),
+    (Status.NEW, 0.012),
+    (Status.RETURNED, 0.004),
+    (Status.DISPATCHED, 0.08),
+    (Status.ACCEPTED, 0.04),
+    (Status.IN_PROGRESS, 0.05),
+    (Status.REPLIED, 0.044),
 )
 OPEN_MEAN_AGE_DAYS = {
-    Status.NEW: 0.6, Status.RETURNED: 1.5, Status.DISPATCHED: 0.8, Status.ACCEPTED: 5.0,
-    Status.IN_PROGRESS: 20.0, Status.REPLIED: 25.0,
+    Status.NEW: 0.6,
+    Status.RETURNED: 1.5,
+    Status.DISPATCHED: 0.8,
+    Status.ACCEPTED: 5.0,
+    Status.IN_PROGRESS: 20.0,
+    Status.REPLIED: 25.0,
 }
 MAX_OPEN_AGE_DAYS = 150.0
 UNKNOWN_DISTRICT_SHARE = 0.03
@@ -156,9 +170,16 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 REMARKS = (
-    "我今年{age}岁了，腿脚不好。", "家里还有卧床的老人。", "希望尽快给个答复。", "之前打过电话，没人回复。",
-    "这个问题已经反映过{k}次了。", "邻居家也是同样的情况。", "我不会用手机，是孩子帮我填的。",
-    "请工作人员上门看一看。", "白天要上班，晚上{hour}点以后在家。", "麻烦给个书面答复。",
+    "我今年{age}岁了，腿脚不好。",
+    "家里还有卧床的老人。",
+    "希望尽快给个答复。",
+    "之前打过电话，没人回复。",
+    "这个问题已经反映过{k}次了。",
+    "邻居家也是同样的情况。",
+    "我不会用手机，是孩子帮我填的。",
+    "请工作人员上门看一看。",
+    "白天要上班，晚上{hour}点以后在家。",
+    "麻烦给个书面答复。",
 )
 WISHES: dict[str, tuple[str, ...]] = {
     Category.COMPENSATION: ("重新核对面积并复核评估。", "按市场价重新评估。", "把漏算的部分补上。", "公开评估依据。"),
@@ -177,8 +198,12 @@ REPLIES = (
     "您好，已通知施工单位整改，并加强夜间巡查。",
 )
 RESULTS = (
-    "已重新测量并补计面积，补偿协议已补签。", "补偿款已全部支付到位。", "已完成维修，居民确认。",
-    "已书面答复政策依据，居民表示理解。", "施工单位已整改到位，现场已加装围挡。", "已上门帮助完成搬家。",
+    "已重新测量并补计面积，补偿协议已补签。",
+    "补偿款已全部支付到位。",
+    "已完成维修，居民确认。",
+    "已书面答复政策依据，居民表示理解。",
+    "施工单位已整改到位，现场已加装围挡。",
+    "已上门帮助完成搬家。",
 )
 
 
@@ -227,9 +252,14 @@ class SeedReport:
 # ---------------------------------------------------------------- departments, rules, staff (project code)
 
 
-async def seed_people(engine: AsyncEngine, params: dict[str, Any], now: datetime,
-                      staff_per_department: int = 6, busiest: str = "comp_office", busiest_staff: int = 24,
-                      ) -> World:
+async def seed_people(
+    engine: AsyncEngine,
+    params: dict[str, Any],
+    now: datetime,
+    staff_per_department: int = 6,
+    busiest: str = "comp_office",
+    busiest_staff: int = 24,
+) -> World:
     """routing.yaml's departments and rules, and staff accounts (as `python -m bot staff add` makes them; one argon2
     hash computed once and shared, since hashing is deliberately slow)."""
     shared_hash = hash_password(STAFF_PASSWORD)
@@ -237,13 +267,24 @@ async def seed_people(engine: AsyncEngine, params: dict[str, Any], now: datetime
         return await _seed_people(engine, params, now, staff_per_department, busiest, busiest_staff)
 
 
-async def _seed_people(engine: AsyncEngine, params: dict[str, Any], now: datetime, staff_per_department: int,
-                       busiest: str, busiest_staff: int) -> World:
+async def _seed_people(
+    engine: AsyncEngine,
+    params: dict[str, Any],
+    now: datetime,
+    staff_per_department: int,
+    busiest: str,
+    busiest_staff: int,
+) -> World:
     async with engine.begin() as conn:
         await load_routing(conn, DEFAULT_KNOWLEDGE_DIR / ROUTING_FILE, now)
         # named columns: the same code seeds the schema of an earlier revision (bench.cases_postgres --baseline)
-        rows = (await conn.execute(select(departments.c.id, departments.c.code, departments.c.name,
-                                          departments.c.kind, departments.c.district))).all()
+        rows = (
+            await conn.execute(
+                select(
+                    departments.c.id, departments.c.code, departments.c.name, departments.c.kind, departments.c.district
+                )
+            )
+        ).all()
         staff: dict[int, list[StaffUser]] = {}
         n = 0
         for d in rows:
@@ -253,15 +294,41 @@ async def _seed_people(engine: AsyncEngine, params: dict[str, Any], now: datetim
             staff[d.id] = []
             for i in range(count):
                 n += 1
-                staff[d.id].append(await add_staff(
-                    conn, username=f"{d.code}.{i + 1:02d}", display_name=f"{d.name[-5:]} {_name(random.Random(n))}",
-                    role=Role.DEPARTMENT_STAFF, password=STAFF_PASSWORD, department_code=d.code, now=now))
-        dispatchers = [await add_staff(conn, username=f"dispatch.{i:02d}", display_name=f"派单员{i}",
-                                       role=Role.DISPATCHER, password=STAFF_PASSWORD, department_code="dispatch",
-                                       now=now) for i in (1, 2, 3)]
-        supervisors = [await add_staff(conn, username=f"dudao.{i:02d}", display_name=f"督导{i}",
-                                       role=Role.SUPERVISOR, password=STAFF_PASSWORD, department_code=None, now=now)
-                       for i in (1, 2)]
+                staff[d.id].append(
+                    await add_staff(
+                        conn,
+                        username=f"{d.code}.{i + 1:02d}",
+                        display_name=f"{d.name[-5:]} {_name(random.Random(n))}",
+                        role=Role.DEPARTMENT_STAFF,
+                        password=STAFF_PASSWORD,
+                        department_code=d.code,
+                        now=now,
+                    )
+                )
+        dispatchers = [
+            await add_staff(
+                conn,
+                username=f"dispatch.{i:02d}",
+                display_name=f"派单员{i}",
+                role=Role.DISPATCHER,
+                password=STAFF_PASSWORD,
+                department_code="dispatch",
+                now=now,
+            )
+            for i in (1, 2, 3)
+        ]
+        supervisors = [
+            await add_staff(
+                conn,
+                username=f"dudao.{i:02d}",
+                display_name=f"督导{i}",
+                role=Role.SUPERVISOR,
+                password=STAFF_PASSWORD,
+                department_code=None,
+                now=now,
+            )
+            for i in (1, 2)
+        ]
         rule_rows = (await conn.execute(select(rules.c.category, rules.c.district, rules.c.department_id))).all()
     return World(
         department_ids={d.code: d.id for d in rows},
@@ -269,7 +336,9 @@ async def _seed_people(engine: AsyncEngine, params: dict[str, Any], now: datetim
         department_name={d.id: d.name for d in rows},
         district_group={d.district: d.id for d in rows if d.kind == DepartmentKind.WORK_GROUP and d.district},
         rules={(r.category, r.district): r.department_id for r in rule_rows},
-        staff=staff, supervisors=supervisors, dispatchers=dispatchers,
+        staff=staff,
+        supervisors=supervisors,
+        dispatchers=dispatchers,
         districts=[d["id"] for d in params.get("districts", ())],
     )
 
@@ -277,18 +346,58 @@ async def _seed_people(engine: AsyncEngine, params: dict[str, Any], now: datetim
 # ---------------------------------------------------------------- the bulk load
 
 CASE_COLUMNS = (
-    "id", "number", "intake_key", "type", "category", "district", "address", "description", "wish", "phone",
-    "anonymous", "details", "resident_id", "channel", "status", "urgent", "priority", "department_id",
-    "named_department_id", "assignee_id", "sign_for_due", "notify_due", "finish_due", "extended_days", "next_due",
-    "alarm_at", "created_at", "updated_at", "dispatched_at", "accepted_at", "first_reply_at", "closed_at",
-    "reopened_at", "reopened_count", "rating", "rated_at", "merged_into_id",
+    "id",
+    "number",
+    "intake_key",
+    "type",
+    "category",
+    "district",
+    "address",
+    "description",
+    "wish",
+    "phone",
+    "anonymous",
+    "details",
+    "resident_id",
+    "channel",
+    "status",
+    "urgent",
+    "priority",
+    "department_id",
+    "named_department_id",
+    "assignee_id",
+    "sign_for_due",
+    "notify_due",
+    "finish_due",
+    "extended_days",
+    "next_due",
+    "alarm_at",
+    "created_at",
+    "updated_at",
+    "dispatched_at",
+    "accepted_at",
+    "first_reply_at",
+    "closed_at",
+    "reopened_at",
+    "reopened_count",
+    "rating",
+    "rated_at",
+    "merged_into_id",
 )
 EVENT_COLUMNS = ("id", "case_id", "actor_kind", "actor_staff_id", "kind", "public", "text", "data", "created_at")
 RESIDENT_COLUMNS = ("id", "channel", "user_key", "created_at", "last_seen_at")
 
 
-async def bulk_load(dsn: str, world: World, policy: DeadlinePolicy, n_cases: int, now: datetime, seed: int,
-                    chunk: int = 20_000, progress: Callable[[str], None] = print) -> SeedReport:
+async def bulk_load(
+    dsn: str,
+    world: World,
+    policy: DeadlinePolicy,
+    n_cases: int,
+    now: datetime,
+    seed: int,
+    chunk: int = 20_000,
+    progress: Callable[[str], None] = print,
+) -> SeedReport:
     """Residents, cases and events with COPY, then VACUUM ANALYZE; the sequences set past the loaded ids."""
     report = SeedReport()
     gen = CaseGenerator(world, policy, now, seed, n_cases)
@@ -298,7 +407,7 @@ async def bulk_load(dsn: str, world: World, policy: DeadlinePolicy, n_cases: int
         started = time.perf_counter()
         residents = gen.residents()
         for i in range(0, len(residents), 100_000):
-            await conn.copy_records_to_table("residents", records=residents[i:i + 100_000], columns=RESIDENT_COLUMNS)
+            await conn.copy_records_to_table("residents", records=residents[i : i + 100_000], columns=RESIDENT_COLUMNS)
         report.residents = len(residents)
         progress(f"  residents: {len(residents):,} in {time.perf_counter() - started:.1f} s")
         t0 = last = time.perf_counter()
@@ -311,8 +420,10 @@ async def bulk_load(dsn: str, world: World, policy: DeadlinePolicy, n_cases: int
             t = time.perf_counter()
             if t - last >= 5 or done == n_cases:
                 elapsed = t - t0
-                progress(f"  cases: {done:>9,} / {n_cases:,} ({done / n_cases:4.0%})  {done / elapsed:7,.0f} cases/s  "
-                         f"{report.events / elapsed:7,.0f} events/s  {elapsed:6.1f} s")
+                progress(
+                    f"  cases: {done:>9,} / {n_cases:,} ({done / n_cases:4.0%})  {done / elapsed:7,.0f} cases/s  "
+                    f"{report.events / elapsed:7,.0f} events/s  {elapsed:6.1f} s"
+                )
                 last = t
         report.cases = done
         report.seconds_cases = time.perf_counter() - t0
@@ -431,8 +542,13 @@ class CaseGenerator:
         rng, w, now = self.rng, self.world, self.now
         created = now - timedelta(seconds=age_s)
         kind = self.pick_type()
-        category = (self.pick_category() if kind == CaseType.COMPLAINT
-                    else Category.ASSISTANCE if kind == CaseType.ASSISTANCE else Category.INQUIRY)
+        category = (
+            self.pick_category()
+            if kind == CaseType.COMPLAINT
+            else Category.ASSISTANCE
+            if kind == CaseType.ASSISTANCE
+            else Category.INQUIRY
+        )
         district = "unknown" if rng.random() < UNKNOWN_DISTRICT_SHARE else rng.choice(w.districts)
         channel = self.pick_channel()
         urgent = category in URGENT_CATEGORIES
@@ -508,8 +624,13 @@ class CaseGenerator:
         if status == Status.MERGED:
             merged_into = rng.randint(max(1, case_id - 20_000), case_id - 1)
         row = {
-            "status": status, "sign_for_due": sign_for, "notify_due": notify, "finish_due": finish,
-            "dispatched_at": dispatched_at, "created_at": created, "first_reply_at": first_reply_at,
+            "status": status,
+            "sign_for_due": sign_for,
+            "notify_due": notify,
+            "finish_due": finish,
+            "dispatched_at": dispatched_at,
+            "created_at": created,
+            "first_reply_at": first_reply_at,
             "reopened_at": None,
         }
         due = next_due(row)
@@ -522,17 +643,67 @@ class CaseGenerator:
         updated = max(t for t in (created, dispatched_at, accepted_at, first_reply_at, closed_at, rated_at) if t)
         description, wish, details = self._text(kind, category, district, rng)
         address = self._address(district, rng)
-        self._events(events, case_id, kind, status, routed, department, assignee, resident_id, channel, created,
-                     dispatched_at, accepted_at, first_reply_at, closed_at, rating, rated_at, returned_from,
-                     merged_into, rng)
+        self._events(
+            events,
+            case_id,
+            kind,
+            status,
+            routed,
+            department,
+            assignee,
+            resident_id,
+            channel,
+            created,
+            dispatched_at,
+            accepted_at,
+            first_reply_at,
+            closed_at,
+            rating,
+            rated_at,
+            returned_from,
+            merged_into,
+            rng,
+        )
         year = created.astimezone(CHINA_TZ).year
         self._years.append(year)
         return (
-            case_id, format_case_number(year, case_id), f"{channel}:seed-{case_id}", kind.value, category.value,
-            district, address, description, wish, phone, anonymous, json.dumps(details, ensure_ascii=False),
-            resident_id, channel, status.value, urgent, priority, department, named,
-            assignee.id if assignee else None, sign_for, notify, finish, extended, due, alarm_at, created, updated,
-            dispatched_at, accepted_at, first_reply_at, closed_at, None, 0, rating, rated_at, merged_into,
+            case_id,
+            format_case_number(year, case_id),
+            f"{channel}:seed-{case_id}",
+            kind.value,
+            category.value,
+            district,
+            address,
+            description,
+            wish,
+            phone,
+            anonymous,
+            json.dumps(details, ensure_ascii=False),
+            resident_id,
+            channel,
+            status.value,
+            urgent,
+            priority,
+            department,
+            named,
+            assignee.id if assignee else None,
+            sign_for,
+            notify,
+            finish,
+            extended,
+            due,
+            alarm_at,
+            created,
+            updated,
+            dispatched_at,
+            accepted_at,
+            first_reply_at,
+            closed_at,
+            None,
+            0,
+            rating,
+            rated_at,
+            merged_into,
         )
 
     def _deadlines(self, kind: str, urgent: bool, created: datetime) -> tuple[datetime, datetime, datetime]:
@@ -555,14 +726,29 @@ class CaseGenerator:
         if "{" not in template:
             return template
         return template.format(
-            room=rng.choice(ROOMS), n=rng.randint(3, 40), price=rng.randint(28, 75) * 100, year=rng.randint(1985, 2012),
-            money=rng.randint(5, 90) * 1000, wan=rng.randint(3, 30), percent=rng.randint(8, 45),
-            days=rng.randint(10, 90), month=rng.randint(1, 12), floor=rng.randint(5, 18), hour=rng.randint(9, 11),
-            tree=rng.randint(2, 9), age=rng.randint(62, 93), k=rng.randint(2, 6),
+            room=rng.choice(ROOMS),
+            n=rng.randint(3, 40),
+            price=rng.randint(28, 75) * 100,
+            year=rng.randint(1985, 2012),
+            money=rng.randint(5, 90) * 1000,
+            wan=rng.randint(3, 30),
+            percent=rng.randint(8, 45),
+            days=rng.randint(10, 90),
+            month=rng.randint(1, 12),
+            floor=rng.randint(5, 18),
+            hour=rng.randint(9, 11),
+            tree=rng.randint(2, 9),
+            age=rng.randint(62, 93),
+            k=rng.randint(2, 6),
         )
 
-    def _text(self, kind: str, category: str, district: str, rng: random.Random,
-              ) -> tuple[str, str, dict[str, Any]]:
+    def _text(
+        self,
+        kind: str,
+        category: str,
+        district: str,
+        rng: random.Random,
+    ) -> tuple[str, str, dict[str, Any]]:
         if kind == CaseType.ASSISTANCE:
             for_whom = "self" if rng.random() < 0.45 else "other"
             name = _name(rng) + rng.choice(("大爷", "奶奶", "", ""))
@@ -573,9 +759,15 @@ class CaseGenerator:
             services = rng.sample(tuple(Service), rng.randint(1, 3))
             description = f"{who}；情况：{SITUATION_LABELS[situation]}；方便时间：{days}"
             wish = "、".join(SERVICE_LABELS[s] for s in services)
-            details = {"for_whom": for_whom, "name": name if for_whom == "other" else None,
-                       "relation": relation if for_whom == "other" else None, "situation": situation.value,
-                       "services": [s.value for s in services], "preferred_days": days, "attachments": []}
+            details = {
+                "for_whom": for_whom,
+                "name": name if for_whom == "other" else None,
+                "relation": relation if for_whom == "other" else None,
+                "situation": situation.value,
+                "services": [s.value for s in services],
+                "preferred_days": days,
+                "attachments": [],
+            }
             return description, wish, details
         if kind == CaseType.INQUIRY:
             return rng.choice(self.questions), "", {"contact": None}
@@ -587,40 +779,79 @@ class CaseGenerator:
         wish = rng.choice(WISHES[category])
         return "".join(dict.fromkeys(parts)), wish, {"attachments": []}
 
-    def _events(self, out: list[tuple], case_id: int, kind: str, status: str, routed: bool, department: int,
-                assignee: StaffUser | None, resident_id: int | None, channel: str, created: datetime,
-                dispatched_at: datetime | None, accepted_at: datetime | None, first_reply_at: datetime | None,
-                closed_at: datetime | None, rating: int | None, rated_at: datetime | None,
-                returned_from: int | None, merged_into: int | None, rng: random.Random) -> None:
+    def _events(
+        self,
+        out: list[tuple],
+        case_id: int,
+        kind: str,
+        status: str,
+        routed: bool,
+        department: int,
+        assignee: StaffUser | None,
+        resident_id: int | None,
+        channel: str,
+        created: datetime,
+        dispatched_at: datetime | None,
+        accepted_at: datetime | None,
+        first_reply_at: datetime | None,
+        closed_at: datetime | None,
+        rating: int | None,
+        rated_at: datetime | None,
+        returned_from: int | None,
+        merged_into: int | None,
+        rng: random.Random,
+    ) -> None:
         w = self.world
 
-        def add(actor_kind: str, staff: int | None, ev: str, public: bool, text: str, data: dict[str, Any],
-                at: datetime) -> None:
+        def add(
+            actor_kind: str, staff: int | None, ev: str, public: bool, text: str, data: dict[str, Any], at: datetime
+        ) -> None:
             self._event_id += 1
-            out.append((self._event_id, case_id, actor_kind, staff, ev, public, text,
-                        json.dumps(data, ensure_ascii=False), at))
+            out.append(
+                (self._event_id, case_id, actor_kind, staff, ev, public, text, json.dumps(data, ensure_ascii=False), at)
+            )
 
         add("resident" if resident_id else "system", None, "created", False, "", {"channel": channel}, created)
         if dispatched_at is None:
             return
         if status == Status.RETURNED:
-            add("system", None, "dispatched", False, "", {"department_id": returned_from, "by": "routing"},
-                created)
+            add("system", None, "dispatched", False, "", {"department_id": returned_from, "by": "routing"}, created)
             staff = (w.staff.get(returned_from) or [None])[0]
-            add("staff" if staff else "system", staff.id if staff else None, "returned", False,
-                "不属于本单位职责范围，请重新派单。", {"from_department_id": returned_from}, dispatched_at)
+            add(
+                "staff" if staff else "system",
+                staff.id if staff else None,
+                "returned",
+                False,
+                "不属于本单位职责范围，请重新派单。",
+                {"from_department_id": returned_from},
+                dispatched_at,
+            )
             return
         dispatcher = rng.choice(w.dispatchers)
         if routed:
             add("system", None, "dispatched", False, "", {"department_id": department, "by": "routing"}, dispatched_at)
         else:
-            add("staff", dispatcher.id, "dispatched", False, "", {"from_department_id": w.dispatch_id,
-                                                                  "department_id": department}, dispatched_at)
+            add(
+                "staff",
+                dispatcher.id,
+                "dispatched",
+                False,
+                "",
+                {"from_department_id": w.dispatch_id, "department_id": department},
+                dispatched_at,
+            )
         if status == Status.MERGED:
             actor = assignee or dispatcher
             into_number = format_case_number(self._years[merged_into], merged_into) if merged_into else None
-            add("staff", actor.id, "merged", True, "", {"into_case_id": merged_into, "into_number": into_number},
-                dispatched_at + (self.now - dispatched_at) * 0.3)
+            add(
+                "staff",
+                actor.id,
+                "merged",
+                True,
+                "",
+                {"into_case_id": merged_into, "into_number": into_number},
+                dispatched_at + (self.now - dispatched_at) * 0.3,
+            )
             return
         if accepted_at is None or assignee is None:
             return

@@ -125,7 +125,10 @@ class LoadResult:
         """This and another round of the same server together."""
         total = self.duration + other.duration
         return LoadResult(
-            self.name, total, self.latencies_ms + other.latencies_ms, self.errors + other.errors,
+            self.name,
+            total,
+            self.latencies_ms + other.latencies_ms,
+            self.errors + other.errors,
             (self.error_samples + other.error_samples)[:5],
             (self.server_cpu * self.duration + other.server_cpu * other.duration) / total,
             (self.generator_cpu * self.duration + other.generator_cpu * other.duration) / total,
@@ -133,8 +136,17 @@ class LoadResult:
         )
 
 
-async def drive(name: str, base_url: str, server_pid: int, turns: list[dict], clients: int, warmup: float,
-                duration: float, round_no: int = 0, database: common.PostgresBackends | None = None) -> LoadResult:
+async def drive(
+    name: str,
+    base_url: str,
+    server_pid: int,
+    turns: list[dict],
+    clients: int,
+    warmup: float,
+    duration: float,
+    round_no: int = 0,
+    database: common.PostgresBackends | None = None,
+) -> LoadResult:
     """`clients` closed-loop clients for warmup + duration seconds; requests started after the warm-up count."""
     result = LoadResult(name, duration)
     loop = asyncio.get_running_loop()
@@ -204,23 +216,36 @@ def _ready(server: common.Server, timeout: float = 60.0) -> None:
 # ---------------------------------------------------------------- the run
 
 
-def run(clients: int, duration: float, warmup: float, database_url: str | None, record: bool,
-        argv: list[str], rounds: int = 4, workers: int = 1) -> dict[str, object]:
+def run(
+    clients: int,
+    duration: float,
+    warmup: float,
+    database_url: str | None,
+    record: bool,
+    argv: list[str],
+    rounds: int = 4,
+    workers: int = 1,
+) -> dict[str, object]:
     turns = script(5000)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="anju-throughput-") as tmp:
         tmp_path = Path(tmp)
         port = common.free_port()
-        echo = common.spawn(["-m", "bench.echo_server", "--port", str(port)], common.app_env("", tmp_path), port,
-                            tmp_path / "echo.log")
+        echo = common.spawn(
+            ["-m", "bench.echo_server", "--port", str(port)], common.app_env("", tmp_path), port, tmp_path / "echo.log"
+        )
         if workers > 1:
             app_port = common.free_port()
-            app = common.spawn(["-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(app_port), "--workers",
-                                str(workers)], common.app_env(database_url or "", common.PROJECT_ROOT / "var" / "cache"),
-                               app_port, tmp_path / "app.log")
+            app = common.spawn(
+                ["-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(app_port), "--workers", str(workers)],
+                common.app_env(database_url or "", common.PROJECT_ROOT / "var" / "cache"),
+                app_port,
+                tmp_path / "app.log",
+            )
         else:
-            app = common.spawn_app(database_url or common.sqlite_url(tmp_path),
-                                   common.PROJECT_ROOT / "var" / "cache", tmp_path / "app.log")
+            app = common.spawn_app(
+                database_url or common.sqlite_url(tmp_path), common.PROJECT_ROOT / "var" / "cache", tmp_path / "app.log"
+            )
         try:
             _ready(echo)
             _ready(app)
@@ -230,9 +255,19 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
             backends = common.PostgresBackends(database_url) if on_postgres else None  # type: ignore[arg-type]
             for round_no in range(rounds):
                 for i, (name, server) in enumerate((("echo", echo), ("app", app))):
-                    r = asyncio.run(drive(name, server.base_url, server.process.pid, turns, clients,
-                                          warmup if round_no == 0 else ROUND_WARMUP, duration / rounds, round_no,
-                                          backends if name == "app" else None))
+                    r = asyncio.run(
+                        drive(
+                            name,
+                            server.base_url,
+                            server.process.pid,
+                            turns,
+                            clients,
+                            warmup if round_no == 0 else ROUND_WARMUP,
+                            duration / rounds,
+                            round_no,
+                            backends if name == "app" else None,
+                        )
+                    )
                     results[i] = r if results[i] is None else results[i].add(r)
         finally:
             echo.stop()
@@ -242,22 +277,53 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
     ratio = app_r.rps / echo_r.rps if echo_r.rps else float("nan")
     ratio_ok, p99_ok = ratio >= TARGET_RATIO, app_r.pct(99) <= TARGET_P99_MS
     backend = "PostgreSQL" if database_url and "postgres" in database_url else "SQLite (fresh file in a temp dir)"
-    rows = [[r.name if r.name == "echo" else f"app ({backend.split()[0]})", len(r.latencies_ms), f"{r.rps:.0f}",
-             f"{r.pct(50):.1f}", f"{r.pct(90):.1f}", f"{r.pct(99):.1f}", f"{max(r.latencies_ms, default=0):.1f}",
-             r.errors, f"{r.server_cpu:.0%}", f"{r.cpu_ms(r.server_cpu):.2f}",
-             "" if math.isnan(r.database_cpu) else f"{r.cpu_ms(r.database_cpu):.2f}",
-             f"{r.generator_cpu:.0%}"] for r in results]
-    text = common.table(["server", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
-                         "server CPU", "server CPU ms/req", "PostgreSQL CPU ms/req", "generator CPU"], rows)
-    result_line = (f"app {app_r.rps:.0f} req/s = {ratio:.0%} of echo's {echo_r.rps:.0f} (target ≥ "
-                   f"{TARGET_RATIO:.0%}: {common.verdict(ratio_ok)}); app p99 {app_r.pct(99):.1f} ms (target ≤ "
-                   f"{TARGET_P99_MS:.0f} ms: {common.verdict(p99_ok)}); errors: echo {echo_r.errors}, app "
-                   f"{app_r.errors}; load average at start {load_before:.2f}")
+    rows = [
+        [
+            r.name if r.name == "echo" else f"app ({backend.split()[0]})",
+            len(r.latencies_ms),
+            f"{r.rps:.0f}",
+            f"{r.pct(50):.1f}",
+            f"{r.pct(90):.1f}",
+            f"{r.pct(99):.1f}",
+            f"{max(r.latencies_ms, default=0):.1f}",
+            r.errors,
+            f"{r.server_cpu:.0%}",
+            f"{r.cpu_ms(r.server_cpu):.2f}",
+            "" if math.isnan(r.database_cpu) else f"{r.cpu_ms(r.database_cpu):.2f}",
+            f"{r.generator_cpu:.0%}",
+        ]
+        for r in results
+    ]
+    text = common.table(
+        [
+            "server",
+            "requests",
+            "req/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "server CPU",
+            "server CPU ms/req",
+            "PostgreSQL CPU ms/req",
+            "generator CPU",
+        ],
+        rows,
+    )
+    result_line = (
+        f"app {app_r.rps:.0f} req/s = {ratio:.0%} of echo's {echo_r.rps:.0f} (target ≥ "
+        f"{TARGET_RATIO:.0%}: {common.verdict(ratio_ok)}); app p99 {app_r.pct(99):.1f} ms (target ≤ "
+        f"{TARGET_P99_MS:.0f} ms: {common.verdict(p99_ok)}); errors: echo {echo_r.errors}, app "
+        f"{app_r.errors}; load average at start {load_before:.2f}"
+    )
     notes = []
     if echo_r.generator_cpu > 0.7:
-        notes.append(f"the load generator itself used {echo_r.generator_cpu:.0%} of a core against the echo "
-                     f"(machine: {common.machine()['nproc']} CPUs for generator and server): the echo's rate is "
-                     "partly the generator's limit, so the ratio flatters the app rather than the echo")
+        notes.append(
+            f"the load generator itself used {echo_r.generator_cpu:.0%} of a core against the echo "
+            f"(machine: {common.machine()['nproc']} CPUs for generator and server): the echo's rate is "
+            "partly the generator's limit, so the ratio flatters the app rather than the echo"
+        )
     print(text)
     print(result_line)
     for note in notes:
@@ -279,17 +345,20 @@ def run(clients: int, duration: float, warmup: float, database_url: str | None, 
             "during the measured window (server process and its workers; load-generator process); ms/req = CPU "
             "per answered request, of the server and (PostgreSQL) of the backends serving the app's database "
             "(from /proc; the server's WAL writer and checkpointer not counted)\n"
-            f"- result: {result_line}\n"
-            + "".join(f"- note: {n}\n" for n in notes)
-            + "\n" + text + "\n"
+            f"- result: {result_line}\n" + "".join(f"- note: {n}\n" for n in notes) + "\n" + text + "\n"
         )
         section = NAME if not database_url else f"{NAME}_postgres"
         title = "Chat API throughput (`bench.chat_throughput`)" + (" on PostgreSQL" if database_url else "")
         if workers > 1:
             section, title = f"{section}_workers{workers}", f"{title}, `serve --workers {workers}`"
         common.update_section(section, title, body)
-    return {"app_rps": app_r.rps, "echo_rps": echo_r.rps, "ratio": ratio, "app_p99": app_r.pct(99),
-            "ok": ratio_ok and p99_ok}
+    return {
+        "app_rps": app_r.rps,
+        "echo_rps": echo_r.rps,
+        "ratio": ratio,
+        "app_p99": app_r.pct(99),
+        "ok": ratio_ok and p99_ok,
+    }
 
 
 def profile(clients: int, duration: float, database_url: str | None) -> int:
@@ -300,8 +369,12 @@ def profile(clients: int, duration: float, database_url: str | None) -> int:
         out = tmp_path / "app.prof"
         port = common.free_port()
         env = common.app_env(database_url or common.sqlite_url(tmp_path), common.PROJECT_ROOT / "var" / "cache")
-        app = common.spawn(["-m", "cProfile", "-o", str(out), "-m", "bot", "serve", "--host", "127.0.0.1", "--port",
-                            str(port)], env, port, tmp_path / "app.log")
+        app = common.spawn(
+            ["-m", "cProfile", "-o", str(out), "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env,
+            port,
+            tmp_path / "app.log",
+        )
         try:
             _ready(app)
             result = asyncio.run(drive("app", app.base_url, app.process.pid, turns, clients, 1.0, duration))
@@ -330,8 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.profile:
         return profile(args.clients, args.duration, args.database_url)
-    run(args.clients, args.duration, args.warmup, args.database_url, not args.no_record, argv, args.rounds,
-        args.workers)
+    run(
+        args.clients, args.duration, args.warmup, args.database_url, not args.no_record, argv, args.rounds, args.workers
+    )
     return 0
 
 

@@ -133,8 +133,10 @@ def record_header(command: str) -> str:
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     nice = os.nice(0)
     shared = f"; run at niceness {nice} (the machine was shared)" if nice else ""
-    return (f"- date: {now}\n- machine: {machine_line()}\n- command: `{command}`\n"
-            f"- load average (1, 5, 15 min) when recorded: {load}{shared}\n")
+    return (
+        f"- date: {now}\n- machine: {machine_line()}\n- command: `{command}`\n"
+        f"- load average (1, 5, 15 min) when recorded: {load}{shared}\n"
+    )
 
 
 # ---------------------------------------------------------------- the app in a subprocess
@@ -189,7 +191,11 @@ def spawn(args: Sequence[str], env: dict[str, str], port: int, log: Path) -> Ser
     """Start `python <args>` in the project root, output to `log`."""
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, *args], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
     return Server(process, port, log)

@@ -18,8 +18,9 @@ from aiohttp import web
 async def echo(request: web.Request) -> web.Response:
     body = await request.json()
     reply = {"text": str(body.get("text") or body.get("button") or ""), "buttons": []}
-    return web.json_response({"replies": [reply], "session": body.get("session")},
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(
+        {"replies": [reply], "session": body.get("session")}, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+    )
 
 
 def create_app() -> web.Application:

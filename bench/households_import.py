@@ -41,14 +41,33 @@ def records(n: int, changed_every: int = 0) -> list[list[str]]:
     for i in range(n):
         area = f"{55 + i % 95}.{i % 100:02d}"
         signed = i % 3 != 0
-        address = f"示例县测试路{i // 10}号{i % 10}室" + ("（更正）" if changed_every and i % changed_every == 0 else "")
-        out.append([
-            f"B-{i:06d}", districts[i % len(districts)], address, f"示例{i}", sample_id("19600101", f"{i % 1000:03d}"),
-            "", area, "", "住宅", f"{(55 + i % 95) * 5000}", f"SL-PG-2026-{i:05d}", "30000",
-            "货币补偿" if signed else "", "已签约" if signed else "未签约", "2026-03-15" if signed else "",
-            f"A-{i:05d}" if signed else "", "2026-04-10" if signed else "", "", "",
-            "2026-04:1500；2026-05:1500；2026-06:1500" if signed else "",
-        ])
+        address = f"示例县测试路{i // 10}号{i % 10}室" + (
+            "（更正）" if changed_every and i % changed_every == 0 else ""
+        )
+        out.append(
+            [
+                f"B-{i:06d}",
+                districts[i % len(districts)],
+                address,
+                f"示例{i}",
+                sample_id("19600101", f"{i % 1000:03d}"),
+                "",
+                area,
+                "",
+                "住宅",
+                f"{(55 + i % 95) * 5000}",
+                f"SL-PG-2026-{i:05d}",
+                "30000",
+                "货币补偿" if signed else "",
+                "已签约" if signed else "未签约",
+                "2026-03-15" if signed else "",
+                f"A-{i:05d}" if signed else "",
+                "2026-04-10" if signed else "",
+                "",
+                "",
+                "2026-04:1500；2026-05:1500；2026-06:1500" if signed else "",
+            ]
+        )
     return out
 
 
@@ -83,8 +102,18 @@ async def timed_import(url: str, name: str, data: bytes) -> tuple[float, float, 
     try:
         await upgrade(engine)
         begun = time.perf_counter()
-        outcome = await import_file(engine, name, data, params=params, key=KEY, by="bench", now=datetime.now(UTC),
-                                    today=TODAY, max_bytes=MAX_BYTES, apply=True)
+        outcome = await import_file(
+            engine,
+            name,
+            data,
+            params=params,
+            key=KEY,
+            by="bench",
+            now=datetime.now(UTC),
+            today=TODAY,
+            max_bytes=MAX_BYTES,
+            apply=True,
+        )
         total = time.perf_counter() - begun  # check + write, as `import --apply` does it
     finally:
         await engine.dispose()
@@ -94,14 +123,18 @@ async def timed_import(url: str, name: str, data: bytes) -> tuple[float, float, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--postgres", help="also on PostgreSQL: a server URL (a fresh database is created there "
-                                           "for the run and dropped afterwards)")
+    parser.add_argument(
+        "--postgres",
+        help="also on PostgreSQL: a server URL (a fresh database is created there for the run and dropped afterwards)",
+    )
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
     start_load = os.getloadavg()[0]
     first, changed = records(args.rows), records(args.rows, changed_every=10)
-    files = {"csv (GBK)": ("ledger.csv", csv_file(first), csv_file(changed)),
-             "xlsx": ("ledger.xlsx", xlsx_file(first), xlsx_file(changed))}
+    files = {
+        "csv (GBK)": ("ledger.csv", csv_file(first), csv_file(changed)),
+        "xlsx": ("ledger.xlsx", xlsx_file(first), xlsx_file(changed)),
+    }
     lines = []
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,20 +146,35 @@ def main(argv: list[str] | None = None) -> int:
                 check_s, total_s, result = asyncio.run(timed_import(db_url, name, data))
                 _, total2_s, result2 = asyncio.run(timed_import(db_url, name, again))
                 worst = max(worst, total_s, total2_s)
-                lines.append([label, db_label, f"{len(data) / 1e6:.1f} MB", f"{check_s:.1f}", f"{total_s:.1f}",
-                              f"{result.created:,}", f"{total2_s:.1f}", f"{result2.updated:,} / {result2.changes:,}"])
+                lines.append(
+                    [
+                        label,
+                        db_label,
+                        f"{len(data) / 1e6:.1f} MB",
+                        f"{check_s:.1f}",
+                        f"{total_s:.1f}",
+                        f"{result.created:,}",
+                        f"{total2_s:.1f}",
+                        f"{result2.updated:,} / {result2.changes:,}",
+                    ]
+                )
                 print(lines[-1], flush=True)
             if pg_url:
                 asyncio.run(_drop_database(args.postgres, pg_url))
     body = record_header(command_line("bench.households_import", sys.argv[1:] if argv is None else argv))
-    body += (f"- what: {args.rows:,} invented households of 示例县 (every column filled as a signed household's), "
-             "imported into an empty ledger, then re-imported with every tenth address changed (history written). "
-             "`check` = read + validate (what the preview costs); `import` = check + the one transaction, as "
-             "`python -m bot households import FILE --apply` does it\n")
-    body += (f"- result: slowest import {worst:.1f} s (target < {TARGET_S:.0f} s for 50,000 rows: "
-             f"{verdict(worst < TARGET_S)}); load average at start {start_load:.2f}\n\n")
-    body += table(["file", "database", "size", "check s", "import s", "created", "re-import s", "updated / changes"],
-                  lines)
+    body += (
+        f"- what: {args.rows:,} invented households of 示例县 (every column filled as a signed household's), "
+        "imported into an empty ledger, then re-imported with every tenth address changed (history written). "
+        "`check` = read + validate (what the preview costs); `import` = check + the one transaction, as "
+        "`python -m bot households import FILE --apply` does it\n"
+    )
+    body += (
+        f"- result: slowest import {worst:.1f} s (target < {TARGET_S:.0f} s for 50,000 rows: "
+        f"{verdict(worst < TARGET_S)}); load average at start {start_load:.2f}\n\n"
+    )
+    body += table(
+        ["file", "database", "size", "check s", "import s", "created", "re-import s", "updated / changes"], lines
+    )
     print(body)
     if not args.no_record:
         update_section("households_import", "Household ledger import (`bench.households_import`)", body)

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from bench import common
 from bench.queries import Query, categories, generate, generate_follow_ups
+from bot.core.port import Conversation, TurnContext
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 from handlers.router import context_of
-from bot.core.port import Conversation, TurnContext
 from knowledge.base import Context, KnowledgeBase, load_knowledge
 
 NAME = "match_latency"
@@ -47,8 +47,10 @@ def mixed(kb: KnowledgeBase, n: int, seed: int) -> list[Query]:
 def contexts(kb: KnowledgeBase, queries: list[Query]) -> list[Context | None]:
     """The context the router gives each query: after the answer to its previous question, if it has one."""
     ctx = TurnContext(kb=kb, now=datetime.now(UTC))
-    return [context_of(Conversation(last_topic=q.previous_topic, last_question=q.previous), ctx) if q.previous
-            else None for q in queries]
+    return [
+        context_of(Conversation(last_topic=q.previous_topic, last_question=q.previous), ctx) if q.previous else None
+        for q in queries
+    ]
 
 
 def measure(kb: KnowledgeBase, queries: list[Query]) -> tuple[list[float], list[float], list[bool]]:
@@ -78,7 +80,9 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def run(n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline: str | None = None) -> dict[str, object]:
+def run(
+    n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline: str | None = None
+) -> dict[str, object]:
     settings = Settings.from_env()
     cache_dir = settings.cache_dir if settings.cache_dir.is_absolute() else common.PROJECT_ROOT / settings.cache_dir
     started = time.perf_counter()
@@ -112,23 +116,35 @@ def run(n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline:
         answered = sum(a for q, a in zip(queries, answers, strict=True) if id(q) in idx)
         s = summary(values)
         avg_len = sum(len(q.text) for q in qs) / len(qs) if qs else 0
-        rows.append([f"{category} ({avg_len:.0f} chars)", s["n"], *(f"{s[k]:.3f}" for k in keys),
-                     f"{summary(cpu_values)['p99']:.3f}", f"{answered / len(qs):.0%}" if qs else "—"])
+        rows.append(
+            [
+                f"{category} ({avg_len:.0f} chars)",
+                s["n"],
+                *(f"{s[k]:.3f}" for k in keys),
+                f"{summary(cpu_values)['p99']:.3f}",
+                f"{answered / len(qs):.0%}" if qs else "—",
+            ]
+        )
     slowest = sorted(zip(latencies, queries, strict=True), key=lambda x: -x[0])[:5]
 
     text = common.table(["queries", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 CPU ms", "answered"], rows)
     if baseline_ms is not None:
         text += "\n\n" + comparison(baseline, queries, latencies, cpu_times, baseline_ms)
     ok = overall["p99"] <= TARGET_P99_MS
-    result_line = (f"p99 {overall['p99']:.3f} ms (target ≤ {TARGET_P99_MS} ms: {common.verdict(ok)}); "
-                   f"CPU-time p99 {overall_cpu['p99']:.3f} ms; knowledge base loaded in {load_s:.2f} s "
-                   f"({len(kb.entries)} entries); load average at start {load_before:.2f}")
+    result_line = (
+        f"p99 {overall['p99']:.3f} ms (target ≤ {TARGET_P99_MS} ms: {common.verdict(ok)}); "
+        f"CPU-time p99 {overall_cpu['p99']:.3f} ms; knowledge base loaded in {load_s:.2f} s "
+        f"({len(kb.entries)} entries); load average at start {load_before:.2f}"
+    )
     cpus = os.cpu_count() or 1
     if load_before > cpus:
-        result_line += (f" — more runnable processes than the {cpus} CPUs: the wall-clock figures measure the "
-                        "waiting for a CPU, not matching; read the CPU-time column and the baseline beside it")
-    slow_lines = "\n".join(f"  {ms:7.3f} ms  {q.category:<11} {len(q.text):4d} chars  {q.text[:40]}…"
-                           for ms, q in slowest)
+        result_line += (
+            f" — more runnable processes than the {cpus} CPUs: the wall-clock figures measure the "
+            "waiting for a CPU, not matching; read the CPU-time column and the baseline beside it"
+        )
+    slow_lines = "\n".join(
+        f"  {ms:7.3f} ms  {q.category:<11} {len(q.text):4d} chars  {q.text[:40]}…" for ms, q in slowest
+    )
     print(text)
     print(result_line)
     print("slowest:\n" + slow_lines)
@@ -142,12 +158,14 @@ def run(n: int, seed: int, warmup: int, record: bool, argv: list[str], baseline:
             f"{warmup}-question warm-up; one process, one thread. Follow-ups ({FOLLOW_UP_SHARE:.0%} of --n on top "
             "of the mix: 那…呢, 要多久, 谁出钱 … after a topic's example question) are matched in the context the "
             "router gives them"
-            + (f"; the matcher of `{baseline}` timed in the same run on the same texts (its follow-ups alone, it had "
-               f"no context), in {SLICES} slices alternating with this tree's so that both see the same load"
-               if baseline else "") + "\n"
-            f"- result: {result_line}\n\n"
-            + text
-            + "\n\nSlowest five:\n\n```\n" + slow_lines + "\n```\n"
+            + (
+                f"; the matcher of `{baseline}` timed in the same run on the same texts (its follow-ups alone, it had "
+                f"no context), in {SLICES} slices alternating with this tree's so that both see the same load"
+                if baseline
+                else ""
+            )
+            + "\n"
+            f"- result: {result_line}\n\n" + text + "\n\nSlowest five:\n\n```\n" + slow_lines + "\n```\n"
         )
         common.update_section(NAME, "Match latency (`bench.match_latency`)", body)
     return {"p50": overall["p50"], "p99": overall["p99"], "max": overall["max"], "ok": ok, "load_s": load_s}
@@ -195,9 +213,20 @@ class Baseline:
         warm_file = self.dir / "warm.json"
         warm_file.write_text(json.dumps([q.text for q in warm], ensure_ascii=False), encoding="utf-8")
         self._process = subprocess.Popen(
-            [sys.executable, "-c", BASELINE_PROBE, str(root), str(self.dir / "cache"), str(warm_file),
-             str(settings.match_threshold), str(settings.match_margin)],
-            cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [
+                sys.executable,
+                "-c",
+                BASELINE_PROBE,
+                str(root),
+                str(self.dir / "cache"),
+                str(warm_file),
+                str(settings.match_threshold),
+                str(settings.match_margin),
+            ],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
         )
         self._expect("ready")
@@ -223,8 +252,9 @@ class Baseline:
         self._tmp.cleanup()
 
 
-def measure_alternating(kb: KnowledgeBase, queries: list[Query], baseline: Baseline
-                        ) -> tuple[list[float], list[float], list[bool], list[tuple[float, float]]]:
+def measure_alternating(
+    kb: KnowledgeBase, queries: list[Query], baseline: Baseline
+) -> tuple[list[float], list[float], list[bool], list[tuple[float, float]]]:
     """`measure` slice by slice, each slice timed by the baseline's process just before: both see the same load."""
     wall, cpu, answered, base = [], [], [], []
     size = -(-len(queries) // SLICES)
@@ -239,8 +269,9 @@ def measure_alternating(kb: KnowledgeBase, queries: list[Query], baseline: Basel
     return wall, cpu, answered, base
 
 
-def comparison(rev: str, queries: list[Query], now_ms: list[float], now_cpu: list[float],
-               base: list[tuple[float, float]]) -> str:
+def comparison(
+    rev: str, queries: list[Query], now_ms: list[float], now_cpu: list[float], base: list[tuple[float, float]]
+) -> str:
     """p50 / p99 (wall clock) and CPU p99 per category, this tree beside the baseline commit."""
     rows = []
     groups = [("all", list(range(len(queries))))] + [
@@ -251,10 +282,22 @@ def comparison(rev: str, queries: list[Query], now_ms: list[float], now_cpu: lis
             continue
         now_s, now_c = summary([now_ms[i] for i in idx]), summary([now_cpu[i] for i in idx])
         base_s, base_c = summary([base[i][0] for i in idx]), summary([base[i][1] for i in idx])
-        rows.append([name, len(idx), f"{now_s['p50']:.3f}", f"{now_s['p99']:.3f}", f"{now_c['p99']:.3f}",
-                     f"{base_s['p50']:.3f}", f"{base_s['p99']:.3f}", f"{base_c['p99']:.3f}"])
-    return common.table(["queries", "n", "p50 ms", "p99 ms", "p99 CPU ms", f"p50 ms `{rev}`", f"p99 ms `{rev}`",
-                         f"p99 CPU ms `{rev}`"], rows)
+        rows.append(
+            [
+                name,
+                len(idx),
+                f"{now_s['p50']:.3f}",
+                f"{now_s['p99']:.3f}",
+                f"{now_c['p99']:.3f}",
+                f"{base_s['p50']:.3f}",
+                f"{base_s['p99']:.3f}",
+                f"{base_c['p99']:.3f}",
+            ]
+        )
+    return common.table(
+        ["queries", "n", "p50 ms", "p99 ms", "p99 CPU ms", f"p50 ms `{rev}`", f"p99 ms `{rev}`", f"p99 CPU ms `{rev}`"],
+        rows,
+    )
 
 
 def profile(n: int, seed: int, category: str) -> int:
@@ -283,8 +326,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--baseline", metavar="REV", help="also time the matcher of this commit, in the same run")
-    parser.add_argument("--profile", metavar="CATEGORY", nargs="?", const="all",
-                        help="instead of timing, print a cProfile of matching (all queries or one category)")
+    parser.add_argument(
+        "--profile",
+        metavar="CATEGORY",
+        nargs="?",
+        const="all",
+        help="instead of timing, print a cProfile of matching (all queries or one category)",
+    )
     args = parser.parse_args(argv)
     if args.profile:
         return profile(args.n, args.seed, args.profile)

@@ -63,16 +63,20 @@ def main() -> None:
     rows, shares = [], []
     for name, multiproc in (("one process", False), ("PROMETHEUS_MULTIPROC_DIR", True)):
         r = run(multiproc)
-        rows.append([name, f"{r['request_us']:.1f}", f"{r['turn_us']:.1f}", f"{r['scrape_ms']:.1f}",
-                     f"{r['scrape_bytes']:,}"])
+        rows.append(
+            [name, f"{r['request_us']:.1f}", f"{r['turn_us']:.1f}", f"{r['scrape_ms']:.1f}", f"{r['scrape_bytes']:,}"]
+        )
         shares.append(f"{name}: {(r['request_us'] + r['turn_us']) / CHAT_REQUEST_US * 100:.1f} %")
-    body = (record_header(command_line("bench.metrics_overhead", []))
-            + "- what: `Metrics.observe_request` (HTTP middleware) and `Metrics.observe_turn` (one answered "
-              "question), 100,000 calls each; rendering /metrics with 160 route × status series (without the "
-              "database's figures, which are SQL counts)\n"
-            + f"- result: request + turn bookkeeping as a share of the {CHAT_REQUEST_US:.0f} µs a /api/chat request "
-              f"takes at 3,487 req/s (chat throughput, SQLite): {'; '.join(shares)}\n\n"
-            + table(["storage", "per request µs", "per turn µs", "scrape ms", "scrape bytes"], rows) + "\n")
+    body = (
+        record_header(command_line("bench.metrics_overhead", []))
+        + "- what: `Metrics.observe_request` (HTTP middleware) and `Metrics.observe_turn` (one answered "
+        "question), 100,000 calls each; rendering /metrics with 160 route × status series (without the "
+        "database's figures, which are SQL counts)\n"
+        + f"- result: request + turn bookkeeping as a share of the {CHAT_REQUEST_US:.0f} µs a /api/chat request "
+        f"takes at 3,487 req/s (chat throughput, SQLite): {'; '.join(shares)}\n\n"
+        + table(["storage", "per request µs", "per turn µs", "scrape ms", "scrape bytes"], rows)
+        + "\n"
+    )
     print(body)
     update_section("metrics_overhead", "Metrics overhead (`bench.metrics_overhead`)", body)
 

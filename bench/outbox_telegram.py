@@ -34,7 +34,7 @@ WORKER_NOTE = (
     "- how: `OutboxWorker.tick` exactly as the app runs it — each tick claims a batch of 50, looking up to 200 due "
     "rows ahead: one row per chat, and only for chats the sender says can take it now (`ready_in`). A chat that "
     "got a row keeps its others as they are (the next claim looks at them first); the rows of a chat that cannot "
-    "take one now are moved, in order, to when it can (\"moved\": one statement in the claim, no attempt used). The "
+    'take one now are moved, in order, to when it can ("moved": one statement in the claim, no attempt used). The '
     "batch's chats are served in parallel. The limiter counts a request from its start until 1.01 s after its "
     "response (Telegram counts arrivals, which fall in between), so delays on the way cannot make 31 in a second. "
     "What is left of 30/s goes to that 1 % margin and the round trip in each slot, the moment between two batches "
@@ -50,7 +50,9 @@ def notifications(count: int, chats: int, seed: int = SEED) -> list[tuple[int, s
         chat = 10_000 + rng.randrange(chats)
         for n in range(rng.choice((1, 1, 2, 3))):
             if len(rows) < count:
-                rows.append((chat, f"您的诉求 TS-{len(rows):05d} 有新进展（{n + 1}）：工作人员已答复，请点“查进度”查看。"))
+                rows.append(
+                    (chat, f"您的诉求 TS-{len(rows):05d} 有新进展（{n + 1}）：工作人员已答复，请点“查进度”查看。")
+                )
     return rows
 
 
@@ -60,6 +62,8 @@ def _stats(url: str) -> dict:
 
 
 async def _deliver(database_url: str, api_base: str, token: str, rows: list[tuple[int, str]], driver: str) -> dict:
+    from sqlalchemy import func, select
+
     from bot.channels.telegram.application import build_application
     from bot.channels.telegram.callback_data import CallbackSigner, signing_key
     from bot.channels.telegram.rate_limit import PacedRateLimiter
@@ -70,15 +74,20 @@ async def _deliver(database_url: str, api_base: str, token: str, rows: list[tupl
     from bot.outbox.enqueue import OutboxStatus, enqueue, outbox
     from bot.outbox.worker import Claimed, DeliveryReport, OutboxPolicy, OutboxWorker
     from bot.settings import Settings
-    from sqlalchemy import func, select
 
     engine = make_engine(database_url)
     await upgrade(engine)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         for i, (chat, text) in enumerate(rows):
-            await enqueue(conn, key=f"bench:{i}", channel="telegram", user_key=str(chat), now=now,
-                          message=Outbound(text, (Button("intent:status", "查进度"),)))
+            await enqueue(
+                conn,
+                key=f"bench:{i}",
+                channel="telegram",
+                user_key=str(chat),
+                now=now,
+                message=Outbound(text, (Button("intent:status", "查进度"),)),
+            )
     gc.collect()
     gc.freeze()  # what setup built stays out of later collections (shorter pauses while sending)
     settings = Settings(telegram_token=token, telegram_api_base=api_base)
@@ -123,8 +132,11 @@ async def _deliver(database_url: str, api_base: str, token: str, rows: list[tupl
 
     async def remaining() -> int:
         async with engine.connect() as conn:
-            return await conn.scalar(select(func.count()).select_from(outbox).where(
-                outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])))
+            return await conn.scalar(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            )
 
     last_report = started
     while True:
@@ -149,15 +161,29 @@ async def _deliver(database_url: str, api_base: str, token: str, rows: list[tupl
     return {**totals, "elapsed": elapsed}
 
 
-def run(messages: int, chats: int, database_url: str | None, record: bool, argv: list[str],
-        driver: str = "concurrent") -> bool:
+def run(
+    messages: int, chats: int, database_url: str | None, record: bool, argv: list[str], driver: str = "concurrent"
+) -> bool:
     from tests.support.fake_telegram import TOKEN
 
     port = common.free_port()
     with tempfile.TemporaryDirectory(prefix="anju-bench-") as tmp:
         log = Path(tmp) / "fake.log"
-        fake = common.spawn(["-m", "tests.support.fake_telegram", "--port", str(port), "--overall", str(OVERALL),
-                             "--per-chat", str(PER_CHAT)], common.app_env("", Path(tmp)), port, log)
+        fake = common.spawn(
+            [
+                "-m",
+                "tests.support.fake_telegram",
+                "--port",
+                str(port),
+                "--overall",
+                str(OVERALL),
+                "--per-chat",
+                str(PER_CHAT),
+            ],
+            common.app_env("", Path(tmp)),
+            port,
+            log,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
@@ -167,8 +193,9 @@ def run(messages: int, chats: int, database_url: str | None, record: bool, argv:
                 except OSError:
                     time.sleep(0.1)
             rows = notifications(messages, chats)
-            result = asyncio.run(_deliver(database_url or common.sqlite_url(Path(tmp)), f"{url}/bot", TOKEN, rows,
-                                          driver))
+            result = asyncio.run(
+                _deliver(database_url or common.sqlite_url(Path(tmp)), f"{url}/bot", TOKEN, rows, driver)
+            )
             stats = _stats(url)
         finally:
             fake.stop()
@@ -200,7 +227,8 @@ def run(messages: int, chats: int, database_url: str | None, record: bool, argv:
         header = common.record_header(common.command_line("bench.outbox_telegram", argv))
         name = "outbox_telegram" if driver == "concurrent" else "outbox_telegram_sequential"
         title = "Telegram notifications through the outbox (`bench.outbox_telegram`" + (
-            ")" if driver == "concurrent" else " --driver worker)")
+            ")" if driver == "concurrent" else " --driver worker)"
+        )
         common.update_section(name, title, header + body + "\n")
     return ok
 
@@ -211,10 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--chats", type=int, default=2_000)
     parser.add_argument("--database-url", help="the outbox on this database (default: a temporary SQLite file)")
-    parser.add_argument("--driver", choices=("concurrent", "worker"), default="concurrent",
-                        help="concurrent: claim a batch with OutboxWorker.claim and deliver chats in parallel "
-                             "(OutboxWorker.deliver); worker: OutboxWorker.tick as the app runs it (one row after "
-                             "another)")
+    parser.add_argument(
+        "--driver",
+        choices=("concurrent", "worker"),
+        default="concurrent",
+        help="concurrent: claim a batch with OutboxWorker.claim and deliver chats in parallel "
+        "(OutboxWorker.deliver); worker: OutboxWorker.tick as the app runs it (one row after "
+        "another)",
+    )
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     ok = run(args.messages, args.chats, args.database_url, not args.no_record, argv, args.driver)

@@ -44,29 +44,56 @@ def main(argv: list[str] | None = None) -> int:
     print("\n== chat API throughput ==")
     chat = chat_throughput.run(32, 20.0, 3.0, None, record, extra)
     summary = [
-        ["match latency p99", f"{match['p99']:.2f} ms", f"≤ {match_latency.TARGET_P99_MS} ms",
-         common.verdict(match["ok"])],
-        ["start to first answer (warm)", f"{start['warm_s']:.2f} s", f"≤ {startup.TARGET_S} s",
-         common.verdict(start["ok"])],
-        ["/api/chat vs echo req/s", f"{chat['ratio']:.0%} ({chat['app_rps']:.0f} / {chat['echo_rps']:.0f})",
-         f"≥ {chat_throughput.TARGET_RATIO:.0%}", common.verdict(chat["ratio"] >= chat_throughput.TARGET_RATIO)],
-        ["/api/chat p99", f"{chat['app_p99']:.1f} ms", f"≤ {chat_throughput.TARGET_P99_MS:.0f} ms",
-         common.verdict(chat["app_p99"] <= chat_throughput.TARGET_P99_MS)],
+        [
+            "match latency p99",
+            f"{match['p99']:.2f} ms",
+            f"≤ {match_latency.TARGET_P99_MS} ms",
+            common.verdict(match["ok"]),
+        ],
+        [
+            "start to first answer (warm)",
+            f"{start['warm_s']:.2f} s",
+            f"≤ {startup.TARGET_S} s",
+            common.verdict(start["ok"]),
+        ],
+        [
+            "/api/chat vs echo req/s",
+            f"{chat['ratio']:.0%} ({chat['app_rps']:.0f} / {chat['echo_rps']:.0f})",
+            f"≥ {chat_throughput.TARGET_RATIO:.0%}",
+            common.verdict(chat["ratio"] >= chat_throughput.TARGET_RATIO),
+        ],
+        [
+            "/api/chat p99",
+            f"{chat['app_p99']:.1f} ms",
+            f"≤ {chat_throughput.TARGET_P99_MS:.0f} ms",
+            common.verdict(chat["app_p99"] <= chat_throughput.TARGET_P99_MS),
+        ],
     ]
     if args.database_url:
         print("\n== chat API throughput on --database-url ==")
         pg = chat_throughput.run(32, 20.0, 3.0, args.database_url, record, ["--database-url", "…", *extra])
-        summary.append(["/api/chat vs echo req/s (--database-url)", f"{pg['ratio']:.0%}",
-                        f"≥ {chat_throughput.TARGET_RATIO:.0%}",
-                        common.verdict(pg["ratio"] >= chat_throughput.TARGET_RATIO)])
-        summary.append(["/api/chat p99 (--database-url)", f"{pg['app_p99']:.1f} ms",
-                        f"≤ {chat_throughput.TARGET_P99_MS:.0f} ms",
-                        common.verdict(pg["app_p99"] <= chat_throughput.TARGET_P99_MS)])
+        summary.append(
+            [
+                "/api/chat vs echo req/s (--database-url)",
+                f"{pg['ratio']:.0%}",
+                f"≥ {chat_throughput.TARGET_RATIO:.0%}",
+                common.verdict(pg["ratio"] >= chat_throughput.TARGET_RATIO),
+            ]
+        )
+        summary.append(
+            [
+                "/api/chat p99 (--database-url)",
+                f"{pg['app_p99']:.1f} ms",
+                f"≤ {chat_throughput.TARGET_P99_MS:.0f} ms",
+                common.verdict(pg["app_p99"] <= chat_throughput.TARGET_P99_MS),
+            ]
+        )
     text = common.table(["benchmark", "measured", "target", ""], summary)
     print("\n== summary ==\n" + text)
     if record:
         common.update_section(
-            "summary", "Summary (`bench.run_all`)",
+            "summary",
+            "Summary (`bench.run_all`)",
             common.record_header(common.command_line("bench.run_all", argv)) + "\n" + text + "\n" + REPRODUCE,
         )
     return 0

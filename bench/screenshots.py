@@ -23,8 +23,13 @@ from bench import common
 
 CHROMIUM = os.environ.get("ANJU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
 BOT = "#log .msg.bot"
@@ -43,8 +48,9 @@ async def shoot(url: str, out: Path) -> list[Path]:
     saved = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = await browser.new_context(viewport=PHONE, device_scale_factor=2, has_touch=True, is_mobile=True,
-                                            locale="zh-CN")
+        context = await browser.new_context(
+            viewport=PHONE, device_scale_factor=2, has_touch=True, is_mobile=True, locale="zh-CN"
+        )
         context.set_default_timeout(20_000)
         page = await context.new_page()
         await page.goto(url)
@@ -80,8 +86,9 @@ async def shoot_calc(base_url: str, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = await browser.new_context(viewport=PHONE, device_scale_factor=1.5, has_touch=True, is_mobile=True,
-                                            locale="zh-CN")
+        context = await browser.new_context(
+            viewport=PHONE, device_scale_factor=1.5, has_touch=True, is_mobile=True, locale="zh-CN"
+        )
         context.set_default_timeout(20_000)
         page = await context.new_page()
         await page.goto(f"{base_url}/calc")

@@ -26,8 +26,13 @@ from bench import common
 
 CHROMIUM = os.environ.get("ANJU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 860}
 PASSWORD = "demo-password-2026"
@@ -36,8 +41,15 @@ PASSWORD = "demo-password-2026"
 def seed_demo(database_url: str) -> str:
     """`python -m bot demo` on the database; its output (accounts and case numbers)."""
     env = common.app_env(database_url, common.PROJECT_ROOT / "var" / "cache", ANJU_LOG_LEVEL="WARNING")
-    done = subprocess.run([sys.executable, "-m", "bot", "demo", "--password", PASSWORD], cwd=common.PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--password", PASSWORD],
+        cwd=common.PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return done.stdout
 
 
@@ -97,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="anju-shots-") as tmp:
         url = common.sqlite_url(Path(tmp))
         output = seed_demo(url)
-        number = next(word for line in output.splitlines() if line.startswith("示例案件")
-                      for word in line.split("：", 1)[1].split("、") if word.endswith("000002"))
+        number = next(
+            word
+            for line in output.splitlines()
+            if line.startswith("示例案件")
+            for word in line.split("：", 1)[1].split("、")
+            if word.endswith("000002")
+        )
         with common.running_app(url) as server:
             for path in asyncio.run(shoot(server.base_url, args.out, number)):
                 print(path)

@@ -112,9 +112,11 @@ def run(warm_runs: int, record: bool, argv: list[str]) -> dict[str, object]:
     ok = warm_median <= TARGET_S
     rows = [[r.label, f"{r.banner_s:.2f}", f"{r.port_s:.2f}", f"{r.answer_s:.2f}", f"{r.cpu_s:.2f}"] for r in runs]
     text = common.table(["run", "banner s", "port open s", "first answer s", "server CPU s"], rows)
-    result_line = (f"warm start to first answer {warm_median:.2f} s (median of {len(warm)}; target ≤ {TARGET_S} s: "
-                   f"{common.verdict(ok)}); cold {runs[0].answer_s:.2f} s; jieba cache written: "
-                   f"{', '.join(cache_files) or 'nothing'}; load average at start {load_before:.2f}")
+    result_line = (
+        f"warm start to first answer {warm_median:.2f} s (median of {len(warm)}; target ≤ {TARGET_S} s: "
+        f"{common.verdict(ok)}); cold {runs[0].answer_s:.2f} s; jieba cache written: "
+        f"{', '.join(cache_files) or 'nothing'}; load average at start {load_before:.2f}"
+    )
     print(text)
     print(result_line)
     print("\nwhere the time goes (python -m bench.startup --profile):\n" + where)
@@ -129,7 +131,8 @@ def run(warm_runs: int, record: bool, argv: list[str]) -> dict[str, object]:
             "installation (one unrecorded start first)\n"
             f"- result: {result_line}\n\n" + text + "\n\n"
             "Where the time goes (`.venv/bin/python -m bench.startup --profile`, one process, cache warm):\n\n"
-            + where + "\n"
+            + where
+            + "\n"
         )
         common.update_section(NAME, "Start to first answer (`bench.startup`)", body)
     return {"warm_s": warm_median, "cold_s": runs[0].answer_s, "ok": ok}
@@ -184,21 +187,31 @@ def profile(cache_dir: Path, brief: bool = False) -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(common.PROJECT_ROOT)
     if not cache_dir.exists() or not any(cache_dir.iterdir()):  # warm it first: this profile is of a warm start
-        subprocess.run([sys.executable, "-c", _WARM_CACHE, str(cache_dir)], cwd=common.PROJECT_ROOT, env=env,
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-c", _WARM_CACHE, str(cache_dir)], cwd=common.PROJECT_ROOT, env=env, check=True
+        )
     code = "import bot.cli, aiohttp.web, bot.app; bot.cli.build_parser()"
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=common.PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=common.PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     totals: dict[str, int] = {}
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        own, _, name = line[len("import time:"):].split("|")
+        own, _, name = line[len("import time:") :].split("|")
         root = name.strip().split(".")[0]
         totals[root] = totals.get(root, 0) + int(own)
     print("imports up to the banner (python -X importtime; own time of every module, summed by top-level package):\n")
-    print(common.table(["package", "ms"], [[k, f"{v / 1000:.0f}"] for k, v in
-                                             sorted(totals.items(), key=lambda kv: -kv[1])[:12]]))
+    print(
+        common.table(
+            ["package", "ms"], [[k, f"{v / 1000:.0f}"] for k, v in sorted(totals.items(), key=lambda kv: -kv[1])[:12]]
+        )
+    )
     print(f"\nall: {sum(totals.values()) / 1000:.0f} ms (with -X importtime's own overhead)\n")
 
     import asyncio
@@ -241,8 +254,9 @@ def profile(cache_dir: Path, brief: bool = False) -> int:
     print(common.table(["step", "ms"], [[n, f"{sec * 1000:.0f}"] for n, sec in rows]))
     if not brief:
         profiler = cProfile.Profile()
-        profiler.runcall(load_knowledge, DEFAULT_KNOWLEDGE_DIR, cache_dir, settings.match_threshold,
-                         settings.match_margin)
+        profiler.runcall(
+            load_knowledge, DEFAULT_KNOWLEDGE_DIR, cache_dir, settings.match_threshold, settings.match_margin
+        )
         print("\ncProfile of load_knowledge (a second time, cache warm; cProfile inflates Python-heavy code):")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     return 0
@@ -263,8 +277,9 @@ def profile_in_child(cache_dir: Path) -> str:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     args = ["-m", "bench.startup", "--profile", "--brief", "--cache-dir", str(cache_dir)]
-    proc = subprocess.run([sys.executable, *args], cwd=common.PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=common.PROJECT_ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return proc.stdout.strip()
 
 
@@ -275,8 +290,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--profile", action="store_true", help="print where the start-up time goes instead")
     parser.add_argument("--brief", action="store_true", help="with --profile: the tables only")
-    parser.add_argument("--cache-dir", type=Path, default=common.PROJECT_ROOT / "var" / "cache",
-                        help="with --profile: the (warm) cache directory to load from")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=common.PROJECT_ROOT / "var" / "cache",
+        help="with --profile: the (warm) cache directory to load from",
+    )
     args = parser.parse_args(argv)
     if args.profile:
         return profile(args.cache_dir, args.brief)

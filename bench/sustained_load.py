@@ -46,9 +46,11 @@ RSS_GROWTH_TARGET_MB_PER_MIN = 5.0
 # the log may pass its limit by what is written between two looks of the checkpointer (0.1 s) and during one
 # truncating checkpoint: at ~20 MB/s of log, a few MB; 16 MB of slack
 WAL_SLACK = 16 * 2**20  # after the warm-up: what "flat" means here
-JUNK_ALPHABET = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"
-                 "而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把"
-                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!?,.;:~#@%&*()[]{}，。？！、")
+JUNK_ALPHABET = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"
+    "而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!?,.;:~#@%&*()[]{}，。？！、"
+)
 
 
 def rss_mb(pid: int) -> float:
@@ -149,8 +151,9 @@ class RunResult:
         return 60 * sum((t - mt) * (m - mm) for t, m in points) / var if var else float("nan")
 
 
-async def load(kind: str, server: common.Server, clients: int, duration: float, turns: list[dict],
-               result: RunResult) -> None:
+async def load(
+    kind: str, server: common.Server, clients: int, duration: float, turns: list[dict], result: RunResult
+) -> None:
     loop = asyncio.get_running_loop()
     t_end = loop.time() + duration
     run_id = f"{kind}{int(time.time())}"
@@ -158,10 +161,14 @@ async def load(kind: str, server: common.Server, clients: int, duration: float, 
     headers = {"Content-Type": "application/json"}
 
     async def one(number: int) -> None:
-        client = (Client(number, turns, run_id, position=number * 97) if kind == "mixed"
-                  else JunkClient(number, run_id, random.Random(number)))
-        async with aiohttp.ClientSession(server.base_url, connector=aiohttp.TCPConnector(limit=1),
-                                         timeout=timeout) as http:
+        client = (
+            Client(number, turns, run_id, position=number * 97)
+            if kind == "mixed"
+            else JunkClient(number, run_id, random.Random(number))
+        )
+        async with aiohttp.ClientSession(
+            server.base_url, connector=aiohttp.TCPConnector(limit=1), timeout=timeout
+        ) as http:
             while loop.time() < t_end:
                 try:
                     async with http.post("/api/chat", data=client.next_body(), headers=headers) as response:
@@ -183,9 +190,12 @@ async def load(kind: str, server: common.Server, clients: int, duration: float, 
             await asyncio.sleep(min(PROGRESS_EVERY, max(0.0, t_end - loop.time())))
             elapsed = loop.time() - started
             rss = result.samples.rss[-1][1] if result.samples.rss else float("nan")
-            print(f"  {kind} {elapsed:5.0f}/{duration:.0f} s: {result.requests} answered "
-                  f"({(result.requests - last) / PROGRESS_EVERY:.0f}/s lately), {result.errors} errors; "
-                  f"WAL largest {result.samples.wal_max / 2**20:.1f} MB; RSS {rss:.0f} MB", flush=True)
+            print(
+                f"  {kind} {elapsed:5.0f}/{duration:.0f} s: {result.requests} answered "
+                f"({(result.requests - last) / PROGRESS_EVERY:.0f}/s lately), {result.errors} errors; "
+                f"WAL largest {result.samples.wal_max / 2**20:.1f} MB; RSS {rss:.0f} MB",
+                flush=True,
+            )
             last = result.requests
 
     await asyncio.gather(progress(), *(one(i) for i in range(clients)))
@@ -197,8 +207,9 @@ def one_run(kind: str, clients: int, duration: float, extra_env: dict[str, str])
     with tempfile.TemporaryDirectory(prefix="anju-sustained-") as tmp:
         tmp_path = Path(tmp)
         db = tmp_path / "anju.db"
-        server = common.spawn_app(common.sqlite_url(tmp_path), common.PROJECT_ROOT / "var" / "cache",
-                                  tmp_path / "server.log", **extra_env)
+        server = common.spawn_app(
+            common.sqlite_url(tmp_path), common.PROJECT_ROOT / "var" / "cache", tmp_path / "server.log", **extra_env
+        )
         try:
             common.wait_until_answering(server)
             result.rss_ready = rss_mb(server.process.pid)
@@ -243,18 +254,49 @@ def run(clients: int, duration: float, warmup: float, only: str | None, record: 
         growth = r.growth_per_min(warmup)
         rss_ok = growth <= RSS_GROWTH_TARGET_MB_PER_MIN
         verdicts.append((r, wal_bound, wal_ok, growth, rss_ok))
-        rows.append([r.name, r.requests, f"{rate:.0f}", r.errors, _mb(r.samples.wal_max),
-                     f"{r.samples.wal_max_at:.0f} s", _mb(r.wal_after), _mb(r.db_bytes), f"{r.rss_ready:.0f}",
-                     f"{r.rss_at(warmup):.0f}", f"{r.rss_end:.0f}", f"{growth:+.1f}", r.gap_rows])
-    text = common.table(["run", "answered", "req/s", "errors", "WAL largest", "at", "WAL after", "database",
-                         "RSS ready MB", f"RSS at {warmup:g} s", "RSS end", "RSS MB/min after warm-up",
-                         "gap rows"], rows)
+        rows.append(
+            [
+                r.name,
+                r.requests,
+                f"{rate:.0f}",
+                r.errors,
+                _mb(r.samples.wal_max),
+                f"{r.samples.wal_max_at:.0f} s",
+                _mb(r.wal_after),
+                _mb(r.db_bytes),
+                f"{r.rss_ready:.0f}",
+                f"{r.rss_at(warmup):.0f}",
+                f"{r.rss_end:.0f}",
+                f"{growth:+.1f}",
+                r.gap_rows,
+            ]
+        )
+    text = common.table(
+        [
+            "run",
+            "answered",
+            "req/s",
+            "errors",
+            "WAL largest",
+            "at",
+            "WAL after",
+            "database",
+            "RSS ready MB",
+            f"RSS at {warmup:g} s",
+            "RSS end",
+            "RSS MB/min after warm-up",
+            "gap rows",
+        ],
+        rows,
+    )
     lines = []
     for r, bound, wal_ok, growth, rss_ok in verdicts:
-        lines.append(f"{r.name}: WAL largest {_mb(r.samples.wal_max)} (bound {_mb(bound)}: "
-                     f"{common.verdict(wal_ok)}); RSS {r.rss_ready:.0f} → {r.rss_end:.0f} MB, "
-                     f"{growth:+.1f} MB/min after {warmup:g} s (target ≤ {RSS_GROWTH_TARGET_MB_PER_MIN:g}: "
-                     f"{common.verdict(rss_ok)})")
+        lines.append(
+            f"{r.name}: WAL largest {_mb(r.samples.wal_max)} (bound {_mb(bound)}: "
+            f"{common.verdict(wal_ok)}); RSS {r.rss_ready:.0f} → {r.rss_end:.0f} MB, "
+            f"{growth:+.1f} MB/min after {warmup:g} s (target ≤ {RSS_GROWTH_TARGET_MB_PER_MIN:g}: "
+            f"{common.verdict(rss_ok)})"
+        )
     print(text)
     print("\n".join(lines))
     for r in results:
@@ -262,8 +304,10 @@ def run(clients: int, duration: float, warmup: float, only: str | None, record: 
             print(f"  {r.name} error: {sample}")
     if record:
         curve = "\n".join(
-            f"- {r.name}: " + ", ".join(f"{t:.0f} s {m:.0f}" for t, m in r.samples.rss[::max(1, len(r.samples.rss) // 12)])
-            for r in results)
+            f"- {r.name}: "
+            + ", ".join(f"{t:.0f} s {m:.0f}" for t, m in r.samples.rss[:: max(1, len(r.samples.rss) // 12)])
+            for r in results
+        )
         body = (
             common.record_header(common.command_line("bench.sustained_load", argv))
             + f"- what: {clients} closed-loop clients (aiohttp, keep-alive) posting to `/api/chat` of `python -m bot "
@@ -277,10 +321,17 @@ def run(clients: int, duration: float, warmup: float, only: str | None, record: 
             "(what is written between two looks of the checkpointer and during one truncating checkpoint)\n"
             + "".join(f"- result: {line}\n" for line in lines)
             + f"- load average at start: {load_before:.2f}\n"
-            + "\n" + text + "\n\nRSS over the run (seconds into the load, MB):\n\n" + curve + "\n"
+            + "\n"
+            + text
+            + "\n\nRSS over the run (seconds into the load, MB):\n\n"
+            + curve
+            + "\n"
         )
-        common.update_section(NAME if not only else f"{NAME}_{only}", "Sustained load (`bench.sustained_load`)"
-                              + (f", {only} only" if only else ""), body)
+        common.update_section(
+            NAME if not only else f"{NAME}_{only}",
+            "Sustained load (`bench.sustained_load`)" + (f", {only} only" if only else ""),
+            body,
+        )
     return 0 if all(v[2] for v in verdicts) else 1
 
 

@@ -32,9 +32,15 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeBase | None = None) -> web.Application:
     """The whole application; tests pass a clock and a knowledge base already loaded."""
-    app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[request_id_middleware, metrics.http_middleware, errors.error_middleware,
-                                       server.body_deadline(settings.body_timeout)])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[
+            request_id_middleware,
+            metrics.http_middleware,
+            errors.error_middleware,
+            server.body_deadline(settings.body_timeout),
+        ],
+    )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()  # one registry per app: counters start at zero for every app a test makes
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -89,9 +95,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
-    app[keys.DIALOGUE] = dialogue_service(app[keys.ENGINE], app[keys.KNOWLEDGE], clock, app[keys.CALENDAR],
-                                          observe=app[keys.METRICS].observe_turn,
-                                          cases_per_day=app[keys.SETTINGS].cases_per_day)
+    app[keys.DIALOGUE] = dialogue_service(
+        app[keys.ENGINE],
+        app[keys.KNOWLEDGE],
+        clock,
+        app[keys.CALENDAR],
+        observe=app[keys.METRICS].observe_turn,
+        cases_per_day=app[keys.SETTINGS].cases_per_day,
+    )
     yield
     await app[keys.DIALOGUE].close()
 
@@ -99,8 +110,7 @@ async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
 async def _retention(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     """Old messages, old processed ids and surplus unanswered questions pruned every `retention_interval` s."""
     s = app[keys.SETTINGS]
-    policy = RetentionPolicy(message_log_days=s.message_log_days, processed_days=s.processed_days,
-                             gaps_max=s.gaps_max)
+    policy = RetentionPolicy(message_log_days=s.message_log_days, processed_days=s.processed_days, gaps_max=s.gaps_max)
 
     async def pruning() -> None:
         await background.every(s.retention_interval, lambda: prune(app[keys.ENGINE], clock(), policy), "retention")

@@ -35,12 +35,14 @@ async def _cases(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     app[keys.CASES] = CaseService(engine, params, clock, app[keys.CALENDAR])
     senders = app.setdefault(keys.SENDERS, {})
     senders.setdefault("web", WebSender(engine, clock))
-    policy = OutboxPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds),
-                          max_attempts=settings.outbox_max_attempts)
+    policy = OutboxPolicy(
+        lease=timedelta(seconds=settings.outbox_lease_seconds), max_attempts=settings.outbox_max_attempts
+    )
     metrics = app[keys.METRICS]
     app[keys.OUTBOX] = OutboxWorker(engine, senders, clock, policy, observe=metrics.observe_delivery)
-    app[keys.SCHEDULER] = scheduler = Scheduler(engine, params, clock, digest_hour=settings.digest_hour,
-                                                calendar=app[keys.CALENDAR])
+    app[keys.SCHEDULER] = scheduler = Scheduler(
+        engine, params, clock, digest_hour=settings.digest_hour, calendar=app[keys.CALENDAR]
+    )
 
     async def scheduler_tick() -> TickReport:
         try:
@@ -52,11 +54,14 @@ async def _cases(app: web.Application, clock: Clock) -> AsyncIterator[None]:
         return report
 
     tasks = [
-        asyncio.create_task(every(settings.outbox_interval, app[keys.OUTBOX].tick, "outbox",
-                                  busy=lambda report: report.total > 0))  # a backlog is drained without pauses
-        if settings.outbox_interval > 0 else None,
+        asyncio.create_task(
+            every(settings.outbox_interval, app[keys.OUTBOX].tick, "outbox", busy=lambda report: report.total > 0)
+        )  # a backlog is drained without pauses
+        if settings.outbox_interval > 0
+        else None,
         asyncio.create_task(every(settings.scheduler_interval, scheduler_tick, "scheduler"))
-        if settings.scheduler_interval > 0 else None,
+        if settings.scheduler_interval > 0
+        else None,
     ]
     yield
     for task in tasks:
@@ -66,8 +71,9 @@ async def _cases(app: web.Application, clock: Clock) -> AsyncIterator[None]:
                 await task
 
 
-async def every(seconds: float, tick: Callable[[], Awaitable[Any]], name: str,
-                busy: Callable[[Any], bool] = lambda result: False) -> None:
+async def every(
+    seconds: float, tick: Callable[[], Awaitable[Any]], name: str, busy: Callable[[Any], bool] = lambda result: False
+) -> None:
     """Run `tick` now and then every `seconds` — at once again while `busy(result)` says work is waiting; an error
     is logged and the loop goes on."""
     while True:

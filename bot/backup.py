@@ -91,9 +91,11 @@ def backup_postgres(database_url: str, target: Path) -> BackupResult:
     if shutil.which("pg_dump") is None:
         shown = " ".join(command).replace(".partial", "")
         needs = " (with PGPASSWORD set to the database password)" if env else ""
-        raise BackupError("pg_dump not found: install the PostgreSQL client (apt-get install postgresql-client; "
-                          f"its major version at least the server's) or run on a machine that has it{needs}:\n"
-                          f"  {shown}")
+        raise BackupError(
+            "pg_dump not found: install the PostgreSQL client (apt-get install postgresql-client; "
+            f"its major version at least the server's) or run on a machine that has it{needs}:\n"
+            f"  {shown}"
+        )
     partial = Path(command[3].removeprefix("--file="))
     done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, check=False)
     if done.returncode != 0:

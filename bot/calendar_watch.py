@@ -32,12 +32,11 @@ def setup(app: web.Application, clock: Callable[[], datetime], calendar: WorkCal
 def provisional_mark(calendar: WorkCalendar, due: datetime | None) -> Markup:
     if not calendar.is_provisional(due):
         return Markup("")
-    return Markup('<span class="badge provisional" title="该年度节假日安排尚未录入">{}</span>').format(
-        PROVISIONAL_NOTE)
+    return Markup('<span class="badge provisional" title="该年度节假日安排尚未录入">{}</span>').format(PROVISIONAL_NOTE)
 
 
 def calendar_state(app: web.Application, now: datetime) -> str:
-    """"ok" or "missing 2027": the /healthz and /metrics view of the calendar."""
+    """ "ok" or "missing 2027": the /healthz and /metrics view of the calendar."""
     return app[keys.CALENDAR].state(local_day(now))
 
 
@@ -46,8 +45,13 @@ async def _warn_at_start(app: web.Application, clock: Callable[[], datetime]) ->
     missing = calendar.uncovered_days(today, CHECK_DAYS)
     if missing:
         spans = ", ".join(f"{a}…{b}" for a, b in day_ranges(missing))
-        log.warning("holiday calendar: no official data for %s (%d of the next %d days: %s); deadlines over those "
-                    "days count Monday to Friday until the State Council's notice is added to %s",
-                    ", ".join(str(y) for y in calendar.missing_years(today)), len(missing), CHECK_DAYS, spans,
-                    app[keys.SETTINGS].holidays_path)
+        log.warning(
+            "holiday calendar: no official data for %s (%d of the next %d days: %s); deadlines over those "
+            "days count Monday to Friday until the State Council's notice is added to %s",
+            ", ".join(str(y) for y in calendar.missing_years(today)),
+            len(missing),
+            CHECK_DAYS,
+            spans,
+            app[keys.SETTINGS].holidays_path,
+        )
     yield

@@ -31,10 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server (chat, staff, webhooks)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=_port)
-    serve.add_argument("--telegram-polling", action="store_true",
-                       help="fetch Telegram updates by long polling instead of the webhook (development)")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="worker processes sharing the port (PostgreSQL only; see docs/deployment-workers.md)")
+    serve.add_argument(
+        "--telegram-polling",
+        action="store_true",
+        help="fetch Telegram updates by long polling instead of the webhook (development)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port (PostgreSQL only; see docs/deployment-workers.md)",
+    )
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # a worker of `--workers`
     serve.set_defaults(func=_serve)
 
@@ -46,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--topics", type=Path, help="TOPICS.md to check against")
     check.set_defaults(func=_kb_check)
     match = kb.add_parser("match", help="label each question of a JSONL file")
-    match.add_argument("--jsonl", required=True, help="file with one JSON object {\"q\": …} per line, or -")
+    match.add_argument("--jsonl", required=True, help='file with one JSON object {"q": …} per line, or -')
     match.set_defaults(func=_kb_match)
     ev = kb.add_parser("eval", help="Hit@1, Hit@3, MRR and abstention on a labelled JSONL file")
     ev.add_argument("file")
@@ -63,8 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
     db_backup.set_defaults(func=_db_backup)
 
-    cal = sub.add_parser("calendar", help="the holiday calendar").add_subparsers(dest="calendar_command",
-                                                                                 required=True)
+    cal = sub.add_parser("calendar", help="the holiday calendar").add_subparsers(dest="calendar_command", required=True)
     cal_check = cal.add_parser("check", help="days in the next 120 without official holiday data (exit 1 if any)")
     cal_check.add_argument("--today", type=date.fromisoformat, help="count from this day (default: today, Beijing)")
     cal_check.add_argument("--days", type=int, default=120)
@@ -141,13 +147,19 @@ def _serve_workers(args: argparse.Namespace, settings: Settings, host: str, port
     from bot.settings import normalise_database_url
 
     if not normalise_database_url(settings.database_url).startswith("postgresql"):
-        print("serve --workers: SQLite stays single-process (one writer at a time: workers would only queue "
-              "behind each other, and the limits shared between workers need PostgreSQL's locks). Use "
-              "--workers 1 on SQLite, or DATABASE_URL=postgresql://… for several workers.", file=sys.stderr)
+        print(
+            "serve --workers: SQLite stays single-process (one writer at a time: workers would only queue "
+            "behind each other, and the limits shared between workers need PostgreSQL's locks). Use "
+            "--workers 1 on SQLite, or DATABASE_URL=postgresql://… for several workers.",
+            file=sys.stderr,
+        )
         return 2
     if settings.telegram_polling or args.telegram_polling:
-        print("serve --workers: Telegram polling needs exactly one process (getUpdates hands each update to one "
-              "caller); use the webhook with several workers.", file=sys.stderr)
+        print(
+            "serve --workers: Telegram polling needs exactly one process (getUpdates hands each update to one "
+            "caller); use the webhook with several workers.",
+            file=sys.stderr,
+        )
         return 2
 
     async def migrate() -> None:
@@ -160,8 +172,7 @@ def _serve_workers(args: argparse.Namespace, settings: Settings, host: str, port
     asyncio.run(migrate())
     from bot import supervisor
 
-    print(f"安居助手 running: {args.workers} workers, web chat http://{host}:{port}/chat  (Ctrl+C to stop)",
-          flush=True)
+    print(f"安居助手 running: {args.workers} workers, web chat http://{host}:{port}/chat  (Ctrl+C to stop)", flush=True)
     return supervisor.run(args.workers, host, port, [])
 
 
@@ -202,9 +213,11 @@ def _kb_check(args: argparse.Namespace) -> int:
     for line in problems:
         print(f"FAIL {line}")
     n_q = sum(len(e.questions) for e in kb.entries.values())
-    print(f"{'FAIL' if problems else 'OK'}: {len(kb.topics)} topics, {len(kb.entries) - len(kb.topics)} intents, "
-          f"{n_q} example questions, {len(required)} ids required by {topics_md}, "
-          f"{sum(len(a.articles) for a in kb.statutes.acts)} cited articles of {len(kb.statutes.acts)} acts")
+    print(
+        f"{'FAIL' if problems else 'OK'}: {len(kb.topics)} topics, {len(kb.entries) - len(kb.topics)} intents, "
+        f"{n_q} example questions, {len(required)} ids required by {topics_md}, "
+        f"{sum(len(a.articles) for a in kb.statutes.acts)} cited articles of {len(kb.statutes.acts)} acts"
+    )
     return 1 if problems else 0
 
 
@@ -260,8 +273,11 @@ def _kb_eval(args: argparse.Namespace) -> int:
 
     rows = _read_jsonl(args.file)
     questions = [
-        LabelledQuestion(r.get("q") or " → ".join(r["turns"]), tuple(r["expect"]) if "expect" in r else (r.get("label"),),
-                         tuple(r.get("turns") or ()))
+        LabelledQuestion(
+            r.get("q") or " → ".join(r["turns"]),
+            tuple(r["expect"]) if "expect" in r else (r.get("label"),),
+            tuple(r.get("turns") or ()),
+        )
         for r in rows
     ]
     kb = _load_kb(settings)
@@ -318,12 +334,16 @@ def _calendar_check(args: argparse.Namespace) -> int:
         print(f"OK: official holiday data for every day from {today} to {last}")
         return 0
     years = ", ".join(str(y) for y in sorted({d.year for d in missing}))
-    print(f"FAIL: no official holiday data for {years}: {len(missing)} of the {args.days} days from {today} "
-          f"to {last} count Monday to Friday (staff see 暂按周一至周五计算):")
+    print(
+        f"FAIL: no official holiday data for {years}: {len(missing)} of the {args.days} days from {today} "
+        f"to {last} count Monday to Friday (staff see 暂按周一至周五计算):"
+    )
     for first, end in day_ranges(missing):
         print(f"  {first} … {end}" if first != end else f"  {first}")
-    print(f"Add each year from the State Council's notice (国务院办公厅关于{years.split(', ')[0]}年部分节假日安排的通知) "
-          f"to {path} once it is published.")
+    print(
+        f"Add each year from the State Council's notice (国务院办公厅关于{years.split(', ')[0]}年部分节假日安排的通知) "
+        f"to {path} once it is published."
+    )
     return 1
 
 

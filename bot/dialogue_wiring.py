@@ -15,9 +15,14 @@ from handlers.router import respond
 from knowledge.base import KnowledgeBase
 
 
-def dialogue_service(engine: AsyncEngine, kb: KnowledgeBase, clock: Clock = utc_now,
-                     calendar: WorkCalendar | None = None, observe: TurnObserver | None = None,
-                     cases_per_day: int = Settings.cases_per_day) -> DialogueService:
+def dialogue_service(
+    engine: AsyncEngine,
+    kb: KnowledgeBase,
+    clock: Clock = utc_now,
+    calendar: WorkCalendar | None = None,
+    observe: TurnObserver | None = None,
+    cases_per_day: int = Settings.cases_per_day,
+) -> DialogueService:
     """The service that handles residents' messages; `calendar` and `cases_per_day` go to the case desk."""
     desk = ResidentDesk(kb.params, calendar, cases_per_day)
     return DialogueService(engine, kb, respond, desk, clock, observe=observe)

@@ -30,8 +30,9 @@ def setup(app: web.Application, clock: Clock) -> None:
 
 async def _attachments(app: web.Application, clock: Clock) -> AsyncIterator[None]:
     s = app[keys.SETTINGS]
-    fetcher = AttachmentFetcher(app[keys.ENGINE], DirectoryStore(s.attachments_dir), clock,
-                                s.attachment_max_bytes, s.attachment_max_pixels)
+    fetcher = AttachmentFetcher(
+        app[keys.ENGINE], DirectoryStore(s.attachments_dir), clock, s.attachment_max_bytes, s.attachment_max_pixels
+    )
     app[ATTACHMENTS] = fetcher
 
     async def retries() -> None:
@@ -51,8 +52,11 @@ async def _attachments(app: web.Application, clock: Clock) -> AsyncIterator[None
 async def _hearing(app: web.Application) -> AsyncIterator[None]:
     s = app[keys.SETTINGS]
     async with aiohttp.ClientSession() as http:
-        stt: SpeechToText = (OpenAiTranscriber(http, s.stt_url, s.stt_model, s.stt_key, s.stt_language, s.stt_timeout)
-                             if s.stt_url else NoSpeechToText())
+        stt: SpeechToText = (
+            OpenAiTranscriber(http, s.stt_url, s.stt_model, s.stt_key, s.stt_language, s.stt_timeout)
+            if s.stt_url
+            else NoSpeechToText()
+        )
         fetcher = app[ATTACHMENTS]
 
         async def keep(inbound: Inbound, wav: bytes) -> str:

@@ -36,29 +36,53 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry(auto_describe=True)
-        self.http_requests = Counter("anju_http_requests", "HTTP requests answered, by route and status",
-                                     ["route", "method", "status"], registry=r)
-        self.http_latency = Histogram("anju_http_request_duration_seconds", "Time to answer an HTTP request",
-                                      ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=r)
-        self.inbound = Counter("anju_inbound_messages", "Residents' messages handled (first time, not replays)",
-                               ["channel", "kind"], registry=r)
-        self.matches = Counter("anju_match_outcomes",
-                               "Knowledge questions: answered (by topic), not_sure (closest topics offered) or "
-                               "out_of_scope", ["outcome", "topic"], registry=r)
-        self.flows_started = Counter("anju_flows_started", "Conversation flows (forms) started", ["flow"],
-                                     registry=r)
-        self.flows_finished = Counter("anju_flows_finished",
-                                      "Conversation flows left: case_filed, or ended (done, cancelled, abandoned)",
-                                      ["flow", "outcome"], registry=r)
+        self.http_requests = Counter(
+            "anju_http_requests",
+            "HTTP requests answered, by route and status",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.http_latency = Histogram(
+            "anju_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.inbound = Counter(
+            "anju_inbound_messages",
+            "Residents' messages handled (first time, not replays)",
+            ["channel", "kind"],
+            registry=r,
+        )
+        self.matches = Counter(
+            "anju_match_outcomes",
+            "Knowledge questions: answered (by topic), not_sure (closest topics offered) or out_of_scope",
+            ["outcome", "topic"],
+            registry=r,
+        )
+        self.flows_started = Counter("anju_flows_started", "Conversation flows (forms) started", ["flow"], registry=r)
+        self.flows_finished = Counter(
+            "anju_flows_finished",
+            "Conversation flows left: case_filed, or ended (done, cancelled, abandoned)",
+            ["flow", "outcome"],
+            registry=r,
+        )
         self.cases_opened = Counter("anju_cases_opened", "Cases filed by residents", ["type"], registry=r)
         self.deliveries = Counter("anju_outbox_deliveries", "Outbox messages delivered", ["channel"], registry=r)
-        self.delivery_failures = Counter("anju_outbox_delivery_failures",
-                                         "Outbox sends that failed: retry (will be tried again), failed (attempts "
-                                         "used up) or undeliverable, by the channel's error code",
-                                         ["channel", "outcome", "error"], registry=r)
-        self.scheduler_runs = Counter("anju_scheduler_runs",
-                                      "Deadline scheduler ticks: ran, skipped (another worker leads) or error",
-                                      ["result"], registry=r)
+        self.delivery_failures = Counter(
+            "anju_outbox_delivery_failures",
+            "Outbox sends that failed: retry (will be tried again), failed (attempts "
+            "used up) or undeliverable, by the channel's error code",
+            ["channel", "outcome", "error"],
+            registry=r,
+        )
+        self.scheduler_runs = Counter(
+            "anju_scheduler_runs",
+            "Deadline scheduler ticks: ran, skipped (another worker leads) or error",
+            ["result"],
+            registry=r,
+        )
 
         self._http_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
@@ -82,8 +106,9 @@ class Metrics:
         children[0].inc()
         children[1].observe(seconds)
 
-    def observe_turn(self, inbound: Inbound, before: Conversation, effects: Iterable[Effect], turn: Turn,
-                     outcomes: Mapping[str, Any]) -> None:
+    def observe_turn(
+        self, inbound: Inbound, before: Conversation, effects: Iterable[Effect], turn: Turn, outcomes: Mapping[str, Any]
+    ) -> None:
         """One committed turn of the dialogue core (bot/core/dialogue.py)."""
         self._inc(self.inbound, inbound.channel, inbound.kind.value)
         effects = tuple(effects)

@@ -73,7 +73,9 @@ class Settings:
     scheduler_interval: float = 60.0
     digest_hour: int = 8  # the supervisors' daily digest, Beijing time
     metrics_token: str = _secret()  # /metrics: bearer token; unset: loopback clients only
-    holidays_file: str = ""  # 法定节假日 and 调休 by year (bot/cases/workdays.py); default <knowledge_dir>/holidays.yaml
+    holidays_file: str = (
+        ""  # 法定节假日 and 调休 by year (bot/cases/workdays.py); default <knowledge_dir>/holidays.yaml
+    )
     # growth (issue 9): the SQLite log is cut back past this size (bot/db/checkpoint.py)
     sqlite_wal_limit_mb: int = 64
     # slow and numerous clients (bot/web/server.py; docs/deployment.md)

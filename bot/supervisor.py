@@ -28,8 +28,14 @@ STOP_GRACE = 15.0  # seconds the workers get to finish after SIGTERM before they
 
 
 class Supervisor:
-    def __init__(self, count: int, host: str, port: int, extra_args: list[str],
-                 spawn: Callable[[list[str]], subprocess.Popen] | None = None) -> None:
+    def __init__(
+        self,
+        count: int,
+        host: str,
+        port: int,
+        extra_args: list[str],
+        spawn: Callable[[list[str]], subprocess.Popen] | None = None,
+    ) -> None:
         self.count = count
         self._host, self._port = host, port
         self._extra = extra_args
@@ -40,8 +46,18 @@ class Supervisor:
         self._stopping = False
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "bot", "serve", "--host", self._host, "--port", str(self._port), "--reuse-port",
-                *self._extra]
+        return [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--host",
+            self._host,
+            "--port",
+            str(self._port),
+            "--reuse-port",
+            *self._extra,
+        ]
 
     def start(self, slot: int) -> None:
         process = self._spawn(self.command())
@@ -74,8 +90,14 @@ class Supervisor:
             failures = 0 if ran >= STABLE_AFTER else self._failures.get(slot, 0) + 1
             self._failures[slot] = failures
             delay = 0.0 if failures == 0 else RESTART_BACKOFF[min(failures, len(RESTART_BACKOFF)) - 1]
-            log.warning("worker %d (pid %d) exited with %s after %.0f s; restarting in %.0f s",
-                        slot, process.pid, code, ran, delay)
+            log.warning(
+                "worker %d (pid %d) exited with %s after %.0f s; restarting in %.0f s",
+                slot,
+                process.pid,
+                code,
+                ran,
+                delay,
+            )
             self._due[slot] = time.monotonic() + delay
 
     def _shutdown(self) -> int:

@@ -11,6 +11,14 @@ from bot.households import models as household_models
 from bot.outbox import models as outbox_models
 from bot.robots import models as robot_models
 
-MODULES = (models, case_models, outbox_models, signed_requests, limits, robot_models, attachment_models,
-           household_models)
+MODULES = (
+    models,
+    case_models,
+    outbox_models,
+    signed_requests,
+    limits,
+    robot_models,
+    attachment_models,
+    household_models,
+)
 metadata = Base.metadata

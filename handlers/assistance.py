@@ -13,8 +13,13 @@ from handlers.form import ATTACHMENTS, KEY, Answer, Choice, Data, Field, Form, f
 NAME = "moving_help"
 DONE = "done"
 DONE_WORDS = frozenset({"选好了", "好了", "完成", "就这些", "没有了"})
-RELATIONS = [("child", "子女"), ("spouse", "配偶"), ("relative", "其他亲属"), ("neighbour", "邻居"),
-             ("community", "社区或志愿者")]
+RELATIONS = [
+    ("child", "子女"),
+    ("spouse", "配偶"),
+    ("relative", "其他亲属"),
+    ("neighbour", "邻居"),
+    ("community", "社区或志愿者"),
+]
 DAYS = [("weekday", "工作日"), ("weekend", "周末"), ("any", "哪天都行")]
 
 
@@ -56,8 +61,11 @@ def _services_text(text: str, data: Data, ctx: TurnContext) -> Answer:
     if not named:
         return invalid("请点下面的按钮选择需要的帮助，可以多选。")
     chosen = list(dict.fromkeys([*(data.get("services") or ()), *named]))
-    return Answer({"services": chosen}, stay=True,
-                  notice="已选：" + "、".join(SERVICE_LABELS[Service(s)] for s in chosen) + "。选好了请点“选好了”。")
+    return Answer(
+        {"services": chosen},
+        stay=True,
+        notice="已选：" + "、".join(SERVICE_LABELS[Service(s)] for s in chosen) + "。选好了请点“选好了”。",
+    )
 
 
 def _days_text(text: str, data: Data, ctx: TurnContext) -> Answer:
@@ -67,21 +75,43 @@ def _days_text(text: str, data: Data, ctx: TurnContext) -> Answer:
 
 
 FIELDS = (
-    Field("for_whom", lambda data, ctx: "是给您自己申请，还是替家人或他人申请？",
-          choices=fixed([("self", "给我自己申请"), ("other", "替家人或他人申请")]), on_choice=_for_whom),
+    Field(
+        "for_whom",
+        lambda data, ctx: "是给您自己申请，还是替家人或他人申请？",
+        choices=fixed([("self", "给我自己申请"), ("other", "替家人或他人申请")]),
+        on_choice=_for_whom,
+    ),
     text_field("name", "需要帮助的人怎么称呼？例如：王大爷、李秀英。", "称呼", 1, 20, applies=_for_other),
-    Field("relation", lambda data, ctx: f"您是{data.get('name') or '他/她'}的什么人？", choices=fixed(RELATIONS),
-          on_choice=lambda arg, data, ctx: ok(relation=dict(RELATIONS)[arg]), on_text=_relation_text,
-          applies=_for_other),
-    Field("situation", lambda data, ctx: "需要帮助的人是什么情况？",
-          choices=fixed([(s.value, SITUATION_LABELS[s]) for s in Situation]),
-          on_choice=lambda arg, data, ctx: ok(situation=arg)),
-    Field("services", lambda data, ctx: "需要哪些帮助？可以多选，选好了点“选好了”。",
-          choices=_services, on_choice=_toggle, on_text=_services_text),
+    Field(
+        "relation",
+        lambda data, ctx: f"您是{data.get('name') or '他/她'}的什么人？",
+        choices=fixed(RELATIONS),
+        on_choice=lambda arg, data, ctx: ok(relation=dict(RELATIONS)[arg]),
+        on_text=_relation_text,
+        applies=_for_other,
+    ),
+    Field(
+        "situation",
+        lambda data, ctx: "需要帮助的人是什么情况？",
+        choices=fixed([(s.value, SITUATION_LABELS[s]) for s in Situation]),
+        on_choice=lambda arg, data, ctx: ok(situation=arg),
+    ),
+    Field(
+        "services",
+        lambda data, ctx: "需要哪些帮助？可以多选，选好了点“选好了”。",
+        choices=_services,
+        on_choice=_toggle,
+        on_text=_services_text,
+    ),
     district_field(prompt="住在哪个片区？"),
     address_field("请写下上门的具体地址（街道、门牌号），例如：西街12号2楼。也可以发送位置。"),
-    Field("days", lambda data, ctx: "哪些时间方便上门？也可以直接打字，例如：周三上午。",
-          choices=fixed(DAYS), on_choice=lambda arg, data, ctx: ok(days=dict(DAYS)[arg]), on_text=_days_text),
+    Field(
+        "days",
+        lambda data, ctx: "哪些时间方便上门？也可以直接打字，例如：周三上午。",
+        choices=fixed(DAYS),
+        on_choice=lambda arg, data, ctx: ok(days=dict(DAYS)[arg]),
+        on_text=_days_text,
+    ),
     phone_field(prompt="请留一个联系电话，工作人员会先打电话和您约时间。"),
 )
 
@@ -116,13 +146,24 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     who = "本人申请" if data.get("for_whom") == "self" else f"{data.get('relation')}代{data.get('name')}申请"
     situation = SITUATION_LABELS[Situation(data["situation"])]
     effect = CreateCase(
-        ref="case", intake_key=data[KEY], type=CaseType.ASSISTANCE, category=Category.ASSISTANCE,
-        district=data["district"], address=data["address"],
-        description=f"{who}；情况：{situation}；方便时间：{data['days']}", wish=_services_label(data),
+        ref="case",
+        intake_key=data[KEY],
+        type=CaseType.ASSISTANCE,
+        category=Category.ASSISTANCE,
+        district=data["district"],
+        address=data["address"],
+        description=f"{who}；情况：{situation}；方便时间：{data['days']}",
+        wish=_services_label(data),
         phone=data["phone"],
-        details={"for_whom": data.get("for_whom"), "name": data.get("name"), "relation": data.get("relation"),
-                 "situation": data["situation"], "services": list(data.get("services") or ()),
-                 "preferred_days": data["days"], "attachments": list(data.get(ATTACHMENTS) or [])},
+        details={
+            "for_whom": data.get("for_whom"),
+            "name": data.get("name"),
+            "relation": data.get("relation"),
+            "situation": data["situation"],
+            "services": list(data.get("services") or ()),
+            "preferred_days": data["days"],
+            "attachments": list(data.get(ATTACHMENTS) or []),
+        },
     )
 
     def then(outcomes: Outcomes) -> Turn:
@@ -133,7 +174,11 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
 
 
 assistance = Form(
-    NAME, "帮助申请", FIELDS, _summary, _submit,
+    NAME,
+    "帮助申请",
+    FIELDS,
+    _summary,
+    _submit,
     intro="好的，帮您申请上门帮助（义务搬家、打包、代办手续、上门讲解政策），也可以替家里老人申请。"
-          "随时可以点“返回”改上一步，点“取消”不申请。",
+    "随时可以点“返回”改上一步，点“取消”不申请。",
 )

@@ -77,8 +77,10 @@ def _ask_appraisal(data: Data, ctx: TurnContext) -> str:
 
 def _ask_exchange_area(data: Data, ctx: TurnContext) -> str:
     area = num(Decimal(data["area"])) if data.get("area") else "原"
-    return ("如果选产权调换，您想要多大面积的安置房？请打字，例如 100 或 一百平。\n"
-            f"还没定的话点“跳过”，按与原面积相同（{area} m²）估算。")
+    return (
+        "如果选产权调换，您想要多大面积的安置房？请打字，例如 100 或 一百平。\n"
+        f"还没定的话点“跳过”，按与原面积相同（{area} m²）估算。"
+    )
 
 
 def _take(name: str) -> Callable[[str, Data, TurnContext], Answer]:
@@ -195,21 +197,42 @@ def _finish(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     except InputError as exc:  # every answer was checked on its step: only a changed parameter file gets here
         text = f"抱歉，没能算出结果：{exc}\n请重新估算。"
         return Turn(state.idle(), (Outbound(text, (AGAIN_BUTTON, menu.MENU_BUTTON)),))
-    buttons = (Button(f"{PREFIX}:detail:{answers_digest(data)}", "查看计算明细"), AGAIN_BUTTON,
-               Button(f"{PREFIX}:nav:back", "返回"), menu.MENU_BUTTON)
+    buttons = (
+        Button(f"{PREFIX}:detail:{answers_digest(data)}", "查看计算明细"),
+        AGAIN_BUTTON,
+        Button(f"{PREFIX}:nav:back", "返回"),
+        menu.MENU_BUTTON,
+    )
     link = Link(CALC_LINK_LABEL, calc_link(data, ctx))
-    replies = (Outbound(summary_text(result)), Outbound(sources_text(result)),
-               Outbound(advice_text(result), buttons, (link,)))
+    replies = (
+        Outbound(summary_text(result)),
+        Outbound(sources_text(result)),
+        Outbound(advice_text(result), buttons, (link,)),
+    )
     return Turn(replace(state, data=dict(data), step=RESULT), replies)
 
 
 def _intro(ctx: TurnContext) -> str:
-    return (f"好的，我按{_p(ctx).plan_name}帮您估算征收补偿，把货币补偿和产权调换两种方式逐项算给您看。\n"
-            "每一步都可以点“返回”改上一步，或点“取消”不算了。")
+    return (
+        f"好的，我按{_p(ctx).plan_name}帮您估算征收补偿，把货币补偿和产权调换两种方式逐项算给您看。\n"
+        "每一步都可以点“返回”改上一步，或点“取消”不算了。"
+    )
 
 
-FORM = Form(NAME, "补偿估算", questions, lambda data, ctx: "", _finish, intro=_intro, confirm=False,
-            prefill=_prefill, prefix=PREFIX, numbered=True, text_only=True, back_notice="好的，回到上一步。")
+FORM = Form(
+    NAME,
+    "补偿估算",
+    questions,
+    lambda data, ctx: "",
+    _finish,
+    intro=_intro,
+    confirm=False,
+    prefill=_prefill,
+    prefix=PREFIX,
+    numbered=True,
+    text_only=True,
+    back_notice="好的，回到上一步。",
+)
 AGAIN_BUTTON = Button(f"{PREFIX}:again", "重新估算")
 
 

@@ -32,8 +32,16 @@ def district_field(name: str = "district", prompt: str = "在哪个片区？") -
     return Field(name, lambda data, ctx: prompt, choices=choices, on_choice=lambda arg, data, ctx: ok(**{name: arg}))
 
 
-def text_field(name: str, prompt: str, what: str, minimum: int, maximum: int, example: str = "",
-               location: bool = False, applies: Callable[[Data], bool] | None = None) -> Field:
+def text_field(
+    name: str,
+    prompt: str,
+    what: str,
+    minimum: int,
+    maximum: int,
+    example: str = "",
+    location: bool = False,
+    applies: Callable[[Data], bool] | None = None,
+) -> Field:
     """A typed answer of `minimum`–`maximum` characters."""
 
     def take(text: str, data: Data, ctx: TurnContext) -> Answer:
@@ -53,8 +61,9 @@ def address_field(prompt: str = "请写下具体地址（街道、门牌号）�
     return text_field("address", prompt, "地址", MIN_ADDRESS, MAX_ADDRESS, "东关街18号", location=True)
 
 
-def phone_field(applies: Callable[[Data], bool] | None = None,
-                prompt: str = "请留一个联系电话，工作人员会打这个电话联系您。") -> Field:
+def phone_field(
+    applies: Callable[[Data], bool] | None = None, prompt: str = "请留一个联系电话，工作人员会打这个电话联系您。"
+) -> Field:
     def take(text: str, data: Data, ctx: TurnContext) -> Answer:
         phone = normalise_phone(text)
         if phone is None:
@@ -68,14 +77,18 @@ def phone_field(applies: Callable[[Data], bool] | None = None,
 def receipt_reply(receipt: CaseReceipt, what: str) -> Outbound:
     """What the resident reads once the case is committed: the number, who handles it, by when."""
     if receipt.daily_limit is not None:
-        return Outbound(f"这次没有登记：每人24小时内最多在这里登记{receipt.daily_limit}件，您已经登记了"
-                        f"{receipt.daily_limit}件。已登记的事项工作人员会逐件办理，点“查进度”可以查看。\n"
-                        "如果有新的急事，请拨打政务服务便民热线，或到征收服务站，工作人员可以帮您登记。"
-                        "如有人身危险，请立即拨打 110。",
-                        (STATUS_BUTTON, MENU_BUTTON))
+        return Outbound(
+            f"这次没有登记：每人24小时内最多在这里登记{receipt.daily_limit}件，您已经登记了"
+            f"{receipt.daily_limit}件。已登记的事项工作人员会逐件办理，点“查进度”可以查看。\n"
+            "如果有新的急事，请拨打政务服务便民热线，或到征收服务站，工作人员可以帮您登记。"
+            "如有人身危险，请立即拨打 110。",
+            (STATUS_BUTTON, MENU_BUTTON),
+        )
     if not receipt.created:
-        return Outbound(f"这份{what}已经提交过了，编号：{receipt.number}。不会重复登记。点“查进度”可随时查看。",
-                        (STATUS_BUTTON, MENU_BUTTON))
+        return Outbound(
+            f"这份{what}已经提交过了，编号：{receipt.number}。不会重复登记。点“查进度”可随时查看。",
+            (STATUS_BUTTON, MENU_BUTTON),
+        )
     lines = [f"已登记！编号：{receipt.number}", "请记下这个编号，点“查进度”可以随时查看办理情况。"]
     if receipt.department:
         lines.append(f"承办单位：{receipt.department}")

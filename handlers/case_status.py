@@ -25,8 +25,10 @@ MAX_FAILURES = 5
 ASK_NUMBER = Button(button_id(NAME, "ask", "number"), "输入编号查询")
 CANCEL = Button(button_id(NAME, "nav", "cancel"), "取消")
 HUMAN = Button("intent:human", "转人工")
-NOT_FOUND = ("没有查到。请核对编号和登记时留的电话（匿名登记的、反映工作人员作风的，只能在登记时用的对话里查看）。"
-             "可以再试一次，或点“转人工”。")
+NOT_FOUND = (
+    "没有查到。请核对编号和登记时留的电话（匿名登记的、反映工作人员作风的，只能在登记时用的对话里查看）。"
+    "可以再试一次，或点“转人工”。"
+)
 TOO_MANY = "查询次数太多了，请明天再试，或点“转人工”。"
 
 
@@ -46,8 +48,10 @@ def _detail(case: CaseSummary) -> Outbound:
     else:
         parts.append("还没有工作人员的答复，请耐心等待；到期没有答复可以点“转人工”催办。")
     if case.undelivered:
-        parts.append(f"另有 {case.undelivered} 条进展通知没能主动推送给您（微信规定：您 48 小时内没有给公众号发过消息，"
-                     "公众号就不能主动发消息），办理情况以这里显示的为准。")
+        parts.append(
+            f"另有 {case.undelivered} 条进展通知没能主动推送给您（微信规定：您 48 小时内没有给公众号发过消息，"
+            "公众号就不能主动发消息），办理情况以这里显示的为准。"
+        )
     buttons: tuple[Button, ...] = (MENU_BUTTON,)
     if case.can_rate:
         parts.append("请您对办理情况作个评价：")
@@ -64,8 +68,7 @@ class CaseStatus:
         """List the resident's own cases, or ask for a case number if they have none here."""
         mine = await ctx.cases.for_resident(LISTED)
         if not mine:
-            text = ("您在这里还没有登记过诉求或申请。\n"
-                    "如果在别处登记过，请输入编号查询（格式如 AJ-2026-000123）。")
+            text = "您在这里还没有登记过诉求或申请。\n如果在别处登记过，请输入编号查询（格式如 AJ-2026-000123）。"
             return Turn(replace(state.idle(), flow=NAME, step="number", data={}), (Outbound(text, (CANCEL,)),))
         buttons = tuple(Button(button_id(NAME, "show", c.number), f"查看 {c.number}") for c in mine)
         text = f"您登记的事项（最近 {len(mine)} 件）：\n\n" + "\n\n".join(_line(c) for c in mine)
@@ -86,15 +89,18 @@ class CaseStatus:
             return Turn(state.idle(), (_detail(own),))
         # not the resident's own case (or no such case — we do not say which): the phone it was filed with
         data = {**state.data, "number": number}
-        return Turn(replace(state, step="phone", data=data),
-                    (Outbound(f"为保护隐私，请输入登记这件事时留的电话号码。\n{PHONE_HELP}", (CANCEL,)),))
+        return Turn(
+            replace(state, step="phone", data=data),
+            (Outbound(f"为保护隐私，请输入登记这件事时留的电话号码。\n{PHONE_HELP}", (CANCEL,)),),
+        )
 
     async def _phone(self, state: Conversation, inbound: Inbound, text: str, ctx: TurnContext) -> Turn:
         if normalise_phone(text) is None:
             return Turn(state, (Outbound(f"电话号码不对。{PHONE_HELP}", (CANCEL,)),))
         client = inbound.payload.get("client")
-        looked = await ctx.cases.by_phone(state.data.get("number", ""), text, ctx.now,
-                                          client if isinstance(client, str) else None)
+        looked = await ctx.cases.by_phone(
+            state.data.get("number", ""), text, ctx.now, client if isinstance(client, str) else None
+        )
         if looked.case is not None:
             return Turn(state.idle(), (_detail(looked.case),))
         failures = int(state.data.get("failures", 0)) + 1
@@ -113,8 +119,10 @@ class CaseStatus:
             return Turn(state, (Outbound("没有找到这件事，按钮可能已经过期了。", MENU),))
         if what == "ask":
             data = {"failures": state.data.get("failures", 0)} if state.flow == NAME else {}
-            return Turn(replace(state.idle(), flow=NAME, step="number", data=data),
-                        (Outbound("请输入编号（格式如 AJ-2026-000123）。", (CANCEL,)),))
+            return Turn(
+                replace(state.idle(), flow=NAME, step="number", data=data),
+                (Outbound("请输入编号（格式如 AJ-2026-000123）。", (CANCEL,)),),
+            )
         if state.flow == NAME:
             return Turn(state.idle(), (Outbound("已退出查询。", MENU),))
         return Turn(state, (Outbound("这个按钮已经过期了，请重新选择。", MENU),))

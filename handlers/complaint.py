@@ -29,8 +29,22 @@ NO_PLACE = "none"
 MIN_PLACE = 2
 # words that name a category in a resident's question; a question naming two categories is asked about
 CATEGORY_WORDS = {
-    Category.UTILITY_CUT: ("断水", "断电", "停水", "停电", "断路", "挖断", "断气", "停气", "断暖", "停暖", "威胁",
-                           "恐吓", "吓唬", "逼迁"),
+    Category.UTILITY_CUT: (
+        "断水",
+        "断电",
+        "停水",
+        "停电",
+        "断路",
+        "挖断",
+        "断气",
+        "停气",
+        "断暖",
+        "停暖",
+        "威胁",
+        "恐吓",
+        "吓唬",
+        "逼迁",
+    ),
     Category.STAFF_CONDUCT: ("态度", "作风", "索要", "吃拿卡要", "红包", "受贿", "工作人员"),
     Category.SITE_SAFETY: ("安全隐患", "施工安全", "围挡", "倒塌", "塌了"),
     Category.PAYMENT_DELAY: ("没到账", "不到账", "未到账", "没发", "未发", "拖欠", "迟迟不发", "没打款"),
@@ -48,8 +62,10 @@ def _category(arg: str, data: Data, ctx: TurnContext) -> Answer:
     notice = None
     if arg in URGENT_CATEGORIES:
         contacts = ctx.kb.params.get("contacts", {})
-        notice = ("这类问题会按紧急事项办理。如果正面临人身危险，请立即拨打 110；"
-                  f"施工安全隐患也可以直接打 {contacts.get('safety_phone', '')}。")
+        notice = (
+            "这类问题会按紧急事项办理。如果正面临人身危险，请立即拨打 110；"
+            f"施工安全隐患也可以直接打 {contacts.get('safety_phone', '')}。"
+        )
     elif arg == Category.STAFF_CONDUCT:
         notice = "反映工作人员作风问题，会直接交给纪检监察办理，不会转给被反映的单位。"
     values: dict[str, object] = {"category": arg}
@@ -77,8 +93,10 @@ def _prefill(question: str, ctx: TurnContext) -> Answer:
 
 def _place_prompt(data: Data, ctx: TurnContext) -> str:
     if _is_conduct(data):
-        return ("事情大概发生在哪里？写个大概位置就行，例如：东关街附近、工作组办公室。"
-                "不需要写您家的门牌号；不方便说可以点“不方便说”。")
+        return (
+            "事情大概发生在哪里？写个大概位置就行，例如：东关街附近、工作组办公室。"
+            "不需要写您家的门牌号；不方便说可以点“不方便说”。"
+        )
     return "请写下具体地址（街道、门牌号），例如：东关街18号3单元。也可以发送位置。"
 
 
@@ -110,17 +128,38 @@ def _anonymous(arg: str, data: Data, ctx: TurnContext) -> Answer:
 
 
 FIELDS = (
-    Field("category", lambda data, ctx: "您要反映哪一类问题？",
-          choices=fixed([(c.value, CATEGORY_LABELS[c]) for c in COMPLAINT_CATEGORIES]), on_choice=_category),
-    Field("unit", lambda data, ctx: "被反映的是哪个单位的工作人员？",
-          choices=_units, on_choice=lambda arg, data, ctx: ok(unit=arg), applies=_is_conduct, label_key="unit_name"),
+    Field(
+        "category",
+        lambda data, ctx: "您要反映哪一类问题？",
+        choices=fixed([(c.value, CATEGORY_LABELS[c]) for c in COMPLAINT_CATEGORIES]),
+        on_choice=_category,
+    ),
+    Field(
+        "unit",
+        lambda data, ctx: "被反映的是哪个单位的工作人员？",
+        choices=_units,
+        on_choice=lambda arg, data, ctx: ok(unit=arg),
+        applies=_is_conduct,
+        label_key="unit_name",
+    ),
     district_field(prompt="事情发生在哪个片区？"),
-    Field("address", _place_prompt, choices=_place_choices, on_choice=lambda arg, data, ctx: ok(address=""),
-          on_text=_place_text, accepts_location=True),
+    Field(
+        "address",
+        _place_prompt,
+        choices=_place_choices,
+        on_choice=lambda arg, data, ctx: ok(address=""),
+        on_text=_place_text,
+        accepts_location=True,
+    ),
     text_field("description", "请说说发生了什么：时间、地点、涉及的人和事。", "情况说明", 5, 1000),
     text_field("wish", "您希望怎么解决？", "诉求", 2, 500),
-    Field("anonymous", lambda data, ctx: "您要实名反映，还是匿名反映？实名反映便于工作人员联系您核实。",
-          choices=fixed([("no", "实名反映"), ("yes", "匿名反映")]), on_choice=_anonymous, applies=_is_conduct),
+    Field(
+        "anonymous",
+        lambda data, ctx: "您要实名反映，还是匿名反映？实名反映便于工作人员联系您核实。",
+        choices=fixed([("no", "实名反映"), ("yes", "匿名反映")]),
+        on_choice=_anonymous,
+        applies=_is_conduct,
+    ),
     phone_field(applies=lambda data: not data.get("anonymous")),
 )
 
@@ -150,9 +189,16 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
     """File the complaint; the reply with its number is made once the case exists in this transaction."""
     unit = data.get("unit")
     effect = CreateCase(
-        ref="case", intake_key=data[KEY], type=CaseType.COMPLAINT, category=data["category"], district=data["district"],
-        address=data["address"], description=data["description"], wish=data["wish"],
-        phone=None if data.get("anonymous") else data.get("phone"), anonymous=bool(data.get("anonymous")),
+        ref="case",
+        intake_key=data[KEY],
+        type=CaseType.COMPLAINT,
+        category=data["category"],
+        district=data["district"],
+        address=data["address"],
+        description=data["description"],
+        wish=data["wish"],
+        phone=None if data.get("anonymous") else data.get("phone"),
+        anonymous=bool(data.get("anonymous")),
         named_unit=unit if unit and unit != UNKNOWN_UNIT else None,
         details={"attachments": list(data.get(ATTACHMENTS) or [])},
     )
@@ -165,6 +211,11 @@ def _submit(state: Conversation, data: Data, ctx: TurnContext) -> Turn:
 
 
 complaint = Form(
-    NAME, "诉求登记", FIELDS, _summary, _submit,
-    intro="好的，帮您登记诉求，一共几个问题。随时可以点“返回”改上一步，点“取消”不登记。", prefill=_prefill,
+    NAME,
+    "诉求登记",
+    FIELDS,
+    _summary,
+    _submit,
+    intro="好的，帮您登记诉求，一共几个问题。随时可以点“返回”改上一步，点“取消”不登记。",
+    prefill=_prefill,
 )

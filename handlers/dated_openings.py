@@ -39,8 +39,10 @@ def _signing_reward(answer: str, plan: CompensationParams) -> str:
     else:
         tier = plan.open_tiers[0]
         if today < plan.programme.signing_start:
-            first = (f"签约从 {plan.programme.signing_start.isoformat()} 开始，{tier.until.isoformat()} 前签约每户奖 "
-                     f"{tier.amount:f} 元；签得越早奖励越多。")
+            first = (
+                f"签约从 {plan.programme.signing_start.isoformat()} 开始，{tier.until.isoformat()} 前签约每户奖 "
+                f"{tier.amount:f} 元；签得越早奖励越多。"
+            )
         else:
             first = f"现在签约每户奖 {tier.amount:f} 元（{tier.until.isoformat()} 前签约，含当天）；签得越早奖励越多。"
     _, _, rest = answer.partition("\n\n")

@@ -14,6 +14,8 @@ def record(state: Conversation, topic_id: str, helpful: bool, ctx: TurnContext) 
     effects: list = [RecordFeedback(topic_id=topic_id, helpful=helpful, question=question)]
     if helpful:
         return Turn(state, (Outbound("谢谢您的反馈！还有别的问题可以接着问。", (MENU_BUTTON,)),), tuple(effects))
-    effects.append(RecordGap(question=question or ctx.kb.entries[topic_id].title, reason="unhelpful", topic_id=topic_id))
+    effects.append(
+        RecordGap(question=question or ctx.kb.entries[topic_id].title, reason="unhelpful", topic_id=topic_id)
+    )
     text = "抱歉没能帮上忙，我们会改进这条回答。您可以换个说法再问，或者点“转人工”找工作人员。"
     return Turn(state, (Outbound(text, (HUMAN_BUTTON, MENU_BUTTON)),), tuple(effects))

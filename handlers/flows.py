@@ -34,4 +34,3 @@ class Flow(Protocol):
 
     async def button(self, state: Conversation, button_id: str, ctx: TurnContext) -> Turn:
         """Take a tapped answer to the current question."""
-

@@ -19,9 +19,9 @@ from typing import Any
 
 from bot.core.button_ids import parse_button
 from bot.core.messages import Button, Inbound, InboundKind, Outbound
+from bot.core.port import Conversation, Turn, TurnContext
 from handlers.flows import BACK_WORDS, CANCEL_WORDS, NEEDS_TEXT, is_unsupported
 from handlers.menu import MENU, MENU_WORDS
-from bot.core.port import Conversation, Turn, TurnContext
 
 Data = Mapping[str, Any]
 Choice = tuple[str, str]  # (id, label)
@@ -236,8 +236,14 @@ class Form:
         if photo_count(state.data) >= MAX_ATTACHMENTS:
             return await self._ask(state, ctx, before=f"最多附 {MAX_ATTACHMENTS} 张图片，这张没有收下。")
         file_id = str(inbound.payload.get("file_id") or "")[:200]
-        files.append({"channel": inbound.channel, "file_id": file_id, "caption": inbound.text[:200],
-                      "attachment_id": str(inbound.payload.get("attachment_id") or "")[:32]})  # bot/attachments
+        files.append(
+            {
+                "channel": inbound.channel,
+                "file_id": file_id,
+                "caption": inbound.text[:200],
+                "attachment_id": str(inbound.payload.get("attachment_id") or "")[:32],
+            }
+        )  # bot/attachments
         state = replace(state, data={**state.data, ATTACHMENTS: files})
         return await self._ask(state, ctx, before="收到图片，会作为材料附在表单里。")
 
@@ -248,8 +254,11 @@ class Form:
         nav = (Button(f"{p}:nav:back", "返回"), Button(f"{p}:nav:cancel", "取消"))
         if state.step == CONFIRM:
             text = f"请核对{self.title}：\n\n{self.summary(state.data, ctx)}\n\n信息无误请点“确认提交”。"
-            buttons: tuple[Button, ...] = (Button(f"{p}:{CONFIRM}:yes", "确认提交"), Button(f"{p}:nav:back", "返回修改"),
-                       Button(f"{p}:nav:cancel", "取消"))
+            buttons: tuple[Button, ...] = (
+                Button(f"{p}:{CONFIRM}:yes", "确认提交"),
+                Button(f"{p}:nav:back", "返回修改"),
+                Button(f"{p}:nav:cancel", "取消"),
+            )
         else:
             current = self._field(state.step, ctx)
             if current is None:
@@ -273,10 +282,10 @@ class Form:
 
     def _next_field(self, data: Data, index: int, ctx: TurnContext) -> Field | None:
         given = data.get(GIVEN, ())
-        return next((f for f in self.questions(ctx)[index + 1:] if f.applies(data) and f.name not in given), None)
+        return next((f for f in self.questions(ctx)[index + 1 :] if f.applies(data) and f.name not in given), None)
 
     def _previous_field(self, data: Data, index: int, ctx: TurnContext) -> Field | None:
-        return next((f for f in reversed(self.questions(ctx)[:max(index, 0)]) if f.applies(data)), None)
+        return next((f for f in reversed(self.questions(ctx)[: max(index, 0)]) if f.applies(data)), None)
 
 
 def _given(data: Data, answer: Answer) -> dict[str, Any]:
@@ -285,13 +294,20 @@ def _given(data: Data, answer: Answer) -> dict[str, Any]:
         return {}
     return {GIVEN: list(dict.fromkeys((*data.get(GIVEN, ()), *answer.given)))}
 
+
 def with_recording(state: Conversation, inbound: Inbound) -> Conversation:
     """The form's state with this voice message's stored recording among its attachments (at most MAX_RECORDINGS)."""
     files = list(state.data.get(ATTACHMENTS) or [])
     if sum(1 for f in files if f.get("kind") == "voice") >= MAX_RECORDINGS:
         return state
-    files.append({"kind": "voice", "channel": inbound.channel, "caption": inbound.text[:200],
-                  "attachment_id": str(inbound.payload["recording_id"])[:32]})
+    files.append(
+        {
+            "kind": "voice",
+            "channel": inbound.channel,
+            "caption": inbound.text[:200],
+            "attachment_id": str(inbound.payload["recording_id"])[:32],
+        }
+    )
     return replace(state, data={**state.data, ATTACHMENTS: files})
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.messages import Button, Outbound
+from bot.core.port import Conversation, RecordGap, Turn, TurnContext
 from handlers import statutes
 from handlers.dated_openings import dated_answer
 from handlers.menu import MENU_BUTTON
-from bot.core.port import Conversation, RecordGap, Turn, TurnContext
 from knowledge.entries import Entry
 from knowledge.index import MatchResult
 
@@ -21,14 +21,20 @@ HUMAN_BUTTON = Button("intent:human", "转人工")
 MAX_RELATED = 3
 SUGGESTIONS = 3
 # how an answer names the flow a follow-up continues
-FLOW_NAMES = {"complaint": "登记诉求", "status": "查进度", "moving_help": "申请上门帮助", "human": "转人工",
-              "calculator": "估算补偿"}
+FLOW_NAMES = {
+    "complaint": "登记诉求",
+    "status": "查进度",
+    "moving_help": "申请上门帮助",
+    "human": "转人工",
+    "calculator": "估算补偿",
+}
 # below this score nothing in the knowledge base is even close: the question is outside the programme
 OFF_TOPIC_SCORE = 0.2
 
 
-def answer_topic(state: Conversation, entry: Entry, question: str, ctx: TurnContext,
-                 result: MatchResult | None = None) -> Turn:
+def answer_topic(
+    state: Conversation, entry: Entry, question: str, ctx: TurnContext, result: MatchResult | None = None
+) -> Turn:
     """The entry's answer, its source line, follow-up topics and 有用 / 没用; for a follow-up, which topic it
     continues; for a message that asked two things, the other one as a button."""
     parts = [f"【{entry.title}】", dated_answer(entry, ctx.kb.params, ctx.now)]

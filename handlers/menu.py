@@ -15,7 +15,9 @@ MENU = (
 )
 MENU_BUTTON = Button("menu", "返回菜单")
 # typed words that mean "show me the menu"
-MENU_WORDS = frozenset({"菜单", "主菜单", "目录", "开始", "返回菜单", "返回", "/start", "/menu", "start", "menu", "help", "/help", "帮助"})
+MENU_WORDS = frozenset(
+    {"菜单", "主菜单", "目录", "开始", "返回菜单", "返回", "/start", "/menu", "start", "menu", "help", "/help", "帮助"}
+)
 POPULAR_TOPICS = ("comp.scope", "comp.monetary_vs_swap", "comp.relocation_fee", "comp.transition_fee", "proc.timeline")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.cases.vocabulary import OPEN_STATUSES
 from bot.core.messages import Inbound, Outbound
-from handlers import menu
 from bot.core.port import AttachToCase, Conversation, Outcomes, Turn, TurnContext
+from handlers import menu
 
 NO_CASE = "收到您的图片。登记诉求时发来的图片会作为材料附在诉求里；现在请告诉我您想办什么。"
 
@@ -17,8 +17,12 @@ async def outside_form(state: Conversation, inbound: Inbound, ctx: TurnContext) 
     if not open_cases:
         return Turn(state, (Outbound(NO_CASE, menu.MENU),))
     number = open_cases[0].number  # the newest
-    photo = {"channel": inbound.channel, "file_id": str(inbound.payload.get("file_id") or "")[:200],
-             "caption": inbound.text[:200], "attachment_id": attachment_id[:32]}
+    photo = {
+        "channel": inbound.channel,
+        "file_id": str(inbound.payload.get("file_id") or "")[:200],
+        "caption": inbound.text[:200],
+        "attachment_id": attachment_id[:32],
+    }
     effect = AttachToCase(number, photo)
 
     def told(outcomes: Outcomes) -> Turn:

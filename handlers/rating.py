@@ -28,16 +28,19 @@ RATING_REPLIES = {
     "not_closed": "这件事还在办理中，办结后再请您评价。",
     "not_found": "没有找到这件事，按钮可能已经过期了。",
 }
-ASK_REASON = (f"能说说哪里不满意吗？直接打字告诉我（最多 {MAX_REASON} 字），承办单位再办理时会看到。"
-              "不想说的话，点“跳过”就行。")
+ASK_REASON = (
+    f"能说说哪里不满意吗？直接打字告诉我（最多 {MAX_REASON} 字），承办单位再办理时会看到。不想说的话，点“跳过”就行。"
+)
 IN_A_FORM = "\n（您正在办的事还没有结束，接着回答上面的问题即可。）"
 
 
 def review_right(ctx: TurnContext) -> str:
     """The resident's right to 复查 (《信访工作条例》), with the periods of the parameter file."""
     deadlines = ctx.kb.params.get("deadlines", {})
-    return (f"按《信访工作条例》，对办理结果不满意的，可以在收到办理结果后 {deadlines.get('review_request_days', 30)} 日内"
-            f"申请复查，复查意见应在 {deadlines.get('review_decision_days', 30)} 日内作出。")
+    return (
+        f"按《信访工作条例》，对办理结果不满意的，可以在收到办理结果后 {deadlines.get('review_request_days', 30)} 日内"
+        f"申请复查，复查意见应在 {deadlines.get('review_decision_days', 30)} 日内作出。"
+    )
 
 
 def _review_button(ctx: TurnContext) -> tuple[Button, ...]:
@@ -58,8 +61,10 @@ def rate(state: Conversation, arg: str, ctx: TurnContext) -> Turn:
             return Turn(state, (Outbound(text, (MENU_BUTTON,)),))
         if result.outcome == "reopened":
             due = f"新的办结期限为{format_due(result.finish_due)}。" if result.finish_due else ""
-            text = (f"很抱歉没有让您满意。已经重新交办（编号 {result.number}），承办单位会再次办理。{due}\n"
-                    f"如果对重新办理的结果仍不满意：{review_right(ctx)}")
+            text = (
+                f"很抱歉没有让您满意。已经重新交办（编号 {result.number}），承办单位会再次办理。{due}\n"
+                f"如果对重新办理的结果仍不满意：{review_right(ctx)}"
+            )
         else:
             text = f"很抱歉没有让您满意。{review_right(ctx)}需要帮助可以点“转人工”。"
         if state.flow not in (None, NAME):  # in the middle of a form: the form goes on, no question of ours
@@ -88,8 +93,15 @@ class RatingReason:
         if inbound.kind not in (InboundKind.TEXT, InboundKind.VOICE) or len(text) < MIN_REASON:
             return Turn(state, (Outbound("请打字说一说哪里不满意（至少 2 个字）；不想说请点“跳过”。", (SKIP,)),))
         if len(text) > MAX_REASON:
-            return Turn(state, (Outbound(f"写得太长了（最多 {MAX_REASON} 字，您写了 {len(text)} 字），请精简一下再发；"
-                                         "或点“跳过”。", (SKIP,)),))
+            return Turn(
+                state,
+                (
+                    Outbound(
+                        f"写得太长了（最多 {MAX_REASON} 字，您写了 {len(text)} 字），请精简一下再发；或点“跳过”。",
+                        (SKIP,),
+                    ),
+                ),
+            )
         number = str(state.data.get("number", ""))
 
         def then(outcomes: Outcomes) -> Turn:

@@ -29,10 +29,17 @@ from knowledge.base import Context
 
 MENU_LABELS = {b.label: b.id for b in menu.MENU}
 # every multi-step flow, by its name (the state's `flow`, its buttons' kind): a new flow is listed here
-FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (
-    complaint.complaint, assistance.assistance, human_handoff.human_handoff, case_status.case_status,
-    rating.rating_reason, calculator.FLOW,
-)}
+FLOWS: Mapping[str, Flow] = {
+    flow.name: flow
+    for flow in (
+        complaint.complaint,
+        assistance.assistance,
+        human_handoff.human_handoff,
+        case_status.case_status,
+        rating.rating_reason,
+        calculator.FLOW,
+    )
+}
 
 
 async def respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
@@ -170,7 +177,10 @@ FLOW_TOPICS: dict[str, tuple[str, ...]] = {
     "calculator": ("comp.scope", "comp.valuation", "comp.monetary_vs_swap", "comp.reward", "comp.payment_time"),
 }
 FLOW_QUESTIONS = {
-    "complaint": "登记诉求", "status": "查诉求进度", "moving_help": "申请上门帮助搬家", "human": "找工作人员",
+    "complaint": "登记诉求",
+    "status": "查诉求进度",
+    "moving_help": "申请上门帮助搬家",
+    "human": "找工作人员",
     "calculator": "估算补偿",
 }
 

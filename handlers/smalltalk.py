@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.messages import Outbound
-from handlers.menu import MENU, MENU_BUTTON
 from bot.core.port import Conversation, Turn
+from handlers.menu import MENU, MENU_BUTTON
 from knowledge.text import compact
 
 GREETINGS = frozenset("你好 您好 在吗 在不在 有人吗 有人在吗 哈喽 嗨 喂 早上好 下午好 晚上好 hi hello".split())

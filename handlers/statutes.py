@@ -114,8 +114,10 @@ def _statute(citation: Citation, book: StatuteBook) -> list[Passage]:
     act = book.act(citation.act)
     if act is None:
         heading = f"《{citation.act}》"
-        return [Passage(heading, (f"{article_label(n)}{FULL_WIDTH_SPACE}{NOT_COLLECTED}",), article_label(n))
-                for n in citation.articles] or [Passage(heading, (NOT_COLLECTED_ACT,))]
+        return [
+            Passage(heading, (f"{article_label(n)}{FULL_WIDTH_SPACE}{NOT_COLLECTED}",), article_label(n))
+            for n in citation.articles
+        ] or [Passage(heading, (NOT_COLLECTED_ACT,))]
     heading = f"《{act.title}》（{act.edition}）"
     if not citation.articles:
         return [Passage(heading, (NO_ARTICLE.format(where=act.read_at),))]
@@ -154,8 +156,10 @@ def _plan(name: str, clauses: list[str], params: dict[str, Any]) -> Passage:
     if contacts.get("headquarters_address"):
         where += f"（{contacts['headquarters_address']}"
         where += f"，电话 {contacts['headquarters_phone']}）" if contacts.get("headquarters_phone") else "）"
-    text = (f"{name}{cited}：这是县里的房屋征收补偿方案，是县政府的规定，不是国家法律法规。"
-            f"回答里引用的县里标准出自这里。方案全文以县里公布的为准，可到{where}查阅。")
+    text = (
+        f"{name}{cited}：这是县里的房屋征收补偿方案，是县政府的规定，不是国家法律法规。"
+        f"回答里引用的县里标准出自这里。方案全文以县里公布的为准，可到{where}查阅。"
+    )
     return Passage("县里的征收补偿方案", (text,))
 
 

@@ -30,8 +30,11 @@ async def answer_heard(inbound: Inbound, answer: Callable[[Inbound], Awaitable[T
 
 def _after_heard(turn: Turn, heard: Outbound) -> Turn:
     then = turn.then
-    return replace(turn, replies=(heard, *turn.replies),
-                   then=None if then is None else (lambda outcomes: _after_heard(then(outcomes), heard)))
+    return replace(
+        turn,
+        replies=(heard, *turn.replies),
+        then=None if then is None else (lambda outcomes: _after_heard(then(outcomes), heard)),
+    )
 
 
 def not_heard(state: Conversation, inbound: Inbound, ctx: TurnContext, flows: Mapping[str, Flow]) -> Turn:

@@ -133,30 +133,41 @@ class KnowledgeBase:
         result = self._verdict(ranked[0], in_domain, generic)
         if parts:
             focused, story = self._verdict(ranked[1], in_domain, generic), ranked[2]
-            hijacked = result.label is not None and any(c.label == result.label and c.score >= result.score
-                                                        for c in story)
+            hijacked = result.label is not None and any(
+                c.label == result.label and c.score >= result.score for c in story
+            )
             if focused.score > result.score or (focused.label not in (None, result.label) and hijacked):
                 result = focused
         if result.label is None:
             return result
         if not parts and asks:
             each = [self._verdict(r, in_domain, generic) for r in ranked[1:]]
-            if all(v.label not in (None, result.label) and self.topic(v.label) is not None and v.score > result.score
-                   and _lead(v) >= CLEAR_LEAD for v in each):
+            if all(
+                v.label not in (None, result.label)
+                and self.topic(v.label) is not None
+                and v.score > result.score
+                and _lead(v) >= CLEAR_LEAD
+                for v in each
+            ):
                 # every question alone is clearly about its own topic, and more surely than the message is about
                 # its winner, which is none of theirs: an overview that wins on breadth ("搬家费咋算？过渡费给多久？"
                 # → comp.scope). The first asked is the answer, the next offered
                 first = each[0]
                 other = next((v.label for v in each[1:] if v.label != first.label), None)
                 return replace(first, also=other)
-        for clause_ranking in ranked[3 if parts else 1:]:
+        for clause_ranking in ranked[3 if parts else 1 :]:
             other = self._verdict(clause_ranking, in_domain, generic)
             if other.label is not None and other.label != result.label and self.topic(other.label) is not None:
                 return replace(result, also=other.label)
         return result
 
-    def _names_its_subject(self, canonical: str, alone: MatchResult, followed: MatchResult,
-                           previous: tuple[str, dict[str, float], frozenset[str]]) -> bool:
+    def _names_its_subject(
+        self,
+        canonical: str,
+        alone: MatchResult,
+        followed: MatchResult,
+        previous: tuple[str, dict[str, float], frozenset[str]],
+    ) -> bool:
         """Whether an elliptical follow-up is about a subject of its own: sure enough by itself, not a condition
         (要是…), and either naming a word of the curated dictionary the question before did not (那搬迁费呢 after 过渡费)
         and scoring about as well as the context's topic, or scoring clearly better alone."""
@@ -184,9 +195,14 @@ class KnowledgeBase:
         bonus = dict.fromkeys(context.topics[1:], RELATED_BONUS)
         bonus[context.topics[0]] = CONTEXT_BONUS
         # topics only: an intent (登记诉求, 估算补偿) is started by what the resident asks now, never by its context
-        boosted = sorted((Candidate(c.label, round(min(1.0, c.score + bonus.get(c.label, 0.0)), 4))
-                          for c in ranked if not c.label.startswith("intent:")
-                          and (not context.only_topics or c.label in bonus)), key=lambda c: (-c.score, c.label))
+        boosted = sorted(
+            (
+                Candidate(c.label, round(min(1.0, c.score + bonus.get(c.label, 0.0)), 4))
+                for c in ranked
+                if not c.label.startswith("intent:") and (not context.only_topics or c.label in bonus)
+            ),
+            key=lambda c: (-c.score, c.label),
+        )
         result = self._verdict(boosted[:5], True, False)
         return result if result.label is None else replace(result, continues=context.name)
 
@@ -231,8 +247,9 @@ def load_knowledge(knowledge_dir: Path, cache_dir: Path, threshold: float, margi
         if entry.id in entries:
             raise KnowledgeError(f"duplicate id {entry.id}: {entries[entry.id].path} and {entry.path}")
         entries[entry.id] = entry
-    return KnowledgeBase(params, entries, index, load_rules(knowledge_dir), threshold, margin,
-                         statutes=load_statutes(knowledge_dir))
+    return KnowledgeBase(
+        params, entries, index, load_rules(knowledge_dir), threshold, margin, statutes=load_statutes(knowledge_dir)
+    )
 
 
 def _vocabulary(items: list[Entry]) -> list[str]:

@@ -55,7 +55,9 @@ def check_citations(entries: dict[str, Entry], statutes: StatuteBook, plan_name:
     for entry in entries.values():
         for citation in parse_sources(entry.sources, plan_name):
             if citation.kind is Kind.OTHER and _CITES_AN_ARTICLE.search(citation.source):
-                problems.append(f"{entry.id}: source cites an article without the act's name in 《》: {citation.source}")
+                problems.append(
+                    f"{entry.id}: source cites an article without the act's name in 《》: {citation.source}"
+                )
             if citation.kind is not Kind.STATUTE:
                 continue
             act = statutes.act(citation.act)
@@ -66,8 +68,10 @@ def check_citations(entries: dict[str, Entry], statutes: StatuteBook, plan_name:
                 problems.append(f"{entry.id}: cites 《{citation.act}》 without an article number: {citation.source}")
             for number, label in zip(citation.articles, citation.labels, strict=True):
                 if act.article(number) is None:
-                    problems.append(f"{entry.id}: cites 《{act.title}》{label}, which is in neither the confirmed nor "
-                                    f"the not-confirmed articles of {STATUTES_DIR}/{Path(act.path).name}")
+                    problems.append(
+                        f"{entry.id}: cites 《{act.title}》{label}, which is in neither the confirmed nor "
+                        f"the not-confirmed articles of {STATUTES_DIR}/{Path(act.path).name}"
+                    )
     return problems
 
 

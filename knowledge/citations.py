@@ -116,13 +116,13 @@ def parse_source(source: str, plan_name: str = "") -> list[Citation]:
     """The citations of one source line (several when one line names several acts)."""
     source = source.strip()
     if plan_name and source.startswith(plan_name):
-        return [Citation(Kind.PLAN, source, clause=source[len(plan_name):].strip())]
+        return [Citation(Kind.PLAN, source, clause=source[len(plan_name) :].strip())]
     acts = list(_ACT.finditer(source))
     if not acts:
         return [Citation(Kind.OTHER, source)]
     citations = []
     for i, match in enumerate(acts):
-        tail = source[match.end(): acts[i + 1].start() if i + 1 < len(acts) else len(source)]
+        tail = source[match.end() : acts[i + 1].start() if i + 1 < len(acts) else len(source)]
         citations.append(Citation(Kind.STATUTE, source, act=match.group(1).strip(), articles=_articles(tail)))
     return citations
 

@@ -38,8 +38,9 @@ class EvalReport:
         ]
 
 
-def evaluate(kb: KnowledgeBase, questions: list[LabelledQuestion],
-             match: Callable[[LabelledQuestion], MatchResult] | None = None) -> EvalReport:
+def evaluate(
+    kb: KnowledgeBase, questions: list[LabelledQuestion], match: Callable[[LabelledQuestion], MatchResult] | None = None
+) -> EvalReport:
     """Hit@1 counts the answered label (an abstention is a miss); Hit@3 and MRR use the ranking. `match` labels an
     item (the CLI replays conversations through the dialogue); by default the knowledge base matches `q` alone."""
     match = match or (lambda item: kb.match(item.q))
@@ -65,15 +66,21 @@ def evaluate(kb: KnowledgeBase, questions: list[LabelledQuestion],
         if result.label in item.expect:
             hit1 += 1
         else:
-            misses.append(f"{item.q}\texpected {'|'.join(map(str, item.expect))}\tgot {result.label} "
-                          f"({result.score:.2f}; ranked {', '.join(ranked[:3])})")
+            misses.append(
+                f"{item.q}\texpected {'|'.join(map(str, item.expect))}\tgot {result.label} "
+                f"({result.score:.2f}; ranked {', '.join(ranked[:3])})"
+            )
         if any(label in item.expect for label in ranked[:3]):
             hit3 += 1
         rank = next((i for i, label in enumerate(ranked, 1) if label in item.expect), None)
         rr += 1 / rank if rank else 0.0
     n = max(in_scope, 1)
     return EvalReport(
-        total=len(questions), in_scope=in_scope, hit1=hit1 / n, hit3=hit3 / n, mrr=rr / n,
+        total=len(questions),
+        in_scope=in_scope,
+        hit1=hit1 / n,
+        hit3=hit3 / n,
+        mrr=rr / n,
         abstain_precision=abstained_right / abstained if abstained else 1.0,
         abstain_recall=abstained_right / should_abstain if should_abstain else 1.0,
         misses=tuple(misses),

@@ -36,7 +36,7 @@ def clauses(canonical: str) -> list[str]:
         lead = _ASK_LEAD.search(chunk)
         if lead is not None and lead.start() > 0:
             out.append(chunk[: lead.start()])
-            chunk = chunk[lead.start():]
+            chunk = chunk[lead.start() :]
         if len(chunk) > LONG_CLAUSE:
             out += [c for c in _JOINTS.split(chunk) if c]
         else:

@@ -160,8 +160,9 @@ class KnowledgeIndex:
         weight_of = self._unknown_weight
         return {t: known[t] if t in known else weight_of(t) for t in self._analyzer.terms_of_canonical(canonical)}
 
-    def story_table(self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()
-                    ) -> tuple[list[str], np.ndarray]:
+    def story_table(
+        self, parts: Sequence[tuple[str, float]], extra: Sequence[str] = ()
+    ) -> tuple[list[str], np.ndarray]:
         """For a message cut into parts with factors: its terms and the rows of their weights for the whole, the
         question in focus (each part at its factor), the story alone (the parts below 1), then each of `extra` (parts
         that ask), in one walk over the terms — the table `rank_table` ranks."""
@@ -259,8 +260,10 @@ class KnowledgeIndex:
         """Whether the question has a word of two characters or more that no entry knows and that is not generic
         (天气, 广场舞, 养老金): a subject of its own, outside the programme."""
         generic, known = self._analyzer.generic, self._idf
-        return any(len(w) >= 2 and w not in known and w not in generic and all(is_cjk(c) for c in w)
-                   for w in self._analyzer.words(canonical))
+        return any(
+            len(w) >= 2 and w not in known and w not in generic and all(is_cjk(c) for c in w)
+            for w in self._analyzer.words(canonical)
+        )
 
     def only_generic(self, canonical: str) -> bool:
         """Whether the question's words are either generic (电话, 到账, 在哪) or unknown to every entry, with at least

@@ -27,7 +27,7 @@ def _arabic(match: re.Match[str]) -> str:
 
 
 def numeral_value(numeral: str) -> str | None:
-    """"九十" → "90", "一百二" → "120" (a digit after 百/千 is one order lower), "八十五点五" → "85.5"; None for
+    """ "九十" → "90", "一百二" → "120" (a digit after 百/千 is one order lower), "八十五点五" → "85.5"; None for
     what is not a number (a lone 万 or 点)."""
     whole, _, fraction = numeral.partition("点")
     if fraction and not all(c in _DIGITS for c in fraction):

@@ -38,10 +38,12 @@ def load_rules(knowledge_dir: Path) -> IntentRules:
         return IntentRules([])
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return IntentRules([
-            Rule(label, re.compile(spec["pattern"]), re.compile(spec["unless"]) if spec.get("unless") else None)
-            for label, specs in data.items()
-            for spec in specs
-        ])
+        return IntentRules(
+            [
+                Rule(label, re.compile(spec["pattern"]), re.compile(spec["unless"]) if spec.get("unless") else None)
+                for label, specs in data.items()
+                for spec in specs
+            ]
+        )
     except (yaml.YAMLError, re.error, KeyError, TypeError) as exc:
         raise KnowledgeError(f"{path}: {exc}") from None

@@ -96,8 +96,13 @@ def _load_act(path: Path) -> Act:
     missing = [k for k in REQUIRED_ACT_KEYS if not data.get(k)]
     unknown = sorted(set(data) - ACT_KEYS)
     if missing or unknown:
-        raise KnowledgeError(f"{path.name}: " + "; ".join(
-            ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unknown key {', '.join(unknown)}"] if unknown else [])))
+        raise KnowledgeError(
+            f"{path.name}: "
+            + "; ".join(
+                ([f"missing {', '.join(missing)}"] if missing else [])
+                + ([f"unknown key {', '.join(unknown)}"] if unknown else [])
+            )
+        )
     if not isinstance(data["articles"], dict):
         raise KnowledgeError(f"{path.name}: articles must map 第…条 to the article's text")
     read_at = str(data["read_at"]).strip()
@@ -110,9 +115,15 @@ def _load_act(path: Path) -> Act:
     aliases = data.get("aliases") or []
     if not isinstance(aliases, list):
         raise KnowledgeError(f"{path.name}: aliases must be a list of names")
-    return Act(title=str(data["title"]).strip().strip("《》"), edition=str(data["edition"]).strip(),
-               source=str(data["source"]).strip(), read_at=read_at, articles=articles,
-               aliases=tuple(str(a) for a in aliases), path=str(path))
+    return Act(
+        title=str(data["title"]).strip().strip("《》"),
+        edition=str(data["edition"]).strip(),
+        source=str(data["source"]).strip(),
+        read_at=read_at,
+        articles=articles,
+        aliases=tuple(str(a) for a in aliases),
+        path=str(path),
+    )
 
 
 def _article(path: Path, label: str, value: Any, read_at: str) -> Article:

@@ -36,8 +36,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if metafunc.definition.get_closest_marker("postgres") is not None:
             backends = [b for b in backends if b == "postgres"]
             if not backends:
-                metafunc.parametrize("db_backend", [pytest.param("postgres", marks=pytest.mark.skip(
-                    reason="set ANJU_TEST_POSTGRES_URL to run PostgreSQL-only tests"))], indirect=True)
+                metafunc.parametrize(
+                    "db_backend",
+                    [
+                        pytest.param(
+                            "postgres",
+                            marks=pytest.mark.skip(reason="set ANJU_TEST_POSTGRES_URL to run PostgreSQL-only tests"),
+                        )
+                    ],
+                    indirect=True,
+                )
                 return
         metafunc.parametrize("db_backend", backends, indirect=True)
 
@@ -90,8 +98,14 @@ def clock() -> FakeClock:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # background workers off: tests drive the outbox worker and the scheduler by hand with the fake clock;
     # photos go to the test's own directory
-    return Settings(database_url=database_url, cache_dir=CACHE_DIR, outbox_interval=0, scheduler_interval=0,
-                    attachments_dir=tmp_path / "attachments", attachment_retry_interval=0)
+    return Settings(
+        database_url=database_url,
+        cache_dir=CACHE_DIR,
+        outbox_interval=0,
+        scheduler_interval=0,
+        attachments_dir=tmp_path / "attachments",
+        attachment_retry_interval=0,
+    )
 
 
 @pytest.fixture

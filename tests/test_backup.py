@@ -43,9 +43,11 @@ async def restored_cases(url: str) -> dict[str, int]:
         await upgrade(engine)  # already at the latest revision: nothing to do, no error
         cases, events = Case.__table__, CaseEvent.__table__
         async with engine.connect() as conn:
-            rows = await conn.execute(select(cases.c.number, func.count(events.c.id))
-                                      .join(events, events.c.case_id == cases.c.id, isouter=True)
-                                      .group_by(cases.c.number))
+            rows = await conn.execute(
+                select(cases.c.number, func.count(events.c.id))
+                .join(events, events.c.case_id == cases.c.id, isouter=True)
+                .group_by(cases.c.number)
+            )
             return dict(rows.all())
     finally:
         await engine.dispose()
@@ -67,8 +69,9 @@ async def restore(backup_file: Path, tmp_path: Path, db_backend: str) -> tuple[s
     return url, server
 
 
-async def test_a_backup_during_a_load_restores_every_acknowledged_case(client: TestClient, settings: Settings,
-                                                                       tmp_path: Path, db_backend: str) -> None:
+async def test_a_backup_during_a_load_restores_every_acknowledged_case(
+    client: TestClient, settings: Settings, tmp_path: Path, db_backend: str
+) -> None:
     acknowledged: list[str] = []
     enough = asyncio.Event()
     stop = asyncio.Event()
@@ -111,8 +114,10 @@ async def test_a_backup_during_a_load_restores_every_acknowledged_case(client: T
     assert before <= set(restored), sorted(before - set(restored))
     assert all(restored[n] >= 2 for n in restored)  # each case whole: created and dispatched with it
     assert set(restored) <= set(acknowledged) | set(restored)  # nothing invented
-    print(f"backup {db_backend}: {result.bytes:,} bytes in {took * 1000:.0f} ms; {len(before)} cases before, "
-          f"{during} acknowledged while it ran, {len(acknowledged)} in all")
+    print(
+        f"backup {db_backend}: {result.bytes:,} bytes in {took * 1000:.0f} ms; {len(before)} cases before, "
+        f"{during} acknowledged while it ran, {len(acknowledged)} in all"
+    )
 
 
 def test_the_cli_writes_a_backup_and_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -131,8 +136,9 @@ def test_a_missing_database_is_a_clear_failure(tmp_path: Path) -> None:
         backup(f"sqlite:///{tmp_path / 'none.db'}", tmp_path / "copy.db")
 
 
-def test_the_pg_dump_command_keeps_the_password_off_the_command_line(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pg_dump_command_keeps_the_password_off_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     command, env = pg_dump_command("postgresql://anju:p%40ss-w0rd@db.example:5433/anju", tmp_path / "x.dump")
     assert command[:3] == ["pg_dump", "--format=custom", "--no-owner"]
     assert command[-1] == "--dbname=postgresql://anju@db.example:5433/anju"

@@ -39,8 +39,11 @@ async def file_complaint(chat: ChatSession) -> str:
     return NUMBER.search(chat.text).group(0)
 
 
-async def test_a_deadline_across_the_countys_spring_festival(aiohttp_client, county_settings: Settings,  # noqa: ANN001
-                                                             kb: KnowledgeBase) -> None:
+async def test_a_deadline_across_the_countys_spring_festival(
+    aiohttp_client,
+    county_settings: Settings,  # noqa: ANN001
+    kb: KnowledgeBase,
+) -> None:
     clock = FakeClock(beijing(2027, 2, 4, 10, 0))  # Thursday; the county's file: 春节 5–12 Feb 2027
     client = await aiohttp_client(create_app(county_settings, clock=clock, knowledge=kb))
     number = await file_complaint(ChatSession(client))
@@ -49,8 +52,11 @@ async def test_a_deadline_across_the_countys_spring_festival(aiohttp_client, cou
     assert row["notify_due"] == end_of(date(2027, 2, 19))  # 15 days, not in the holiday
 
 
-async def test_a_reopened_case_is_never_due_on_a_holiday(aiohttp_client, county_settings: Settings,  # noqa: ANN001
-                                                         kb: KnowledgeBase) -> None:
+async def test_a_reopened_case_is_never_due_on_a_holiday(
+    aiohttp_client,
+    county_settings: Settings,  # noqa: ANN001
+    kb: KnowledgeBase,
+) -> None:
     clock = FakeClock(beijing(2026, 11, 30, 10, 0))
     client = await aiohttp_client(create_app(county_settings, clock=clock, knowledge=kb))
     chat = ChatSession(client)
@@ -67,8 +73,12 @@ async def test_a_reopened_case_is_never_due_on_a_holiday(aiohttp_client, county_
     assert "2027年1月4日" in chat.text
 
 
-async def test_healthz_reports_the_calendar_and_the_process(aiohttp_client, settings: Settings,  # noqa: ANN001
-                                                            county_settings: Settings, kb: KnowledgeBase) -> None:
+async def test_healthz_reports_the_calendar_and_the_process(
+    aiohttp_client,
+    settings: Settings,  # noqa: ANN001
+    county_settings: Settings,
+    kb: KnowledgeBase,
+) -> None:
     import os
 
     december = FakeClock(beijing(2026, 12, 1, 9, 0))
@@ -81,8 +91,12 @@ async def test_healthz_reports_the_calendar_and_the_process(aiohttp_client, sett
     assert (await (await summer.get("/healthz")).json())["calendar"] == "ok"
 
 
-async def test_the_start_names_the_missing_year(aiohttp_client, settings: Settings, kb: KnowledgeBase,  # noqa: ANN001
-                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_start_names_the_missing_year(
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,  # noqa: ANN001
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.WARNING, logger="bot.calendar_watch"):
         await aiohttp_client(create_app(settings, clock=FakeClock(beijing(2026, 12, 1, 9, 0)), knowledge=kb))
     [record] = [r for r in caplog.records if r.name == "bot.calendar_watch"]
@@ -97,8 +111,15 @@ async def test_a_broken_holiday_file_stops_the_start(settings: Settings, tmp_pat
         create_app(broken, knowledge=kb)
 
 
-async def staff_pages(aiohttp_client, settings: Settings, kb: KnowledgeBase, clock: FakeClock,  # noqa: ANN001
-                      username: str, role: str, department: str | None) -> tuple[str, str]:
+async def staff_pages(
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,
+    clock: FakeClock,  # noqa: ANN001
+    username: str,
+    role: str,
+    department: str | None,
+) -> tuple[str, str]:
     """The queue and the page of a case filed at the clock's time, as `username` sees them."""
     from tests.staff.agent import StaffAgent
     from tests.support.cases import load_test_routing
@@ -116,20 +137,28 @@ async def staff_pages(aiohttp_client, settings: Settings, kb: KnowledgeBase, clo
         await agent.close()
 
 
-async def test_admins_see_a_banner_and_everyone_the_provisional_deadlines(aiohttp_client, settings: Settings,  # noqa: ANN001
-                                                                          kb: KnowledgeBase) -> None:
+async def test_admins_see_a_banner_and_everyone_the_provisional_deadlines(
+    aiohttp_client,
+    settings: Settings,  # noqa: ANN001
+    kb: KnowledgeBase,
+) -> None:
     new_years_eve = FakeClock(beijing(2026, 12, 31, 10, 0))  # 签收 due the next working day: in 2027, unknown
     queue, case = await staff_pages(aiohttp_client, settings, kb, new_years_eve, "admin", "admin", None)
     assert "节假日数据缺失" in queue and "2027 年尚无国务院放假安排" in queue
     assert "badge provisional" in queue.split("<table", 1)[-1]  # in the queue's deadline column
     assert case.count("badge provisional") == 3  # 签收, 首次答复 and 办结 all reach 2027
-    staff_queue, _ = await staff_pages(aiohttp_client, settings, kb, new_years_eve, "buchang", "department_staff",
-                                       "comp_office")
+    staff_queue, _ = await staff_pages(
+        aiohttp_client, settings, kb, new_years_eve, "buchang", "department_staff", "comp_office"
+    )
     assert "节假日数据缺失" not in staff_queue and "暂按周一至周五计算" in staff_queue
 
 
-async def test_no_banner_and_no_mark_when_the_calendar_covers_them(aiohttp_client, settings: Settings,  # noqa: ANN001
-                                                                   kb: KnowledgeBase) -> None:
-    queue, case = await staff_pages(aiohttp_client, settings, kb, FakeClock(beijing(2026, 8, 3, 10, 0)),
-                                    "admin", "admin", None)
+async def test_no_banner_and_no_mark_when_the_calendar_covers_them(
+    aiohttp_client,
+    settings: Settings,  # noqa: ANN001
+    kb: KnowledgeBase,
+) -> None:
+    queue, case = await staff_pages(
+        aiohttp_client, settings, kb, FakeClock(beijing(2026, 8, 3, 10, 0)), "admin", "admin", None
+    )
     assert "节假日数据缺失" not in queue and "暂按周一至周五计算" not in queue + case

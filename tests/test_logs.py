@@ -28,7 +28,8 @@ from tests.support.fake_telegram import TOKEN as TELEGRAM_TOKEN
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fake_wechat import APP_SECRET, FakeWeChatApi
 from tests.support.telegram_resident import ProcessedUpdates, TelegramResident
-from tests.support.wechat_client import AES_KEY, TOKEN as WECHAT_TOKEN, WeChatResident
+from tests.support.wechat_client import AES_KEY, WeChatResident
+from tests.support.wechat_client import TOKEN as WECHAT_TOKEN
 
 SESSION_SECRET = "session-secret-for-the-log-test-0042"
 DB_PASSWORD = "db-pass-never-logged-77"
@@ -55,20 +56,35 @@ def restore_logging() -> Iterator[None]:
 
 
 def all_secrets(settings: Settings) -> list[str]:
-    return [TELEGRAM_TOKEN, TELEGRAM_SECRET, WECHAT_TOKEN, APP_SECRET, SESSION_SECRET,
-            *([AES_KEY] if settings.wechat_aes_key else [])]
+    return [
+        TELEGRAM_TOKEN,
+        TELEGRAM_SECRET,
+        WECHAT_TOKEN,
+        APP_SECRET,
+        SESSION_SECRET,
+        *([AES_KEY] if settings.wechat_aes_key else []),
+    ]
 
 
 @pytest.mark.parametrize(("telegram_mode", "wechat_safe"), [("webhook", True), ("polling", False)])
 async def test_a_whole_telegram_and_wechat_conversation_at_debug_logs_no_secret(
-        restore_logging: None, aiohttp_server, aiohttp_client, settings: Settings, kb: KnowledgeBase,  # noqa: ANN001
-        clock: FakeClock, telegram_mode: str, wechat_safe: bool) -> None:
+    restore_logging: None,
+    aiohttp_server,
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,  # noqa: ANN001
+    clock: FakeClock,
+    telegram_mode: str,
+    wechat_safe: bool,
+) -> None:
     fake = await FakeTelegram().start()
     wechat_api = await FakeWeChatApi().start()
     port = free_port()
-    bot_settings = replace(wechat_settings(telegram_settings(settings, fake, telegram_mode, port), wechat_api,
-                                           wechat_safe),
-                           session_secret=SESSION_SECRET, log_level="DEBUG")
+    bot_settings = replace(
+        wechat_settings(telegram_settings(settings, fake, telegram_mode, port), wechat_api, wechat_safe),
+        session_secret=SESSION_SECRET,
+        log_level="DEBUG",
+    )
     assert set(secret_values(bot_settings)) >= set(all_secrets(bot_settings))
     shown = io.StringIO()
     configure_logging(bot_settings, shown)
@@ -86,8 +102,9 @@ async def test_a_whole_telegram_and_wechat_conversation_at_debug_logs_no_secret(
         processed.install(app[TELEGRAM].application)
         client: TestClient = await aiohttp_client(server)
         await _telegram_conversation(TelegramResident(fake, processed, 7001), app, clock)
-        await _wechat_conversation(WeChatResident(client, clock, safe=wechat_safe, app_id=bot_settings.wechat_app_id),
-                                   app, clock)
+        await _wechat_conversation(
+            WeChatResident(client, clock, safe=wechat_safe, app_id=bot_settings.wechat_app_id), app, clock
+        )
         await client.get("/staff/login")
         await client.post("/telegram/webhook", data=b"{}", headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
         await client.close()
@@ -156,16 +173,21 @@ async def _wechat_conversation(resident: WeChatResident, app, clock: FakeClock) 
 
 
 def test_redaction_covers_every_secret_setting_the_database_password_and_token_shapes() -> None:
-    settings = Settings(database_url=f"postgresql://anju:{DB_PASSWORD}@db.example/anju", telegram_token="1:x" * 5,
-                        wechat_app_secret="app-secret-value", session_secret="s" * 32)
+    settings = Settings(
+        database_url=f"postgresql://anju:{DB_PASSWORD}@db.example/anju",
+        telegram_token="1:x" * 5,
+        wechat_app_secret="app-secret-value",
+        session_secret="s" * 32,
+    )
     redact = RedactSecrets(secret_values(settings))
-    line = (f"connect to postgresql://anju:{DB_PASSWORD}@db.example failed; GET https://api.weixin.qq.com/cgi-bin/"
-            "token?grant_type=client_credential&appid=wx1&secret=app-secret-value and "
-            "https://api.weixin.qq.com/cgi-bin/message/custom/send?access_token=ACCESS-TOKEN-123 and "
-            "https://api.telegram.org/bot987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe " + "s" * 32)
+    line = (
+        f"connect to postgresql://anju:{DB_PASSWORD}@db.example failed; GET https://api.weixin.qq.com/cgi-bin/"
+        "token?grant_type=client_credential&appid=wx1&secret=app-secret-value and "
+        "https://api.weixin.qq.com/cgi-bin/message/custom/send?access_token=ACCESS-TOKEN-123 and "
+        "https://api.telegram.org/bot987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe " + "s" * 32
+    )
     cleaned = redact.redact(line)
-    for secret in (DB_PASSWORD, "app-secret-value", "ACCESS-TOKEN-123", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
-                   "s" * 32):
+    for secret in (DB_PASSWORD, "app-secret-value", "ACCESS-TOKEN-123", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "s" * 32):
         assert secret not in cleaned, secret
     assert "db.example" in cleaned and "grant_type=client_credential" in cleaned  # the rest of the line stays
 
@@ -209,16 +231,20 @@ def test_configuring_twice_leaves_one_handler(restore_logging: None) -> None:
     assert logging.getLogger("httpx").level == logging.WARNING  # at INFO, httpx's per-request lines are not written
 
 
-async def test_each_request_has_an_id_in_its_response(restore_logging: None, client,  # noqa: ANN001
-                                                      settings: Settings) -> None:
+async def test_each_request_has_an_id_in_its_response(
+    restore_logging: None,
+    client,  # noqa: ANN001
+    settings: Settings,
+) -> None:
     shown = io.StringIO()
     configure_logging(replace(settings, log_level="DEBUG"), shown)
     response = await client.post("/api/chat", json={"session": "s" * 20, "text": "搬迁费怎么算"})
     assert response.status == 200
     rid = response.headers[REQUEST_ID_HEADER]
     assert re.fullmatch(r"[0-9a-f]{12}", rid)
-    again = await client.post("/api/chat", json={"session": "s" * 20, "text": "你好"},
-                              headers={REQUEST_ID_HEADER: "from-nginx-1"})
+    again = await client.post(
+        "/api/chat", json={"session": "s" * 20, "text": "你好"}, headers={REQUEST_ID_HEADER: "from-nginx-1"}
+    )
     assert again.headers[REQUEST_ID_HEADER] == "from-nginx-1"
     forged = await client.get("/healthz", headers={REQUEST_ID_HEADER: "x" * 65 + "\u4e00"})
     assert forged.headers[REQUEST_ID_HEADER] != "x" * 65
@@ -226,12 +252,17 @@ async def test_each_request_has_an_id_in_its_response(restore_logging: None, cli
 
 
 async def test_an_error_shows_the_user_no_secret_and_logs_it_redacted(
-        restore_logging: None, aiohttp_client, settings: Settings, kb: KnowledgeBase,  # noqa: ANN001
-        clock: FakeClock) -> None:
+    restore_logging: None,
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,  # noqa: ANN001
+    clock: FakeClock,
+) -> None:
     from bot.app import create_app
 
-    secret_settings = replace(settings, telegram_secret_token=TELEGRAM_SECRET, session_secret=SESSION_SECRET,
-                              wechat_app_secret=APP_SECRET)
+    secret_settings = replace(
+        settings, telegram_secret_token=TELEGRAM_SECRET, session_secret=SESSION_SECRET, wechat_app_secret=APP_SECRET
+    )
     shown = io.StringIO()
     configure_logging(secret_settings, shown)
     client = await aiohttp_client(create_app(secret_settings, clock=clock, knowledge=kb))

@@ -24,10 +24,12 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 CHANNEL_NAMES = {"wechat": "微信", "telegram": "Telegram", "web": "网页"}
 
+
 @dataclass(frozen=True)
 class Media:
     data: bytes
     content_type: str = ""
+
 
 class MediaUnavailable(Exception):
     """The channel did not hand the file over. `retry`: it may later (network, rate limit); else it never will
@@ -38,20 +40,30 @@ class MediaUnavailable(Exception):
         self.retry = retry
         self.note = note  # for the staff page, when the usual sentence would mislead (a file too big to fetch)
 
+
 class MediaSource(Protocol):
     async def download(self, source: str) -> Media:
         """The file the channel knows by `source` (WeChat MediaId, Telegram file_id); MediaUnavailable if not."""
         ...
 
+
 def full_key(attachment_id: str, kind: str = "image") -> str:
     return f"{attachment_id}.wav" if kind == "voice" else f"{attachment_id}.jpg"
+
 
 def thumb_key(attachment_id: str) -> str:
     return f"{attachment_id}.thumb.jpg"
 
+
 class AttachmentFetcher:
-    def __init__(self, engine: AsyncEngine, store: AttachmentStore, clock: Callable[[], datetime],
-                 max_bytes: int, max_pixels: int) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        store: AttachmentStore,
+        clock: Callable[[], datetime],
+        max_bytes: int,
+        max_pixels: int,
+    ) -> None:
         self.engine = engine
         self.store = store
         self.clock = clock
@@ -60,13 +72,21 @@ class AttachmentFetcher:
         self.sources: dict[str, MediaSource] = {}  # channel → its downloader, added by the channel adapters
         self._running: dict[str, asyncio.Task[None]] = {}
 
-    async def receive(self, channel: str, user_key: str, message_key: str, source: str,
-                      keep_for: timedelta | None = None) -> str:
+    async def receive(
+        self, channel: str, user_key: str, message_key: str, source: str, keep_for: timedelta | None = None
+    ) -> str:
         """Register the photo of this message and start fetching it; its attachment id."""
         now = self.clock()
         attachment_id = await records.register(
-            self.engine, channel=channel, user_key=user_key, message_key=message_key, kind="image", source=source,
-            now=now, fetch_before=now + keep_for if keep_for is not None else None)
+            self.engine,
+            channel=channel,
+            user_key=user_key,
+            message_key=message_key,
+            kind="image",
+            source=source,
+            now=now,
+            fetch_before=now + keep_for if keep_for is not None else None,
+        )
         self.schedule(attachment_id)
         return attachment_id
 
@@ -75,20 +95,43 @@ class AttachmentFetcher:
         check_image(data, self.max_bytes, self.max_pixels)  # the header, on the loop: fast
         clean = await asyncio.to_thread(reencode, data)  # the decoding, in a thread
         now = self.clock()
-        attachment_id = await records.register(self.engine, channel=channel, user_key=user_key,
-                                               message_key=message_key, kind="image", source="upload", now=now,
-                                               fetch_before=None, status=Status.PENDING)
+        attachment_id = await records.register(
+            self.engine,
+            channel=channel,
+            user_key=user_key,
+            message_key=message_key,
+            kind="image",
+            source="upload",
+            now=now,
+            fetch_before=None,
+            status=Status.PENDING,
+        )
         await self._store(attachment_id, clean)
         return attachment_id
 
     async def keep_recording(self, channel: str, user_key: str, message_key: str, wav: bytes) -> str:
         """A voice message, as transcribed (16 kHz mono WAV): stored for staff to listen to; its attachment id."""
-        attachment_id = await records.register(self.engine, channel=channel, user_key=user_key,
-                                               message_key=f"voice:{message_key}", kind="voice", source="recording",
-                                               now=self.clock(), fetch_before=None, status=Status.PENDING)
+        attachment_id = await records.register(
+            self.engine,
+            channel=channel,
+            user_key=user_key,
+            message_key=f"voice:{message_key}",
+            kind="voice",
+            source="recording",
+            now=self.clock(),
+            fetch_before=None,
+            status=Status.PENDING,
+        )
         await self.store.put(full_key(attachment_id, "voice"), wav)
-        await records.mark(self.engine, attachment_id, status=Status.STORED, content_type="audio/wav", size=len(wav),
-                           stored_at=self.clock(), next_attempt_at=None)
+        await records.mark(
+            self.engine,
+            attachment_id,
+            status=Status.STORED,
+            content_type="audio/wav",
+            size=len(wav),
+            stored_at=self.clock(),
+            next_attempt_at=None,
+        )
         return attachment_id
 
     def schedule(self, attachment_id: str) -> None:
@@ -134,18 +177,30 @@ class AttachmentFetcher:
             attempts = row.attempts + 1
             too_late = row.fetch_before is not None and now >= row.fetch_before
             if not exc.retry or attempts >= MAX_ATTEMPTS or too_late:
-                await self._give_up(row, exc.note or f"未能从{name}取回图片（{name}已不再提供这个文件）。请联系居民重新发送。")
+                await self._give_up(
+                    row, exc.note or f"未能从{name}取回图片（{name}已不再提供这个文件）。请联系居民重新发送。"
+                )
                 return
-            await records.mark(self.engine, attachment_id, attempts=attempts,
-                               next_attempt_at=now + FIRST_RETRY * 2 ** (attempts - 1),
-                               error=f"图片暂时没能从{name}取回，系统会自动重试。")
+            await records.mark(
+                self.engine,
+                attachment_id,
+                attempts=attempts,
+                next_attempt_at=now + FIRST_RETRY * 2 ** (attempts - 1),
+                error=f"图片暂时没能从{name}取回，系统会自动重试。",
+            )
             return
         try:
             check_image(media.data, self.max_bytes, self.max_pixels)
             clean = await asyncio.to_thread(reencode, media.data)
         except ImageRefused as exc:
-            await records.mark(self.engine, attachment_id, status=Status.REFUSED, error=f"没有保存：{exc}",
-                               attempts=row.attempts + 1, next_attempt_at=None)
+            await records.mark(
+                self.engine,
+                attachment_id,
+                status=Status.REFUSED,
+                error=f"没有保存：{exc}",
+                attempts=row.attempts + 1,
+                next_attempt_at=None,
+            )
             return
         await self._store(attachment_id, clean)
 
@@ -155,14 +210,27 @@ class AttachmentFetcher:
             await self.store.put(full_key(attachment_id), clean.data)
         except (StoreError, OSError) as exc:
             log.error("attachment %s: the store refused it: %s", attachment_id, exc)
-            await records.mark(self.engine, attachment_id, error="图片暂时无法保存，系统会自动重试。",
-                               next_attempt_at=self.clock() + FIRST_RETRY)
+            await records.mark(
+                self.engine,
+                attachment_id,
+                error="图片暂时无法保存，系统会自动重试。",
+                next_attempt_at=self.clock() + FIRST_RETRY,
+            )
             return
-        await records.mark(self.engine, attachment_id, status=Status.STORED, error="", content_type=clean.content_type,
-                           size=len(clean.data), width=clean.width, height=clean.height, stored_at=self.clock(),
-                           next_attempt_at=None)
+        await records.mark(
+            self.engine,
+            attachment_id,
+            status=Status.STORED,
+            error="",
+            content_type=clean.content_type,
+            size=len(clean.data),
+            width=clean.width,
+            height=clean.height,
+            stored_at=self.clock(),
+            next_attempt_at=None,
+        )
 
     async def _give_up(self, row: records.AttachmentRow, error: str) -> None:
-        await records.mark(self.engine, row.id, status=Status.FAILED, error=error, attempts=row.attempts + 1,
-                           next_attempt_at=None)
-
+        await records.mark(
+            self.engine, row.id, status=Status.FAILED, error=error, attempts=row.attempts + 1, next_attempt_at=None
+        )

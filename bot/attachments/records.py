@@ -47,24 +47,65 @@ def new_id() -> str:
 
 
 def _row(r: Any) -> AttachmentRow:
-    return AttachmentRow(r.id, r.channel, r.user_key, r.kind, r.source, r.status, r.error, r.attempts,
-                         r.content_type, r.size, r.width, r.height, r.created_at, r.fetch_before)
+    return AttachmentRow(
+        r.id,
+        r.channel,
+        r.user_key,
+        r.kind,
+        r.source,
+        r.status,
+        r.error,
+        r.attempts,
+        r.content_type,
+        r.size,
+        r.width,
+        r.height,
+        r.created_at,
+        r.fetch_before,
+    )
 
 
-async def register(engine: AsyncEngine, *, channel: str, user_key: str, message_key: str, kind: str, source: str,
-                   now: datetime, fetch_before: datetime | None, status: str = Status.PENDING) -> str:
+async def register(
+    engine: AsyncEngine,
+    *,
+    channel: str,
+    user_key: str,
+    message_key: str,
+    kind: str,
+    source: str,
+    now: datetime,
+    fetch_before: datetime | None,
+    status: str = Status.PENDING,
+) -> str:
     """The id of the attachment for this message: a new pending row, or the row of an earlier delivery of it."""
     async with engine.begin() as conn:
         await conn.execute(
             insert_for(conn, attachments).on_conflict_do_nothing(index_elements=["channel", "message_key"]),
-            {"id": new_id(), "channel": channel, "user_key": user_key[:128], "message_key": message_key[:160],
-             "kind": kind, "source": source[:512], "status": status, "error": "", "attempts": 0,
-             "content_type": "", "size": 0, "width": 0, "height": 0, "created_at": now,
-             "fetch_before": fetch_before, "next_attempt_at": now if status == Status.PENDING else None,
-             "stored_at": None},
+            {
+                "id": new_id(),
+                "channel": channel,
+                "user_key": user_key[:128],
+                "message_key": message_key[:160],
+                "kind": kind,
+                "source": source[:512],
+                "status": status,
+                "error": "",
+                "attempts": 0,
+                "content_type": "",
+                "size": 0,
+                "width": 0,
+                "height": 0,
+                "created_at": now,
+                "fetch_before": fetch_before,
+                "next_attempt_at": now if status == Status.PENDING else None,
+                "stored_at": None,
+            },
         )
-        found = await conn.scalar(select(attachments.c.id).where(attachments.c.channel == channel,
-                                                                 attachments.c.message_key == message_key[:160]))
+        found = await conn.scalar(
+            select(attachments.c.id).where(
+                attachments.c.channel == channel, attachments.c.message_key == message_key[:160]
+            )
+        )
     assert found is not None
     return str(found)
 
@@ -89,7 +130,11 @@ async def mark(engine: AsyncEngine, attachment_id: str, **values: Any) -> None:
 
 async def due(engine: AsyncEngine, now: datetime, limit: int = 20) -> list[AttachmentRow]:
     """Pending downloads whose next attempt is due."""
-    query = (select(attachments).where(attachments.c.status == Status.PENDING, attachments.c.next_attempt_at <= now)
-             .order_by(attachments.c.next_attempt_at).limit(limit))
+    query = (
+        select(attachments)
+        .where(attachments.c.status == Status.PENDING, attachments.c.next_attempt_at <= now)
+        .order_by(attachments.c.next_attempt_at)
+        .limit(limit)
+    )
     async with engine.connect() as conn:
         return [_row(r) for r in await conn.execute(query)]

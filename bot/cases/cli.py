@@ -59,9 +59,16 @@ def _staff_add(args: argparse.Namespace) -> int:
         now = datetime.now(UTC)
         await seed_routing_if_empty(engine, settings.knowledge_dir / ROUTING_FILE, now)
         async with engine.begin() as conn:
-            return await add_staff(conn, username=args.username, display_name=args.display_name, role=args.role,
-                                   password=password, department_code=args.department, now=now,
-                                   telegram_user_id=args.telegram_id)
+            return await add_staff(
+                conn,
+                username=args.username,
+                display_name=args.display_name,
+                role=args.role,
+                password=password,
+                department_code=args.department,
+                now=now,
+                telegram_user_id=args.telegram_id,
+            )
 
     try:
         user = run_with_engine(work)
@@ -84,8 +91,11 @@ def _staff_group(args: argparse.Namespace) -> int:
 
     async def work(engine: AsyncEngine, settings: Settings) -> int:
         async with engine.begin() as conn:
-            result = await conn.execute(update(departments).where(departments.c.code == args.department)
-                                        .values(telegram_group_chat_id=None if args.clear else args.chat_id))
+            result = await conn.execute(
+                update(departments)
+                .where(departments.c.code == args.department)
+                .values(telegram_group_chat_id=None if args.clear else args.chat_id)
+            )
             return result.rowcount
 
     if not run_with_engine(work):

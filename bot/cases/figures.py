@@ -119,8 +119,12 @@ def _rating_measures() -> list[ColumnElement[int]]:
     ]
 
 
-def _counts(rows: Sequence[tuple[str, int]], labels: dict, keys: Sequence[str], keep_zero: Callable[[str], bool],
-            ) -> tuple[Count, ...]:
+def _counts(
+    rows: Sequence[tuple[str, int]],
+    labels: dict,
+    keys: Sequence[str],
+    keep_zero: Callable[[str], bool],
+) -> tuple[Count, ...]:
     found = {key: int(n) for key, n in rows}
     ordered = [k for k in keys if found.get(k) or keep_zero(k)] + [k for k in found if k not in keys]
     return tuple(Count(k, labels.get(k, k), found.get(k, 0)) for k in ordered)
@@ -129,23 +133,28 @@ def _counts(rows: Sequence[tuple[str, int]], labels: dict, keys: Sequence[str], 
 async def public_figures(engine: AsyncEngine, now: datetime) -> PublicFigures:
     async with engine.connect() as conn:
         total, _, _, sign_met, sign_total, close_met, close_total = tuple(
-            (await conn.execute(select(*_measures(now)).select_from(cases))).one())
+            (await conn.execute(select(*_measures(now)).select_from(cases))).one()
+        )
         rated, satisfied, _ = tuple((await conn.execute(select(*_rating_measures()).select_from(ratings))).one())
         by_type = await _group(conn, cases.c.type)
         by_category = await _group(conn, cases.c.category)
         by_status = await _group(conn, cases.c.status)
-        by_rating = [(key, int(n)) for key, n in await conn.execute(
-            select(ratings.c.rating, func.count()).group_by(ratings.c.rating))]
+        by_rating = [
+            (key, int(n))
+            for key, n in await conn.execute(select(ratings.c.rating, func.count()).group_by(ratings.c.rating))
+        ]
     complaint_categories = {Category(c) for c in CATEGORY_LABELS} - {Category.ASSISTANCE, Category.INQUIRY}
     given = {int(r): n for r, n in by_rating}
     return PublicFigures(
-        computed_at=now, total=int(total),
+        computed_at=now,
+        total=int(total),
         by_type=_counts(by_type, dict(TYPE_LABELS), list(CaseType), lambda k: True),
-        by_category=_counts(by_category, dict(CATEGORY_LABELS), list(Category),
-                            lambda k: k in complaint_categories),
-        by_status=_counts(by_status, dict(STAFF_STATUS_LABELS), list(Status),
-                          lambda k: k not in (Status.MERGED, Status.RETURNED)),
-        sign_for=Rate(int(sign_met), int(sign_total)), closure=Rate(int(close_met), int(close_total)),
+        by_category=_counts(by_category, dict(CATEGORY_LABELS), list(Category), lambda k: k in complaint_categories),
+        by_status=_counts(
+            by_status, dict(STAFF_STATUS_LABELS), list(Status), lambda k: k not in (Status.MERGED, Status.RETURNED)
+        ),
+        sign_for=Rate(int(sign_met), int(sign_total)),
+        closure=Rate(int(close_met), int(close_total)),
         ratings=tuple(Count(r.value, RATING_LABELS[r], given.get(int(r), 0)) for r in Rating),
         satisfaction=Rate(int(satisfied), int(rated)),
     )
@@ -159,25 +168,29 @@ async def _group(conn: AsyncConnection, column: ColumnElement) -> list[tuple]:
 async def department_figures(engine: AsyncEngine, now: datetime) -> list[DepartmentFigures]:
     """One row per department that has (or had) cases, and every active department; most overdue first."""
     async with engine.connect() as conn:
-        rows = (await conn.execute(
-            select(cases.c.department_id, *_measures(now)).group_by(cases.c.department_id)
-        )).all()
-        rated_rows = (await conn.execute(
-            select(ratings.c.department_id, *_rating_measures()).group_by(ratings.c.department_id)
-        )).all()
+        rows = (
+            await conn.execute(select(cases.c.department_id, *_measures(now)).group_by(cases.c.department_id))
+        ).all()
+        rated_rows = (
+            await conn.execute(select(ratings.c.department_id, *_rating_measures()).group_by(ratings.c.department_id))
+        ).all()
         names = {r.id: (r.name, r.active) for r in await conn.execute(select(departments))}
     case_figures = {row[0]: [int(n) for n in row[1:]] for row in rows}
     rating_figures = {row[0]: [int(n) for n in row[1:]] for row in rated_rows}
     found = {}
     # every department with cases or ratings (a case rated and then transferred counts in both), and every active one
-    wanted = [*case_figures, *(d for d in rating_figures if d not in case_figures),
-              *(d for d, (_, active) in names.items() if active)]
+    wanted = [
+        *case_figures,
+        *(d for d in rating_figures if d not in case_figures),
+        *(d for d, (_, active) in names.items() if active),
+    ]
     for department_id in dict.fromkeys(wanted):
         total, open_, overdue, sm, st, cm, ct = case_figures.get(department_id, [0] * 7)
         rated, satisfied, dissatisfied = rating_figures.get(department_id, [0] * 3)
         name = names.get(department_id, (UNASSIGNED, True))[0]
-        found[department_id] = DepartmentFigures(department_id, name, total, open_, overdue, Rate(sm, st),
-                                                 Rate(cm, ct), Rate(satisfied, rated), dissatisfied)
+        found[department_id] = DepartmentFigures(
+            department_id, name, total, open_, overdue, Rate(sm, st), Rate(cm, ct), Rate(satisfied, rated), dissatisfied
+        )
     return sorted(found.values(), key=lambda d: (-d.overdue, -d.open, d.department_id or 0))
 
 
@@ -187,6 +200,14 @@ def overall(rows: Sequence[DepartmentFigures]) -> DepartmentFigures:
     def add(pick: Callable[[DepartmentFigures], Rate]) -> Rate:
         return Rate(sum(pick(r).met for r in rows), sum(pick(r).total for r in rows))
 
-    return DepartmentFigures(None, "合计", sum(r.total for r in rows), sum(r.open for r in rows),
-                             sum(r.overdue for r in rows), add(lambda r: r.sign_for), add(lambda r: r.closure),
-                             add(lambda r: r.satisfaction), sum(r.dissatisfied for r in rows))
+    return DepartmentFigures(
+        None,
+        "合计",
+        sum(r.total for r in rows),
+        sum(r.open for r in rows),
+        sum(r.overdue for r in rows),
+        add(lambda r: r.sign_for),
+        add(lambda r: r.closure),
+        add(lambda r: r.satisfaction),
+        sum(r.dissatisfied for r in rows),
+    )

@@ -32,13 +32,18 @@ MIN_REASON = 2
 MAX_REASON = 500
 
 
-async def load_case(conn: AsyncConnection, *, case_id: int | None = None, number: str | None = None,
-                    lock: bool = False, skip_locked: bool = False) -> CaseRow | None:
+async def load_case(
+    conn: AsyncConnection,
+    *,
+    case_id: int | None = None,
+    number: str | None = None,
+    lock: bool = False,
+    skip_locked: bool = False,
+) -> CaseRow | None:
     """A case row with its department's kind and name; `lock` takes its row lock (PostgreSQL) until commit."""
-    query = (
-        select(cases, departments.c.kind.label("department_kind"), departments.c.name.label("department_name"))
-        .outerjoin(departments, departments.c.id == cases.c.department_id)
-    )
+    query = select(
+        cases, departments.c.kind.label("department_kind"), departments.c.name.label("department_name")
+    ).outerjoin(departments, departments.c.id == cases.c.department_id)
     query = query.where(cases.c.id == case_id) if case_id is not None else query.where(cases.c.number == number)
     if lock:
         query = query.with_for_update(of=cases, skip_locked=skip_locked)
@@ -47,8 +52,14 @@ async def load_case(conn: AsyncConnection, *, case_id: int | None = None, number
 
 
 def facts(case: CaseRow) -> CaseFacts:
-    return CaseFacts(case["status"], case["department_id"], case["department_kind"], case["named_department_id"],
-                     case["assignee_id"], case["resident_id"])
+    return CaseFacts(
+        case["status"],
+        case["department_id"],
+        case["department_kind"],
+        case["named_department_id"],
+        case["assignee_id"],
+        case["resident_id"],
+    )
 
 
 def clean_text(text: str, what: str, minimum: int = 1, maximum: int = MAX_TEXT) -> str:
@@ -76,8 +87,16 @@ async def _department(conn: AsyncConnection, department_id: int) -> CaseRow:
     return row._mapping
 
 
-async def dispatch(conn: AsyncConnection, case: CaseRow, actor: Actor, department_id: int, now: datetime,
-                   policy: DeadlinePolicy, note: str = "", action: Action = Action.DISPATCH) -> CaseRow:
+async def dispatch(
+    conn: AsyncConnection,
+    case: CaseRow,
+    actor: Actor,
+    department_id: int,
+    now: datetime,
+    policy: DeadlinePolicy,
+    note: str = "",
+    action: Action = Action.DISPATCH,
+) -> CaseRow:
     """派单 (from the queue) or 转办 (from a department): the case waits for the new department to sign for it."""
     target = authorize(action, facts(case), actor)
     department = await _department(conn, department_id)
@@ -91,11 +110,26 @@ async def dispatch(conn: AsyncConnection, case: CaseRow, actor: Actor, departmen
     if department_id == case["department_id"] and action is Action.TRANSFER:
         raise InvalidInput("案件已经在这个单位了。")
     note = clean_text(note, "说明", 0, MAX_REASON)
-    saved = await save(conn, case, now, status=target, department_id=department_id, assignee_id=None,
-                       dispatched_at=now, sign_for_due=policy.sign_for(case["urgent"], now))
+    saved = await save(
+        conn,
+        case,
+        now,
+        status=target,
+        department_id=department_id,
+        assignee_id=None,
+        dispatched_at=now,
+        sign_for_due=policy.sign_for(case["urgent"], now),
+    )
     kind = EventKind.DISPATCHED if action is Action.DISPATCH else EventKind.TRANSFERRED
-    event_id = await append_event(conn, case["id"], actor, kind, now, text=note,
-                                  data={"from_department_id": case["department_id"], "department_id": department_id})
+    event_id = await append_event(
+        conn,
+        case["id"],
+        actor,
+        kind,
+        now,
+        text=note,
+        data={"from_department_id": case["department_id"], "department_id": department_id},
+    )
     await post_to_group(conn, case["id"], PostReason.NEW, now, key=f"{case['id']}:event:{event_id}")
     return saved
 
@@ -105,9 +139,17 @@ async def claim(conn: AsyncConnection, case: CaseRow, actor: StaffUser, now: dat
     target = authorize(Action.CLAIM, facts(case), actor)
     saved = await save(conn, case, now, status=target, assignee_id=actor.id, accepted_at=now)
     message = resident_texts.accepted(case["number"], case["department_name"] or "承办单位", case["finish_due"])
-    await append_event(conn, case["id"], actor, EventKind.CLAIMED, now, public=True,
-                       text=f"{case['department_name'] or '承办单位'}已受理", resident_id=case["resident_id"],
-                       notify=message)
+    await append_event(
+        conn,
+        case["id"],
+        actor,
+        EventKind.CLAIMED,
+        now,
+        public=True,
+        text=f"{case['department_name'] or '承办单位'}已受理",
+        resident_id=case["resident_id"],
+        notify=message,
+    )
     return saved
 
 
@@ -123,8 +165,17 @@ async def reply(conn: AsyncConnection, case: CaseRow, actor: Actor, text: str, n
     target = authorize(Action.REPLY, facts(case), actor)
     text = clean_text(text, "答复内容")
     saved = await save(conn, case, now, status=target, first_reply_at=case["first_reply_at"] or now)
-    await append_event(conn, case["id"], actor, EventKind.REPLIED, now, public=True, text=text,
-                       resident_id=case["resident_id"], notify=resident_texts.replied(case["number"], text))
+    await append_event(
+        conn,
+        case["id"],
+        actor,
+        EventKind.REPLIED,
+        now,
+        public=True,
+        text=text,
+        resident_id=case["resident_id"],
+        notify=resident_texts.replied(case["number"], text),
+    )
     return saved
 
 
@@ -135,35 +186,70 @@ async def note(conn: AsyncConnection, case: CaseRow, actor: Actor, text: str, no
     return case
 
 
-async def return_case(conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str, now: datetime,
-                      policy: DeadlinePolicy, dispatch_id: int | None) -> CaseRow:
+async def return_case(
+    conn: AsyncConnection,
+    case: CaseRow,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+    policy: DeadlinePolicy,
+    dispatch_id: int | None,
+) -> CaseRow:
     """退单: not ours — back to the dispatcher queue with the reason."""
     target = authorize(Action.RETURN, facts(case), actor)
     if case["category"] == Category.STAFF_CONDUCT:
         raise TransitionNotAllowed("工作人员作风投诉由纪检监察办理，不能退单。")
     reason = clean_text(reason, "退单理由", MIN_REASON, MAX_REASON)
-    saved = await save(conn, case, now, status=target, department_id=dispatch_id, assignee_id=None,
-                       dispatched_at=now, sign_for_due=policy.sign_for(case["urgent"], now))
-    event_id = await append_event(conn, case["id"], actor, EventKind.RETURNED, now, text=reason,
-                                  data={"from_department_id": case["department_id"]})
+    saved = await save(
+        conn,
+        case,
+        now,
+        status=target,
+        department_id=dispatch_id,
+        assignee_id=None,
+        dispatched_at=now,
+        sign_for_due=policy.sign_for(case["urgent"], now),
+    )
+    event_id = await append_event(
+        conn,
+        case["id"],
+        actor,
+        EventKind.RETURNED,
+        now,
+        text=reason,
+        data={"from_department_id": case["department_id"]},
+    )
     await post_to_group(conn, case["id"], PostReason.NEW, now, key=f"{case['id']}:event:{event_id}")
     return saved
 
 
-async def extend(conn: AsyncConnection, case: CaseRow, actor: Actor, days: int, reason: str, now: datetime,
-                 policy: DeadlinePolicy) -> CaseRow:
+async def extend(
+    conn: AsyncConnection, case: CaseRow, actor: Actor, days: int, reason: str, now: datetime, policy: DeadlinePolicy
+) -> CaseRow:
     """延期: at most `max_extension_days` in all; the resident is told the reason and the new deadline."""
     authorize(Action.EXTEND, facts(case), actor)
     left = policy.max_extension_days - case["extended_days"]
     if not isinstance(days, int) or days < 1 or days > left:
-        raise InvalidInput(f"延期天数应为 1 到 {left} 天（累计最多 {policy.max_extension_days} 天）。"
-                           if left > 0 else f"已累计延期 {policy.max_extension_days} 天，不能再延期。")
+        raise InvalidInput(
+            f"延期天数应为 1 到 {left} 天（累计最多 {policy.max_extension_days} 天）。"
+            if left > 0
+            else f"已累计延期 {policy.max_extension_days} 天，不能再延期。"
+        )
     reason = clean_text(reason, "延期理由", MIN_REASON, MAX_REASON)
     finish_due = policy.extended_finish(case["finish_due"], days)
     saved = await save(conn, case, now, finish_due=finish_due, extended_days=case["extended_days"] + days)
-    await append_event(conn, case["id"], actor, EventKind.EXTENDED, now, public=True, text=reason,
-                       data={"days": days, "finish_due": finish_due.isoformat()}, resident_id=case["resident_id"],
-                       notify=resident_texts.extended(case["number"], days, reason, finish_due))
+    await append_event(
+        conn,
+        case["id"],
+        actor,
+        EventKind.EXTENDED,
+        now,
+        public=True,
+        text=reason,
+        data={"days": days, "finish_due": finish_due.isoformat()},
+        resident_id=case["resident_id"],
+        notify=resident_texts.extended(case["number"], days, reason, finish_due),
+    )
     return saved
 
 
@@ -171,17 +257,34 @@ async def resolve(conn: AsyncConnection, case: CaseRow, actor: Actor, result: st
     """办结 with the result the resident reads; they are asked to rate it. Cases merged into it are told too."""
     target = authorize(Action.RESOLVE, facts(case), actor)
     result = clean_text(result, "办理结果")
-    saved = await save(conn, case, now, status=target, closed_at=now,
-                       first_reply_at=case["first_reply_at"] or now)
-    await append_event(conn, case["id"], actor, EventKind.RESOLVED, now, public=True, text=result,
-                       resident_id=case["resident_id"], notify=resident_texts.resolved(case["number"], result))
+    saved = await save(conn, case, now, status=target, closed_at=now, first_reply_at=case["first_reply_at"] or now)
+    await append_event(
+        conn,
+        case["id"],
+        actor,
+        EventKind.RESOLVED,
+        now,
+        public=True,
+        text=result,
+        resident_id=case["resident_id"],
+        notify=resident_texts.resolved(case["number"], result),
+    )
     merged_rows = await conn.execute(
         select(cases.c.id, cases.c.number, cases.c.resident_id).where(cases.c.merged_into_id == case["id"])
     )
     for merged in merged_rows.all():
-        await append_event(conn, merged.id, actor, EventKind.RESOLVED, now, public=True, text=result,
-                           data={"via_case_id": case["id"]}, resident_id=merged.resident_id,
-                           notify=resident_texts.merged_resolved(merged.number, result))
+        await append_event(
+            conn,
+            merged.id,
+            actor,
+            EventKind.RESOLVED,
+            now,
+            public=True,
+            text=result,
+            data={"via_case_id": case["id"]},
+            resident_id=merged.resident_id,
+            notify=resident_texts.merged_resolved(merged.number, result),
+        )
     return saved
 
 
@@ -197,56 +300,100 @@ async def merge(conn: AsyncConnection, case: CaseRow, into: CaseRow, actor: Acto
     if (case["category"] == Category.STAFF_CONDUCT) != (into["category"] == Category.STAFF_CONDUCT):
         raise TransitionNotAllowed("工作人员作风投诉只能与同类投诉合并。")
     saved = await save(conn, case, now, status=target, merged_into_id=into["id"])
-    await conn.execute(update(cases).where(cases.c.merged_into_id == case["id"], cases.c.id != case["id"])
-                       .values(merged_into_id=into["id"], updated_at=now))
-    await append_event(conn, case["id"], actor, EventKind.MERGED, now, public=True,
-                       data={"into_case_id": into["id"], "into_number": into["number"]},
-                       resident_id=case["resident_id"], notify=resident_texts.merged(case["number"]))
-    await append_event(conn, into["id"], actor, EventKind.MERGED, now,
-                       data={"merged_case_id": case["id"], "merged_number": case["number"]})
+    await conn.execute(
+        update(cases)
+        .where(cases.c.merged_into_id == case["id"], cases.c.id != case["id"])
+        .values(merged_into_id=into["id"], updated_at=now)
+    )
+    await append_event(
+        conn,
+        case["id"],
+        actor,
+        EventKind.MERGED,
+        now,
+        public=True,
+        data={"into_case_id": into["id"], "into_number": into["number"]},
+        resident_id=case["resident_id"],
+        notify=resident_texts.merged(case["number"]),
+    )
+    await append_event(
+        conn,
+        into["id"],
+        actor,
+        EventKind.MERGED,
+        now,
+        data={"merged_case_id": case["id"], "merged_number": case["number"]},
+    )
     return saved
 
 
-async def reopen(conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str, now: datetime,
-                 policy: DeadlinePolicy) -> CaseRow:
+async def reopen(
+    conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str, now: datetime, policy: DeadlinePolicy
+) -> CaseRow:
     """重新办理: back to the same assignee with `review_decision_days` to finish; the resident is told."""
     target = authorize(Action.REOPEN, facts(case), actor)
     reason = clean_text(reason, "重新办理的理由", MIN_REASON, MAX_REASON)
     if case["assignee_id"] is None:
         target = Status.DISPATCHED
     finish_due = policy.reopened_finish(now)
-    saved = await save(conn, case, now, status=target, closed_at=None, reopened_at=now,
-                       reopened_count=case["reopened_count"] + 1, finish_due=finish_due, rating=None, rated_at=None)
-    await append_event(conn, case["id"], actor, EventKind.REOPENED, now, public=True, text=reason,
-                       data={"finish_due": finish_due.isoformat()}, resident_id=case["resident_id"],
-                       notify=resident_texts.reopened(case["number"], finish_due))
+    saved = await save(
+        conn,
+        case,
+        now,
+        status=target,
+        closed_at=None,
+        reopened_at=now,
+        reopened_count=case["reopened_count"] + 1,
+        finish_due=finish_due,
+        rating=None,
+        rated_at=None,
+    )
+    await append_event(
+        conn,
+        case["id"],
+        actor,
+        EventKind.REOPENED,
+        now,
+        public=True,
+        text=reason,
+        data={"finish_due": finish_due.isoformat()},
+        resident_id=case["resident_id"],
+        notify=resident_texts.reopened(case["number"], finish_due),
+    )
     return saved
 
 
-async def rate(conn: AsyncConnection, case: CaseRow, actor: Actor, rating: int, now: datetime, *,
-               department_id: int | None = None) -> CaseRow:
+async def rate(
+    conn: AsyncConnection, case: CaseRow, actor: Actor, rating: int, now: datetime, *, department_id: int | None = None
+) -> CaseRow:
     """The resident's rating of this handling round: a row of its own, counted whatever happens to the case later
     (a reopening starts a new round, which is rated again). It counts for `department_id` — by default the case's
     department; for a merged case, the department of the case it was handled with."""
     authorize(Action.RATE, facts(case), actor)
     department = case["department_id"] if department_id is None else department_id
-    await conn.execute(ratings.insert().values(case_id=case["id"], round=case["reopened_count"], rating=rating,
-                                               department_id=department, created_at=now))
+    await conn.execute(
+        ratings.insert().values(
+            case_id=case["id"], round=case["reopened_count"], rating=rating, department_id=department, created_at=now
+        )
+    )
     saved = await save(conn, case, now, rating=rating, rated_at=now)
     await append_event(conn, case["id"], actor, EventKind.RATED, now, data={"rating": rating})
     return saved
 
 
-async def add_rating_reason(conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str,
-                            now: datetime) -> bool:
+async def add_rating_reason(conn: AsyncConnection, case: CaseRow, actor: Actor, reason: str, now: datetime) -> bool:
     """What the resident says was wrong, on their latest 不满意 of the case (once); staff read it in the history.
     False when there is no such rating still without a reason."""
     authorize(Action.RATE_REASON, facts(case), actor)
     reason = clean_text(reason, "不满意的原因", MIN_REASON, MAX_REASON)
-    latest = (await conn.execute(
-        select(ratings.c.id, ratings.c.rating, ratings.c.reason).where(ratings.c.case_id == case["id"])
-        .order_by(ratings.c.round.desc()).limit(1)
-    )).first()
+    latest = (
+        await conn.execute(
+            select(ratings.c.id, ratings.c.rating, ratings.c.reason)
+            .where(ratings.c.case_id == case["id"])
+            .order_by(ratings.c.round.desc())
+            .limit(1)
+        )
+    ).first()
     if latest is None or latest.rating != int(Rating.DISSATISFIED) or latest.reason is not None:
         return False
     await conn.execute(update(ratings).where(ratings.c.id == latest.id).values(reason=reason))

@@ -67,17 +67,35 @@ async def create_case(conn: AsyncConnection, spec: NewCase, now: datetime, polic
     deadlines = policy.initial(spec.type, where.urgent, now)
     status = Status.DISPATCHED if where.dispatched else Status.NEW
     values: dict[str, Any] = {
-        "number": await next_case_number(conn, now), "intake_key": spec.intake_key, "type": spec.type,
-        "category": spec.category, "district": spec.district, "address": spec.address,
-        "description": spec.description, "wish": spec.wish, "phone": None if spec.anonymous else spec.phone,
-        "anonymous": spec.anonymous, "details": spec.details, "resident_id": spec.resident_id,
-        "channel": spec.channel, "status": status, "urgent": where.urgent,
+        "number": await next_case_number(conn, now),
+        "intake_key": spec.intake_key,
+        "type": spec.type,
+        "category": spec.category,
+        "district": spec.district,
+        "address": spec.address,
+        "description": spec.description,
+        "wish": spec.wish,
+        "phone": None if spec.anonymous else spec.phone,
+        "anonymous": spec.anonymous,
+        "details": spec.details,
+        "resident_id": spec.resident_id,
+        "channel": spec.channel,
+        "status": status,
+        "urgent": where.urgent,
         "priority": 2 if where.urgent else 1 if spec.type == CaseType.ASSISTANCE else 0,
-        "department_id": where.department_id, "named_department_id": where.named_department_id,
-        "sign_for_due": deadlines.sign_for_due, "notify_due": deadlines.notify_due,
-        "finish_due": deadlines.finish_due, "extended_days": 0, "created_at": now, "updated_at": now,
-        "dispatched_at": now if where.dispatched else None, "first_reply_at": None, "reopened_at": None,
-        "reopened_count": 0, "alarm_at": now,
+        "department_id": where.department_id,
+        "named_department_id": where.named_department_id,
+        "sign_for_due": deadlines.sign_for_due,
+        "notify_due": deadlines.notify_due,
+        "finish_due": deadlines.finish_due,
+        "extended_days": 0,
+        "created_at": now,
+        "updated_at": now,
+        "dispatched_at": now if where.dispatched else None,
+        "first_reply_at": None,
+        "reopened_at": None,
+        "reopened_count": 0,
+        "alarm_at": now,
     }
     values["next_due"] = next_due(values)
     insert = insert_for(conn, cases).values(**values)
@@ -91,8 +109,14 @@ async def create_case(conn: AsyncConnection, spec: NewCase, now: datetime, polic
     actor = ResidentActor(spec.resident_id) if spec.resident_id is not None else SYSTEM
     await append_event(conn, case_id, actor, EventKind.CREATED, now, data={"channel": spec.channel})
     if where.dispatched:
-        await append_event(conn, case_id, SYSTEM, EventKind.DISPATCHED, now,
-                           data={"department_id": where.department_id, "by": "routing"})
+        await append_event(
+            conn,
+            case_id,
+            SYSTEM,
+            EventKind.DISPATCHED,
+            now,
+            data={"department_id": where.department_id, "by": "routing"},
+        )
     await post_to_group(conn, case_id, PostReason.NEW, now, key=f"{case_id}:created")
     return await _by_id(conn, case_id, created=True)
 
@@ -103,11 +127,30 @@ async def _by_intake_key(conn: AsyncConnection, key: str) -> CreatedCase | None:
 
 
 async def _by_id(conn: AsyncConnection, case_id: int, created: bool) -> CreatedCase:
-    row = (await conn.execute(
-        select(cases.c.id, cases.c.number, cases.c.status, cases.c.urgent, departments.c.name,
-               cases.c.sign_for_due, cases.c.notify_due, cases.c.finish_due)
-        .outerjoin(departments, departments.c.id == cases.c.department_id)
-        .where(cases.c.id == case_id)
-    )).one()
-    return CreatedCase(row.id, row.number, created, Status(row.status), row.urgent, row.name,
-                       row.sign_for_due, row.notify_due, row.finish_due)
+    row = (
+        await conn.execute(
+            select(
+                cases.c.id,
+                cases.c.number,
+                cases.c.status,
+                cases.c.urgent,
+                departments.c.name,
+                cases.c.sign_for_due,
+                cases.c.notify_due,
+                cases.c.finish_due,
+            )
+            .outerjoin(departments, departments.c.id == cases.c.department_id)
+            .where(cases.c.id == case_id)
+        )
+    ).one()
+    return CreatedCase(
+        row.id,
+        row.number,
+        created,
+        Status(row.status),
+        row.urgent,
+        row.name,
+        row.sign_for_due,
+        row.notify_due,
+        row.finish_due,
+    )

@@ -21,8 +21,11 @@ async def over_limit(conn: AsyncConnection, resident_id: int, intake_key: str, n
     """True if filing one more case now would take the resident past `per_day` cases in 24 hours (0: no limit)."""
     if per_day <= 0:
         return False
-    recent = await conn.scalar(select(func.count()).select_from(cases).where(
-        cases.c.resident_id == resident_id, cases.c.created_at > now - WINDOW))
+    recent = await conn.scalar(
+        select(func.count())
+        .select_from(cases)
+        .where(cases.c.resident_id == resident_id, cases.c.created_at > now - WINDOW)
+    )
     if (recent or 0) < per_day:
         return False
     filed = await conn.scalar(select(cases.c.id).where(cases.c.intake_key == intake_key))

@@ -58,11 +58,15 @@ async def claim(conn: AsyncConnection, keys: Sequence[Key], now: datetime) -> bo
     allowed = True
     for scope, key in keys:
         new = insert_for(conn, counts).values(scope=scope, key=key, period=period, count=1)
-        stmt = new.on_conflict_do_update(index_elements=["scope", "key", "period"],
-                                          set_={"count": counts.c.count + 1}).returning(counts.c.count)
+        stmt = new.on_conflict_do_update(
+            index_elements=["scope", "key", "period"], set_={"count": counts.c.count + 1}
+        ).returning(counts.c.count)
         current = await conn.scalar(stmt)
-        before = await conn.scalar(select(func.coalesce(func.sum(counts.c.count), 0)).where(
-            counts.c.scope == scope, counts.c.key == key, counts.c.period == period - 1))
+        before = await conn.scalar(
+            select(func.coalesce(func.sum(counts.c.count), 0)).where(
+                counts.c.scope == scope, counts.c.key == key, counts.c.period == period - 1
+            )
+        )
         if (current or 0) + (before or 0) > LIMITS[scope]:
             allowed = False
     return allowed
@@ -72,6 +76,8 @@ async def refund(conn: AsyncConnection, keys: Sequence[Key], now: datetime) -> N
     """A look-up that found its case does not use up the allowance."""
     period = _period(now)
     for scope, key in keys:
-        await conn.execute(update(counts).where(counts.c.scope == scope, counts.c.key == key,
-                                                counts.c.period == period, counts.c.count > 0)
-                           .values(count=counts.c.count - 1))
+        await conn.execute(
+            update(counts)
+            .where(counts.c.scope == scope, counts.c.key == key, counts.c.period == period, counts.c.count > 0)
+            .values(count=counts.c.count - 1)
+        )

@@ -141,13 +141,25 @@ Index("ix_cases_queue", *QUEUE_ORDER)  # supervisors and dispatchers: every depa
 Index("ix_cases_department_queue", Case.department_id, *QUEUE_ORDER)  # department staff
 # the status filter (status first: see migration 0003)
 Index("ix_cases_status_queue", Case.status, *QUEUE_ORDER, postgresql_include=["department_id", "named_department_id"])
-Index("ix_cases_status_department_queue", Case.status, Case.department_id, *QUEUE_ORDER,
-      postgresql_include=["named_department_id"])
+Index(
+    "ix_cases_status_department_queue",
+    Case.status,
+    Case.department_id,
+    *QUEUE_ORDER,
+    postgresql_include=["named_department_id"],
+)
 # claim_next: the department's most urgent case waiting to be signed for
 Index("ix_cases_claim", Case.status, Case.department_id, Case.priority.desc(), Case.next_due, Case.id)
 # the pager's counts, index-only: the low-cardinality columns queues filter on (deduplicated, a few MB)
-Index("ix_cases_counts", Case.status, Case.department_id, Case.named_department_id, Case.district, Case.category,
-      Case.assignee_id)
+Index(
+    "ix_cases_counts",
+    Case.status,
+    Case.department_id,
+    Case.named_department_id,
+    Case.district,
+    Case.category,
+    Case.assignee_id,
+)
 # PostgreSQL only, created by migration 0003 and not modelled here (SQLite has no equivalent): pg_trgm GIN over
 # description / address / wish / number, and the GIN of their bigrams (anju_search_bigrams) for two-character terms
 POSTGRESQL_ONLY_INDEXES = frozenset({"ix_cases_search_trgm", "ix_cases_search_bigrams"})

@@ -30,7 +30,9 @@ async def next_case_number(conn: AsyncConnection, now: datetime) -> str:
     else:
         await insert_ignore(conn, counters, {"name": COUNTER, "value": 0}, ("name",))
         serial = await conn.scalar(
-            update(counters).where(counters.c.name == COUNTER).values(value=counters.c.value + 1)
+            update(counters)
+            .where(counters.c.name == COUNTER)
+            .values(value=counters.c.value + 1)
             .returning(counters.c.value)
         )
     if serial is None:  # the sequence, or the counter row just ensured, always gives a value

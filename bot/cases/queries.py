@@ -145,8 +145,12 @@ class CaseDetail:
 def _base(viewer: StaffUser) -> Select:
     assignee = aliased(staff_users, name="assignee")
     return (
-        select(cases, departments.c.name.label("department_name"), departments.c.kind.label("department_kind"),
-               assignee.c.display_name.label("assignee_name"))
+        select(
+            cases,
+            departments.c.name.label("department_name"),
+            departments.c.kind.label("department_kind"),
+            assignee.c.display_name.label("assignee_name"),
+        )
         .outerjoin(departments, departments.c.id == cases.c.department_id)
         .outerjoin(assignee, assignee.c.id == cases.c.assignee_id)
         .where(scope_clause(viewer))
@@ -198,10 +202,12 @@ def _words(term: str, dialect: str) -> ColumnElement[bool]:
         wanted = func.lower(term)
         bigrams = func.anju_search_bigrams(*columns, type_=ARRAY(Text))
         return and_(bigrams.contains(array([wanted])), or_(*(func.strpos(func.lower(c), wanted) > 0 for c in columns)))
-    return or_(cases.c.description.icontains(term, autoescape=True),
-               cases.c.address.icontains(term, autoescape=True),
-               cases.c.wish.icontains(term, autoescape=True),
-               cases.c.number.icontains(term, autoescape=True))
+    return or_(
+        cases.c.description.icontains(term, autoescape=True),
+        cases.c.address.icontains(term, autoescape=True),
+        cases.c.wish.icontains(term, autoescape=True),
+        cases.c.number.icontains(term, autoescape=True),
+    )
 
 
 async def _plan_per_call(conn: AsyncConnection) -> None:
@@ -211,17 +217,24 @@ async def _plan_per_call(conn: AsyncConnection) -> None:
     and no JIT compilation, which costs more (50 ms and up) than it saves on queries meant to take milliseconds; nor
     parallel workers: starting them costs 10–30 ms on a busy machine, and a page of 30 is found sooner without."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True),
-                                  func.set_config("jit", "off", True),
-                                  func.set_config("max_parallel_workers_per_gather", "0", True)))
+        await conn.execute(
+            select(
+                func.set_config("plan_cache_mode", "force_custom_plan", True),
+                func.set_config("jit", "off", True),
+                func.set_config("max_parallel_workers_per_gather", "0", True),
+            )
+        )
 
 
-async def list_cases(conn: AsyncConnection, viewer: StaffUser, f: CaseFilter, now: datetime,
-                     limit: int = 50, offset: int = 0) -> list[CaseListItem]:
+async def list_cases(
+    conn: AsyncConnection, viewer: StaffUser, f: CaseFilter, now: datetime, limit: int = 50, offset: int = 0
+) -> list[CaseListItem]:
     query = (
-        _base(viewer).where(*_filters(viewer, f, now, conn.dialect.name))
+        _base(viewer)
+        .where(*_filters(viewer, f, now, conn.dialect.name))
         .order_by(cases.c.next_due.asc().nulls_last(), cases.c.priority.desc(), cases.c.id.desc())
-        .limit(max(1, min(limit, MAX_PAGE))).offset(max(0, offset))
+        .limit(max(1, min(limit, MAX_PAGE)))
+        .offset(max(0, offset))
     )
     await _plan_per_call(conn)
     return [_item(row._mapping, now) for row in (await conn.execute(query)).all()]
@@ -238,8 +251,9 @@ class CaseCount:
     exact: bool = True
 
 
-async def count_cases(conn: AsyncConnection, viewer: StaffUser, f: CaseFilter, now: datetime,
-                      cap: int | None = None) -> CaseCount:
+async def count_cases(
+    conn: AsyncConnection, viewer: StaffUser, f: CaseFilter, now: datetime, cap: int | None = None
+) -> CaseCount:
     """The cases `viewer` sees that `f` matches, counted up to `cap` (None: all of them). Above the cap the answer
     is `CaseCount(cap, exact=False)`: the query stops at the cap's first match beyond it."""
     where = (scope_clause(viewer), *_filters(viewer, f, now, conn.dialect.name))
@@ -264,21 +278,34 @@ def _overdue(row: CaseRow, now: datetime) -> bool:
 def _item(row: CaseRow, now: datetime) -> CaseListItem:
     description = " ".join((row["description"] or "").split())
     return CaseListItem(
-        id=row["id"], number=row["number"], type=row["type"], type_label=TYPE_LABELS[CaseType(row["type"])],
-        category=row["category"], category_label=CATEGORY_LABELS[Category(row["category"])],
-        district=row["district"], status=row["status"], status_label=STAFF_STATUS_LABELS[Status(row["status"])],
-        urgent=row["urgent"], priority=row["priority"], department_id=row["department_id"],
-        department_name=row["department_name"], assignee_id=row["assignee_id"], assignee_name=row["assignee_name"],
+        id=row["id"],
+        number=row["number"],
+        type=row["type"],
+        type_label=TYPE_LABELS[CaseType(row["type"])],
+        category=row["category"],
+        category_label=CATEGORY_LABELS[Category(row["category"])],
+        district=row["district"],
+        status=row["status"],
+        status_label=STAFF_STATUS_LABELS[Status(row["status"])],
+        urgent=row["urgent"],
+        priority=row["priority"],
+        department_id=row["department_id"],
+        department_name=row["department_name"],
+        assignee_id=row["assignee_id"],
+        assignee_name=row["assignee_name"],
         phone_masked=mask_phone(row["phone"]),
         summary=description[:SUMMARY_CHARS] + ("…" if len(description) > SUMMARY_CHARS else ""),
-        created_at=row["created_at"], next_due=row["next_due"], overdue=_overdue(row, now),
+        created_at=row["created_at"],
+        next_due=row["next_due"],
+        overdue=_overdue(row, now),
     )
 
 
 async def case_detail(conn: AsyncConnection, viewer: StaffUser, case_id: int, now: datetime) -> CaseDetail | None:
     """The case page for `viewer`, or None if the case is outside their scope."""
     query = (
-        _base(viewer).add_columns(named.c.name.label("named_department_name"))
+        _base(viewer)
+        .add_columns(named.c.name.label("named_department_name"))
         .outerjoin(named, named.c.id == cases.c.named_department_id)
         .where(cases.c.id == case_id)
     )
@@ -291,19 +318,44 @@ async def case_detail(conn: AsyncConnection, viewer: StaffUser, case_id: int, no
         merged_into = await conn.scalar(select(cases.c.number).where(cases.c.id == case["merged_into_id"]))
     owner = case["assignee_id"] is not None and case["assignee_id"] == viewer.id
     return CaseDetail(
-        id=case["id"], number=case["number"], type=case["type"], type_label=TYPE_LABELS[CaseType(case["type"])],
-        category=case["category"], category_label=CATEGORY_LABELS[Category(case["category"])],
-        district=case["district"], address=case["address"], description=case["description"], wish=case["wish"],
-        phone=(case["phone"] or "") if owner else mask_phone(case["phone"]), phone_visible=owner,
-        anonymous=case["anonymous"], details=case["details"] or {}, channel=case["channel"], status=case["status"],
-        status_label=STAFF_STATUS_LABELS[Status(case["status"])], urgent=case["urgent"], priority=case["priority"],
-        department_id=case["department_id"], department_name=case["department_name"],
-        named_department_name=case["named_department_name"], assignee_id=case["assignee_id"],
-        assignee_name=case["assignee_name"], sign_for_due=case["sign_for_due"], notify_due=case["notify_due"],
-        finish_due=case["finish_due"], next_due=case["next_due"], overdue=_overdue(case, now),
-        extended_days=case["extended_days"], created_at=case["created_at"], accepted_at=case["accepted_at"],
-        first_reply_at=case["first_reply_at"], closed_at=case["closed_at"], reopened_count=case["reopened_count"],
-        rating=case["rating"], merged_into_number=merged_into, events=tuple(await case_events(conn, case_id)),
+        id=case["id"],
+        number=case["number"],
+        type=case["type"],
+        type_label=TYPE_LABELS[CaseType(case["type"])],
+        category=case["category"],
+        category_label=CATEGORY_LABELS[Category(case["category"])],
+        district=case["district"],
+        address=case["address"],
+        description=case["description"],
+        wish=case["wish"],
+        phone=(case["phone"] or "") if owner else mask_phone(case["phone"]),
+        phone_visible=owner,
+        anonymous=case["anonymous"],
+        details=case["details"] or {},
+        channel=case["channel"],
+        status=case["status"],
+        status_label=STAFF_STATUS_LABELS[Status(case["status"])],
+        urgent=case["urgent"],
+        priority=case["priority"],
+        department_id=case["department_id"],
+        department_name=case["department_name"],
+        named_department_name=case["named_department_name"],
+        assignee_id=case["assignee_id"],
+        assignee_name=case["assignee_name"],
+        sign_for_due=case["sign_for_due"],
+        notify_due=case["notify_due"],
+        finish_due=case["finish_due"],
+        next_due=case["next_due"],
+        overdue=_overdue(case, now),
+        extended_days=case["extended_days"],
+        created_at=case["created_at"],
+        accepted_at=case["accepted_at"],
+        first_reply_at=case["first_reply_at"],
+        closed_at=case["closed_at"],
+        reopened_count=case["reopened_count"],
+        rating=case["rating"],
+        merged_into_number=merged_into,
+        events=tuple(await case_events(conn, case_id)),
         actions=tuple(allowed_actions(facts(case), viewer)),
     )
 
@@ -313,13 +365,19 @@ async def case_events(conn: AsyncConnection, case_id: int) -> list[CaseEventView
     rows = await conn.execute(
         select(events, staff_users.c.display_name)
         .outerjoin(staff_users, staff_users.c.id == events.c.actor_staff_id)
-        .where(events.c.case_id == case_id).order_by(events.c.id)
+        .where(events.c.case_id == case_id)
+        .order_by(events.c.id)
     )
     names = {"resident": "居民", "system": "系统"}
     return [
         CaseEventView(
-            id=r.id, kind=r.kind, kind_label=EVENT_LABELS.get(EventKind(r.kind), r.kind), public=r.public, text=r.text,
-            data=r.data or {}, actor_kind=r.actor_kind,
+            id=r.id,
+            kind=r.kind,
+            kind_label=EVENT_LABELS.get(EventKind(r.kind), r.kind),
+            public=r.public,
+            text=r.text,
+            data=r.data or {},
+            actor_kind=r.actor_kind,
             actor_name=r.display_name if r.actor_kind == "staff" else names.get(r.actor_kind, r.actor_kind),
             created_at=r.created_at,
         )

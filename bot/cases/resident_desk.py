@@ -23,7 +23,16 @@ from bot.cases.phones import normalise_phone
 from bot.cases.routing import complaint_units
 from bot.cases.vocabulary import OPEN_STATUSES, CaseType, Category, DepartmentKind, Rating, Status
 from bot.cases.workdays import WorkCalendar
-from bot.core.port import AttachToCase, CaseReceipt, CaseSummary, CreateCase, ExplainRating, PhoneLookup, RateCase, RatingResult
+from bot.core.port import (
+    AttachToCase,
+    CaseReceipt,
+    CaseSummary,
+    CreateCase,
+    ExplainRating,
+    PhoneLookup,
+    RateCase,
+    RatingResult,
+)
 from bot.db.base import table_of
 from bot.db.models import Resident
 from bot.outbox.enqueue import OutboxStatus, outbox
@@ -63,14 +72,29 @@ class ResidentDesk:
             return CaseReceipt("", False, False, None, None, None, daily_limit=self.cases_per_day)
         channel = await conn.scalar(select(residents.c.channel).where(residents.c.id == resident_id))
         spec = NewCase(
-            type=CaseType(effect.type), category=effect.category, district=effect.district, channel=channel or "",
-            address=effect.address, description=effect.description, wish=effect.wish, phone=effect.phone,
-            anonymous=effect.anonymous, details=dict(effect.details), named_unit=effect.named_unit,
-            resident_id=resident_id, intake_key=effect.intake_key,
+            type=CaseType(effect.type),
+            category=effect.category,
+            district=effect.district,
+            channel=channel or "",
+            address=effect.address,
+            description=effect.description,
+            wish=effect.wish,
+            phone=effect.phone,
+            anonymous=effect.anonymous,
+            details=dict(effect.details),
+            named_unit=effect.named_unit,
+            resident_id=resident_id,
+            intake_key=effect.intake_key,
         )
         created = await create_case(conn, spec, now, self.policy)
-        return CaseReceipt(created.number, created.created, created.urgent, created.department_name,
-                           created.notify_due, created.finish_due)
+        return CaseReceipt(
+            created.number,
+            created.created,
+            created.urgent,
+            created.department_name,
+            created.notify_due,
+            created.finish_due,
+        )
 
     async def attach(self, conn: AsyncConnection, resident_id: int, effect: AttachToCase, now: datetime) -> bool:
         """Add a photo to the resident's own open case (its details and, as 补充材料, its history); False when the
@@ -84,8 +108,15 @@ class ResidentDesk:
             return False
         details["attachments"] = [*files, dict(effect.attachment)]
         await conn.execute(update(cases).where(cases.c.id == case["id"]).values(details=details))
-        await append_event(conn, case["id"], ResidentActor(resident_id), EventKind.ATTACHED, now,
-                           text="居民补充了 1 张图片", data={"attachment": effect.attachment.get("attachment_id", "")})
+        await append_event(
+            conn,
+            case["id"],
+            ResidentActor(resident_id),
+            EventKind.ATTACHED,
+            now,
+            text="居民补充了 1 张图片",
+            data={"attachment": effect.attachment.get("attachment_id", "")},
+        )
         return True
 
     async def rate(self, conn: AsyncConnection, resident_id: int, effect: RateCase, now: datetime) -> RatingResult:
@@ -111,14 +142,16 @@ class ResidentDesk:
         if case["status"] == Status.MERGED:  # handled as part of another resident's case: 复查, not a reopening
             return RatingResult(number, "review")
         in_time = case["closed_at"] is not None and now - case["closed_at"] <= timedelta(
-            days=self.policy.reopen_within_days)
+            days=self.policy.reopen_within_days
+        )
         if case["reopened_count"] > 0 or not in_time:
             return RatingResult(number, "review")
         case = await handling.reopen(conn, case, actor, "居民对办理结果不满意", now, self.policy)
         return RatingResult(number, "reopened", case["finish_due"])
 
-    async def explain_rating(self, conn: AsyncConnection, resident_id: int, effect: ExplainRating,
-                             now: datetime) -> bool:
+    async def explain_rating(
+        self, conn: AsyncConnection, resident_id: int, effect: ExplainRating, now: datetime
+    ) -> bool:
         """The reason for the resident's latest 不满意 on their case, kept with that rating and in its history."""
         number = parse_case_number(effect.number) or ""
         case = await handling.load_case(conn, number=number, lock=True)
@@ -147,8 +180,11 @@ class ResidentCases:
         canonical = parse_case_number(number)
         if canonical is None:
             return None
-        row = (await self._conn.execute(select(cases).where(cases.c.number == canonical,
-                                                            cases.c.resident_id == self._resident_id))).first()
+        row = (
+            await self._conn.execute(
+                select(cases).where(cases.c.number == canonical, cases.c.resident_id == self._resident_id)
+            )
+        ).first()
         return await self._summary(row._mapping) if row is not None else None
 
     async def by_phone(self, number: str, phone: str, now: datetime, client: str | None = None) -> PhoneLookup:
@@ -160,11 +196,21 @@ class ResidentCases:
         keys = lookups.lookup_keys(self._resident_id, canonical, given, client)
         if not await lookups.claim(self._conn, keys, now):
             return PhoneLookup(None, limited=True)
-        row = (await self._conn.execute(select(cases).where(
-            cases.c.number == canonical, cases.c.phone == given, cases.c.category != Category.STAFF_CONDUCT.value,
-            or_(cases.c.department_id.is_(None), cases.c.department_id.not_in(select(departments.c.id).where(
-                departments.c.kind == DepartmentKind.DISCIPLINE.value))),
-        ))).first()
+        row = (
+            await self._conn.execute(
+                select(cases).where(
+                    cases.c.number == canonical,
+                    cases.c.phone == given,
+                    cases.c.category != Category.STAFF_CONDUCT.value,
+                    or_(
+                        cases.c.department_id.is_(None),
+                        cases.c.department_id.not_in(
+                            select(departments.c.id).where(departments.c.kind == DepartmentKind.DISCIPLINE.value)
+                        ),
+                    ),
+                )
+            )
+        ).first()
         if row is None:
             return PhoneLookup(None)
         await lookups.refund(self._conn, keys, now)
@@ -174,25 +220,42 @@ class ResidentCases:
         return await complaint_units(self._conn)
 
     async def _summary(self, case: handling.CaseRow) -> CaseSummary:
-        latest = (await self._conn.execute(
-            select(events.c.text, events.c.created_at)
-            .where(and_(events.c.case_id == case["id"], events.c.public.is_(True), events.c.text != "",
-                        events.c.kind.in_([k.value for k in REPLY_KINDS])))
-            .order_by(events.c.id.desc()).limit(1)
-        )).first()
+        latest = (
+            await self._conn.execute(
+                select(events.c.text, events.c.created_at)
+                .where(
+                    and_(
+                        events.c.case_id == case["id"],
+                        events.c.public.is_(True),
+                        events.c.text != "",
+                        events.c.kind.in_([k.value for k in REPLY_KINDS]),
+                    )
+                )
+                .order_by(events.c.id.desc())
+                .limit(1)
+            )
+        ).first()
         # notices about this case that the resident's channel refused (WeChat: 48 hours without a message from them)
         undelivered = await self._conn.scalar(
-            select(func.count()).select_from(outbox).where(
-                outbox.c.resident_id == self._resident_id, outbox.c.status == OutboxStatus.UNDELIVERABLE,
+            select(func.count())
+            .select_from(outbox)
+            .where(
+                outbox.c.resident_id == self._resident_id,
+                outbox.c.status == OutboxStatus.UNDELIVERABLE,
                 outbox.c.idempotency_key.in_(
                     select(literal("case-event:") + cast(events.c.id, String)).where(events.c.case_id == case["id"])
                 ),
             )
         )
         return CaseSummary(
-            number=case["number"], type=case["type"], category=case["category"], status=case["status"],
-            created_at=case["created_at"], next_due=case["next_due"],
-            latest_reply=latest.text if latest else None, latest_reply_at=latest.created_at if latest else None,
+            number=case["number"],
+            type=case["type"],
+            category=case["category"],
+            status=case["status"],
+            created_at=case["created_at"],
+            next_due=case["next_due"],
+            latest_reply=latest.text if latest else None,
+            latest_reply_at=latest.created_at if latest else None,
             can_rate=case["rating"] is None and await handled_by(self._conn, case) is not None,
             undelivered=undelivered or 0,
         )

@@ -11,8 +11,9 @@ SECRET_ENV = "ANJU_DINGTALK_SECRET"
 
 
 def add_parser(staff: argparse._SubParsersAction) -> None:
-    robot = staff.add_parser("robot", help="a department's 企业微信 / 钉钉 group robot (new cases, reminders, 督办, "
-                                           "daily digest)")
+    robot = staff.add_parser(
+        "robot", help="a department's 企业微信 / 钉钉 group robot (new cases, reminders, 督办, daily digest)"
+    )
     robot.add_argument("--department", help="department code (e.g. comp_office, wg_dongguan); omit with --list")
     what = robot.add_mutually_exclusive_group(required=True)
     what.add_argument("--wecom", metavar="WEBHOOK", help="the WeCom robot's webhook address (…/webhook/send?key=…)")
@@ -45,12 +46,16 @@ def _robot(args: argparse.Namespace) -> int:
 
     departments = table_of(Department)
     if args.list:
+
         async def listing(engine: AsyncEngine, settings: Settings) -> list[str]:
             async with engine.connect() as conn:
                 robots = await all_robots(conn)
                 names = dict((await conn.execute(select(departments.c.id, departments.c.code))).all())
-            return [f"{names.get(d, d)}\t{PLATFORM_LABELS[p]}\t尾号 {mask(r.token)}{'，已加签' if r.secret else ''}"
-                    for d, by in sorted(robots.items()) for p, r in sorted(by.items())]
+            return [
+                f"{names.get(d, d)}\t{PLATFORM_LABELS[p]}\t尾号 {mask(r.token)}{'，已加签' if r.secret else ''}"
+                for d, by in sorted(robots.items())
+                for p, r in sorted(by.items())
+            ]
 
         lines = run_with_engine(listing)
         print("\n".join(lines) if lines else "还没有配置群机器人。")

@@ -71,18 +71,34 @@ async def load_routing(conn: AsyncConnection, path: Path, now: datetime, replace
     rules written."""
     spec = read_routing_file(path)
     for d in spec.departments:
-        values = {"code": d["code"], "name": d["name"], "kind": d["kind"], "district": d.get("district"),
-                  "active": True, "created_at": now}
-        await upsert(conn, departments, values, ("code",),
-                     {"name": d["name"], "kind": d["kind"], "district": d.get("district")})
+        values = {
+            "code": d["code"],
+            "name": d["name"],
+            "kind": d["kind"],
+            "district": d.get("district"),
+            "active": True,
+            "created_at": now,
+        }
+        await upsert(
+            conn, departments, values, ("code",), {"name": d["name"], "kind": d["kind"], "district": d.get("district")}
+        )
     ids = await department_ids(conn)
     written = 0
     for r in spec.rules:
-        values = {"category": r["category"], "district": str(r["district"]), "department_id": ids[r["department"]],
-                  "updated_at": now}
+        values = {
+            "category": r["category"],
+            "district": str(r["district"]),
+            "department_id": ids[r["department"]],
+            "updated_at": now,
+        }
         if replace:
-            await upsert(conn, rules, values, ("category", "district"),
-                         {"department_id": values["department_id"], "updated_at": now})
+            await upsert(
+                conn,
+                rules,
+                values,
+                ("category", "district"),
+                {"department_id": values["department_id"], "updated_at": now},
+            )
             written += 1
         else:
             written += await insert_ignore(conn, rules, values, ("category", "district"))
@@ -106,8 +122,10 @@ async def department_ids(conn: AsyncConnection) -> dict[str, int]:
 async def special_department(conn: AsyncConnection, kind: DepartmentKind) -> int | None:
     """The id of the dispatcher queue or of 纪检监察."""
     return await conn.scalar(
-        select(departments.c.id).where(departments.c.kind == kind, departments.c.active.is_(True))
-        .order_by(departments.c.id).limit(1)
+        select(departments.c.id)
+        .where(departments.c.kind == kind, departments.c.active.is_(True))
+        .order_by(departments.c.id)
+        .limit(1)
     )
 
 
@@ -122,7 +140,8 @@ async def route(conn: AsyncConnection, category: str, district: str, named_unit:
         return Route(discipline, named, urgent, dispatched=discipline is not None)
     for wanted in (district, ANY_DISTRICT):
         found = await conn.scalar(
-            select(rules.c.department_id).join(departments, departments.c.id == rules.c.department_id)
+            select(rules.c.department_id)
+            .join(departments, departments.c.id == rules.c.department_id)
             .where(rules.c.category == category, rules.c.district == wanted, departments.c.active.is_(True))
         )
         if found is not None:
@@ -132,11 +151,18 @@ async def route(conn: AsyncConnection, category: str, district: str, named_unit:
 
 # -- rules as the dashboard edits them ---------------------------------------------------------------------------
 
+
 async def list_rules(conn: AsyncConnection) -> list[Row]:
     """Every rule with its department's code and name, by category and district."""
     query = (
-        select(rules.c.id, rules.c.category, rules.c.district, rules.c.department_id,
-               departments.c.code.label("department_code"), departments.c.name.label("department_name"))
+        select(
+            rules.c.id,
+            rules.c.category,
+            rules.c.district,
+            rules.c.department_id,
+            departments.c.code.label("department_code"),
+            departments.c.name.label("department_name"),
+        )
         .join(departments, departments.c.id == rules.c.department_id)
         .order_by(rules.c.category, rules.c.district)
     )
@@ -146,22 +172,26 @@ async def list_rules(conn: AsyncConnection) -> list[Row]:
 async def set_rule(conn: AsyncConnection, category: str, district: str, department_id: int, now: datetime) -> None:
     if category not in set(Category) or category == Category.STAFF_CONDUCT:
         raise RoutingError(f"cannot route category {category!r} by rule")
-    await upsert(conn, rules, {"category": category, "district": district, "department_id": department_id,
-                               "updated_at": now}, ("category", "district"),
-                 {"department_id": department_id, "updated_at": now})
+    await upsert(
+        conn,
+        rules,
+        {"category": category, "district": district, "department_id": department_id, "updated_at": now},
+        ("category", "district"),
+        {"department_id": department_id, "updated_at": now},
+    )
 
 
 async def delete_rule(conn: AsyncConnection, rule_id: int) -> bool:
     return (await conn.execute(delete(rules).where(rules.c.id == rule_id))).rowcount == 1
 
 
-
 async def complaint_units(conn: AsyncConnection) -> list[tuple[str, str]]:
     """(code, name) of the departments a staff-conduct complaint can name: work groups and offices."""
     rows = await conn.execute(
         select(departments.c.code, departments.c.name)
-        .where(departments.c.kind.in_([DepartmentKind.WORK_GROUP, DepartmentKind.OFFICE]),
-               departments.c.active.is_(True))
+        .where(
+            departments.c.kind.in_([DepartmentKind.WORK_GROUP, DepartmentKind.OFFICE]), departments.c.active.is_(True)
+        )
         .order_by(departments.c.kind.desc(), departments.c.id)
     )
     return [(code, name) for code, name in rows]

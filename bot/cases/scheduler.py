@@ -58,8 +58,15 @@ class TickReport:
 
 
 class Scheduler:
-    def __init__(self, engine: AsyncEngine, params: Mapping[str, Any], clock: Callable[[], datetime],
-                 digest_hour: int = 8, max_batches: int = 50, calendar: WorkCalendar | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        params: Mapping[str, Any],
+        clock: Callable[[], datetime],
+        digest_hour: int = 8,
+        max_batches: int = 50,
+        calendar: WorkCalendar | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self.policy = DeadlinePolicy.from_params(params, calendar)
@@ -87,10 +94,15 @@ class Scheduler:
             if not await self._anything_due(now):  # read first: an idle tick takes no write lock (SQLite)
                 break
             async with self._engine.begin() as conn:
-                rows = (await conn.execute(
-                    select(cases).where(cases.c.alarm_at <= now).order_by(cases.c.alarm_at).limit(BATCH)
-                    .with_for_update(skip_locked=True)
-                )).all()
+                rows = (
+                    await conn.execute(
+                        select(cases)
+                        .where(cases.c.alarm_at <= now)
+                        .order_by(cases.c.alarm_at)
+                        .limit(BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).all()
                 for row in rows:
                     await self._visit(conn, dict(row._mapping), now, report)
             report.cases_checked += len(rows)
@@ -121,16 +133,35 @@ class Scheduler:
         key = f"remind:{case['id']}:{alarm.deadline}:{alarm.due.isoformat()}"
         label = DEADLINE_LABELS[alarm.deadline]
         body = f"提醒：案件 {case['number']} 的{label}期限是{format_due(alarm.due)}，请抓紧办理。"
-        recipients = ([case["assignee_id"]] if case["assignee_id"] is not None
-                      else await self._department_staff(conn, case["department_id"]))
-        if not await self._notice(conn, key, "reminder", body, now, case_id=case["id"],
-                                  staff_id=case["assignee_id"], department_id=case["department_id"]):
+        recipients = (
+            [case["assignee_id"]]
+            if case["assignee_id"] is not None
+            else await self._department_staff(conn, case["department_id"])
+        )
+        if not await self._notice(
+            conn,
+            key,
+            "reminder",
+            body,
+            now,
+            case_id=case["id"],
+            staff_id=case["assignee_id"],
+            department_id=case["department_id"],
+        ):
             return 0
-        await append_event(conn, case["id"], SYSTEM, EventKind.REMINDED, now, text=body,
-                           data={"deadline": alarm.deadline, "due": alarm.due.isoformat()})
+        await append_event(
+            conn,
+            case["id"],
+            SYSTEM,
+            EventKind.REMINDED,
+            now,
+            text=body,
+            data={"deadline": alarm.deadline, "due": alarm.due.isoformat()},
+        )
         await self._telegram(conn, recipients, key, body, now)
-        await post_to_robots(conn, case["department_id"], key, Outbound(body, links=(case_link(case["number"]),)),
-                             now)  # the department's WeCom / DingTalk robots
+        await post_to_robots(
+            conn, case["department_id"], key, Outbound(body, links=(case_link(case["number"]),)), now
+        )  # the department's WeCom / DingTalk robots
         return 1
 
     async def _escalate(self, conn: AsyncConnection, case: Mapping[str, Any], alarm: Alarm, now: datetime) -> int:
@@ -138,15 +169,31 @@ class Scheduler:
         key = f"escalate:{case['id']}:{alarm.deadline}:{alarm.due.isoformat()}"
         label = DEADLINE_LABELS[alarm.deadline]
         body = f"督办：案件 {case['number']} 已超过{label}期限（{format_due(alarm.due)}），请尽快办理并说明原因。"
-        if not await self._notice(conn, key, "escalation", body, now, case_id=case["id"],
-                                  staff_id=case["assignee_id"], department_id=case["department_id"]):
+        if not await self._notice(
+            conn,
+            key,
+            "escalation",
+            body,
+            now,
+            case_id=case["id"],
+            staff_id=case["assignee_id"],
+            department_id=case["department_id"],
+        ):
             return 0
-        await append_event(conn, case["id"], SYSTEM, EventKind.ESCALATED, now, text=body,
-                           data={"deadline": alarm.deadline, "due": alarm.due.isoformat()})
+        await append_event(
+            conn,
+            case["id"],
+            SYSTEM,
+            EventKind.ESCALATED,
+            now,
+            text=body,
+            data={"deadline": alarm.deadline, "due": alarm.due.isoformat()},
+        )
         supervisors = await self._supervisors(conn)
         for staff_id in supervisors:
-            await self._notice(conn, f"{key}:to:{staff_id}", "escalation", body, now, case_id=case["id"],
-                               staff_id=staff_id)
+            await self._notice(
+                conn, f"{key}:to:{staff_id}", "escalation", body, now, case_id=case["id"], staff_id=staff_id
+            )
         await self._telegram(conn, supervisors, key, body, now)
         await post_to_group(conn, case["id"], PostReason.OVERDUE, now, key=key)  # the department's group
         return 1
@@ -176,17 +223,21 @@ class Scheduler:
     async def _digest_text(self, conn: AsyncConnection, now: datetime) -> str:
         open_statuses = [s.value for s in OPEN_STATUSES]
         overdue = func.sum(sql_case((cases.c.next_due < now, 1), else_=0))
-        rows = (await conn.execute(
-            select(departments.c.name, func.count(cases.c.id), overdue)
-            .select_from(cases).outerjoin(departments, departments.c.id == cases.c.department_id)
-            .where(cases.c.status.in_(open_statuses))
-            .group_by(departments.c.name).order_by(departments.c.name)
-        )).all()
-        new = await conn.scalar(select(func.count()).select_from(cases)
-                                .where(cases.c.created_at >= now - timedelta(days=1)))
+        rows = (
+            await conn.execute(
+                select(departments.c.name, func.count(cases.c.id), overdue)
+                .select_from(cases)
+                .outerjoin(departments, departments.c.id == cases.c.department_id)
+                .where(cases.c.status.in_(open_statuses))
+                .group_by(departments.c.name)
+                .order_by(departments.c.name)
+            )
+        ).all()
+        new = await conn.scalar(
+            select(func.count()).select_from(cases).where(cases.c.created_at >= now - timedelta(days=1))
+        )
         local = now.astimezone(CHINA_TZ)
-        lines = [f"安居助手每日汇总（{local.year}年{local.month}月{local.day}日）",
-                 f"近24小时新登记：{new or 0} 件"]
+        lines = [f"安居助手每日汇总（{local.year}年{local.month}月{local.day}日）", f"近24小时新登记：{new or 0} 件"]
         if not rows:
             lines.append("目前没有未办结的案件。")
         for name, open_count, overdue_count in rows:
@@ -195,34 +246,62 @@ class Scheduler:
 
     # -- recipients ----------------------------------------------------------------------------------------------
 
-    async def _notice(self, conn: AsyncConnection, key: str, kind: str, body: str, now: datetime, *,
-                      case_id: int | None = None, staff_id: int | None = None,
-                      department_id: int | None = None) -> bool:
-        return await insert_ignore(conn, notices, {
-            "dedupe_key": key, "kind": kind, "staff_user_id": staff_id, "department_id": department_id,
-            "case_id": case_id, "text": body, "created_at": now,
-        }, ("dedupe_key",))
+    async def _notice(
+        self,
+        conn: AsyncConnection,
+        key: str,
+        kind: str,
+        body: str,
+        now: datetime,
+        *,
+        case_id: int | None = None,
+        staff_id: int | None = None,
+        department_id: int | None = None,
+    ) -> bool:
+        return await insert_ignore(
+            conn,
+            notices,
+            {
+                "dedupe_key": key,
+                "kind": kind,
+                "staff_user_id": staff_id,
+                "department_id": department_id,
+                "case_id": case_id,
+                "text": body,
+                "created_at": now,
+            },
+            ("dedupe_key",),
+        )
 
     async def _supervisors(self, conn: AsyncConnection) -> list[int]:
-        rows = await conn.execute(select(staff_users.c.id).where(staff_users.c.role == Role.SUPERVISOR,
-                                                                 staff_users.c.active.is_(True)))
+        rows = await conn.execute(
+            select(staff_users.c.id).where(staff_users.c.role == Role.SUPERVISOR, staff_users.c.active.is_(True))
+        )
         return [r.id for r in rows]
 
     async def _department_staff(self, conn: AsyncConnection, department_id: int | None) -> list[int]:
         if department_id is None:
             return []
-        rows = await conn.execute(select(staff_users.c.id).where(staff_users.c.department_id == department_id,
-                                                                 staff_users.c.active.is_(True)))
+        rows = await conn.execute(
+            select(staff_users.c.id).where(staff_users.c.department_id == department_id, staff_users.c.active.is_(True))
+        )
         return [r.id for r in rows]
 
-    async def _telegram(self, conn: AsyncConnection, staff_ids: list[int], key: str, body: str,
-                        now: datetime) -> None:
+    async def _telegram(self, conn: AsyncConnection, staff_ids: list[int], key: str, body: str, now: datetime) -> None:
         """Staff who linked a Telegram account also get the notice there."""
         if not staff_ids:
             return
-        rows = await conn.execute(select(staff_users.c.id, staff_users.c.telegram_user_id)
-                                  .where(staff_users.c.id.in_(staff_ids), staff_users.c.telegram_user_id.is_not(None)))
+        rows = await conn.execute(
+            select(staff_users.c.id, staff_users.c.telegram_user_id).where(
+                staff_users.c.id.in_(staff_ids), staff_users.c.telegram_user_id.is_not(None)
+            )
+        )
         for staff_id, telegram_id in rows:
-            await enqueue(conn, key=f"{key}:telegram:{staff_id}", channel="telegram", user_key=str(telegram_id),
-                          message=Outbound(body), now=now)
-
+            await enqueue(
+                conn,
+                key=f"{key}:telegram:{staff_id}",
+                channel="telegram",
+                user_key=str(telegram_id),
+                message=Outbound(body),
+                now=now,
+            )

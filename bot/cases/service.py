@@ -77,8 +77,9 @@ class NoticeView:
 
 
 class CaseService:
-    def __init__(self, engine: AsyncEngine, params: Mapping[str, Any], clock: Clock,
-                 calendar: WorkCalendar | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, params: Mapping[str, Any], clock: Clock, calendar: WorkCalendar | None = None
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self.policy = DeadlinePolicy.from_params(params, calendar)
@@ -86,14 +87,16 @@ class CaseService:
 
     # -- reading ---------------------------------------------------------------------------------------------
 
-    async def list_cases(self, viewer: StaffUser, filters: CaseFilter | None = None, *, limit: int = 50,
-                         offset: int = 0) -> list[CaseListItem]:
+    async def list_cases(
+        self, viewer: StaffUser, filters: CaseFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[CaseListItem]:
         """A page of the viewer's queue: earliest deadline (so overdue) first, closed cases last; phones masked."""
         async with self._engine.connect() as conn:
             return await queries.list_cases(conn, viewer, filters or CaseFilter(), self._clock(), limit, offset)
 
-    async def count_cases(self, viewer: StaffUser, filters: CaseFilter | None = None, *,
-                          cap: int | None = queries.COUNT_CAP) -> CaseCount:
+    async def count_cases(
+        self, viewer: StaffUser, filters: CaseFilter | None = None, *, cap: int | None = queries.COUNT_CAP
+    ) -> CaseCount:
         """How many cases of the viewer's queue match, for the pager: exact up to `cap`, else `CaseCount(cap,
         exact=False)` ("more than cap") — an exact count of a common search term reads tens of thousands of cases.
         `cap=None` counts them all."""
@@ -106,8 +109,9 @@ class CaseService:
             case = await self._visible(conn, viewer, ref)
             detail = await queries.case_detail(conn, viewer, case["id"], self._clock())
             assert detail is not None
-            await append_event(conn, case["id"], viewer, EventKind.VIEWED, self._clock(),
-                               data={"phone_shown": detail.phone_visible})
+            await append_event(
+                conn, case["id"], viewer, EventKind.VIEWED, self._clock(), data={"phone_shown": detail.phone_visible}
+            )
             return detail
 
     async def departments(self, include_inactive: bool = False) -> list[DepartmentView]:
@@ -127,13 +131,17 @@ class CaseService:
         if unread_only:
             query = query.where(notices.c.read_at.is_(None))
         async with self._engine.connect() as conn:
-            return [NoticeView(r.id, r.kind, r.case_id, r.text, r.created_at, r.read_at)
-                    for r in await conn.execute(query)]
+            return [
+                NoticeView(r.id, r.kind, r.case_id, r.text, r.created_at, r.read_at) for r in await conn.execute(query)
+            ]
 
     async def mark_notice_read(self, viewer: StaffUser, notice_id: int) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(update(notices).where(notices.c.id == notice_id, notices.c.staff_user_id == viewer.id)
-                               .values(read_at=self._clock()))
+            await conn.execute(
+                update(notices)
+                .where(notices.c.id == notice_id, notices.c.staff_user_id == viewer.id)
+                .values(read_at=self._clock())
+            )
 
     # -- actions -------------------------------------------------------------------------------------------
 
@@ -150,8 +158,9 @@ class CaseService:
             if not can_view(viewer, handling.facts(case)):
                 raise NotFound()
             if case["assignee_id"] is not None and case["status"] in HANDLING:
-                who = await conn.scalar(select(staff_users.c.display_name)
-                                        .where(staff_users.c.id == case["assignee_id"]))
+                who = await conn.scalar(
+                    select(staff_users.c.display_name).where(staff_users.c.id == case["assignee_id"])
+                )
                 raise Conflict(f"这个案件已由{who or '其他人'}签收。")
             await handling.claim(conn, case, viewer, self._clock())
             detail = await self._detail(conn, viewer, case["id"])
@@ -166,10 +175,14 @@ class CaseService:
         async with self._engine.begin() as conn:
             query = (
                 select(cases.c.id)
-                .where(cases.c.department_id == viewer.department_id, cases.c.status == Status.DISPATCHED,
-                       scope_clause(viewer))
+                .where(
+                    cases.c.department_id == viewer.department_id,
+                    cases.c.status == Status.DISPATCHED,
+                    scope_clause(viewer),
+                )
                 .order_by(cases.c.priority.desc(), cases.c.next_due.asc().nulls_last(), cases.c.id)
-                .limit(1).with_for_update(skip_locked=True)
+                .limit(1)
+                .with_for_update(skip_locked=True)
             )
             case_id = await conn.scalar(query)
             if case_id is None:
@@ -179,17 +192,25 @@ class CaseService:
             await handling.claim(conn, case, viewer, self._clock())
             return await self._detail(conn, viewer, case_id)
 
-    async def dispatch(self, viewer: StaffUser, ref: CaseRef, department_id: int,
-                       note: str = "") -> CaseDetail | None:
+    async def dispatch(self, viewer: StaffUser, ref: CaseRef, department_id: int, note: str = "") -> CaseDetail | None:
         """派单 a case from the dispatcher queue (new / returned) to a department."""
-        return await self._act(viewer, ref, lambda conn, case, now: handling.dispatch(
-            conn, case, viewer, department_id, now, self.policy, note))
+        return await self._act(
+            viewer,
+            ref,
+            lambda conn, case, now: handling.dispatch(conn, case, viewer, department_id, now, self.policy, note),
+        )
 
-    async def transfer(self, viewer: StaffUser, ref: CaseRef, department_id: int,
-                       reason: str = "") -> CaseDetail | None:
+    async def transfer(
+        self, viewer: StaffUser, ref: CaseRef, department_id: int, reason: str = ""
+    ) -> CaseDetail | None:
         """转办 to another department (never to the department a staff-conduct complaint names)."""
-        return await self._act(viewer, ref, lambda conn, case, now: handling.dispatch(
-            conn, case, viewer, department_id, now, self.policy, reason, Action.TRANSFER))
+        return await self._act(
+            viewer,
+            ref,
+            lambda conn, case, now: handling.dispatch(
+                conn, case, viewer, department_id, now, self.policy, reason, Action.TRANSFER
+            ),
+        )
 
     async def start(self, viewer: StaffUser, ref: CaseRef) -> CaseDetail | None:
         return await self._act(viewer, ref, lambda conn, case, now: handling.start(conn, case, viewer, now))
@@ -213,8 +234,9 @@ class CaseService:
 
     async def extend(self, viewer: StaffUser, ref: CaseRef, days: int, reason: str) -> CaseDetail | None:
         """延期 by `days` (at most 30 in all); the resident is told the reason."""
-        return await self._act(viewer, ref, lambda conn, case, now: handling.extend(
-            conn, case, viewer, days, reason, now, self.policy))
+        return await self._act(
+            viewer, ref, lambda conn, case, now: handling.extend(conn, case, viewer, days, reason, now, self.policy)
+        )
 
     async def resolve(self, viewer: StaffUser, ref: CaseRef, result: str) -> CaseDetail | None:
         """办结 with the result the resident reads; they are asked to rate it."""
@@ -233,8 +255,9 @@ class CaseService:
 
     async def reopen(self, viewer: StaffUser, ref: CaseRef, reason: str) -> CaseDetail | None:
         """重新办理 a closed case (supervisors and admins)."""
-        return await self._act(viewer, ref, lambda conn, case, now: handling.reopen(
-            conn, case, viewer, reason, now, self.policy))
+        return await self._act(
+            viewer, ref, lambda conn, case, now: handling.reopen(conn, case, viewer, reason, now, self.policy)
+        )
 
     async def escalate(self, viewer: StaffUser, ref: CaseRef, text: str) -> CaseDetail | None:
         """督办 by a supervisor: an internal event and a notice to the handling department."""
@@ -242,12 +265,20 @@ class CaseService:
         async def act(conn: AsyncConnection, case: handling.CaseRow, now: datetime) -> object:
             authorize(Action.ESCALATE, handling.facts(case), viewer)
             body = handling.clean_text(text, "督办意见", 2, handling.MAX_REASON)
-            event_id = await append_event(conn, case["id"], viewer, EventKind.ESCALATED, now, text=body,
-                                          data={"by": "supervisor"})
-            await conn.execute(notices.insert().values(
-                dedupe_key=f"manual-escalation:{event_id}", kind="escalation", staff_user_id=case["assignee_id"],
-                department_id=case["department_id"], case_id=case["id"],
-                text=f"督办：案件 {case['number']}——{body}", created_at=now))
+            event_id = await append_event(
+                conn, case["id"], viewer, EventKind.ESCALATED, now, text=body, data={"by": "supervisor"}
+            )
+            await conn.execute(
+                notices.insert().values(
+                    dedupe_key=f"manual-escalation:{event_id}",
+                    kind="escalation",
+                    staff_user_id=case["assignee_id"],
+                    department_id=case["department_id"],
+                    case_id=case["id"],
+                    text=f"督办：案件 {case['number']}——{body}",
+                    created_at=now,
+                )
+            )
             return case
 
         return await self._act(viewer, ref, act)
@@ -274,16 +305,20 @@ class CaseService:
 
     # -- plumbing --------------------------------------------------------------------------------------------
 
-    async def _visible(self, conn: AsyncConnection, viewer: StaffUser, ref: CaseRef,
-                       lock: bool = False) -> handling.CaseRow:
+    async def _visible(
+        self, conn: AsyncConnection, viewer: StaffUser, ref: CaseRef, lock: bool = False
+    ) -> handling.CaseRow:
         case = await handling.load_case(conn, **_ref(ref), lock=lock)
         if case is None or not can_view(viewer, handling.facts(case)):
             raise NotFound()
         return case
 
-    async def _act(self, viewer: StaffUser, ref: CaseRef,
-                   change: Callable[[AsyncConnection, handling.CaseRow, datetime], Awaitable[object]],
-                   ) -> CaseDetail | None:
+    async def _act(
+        self,
+        viewer: StaffUser,
+        ref: CaseRef,
+        change: Callable[[AsyncConnection, handling.CaseRow, datetime], Awaitable[object]],
+    ) -> CaseDetail | None:
         async with self._engine.begin() as conn:
             case = await self._visible(conn, viewer, ref, lock=True)
             await change(conn, case, self._clock())
@@ -308,4 +343,3 @@ def _ref(ref: CaseRef) -> dict[str, Any]:
 def _admin(viewer: StaffUser) -> None:
     if viewer.role != Role.ADMIN:
         raise Forbidden("只有管理员可以修改派单规则。")
-

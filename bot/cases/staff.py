@@ -34,8 +34,17 @@ class StaffAccount:
     telegram_user_id: int | None
 
 
-async def add_staff(conn: AsyncConnection, *, username: str, display_name: str, role: str, password: str,
-                    department_code: str | None, now: datetime, telegram_user_id: int | None = None) -> StaffUser:
+async def add_staff(
+    conn: AsyncConnection,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    department_code: str | None,
+    now: datetime,
+    telegram_user_id: int | None = None,
+) -> StaffUser:
     """Create an account; department staff and dispatchers need a department."""
     username = username.strip().lower()
     if not USERNAME.match(username):
@@ -53,11 +62,21 @@ async def add_staff(conn: AsyncConnection, *, username: str, display_name: str, 
         raise InvalidInput("承办人员和派单员需要指定所属单位（--department）。")
     if await conn.scalar(select(staff_users.c.id).where(staff_users.c.username == username)) is not None:
         raise InvalidInput(f"用户名 {username} 已经存在。")
-    staff_id = await conn.scalar(staff_users.insert().values(
-        username=username, display_name=display_name.strip() or username, password_hash=hash_password(password),
-        role=role_value, department_id=department_id, active=True, failed_logins=0,
-        telegram_user_id=telegram_user_id, created_at=now,
-    ).returning(staff_users.c.id))
+    staff_id = await conn.scalar(
+        staff_users.insert()
+        .values(
+            username=username,
+            display_name=display_name.strip() or username,
+            password_hash=hash_password(password),
+            role=role_value,
+            department_id=department_id,
+            active=True,
+            failed_logins=0,
+            telegram_user_id=telegram_user_id,
+            created_at=now,
+        )
+        .returning(staff_users.c.id)
+    )
     return StaffUser(int(staff_id), username, display_name.strip() or username, role_value, department_id)
 
 
@@ -66,20 +85,19 @@ def _user(row: Row) -> StaffUser:
 
 
 async def find_account(conn: AsyncConnection, username: str) -> StaffAccount | None:
-    row = (await conn.execute(
-        select(staff_users).where(staff_users.c.username == username.strip().lower())
-    )).first()
+    row = (await conn.execute(select(staff_users).where(staff_users.c.username == username.strip().lower()))).first()
     if row is None:
         return None
-    return StaffAccount(_user(row), row.password_hash, row.active, row.failed_logins, row.locked_until,
-                        row.telegram_user_id)
+    return StaffAccount(
+        _user(row), row.password_hash, row.active, row.failed_logins, row.locked_until, row.telegram_user_id
+    )
 
 
 async def load_viewer(conn: AsyncConnection, staff_id: int) -> StaffUser:
     """The active staff user `staff_id` (the dashboard calls this per request, so role changes apply at once)."""
-    row = (await conn.execute(
-        select(staff_users).where(staff_users.c.id == staff_id, staff_users.c.active.is_(True))
-    )).first()
+    row = (
+        await conn.execute(select(staff_users).where(staff_users.c.id == staff_id, staff_users.c.active.is_(True)))
+    ).first()
     if row is None:
         raise NotFound("没有这个工作人员账号。")
     return _user(row)

@@ -49,12 +49,16 @@ def code_hash(code: str) -> str:
 
 async def issue_code(conn: AsyncConnection, staff_id: int, now: datetime) -> tuple[str, datetime]:
     """A new code for `staff_id` and when it expires; earlier unused codes of theirs stop working."""
-    await conn.execute(update(codes).where(codes.c.staff_user_id == staff_id, codes.c.used_at.is_(None),
-                                           codes.c.expires_at > now).values(expires_at=now))
+    await conn.execute(
+        update(codes)
+        .where(codes.c.staff_user_id == staff_id, codes.c.used_at.is_(None), codes.c.expires_at > now)
+        .values(expires_at=now)
+    )
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     expires = now + CODE_LIFETIME
-    await conn.execute(codes.insert().values(code_hash=code_hash(code), staff_user_id=staff_id, expires_at=expires,
-                                             created_at=now))
+    await conn.execute(
+        codes.insert().values(code_hash=code_hash(code), staff_user_id=staff_id, expires_at=expires, created_at=now)
+    )
     return code, expires
 
 
@@ -63,8 +67,9 @@ async def redeem_code(conn: AsyncConnection, code: str, telegram_user_id: int, n
     row = (await conn.execute(select(codes).where(codes.c.code_hash == code_hash(code)).with_for_update())).first()
     if row is None:
         return LinkResult(LinkOutcome.INVALID)
-    name = await conn.scalar(select(staff_users.c.display_name)
-                             .where(staff_users.c.id == row.staff_user_id, staff_users.c.active.is_(True)))
+    name = await conn.scalar(
+        select(staff_users.c.display_name).where(staff_users.c.id == row.staff_user_id, staff_users.c.active.is_(True))
+    )
     if name is None:
         return LinkResult(LinkOutcome.INVALID)
     if row.used_at is not None:
@@ -73,19 +78,27 @@ async def redeem_code(conn: AsyncConnection, code: str, telegram_user_id: int, n
     if row.expires_at <= now:
         return LinkResult(LinkOutcome.INVALID)
     # one Telegram account, one staff account: unlink it from any other first
-    await conn.execute(update(staff_users).where(staff_users.c.telegram_user_id == telegram_user_id,
-                                                 staff_users.c.id != row.staff_user_id).values(telegram_user_id=None))
-    await conn.execute(update(staff_users).where(staff_users.c.id == row.staff_user_id)
-                       .values(telegram_user_id=telegram_user_id))
-    await conn.execute(update(codes).where(codes.c.id == row.id)
-                       .values(used_at=now, used_by_telegram_id=telegram_user_id))
+    await conn.execute(
+        update(staff_users)
+        .where(staff_users.c.telegram_user_id == telegram_user_id, staff_users.c.id != row.staff_user_id)
+        .values(telegram_user_id=None)
+    )
+    await conn.execute(
+        update(staff_users).where(staff_users.c.id == row.staff_user_id).values(telegram_user_id=telegram_user_id)
+    )
+    await conn.execute(
+        update(codes).where(codes.c.id == row.id).values(used_at=now, used_by_telegram_id=telegram_user_id)
+    )
     return LinkResult(LinkOutcome.LINKED, name)
 
 
 async def staff_by_telegram(conn: AsyncConnection, telegram_user_id: int) -> int | None:
     """The active staff account linked to this Telegram user, if any."""
-    return await conn.scalar(select(staff_users.c.id).where(staff_users.c.telegram_user_id == telegram_user_id,
-                                                            staff_users.c.active.is_(True)).limit(1))
+    return await conn.scalar(
+        select(staff_users.c.id)
+        .where(staff_users.c.telegram_user_id == telegram_user_id, staff_users.c.active.is_(True))
+        .limit(1)
+    )
 
 
 async def linked_telegram(conn: AsyncConnection, staff_id: int) -> int | None:

@@ -41,19 +41,30 @@ class Action(StrEnum):
 
 
 ACTION_LABELS = {
-    Action.DISPATCH: "派单", Action.CLAIM: "签收", Action.START: "开始办理", Action.REPLY: "答复居民",
-    Action.NOTE: "添加内部备注", Action.TRANSFER: "转办", Action.RETURN: "退单", Action.EXTEND: "延期",
-    Action.RESOLVE: "办结", Action.MERGE: "并单", Action.REOPEN: "重新办理", Action.RATE: "评价",
-    Action.RATE_REASON: "说明不满意的原因", Action.ESCALATE: "督办", Action.REMIND: "提醒",
+    Action.DISPATCH: "派单",
+    Action.CLAIM: "签收",
+    Action.START: "开始办理",
+    Action.REPLY: "答复居民",
+    Action.NOTE: "添加内部备注",
+    Action.TRANSFER: "转办",
+    Action.RETURN: "退单",
+    Action.EXTEND: "延期",
+    Action.RESOLVE: "办结",
+    Action.MERGE: "并单",
+    Action.REOPEN: "重新办理",
+    Action.RATE: "评价",
+    Action.RATE_REASON: "说明不满意的原因",
+    Action.ESCALATE: "督办",
+    Action.REMIND: "提醒",
 }
 
 
 class Reach(StrEnum):
     """How close to a case a staff member must be."""
 
-    VISIBLE = "visible"        # any case they can see
+    VISIBLE = "visible"  # any case they can see
     DEPARTMENT = "department"  # a case of their own department
-    ASSIGNEE = "assignee"      # a case assigned to them
+    ASSIGNEE = "assignee"  # a case assigned to them
 
 
 @dataclass(frozen=True)
@@ -72,21 +83,28 @@ OPEN = frozenset(OPEN_STATUSES)
 HANDLING = frozenset({Status.ACCEPTED, Status.IN_PROGRESS, Status.REPLIED})
 
 TRANSITIONS: dict[Action, Rule] = {
-    Action.DISPATCH: Rule(frozenset({Status.NEW, Status.RETURNED}), Status.DISPATCHED,
-                          {Role.DISPATCHER: Reach.VISIBLE}),
-    Action.CLAIM: Rule(frozenset({Status.DISPATCHED}), Status.ACCEPTED,
-                       {Role.DEPARTMENT_STAFF: Reach.DEPARTMENT}, public=True),
+    Action.DISPATCH: Rule(
+        frozenset({Status.NEW, Status.RETURNED}), Status.DISPATCHED, {Role.DISPATCHER: Reach.VISIBLE}
+    ),
+    Action.CLAIM: Rule(
+        frozenset({Status.DISPATCHED}), Status.ACCEPTED, {Role.DEPARTMENT_STAFF: Reach.DEPARTMENT}, public=True
+    ),
     Action.START: Rule(frozenset({Status.ACCEPTED}), Status.IN_PROGRESS, {Role.DEPARTMENT_STAFF: Reach.ASSIGNEE}),
     Action.REPLY: Rule(HANDLING, Status.REPLIED, {Role.DEPARTMENT_STAFF: Reach.ASSIGNEE}, public=True),
     Action.NOTE: Rule(ALL, None, {Role.DISPATCHER: Reach.VISIBLE, Role.DEPARTMENT_STAFF: Reach.DEPARTMENT}),
-    Action.TRANSFER: Rule(frozenset({Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS}), Status.DISPATCHED,
-                          {Role.DISPATCHER: Reach.VISIBLE}),
-    Action.RETURN: Rule(frozenset({Status.DISPATCHED, Status.ACCEPTED}), Status.RETURNED,
-                        {Role.DEPARTMENT_STAFF: Reach.DEPARTMENT}),
+    Action.TRANSFER: Rule(
+        frozenset({Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS}),
+        Status.DISPATCHED,
+        {Role.DISPATCHER: Reach.VISIBLE},
+    ),
+    Action.RETURN: Rule(
+        frozenset({Status.DISPATCHED, Status.ACCEPTED}), Status.RETURNED, {Role.DEPARTMENT_STAFF: Reach.DEPARTMENT}
+    ),
     Action.EXTEND: Rule(HANDLING, None, {Role.DEPARTMENT_STAFF: Reach.ASSIGNEE}, public=True),
     Action.RESOLVE: Rule(HANDLING, Status.CLOSED, {Role.DEPARTMENT_STAFF: Reach.ASSIGNEE}, public=True),
-    Action.MERGE: Rule(OPEN, Status.MERGED, {Role.DISPATCHER: Reach.VISIBLE, Role.DEPARTMENT_STAFF: Reach.ASSIGNEE},
-                       public=True),
+    Action.MERGE: Rule(
+        OPEN, Status.MERGED, {Role.DISPATCHER: Reach.VISIBLE, Role.DEPARTMENT_STAFF: Reach.ASSIGNEE}, public=True
+    ),
     Action.REOPEN: Rule(frozenset({Status.CLOSED}), Status.IN_PROGRESS, resident=True, public=True),
     # a merged case is rated once the case it was merged into is closed (bot/cases/resident_desk.py checks that)
     Action.RATE: Rule(frozenset({Status.CLOSED, Status.MERGED}), None, overseers=False, resident=True),

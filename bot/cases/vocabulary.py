@@ -35,8 +35,13 @@ CATEGORY_LABELS = {
     Category.INQUIRY: "人工咨询",
 }
 COMPLAINT_CATEGORIES = (
-    Category.COMPENSATION, Category.PAYMENT_DELAY, Category.RESETTLEMENT, Category.UTILITY_CUT,
-    Category.STAFF_CONDUCT, Category.SITE_SAFETY, Category.OTHER,
+    Category.COMPENSATION,
+    Category.PAYMENT_DELAY,
+    Category.RESETTLEMENT,
+    Category.UTILITY_CUT,
+    Category.STAFF_CONDUCT,
+    Category.SITE_SAFETY,
+    Category.OTHER,
 )
 # handled within hours, not days
 URGENT_CATEGORIES = frozenset({Category.UTILITY_CUT, Category.SITE_SAFETY})
@@ -45,14 +50,14 @@ UNKNOWN_DISTRICT = "unknown"
 
 
 class Status(StrEnum):
-    NEW = "new"                  # in the dispatch queue, not yet sent to a department
-    DISPATCHED = "dispatched"    # 派单: waiting for the department to sign for it
-    ACCEPTED = "accepted"        # 签收: a person owns it
+    NEW = "new"  # in the dispatch queue, not yet sent to a department
+    DISPATCHED = "dispatched"  # 派单: waiting for the department to sign for it
+    ACCEPTED = "accepted"  # 签收: a person owns it
     IN_PROGRESS = "in_progress"  # 办理中
-    REPLIED = "replied"          # 已答复: the resident has the department's answer
-    CLOSED = "closed"            # 办结
-    RETURNED = "returned"        # 退单: back in the dispatch queue, with the reason
-    MERGED = "merged"            # 并单: handled as part of another case
+    REPLIED = "replied"  # 已答复: the resident has the department's answer
+    CLOSED = "closed"  # 办结
+    RETURNED = "returned"  # 退单: back in the dispatch queue, with the reason
+    MERGED = "merged"  # 并单: handled as part of another case
 
 
 # what residents read (a returned case is simply being re-assigned, from their point of view)
@@ -90,17 +95,20 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.DISPATCHER: "派单员", Role.DEPARTMENT_STAFF: "承办人员", Role.SUPERVISOR: "督导", Role.ADMIN: "管理员",
+    Role.DISPATCHER: "派单员",
+    Role.DEPARTMENT_STAFF: "承办人员",
+    Role.SUPERVISOR: "督导",
+    Role.ADMIN: "管理员",
 }
 # see and act on every case
 OVERSEER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 class DepartmentKind(StrEnum):
-    DISPATCH = "dispatch"          # the dispatcher queue
-    DISCIPLINE = "discipline"      # 纪检监察: staff-conduct complaints
-    WORK_GROUP = "work_group"      # 片区工作组
-    OFFICE = "office"              # a county office or bureau
+    DISPATCH = "dispatch"  # the dispatcher queue
+    DISCIPLINE = "discipline"  # 纪检监察: staff-conduct complaints
+    WORK_GROUP = "work_group"  # 片区工作组
+    OFFICE = "office"  # a county office or bureau
 
 
 RATING_LABELS = {Rating.SATISFIED: "满意", Rating.MOSTLY_SATISFIED: "基本满意", Rating.DISSATISFIED: "不满意"}
@@ -136,4 +144,3 @@ SERVICE_LABELS = {
     Service.PAPERWORK: "代办手续",
     Service.HOME_VISIT: "上门讲解政策",
 }
-

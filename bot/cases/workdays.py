@@ -120,7 +120,7 @@ class WorkCalendar:
         return sorted({d.year for d in self.uncovered_days(first, days)})
 
     def state(self, first: date, days: int = CHECK_DAYS) -> str:
-        """"ok", or "missing 2027" (several: "missing 2027, 2028") — the /healthz value."""
+        """ "ok", or "missing 2027" (several: "missing 2027, 2028") — the /healthz value."""
         missing = self.missing_years(first, days)
         return "ok" if not missing else "missing " + ", ".join(str(y) for y in missing)
 
@@ -178,9 +178,16 @@ def _notice(path: Path, year: Any, raw: Any) -> Notice:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise CalendarError(f"{at}: expected {{name: …, days: [first, last], workdays: [days]}}")
         span = item.get("days")
-        if (not isinstance(span, list) or len(span) != 2 or not all(isinstance(d, date) for d in span)
-                or span[0] > span[1] or (span[1] - span[0]).days > 14):
-            raise CalendarError(f"{at} ({item['name']}): `days` must be [first day, last day] of the 放假调休, at most 15 days")
+        if (
+            not isinstance(span, list)
+            or len(span) != 2
+            or not all(isinstance(d, date) for d in span)
+            or span[0] > span[1]
+            or (span[1] - span[0]).days > 14
+        ):
+            raise CalendarError(
+                f"{at} ({item['name']}): `days` must be [first day, last day] of the 放假调休, at most 15 days"
+            )
         for i in range((span[1] - span[0]).days + 1):
             off[span[0] + timedelta(days=i)] = item["name"]
         days = item.get("workdays") or []
@@ -194,8 +201,7 @@ def _notice(path: Path, year: Any, raw: Any) -> Notice:
     stray = sorted(d for d in off if d.year != year)
     if stray:
         raise CalendarError(f"{where}: day off {stray[0]} is not in {year}")
-    return Notice(year, raw["notice"].strip(), raw["document"].strip(), published, str(raw.get("url") or ""),
-                  off, work)
+    return Notice(year, raw["notice"].strip(), raw["document"].strip(), published, str(raw.get("url") or ""), off, work)
 
 
 @functools.cache

@@ -110,8 +110,10 @@ def decoration_question(p: CompensationParams) -> str:
 
 def profit_question(p: CompensationParams) -> str:
     """The monthly net profit, where the plan pays business loss as months of it."""
-    return (f"按{p.plan_source('business_loss')}，停产停业损失按月净利润 × {p.business_loss.months} 个月计算。\n"
-            "经营的月净利润大约是多少元？例如：8000 或 八千。")
+    return (
+        f"按{p.plan_source('business_loss')}，停产停业损失按月净利润 × {p.business_loss.months} 个月计算。\n"
+        "经营的月净利润大约是多少元？例如：8000 或 八千。"
+    )
 
 
 def sign_date_question(p: CompensationParams) -> str:

@@ -58,11 +58,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     for field in FIELDS:
         parser.add_argument("--" + field.name.replace("_", "-"), metavar="值", help=_HELP[field.name])
     parser.add_argument(
-        "--as-of", metavar="日期",
+        "--as-of",
+        metavar="日期",
         help="按哪一天估算（YYYY-MM-DD，默认今天，北京时间）：已截止的签约奖励档次不再计入，签约日期不能早于这一天",
     )
     parser.add_argument(
-        "--allow-past-sign-date", action="store_true",
+        "--allow-past-sign-date",
+        action="store_true",
         help="工作人员核算已签的协议：签约日期可以早于今天，按签约那天所在的档次计签约奖励",
     )
     parser.add_argument("--json", action="store_true", help="输出 JSON（格式见 docs/compensation.md）")

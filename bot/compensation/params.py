@@ -139,9 +139,7 @@ class CompensationParams:
         last = self.signing_reward[-1].until.isoformat()
         end = self.programme.signing_end
         assert self.as_of is not None
-        period = (
-            f"签约期已于 {end.isoformat()} 结束" if self.as_of > end else f"签约期到 {end.isoformat()} 为止"
-        )
+        period = f"签约期已于 {end.isoformat()} 结束" if self.as_of > end else f"签约期到 {end.isoformat()} 为止"
         return f"签约奖励各档都已截止（最后一档截至 {last}），现在签约不再有签约奖励；{period}。"
 
     def clause(self, key: str) -> str:

@@ -89,8 +89,15 @@ class _Batch:
 class DialogueService:
     """Handles inbound messages from any channel; the only writer of dialogue state."""
 
-    def __init__(self, engine: AsyncEngine, kb: KnowledgeBase, respond: Respond, desk: CaseDesk,
-                 clock: Clock = utc_now, observe: TurnObserver | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        kb: KnowledgeBase,
+        respond: Respond,
+        desk: CaseDesk,
+        clock: Clock = utc_now,
+        observe: TurnObserver | None = None,
+    ) -> None:
         """`respond` is the conversation and `desk` the case domain (bot/dialogue_wiring.py gives both)."""
         self._engine = engine
         self._kb = kb
@@ -212,8 +219,12 @@ class DialogueService:
         except Exception as exc:
             if len(batch) > 1:  # a lost race on a unique key (another process took the same message) is expected
                 raced = isinstance(exc, IntegrityError | sqlite3.IntegrityError)
-                log.info("batch of %d failed (%s); handling its messages one by one", len(batch),
-                         type(exc).__name__, exc_info=not raced)
+                log.info(
+                    "batch of %d failed (%s); handling its messages one by one",
+                    len(batch),
+                    type(exc).__name__,
+                    exc_info=not raced,
+                )
             committing.set()
             for pending in batch:
                 await self._settle_alone(conn, pending)
@@ -241,12 +252,16 @@ class DialogueService:
         if not pending.future.done():
             pending.future.set_exception(error)
 
-    async def _commit(self, conn: AsyncConnection, batch: list[_Pending],
-                      committing: asyncio.Event | None = None) -> list[list[Outbound] | None]:
+    async def _commit(
+        self, conn: AsyncConnection, batch: list[_Pending], committing: asyncio.Event | None = None
+    ) -> list[list[Outbound] | None]:
         async with conn.begin():
             inbounds = [p.inbound for p in batch]
-            done, known = await self._rows.read(conn, by_first((i.channel, i.dedupe_key) for i in inbounds),
-                                                by_first((i.channel, i.user_key) for i in inbounds))
+            done, known = await self._rows.read(
+                conn,
+                by_first((i.channel, i.dedupe_key) for i in inbounds),
+                by_first((i.channel, i.user_key) for i in inbounds),
+            )
             fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
             await self._add_residents(conn, fresh, known)
             writes = _Batch()
@@ -276,8 +291,12 @@ class DialogueService:
     ) -> list[Outbound]:
         """One message's turn: the step function, its effects (written now), and its share of the batch's writes."""
         now = self._clock()
-        ctx = TurnContext(kb=self._kb, now=now, cases=self._desk.reader(conn, resident_id),
-                          message_key=f"{inbound.channel}:{inbound.dedupe_key}")
+        ctx = TurnContext(
+            kb=self._kb,
+            now=now,
+            cases=self._desk.reader(conn, resident_id),
+            message_key=f"{inbound.channel}:{inbound.dedupe_key}",
+        )
         turn = await self._respond(state, inbound, ctx)
         effects = turn.effects
         outcomes = await apply_effects(conn, resident_id, effects, now, self._desk, writes.effects)
@@ -287,19 +306,43 @@ class DialogueService:
             writes.observed.append((inbound, state, tuple(effects), turn, outcomes))
         writes.states[resident_id] = turn.state
         writes.touched[resident_id] = now
-        writes.log.append({"resident_id": resident_id, "direction": "in", "text": inbound.text,
-                           "payload": {"kind": inbound.kind.value, **inbound.payload}, "created_at": now})
-        writes.log += [{"resident_id": resident_id, "direction": "out", "text": r.text,
-                        "payload": {"buttons": [b.id for b in r.buttons]}, "created_at": now} for r in turn.replies]
-        writes.processed.append({
-            "channel": inbound.channel, "dedupe_key": inbound.dedupe_key, "resident_id": resident_id,
-            "replies": {"replies": [r.to_json() for r in turn.replies]}, "processed_at": now,
-        })
+        writes.log.append(
+            {
+                "resident_id": resident_id,
+                "direction": "in",
+                "text": inbound.text,
+                "payload": {"kind": inbound.kind.value, **inbound.payload},
+                "created_at": now,
+            }
+        )
+        writes.log += [
+            {
+                "resident_id": resident_id,
+                "direction": "out",
+                "text": r.text,
+                "payload": {"buttons": [b.id for b in r.buttons]},
+                "created_at": now,
+            }
+            for r in turn.replies
+        ]
+        writes.processed.append(
+            {
+                "channel": inbound.channel,
+                "dedupe_key": inbound.dedupe_key,
+                "resident_id": resident_id,
+                "replies": {"replies": [r.to_json() for r in turn.replies]},
+                "processed_at": now,
+            }
+        )
         writes.replies[(inbound.channel, inbound.dedupe_key)] = list(turn.replies)
         return list(turn.replies)
 
-    async def _add_residents(self, conn: AsyncConnection, inbounds: list[Inbound],
-                             found: dict[tuple[str, str], tuple[int, Conversation, datetime]]) -> None:
+    async def _add_residents(
+        self,
+        conn: AsyncConnection,
+        inbounds: list[Inbound],
+        found: dict[tuple[str, str], tuple[int, Conversation, datetime]],
+    ) -> None:
         """Residents writing for the first time among the senders of `inbounds`, added to `found` (the senders
         already known, their states locked) with a new state row."""
         missing = sorted({(i.channel, i.user_key) for i in inbounds} - found.keys())
@@ -310,11 +353,15 @@ class DialogueService:
 
     async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:
         """The batch's rows, one statement per table."""
-        new_states = [{"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]}
-                      for rid, s in writes.states.items()]
+        new_states = [
+            {"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]} for rid, s in writes.states.items()
+        ]
         await self._rows.write(conn, new_states, writes.log, writes.processed)
-        stale = [{"rid": rid, "at": at} for rid, at in writes.touched.items()
-                 if at - writes.last_seen.get(rid, at - LAST_SEEN_RESOLUTION) >= LAST_SEEN_RESOLUTION]
+        stale = [
+            {"rid": rid, "at": at}
+            for rid, at in writes.touched.items()
+            if at - writes.last_seen.get(rid, at - LAST_SEEN_RESOLUTION) >= LAST_SEEN_RESOLUTION
+        ]
         if stale:  # residents.last_seen_at to the hour: one statement less in nearly every batch
             await conn.execute(_LAST_SEEN, stale)
         await write_deferred(conn, writes.effects)

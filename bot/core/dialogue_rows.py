@@ -38,7 +38,8 @@ Locked = tuple[int, Conversation, datetime]  # resident id, state, residents.las
 
 # built once (their compiled SQL is cached); run once per channel in a batch
 _HANDLED = select(processed.c.channel, processed.c.dedupe_key, processed.c.replies).where(
-    pair_filter(processed.c.channel, processed.c.dedupe_key))
+    pair_filter(processed.c.channel, processed.c.dedupe_key)
+)
 _STATES = (
     select(residents.c.id, residents.c.channel, residents.c.user_key, residents.c.last_seen_at, states.c.state)
     .join(states, states.c.resident_id == residents.c.id)
@@ -46,10 +47,16 @@ _STATES = (
     .order_by(residents.c.id)
     .with_for_update(of=states)
 )
-_SAVE_STATE = (update(states).where(states.c.resident_id == bindparam("rid"))
-               .values(state=bindparam("new_state"), updated_at=bindparam("at")))
-_RESIDENT_IDS = (select(residents.c.id, residents.c.channel, residents.c.user_key)
-                 .where(pair_filter(residents.c.channel, residents.c.user_key)).order_by(residents.c.id))
+_SAVE_STATE = (
+    update(states)
+    .where(states.c.resident_id == bindparam("rid"))
+    .values(state=bindparam("new_state"), updated_at=bindparam("at"))
+)
+_RESIDENT_IDS = (
+    select(residents.c.id, residents.c.channel, residents.c.user_key)
+    .where(pair_filter(residents.c.channel, residents.c.user_key))
+    .order_by(residents.c.id)
+)
 _LOG = message_log.insert()
 _PROCESSED = processed.insert()
 
@@ -64,8 +71,10 @@ class DialogueRows:
 
     async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
         """New residents (channel, user key) with an empty state each; their ids."""
-        await conn.execute(insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
-                           [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in users])
+        await conn.execute(
+            insert_for(conn, residents).on_conflict_do_nothing(index_elements=["channel", "user_key"]),
+            [{"channel": c, "user_key": k, "created_at": now, "last_seen_at": now} for c, k in users],
+        )
         new = {
             (r.channel, r.user_key): r.id
             for channel, keys in by_first(users)
@@ -73,15 +82,17 @@ class DialogueRows:
         }
         # a resident created meanwhile by another process without its state row committed yet is a lost race:
         # the unique key below fails and the message is retried, alone, after that process commits
-        await conn.execute(states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now}
-                                             for rid in new.values()])
+        await conn.execute(
+            states.insert(), [{"resident_id": rid, "state": {}, "updated_at": now} for rid in new.values()]
+        )
         return new
 
     async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
         """The dialogue writer starts (`starting`) or ends its run of batches on `conn`, outside a transaction."""
 
-    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
-                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+    async def read(
+        self, conn: AsyncConnection, keys: list[tuple[str, list[str]]], users: list[tuple[str, list[str]]]
+    ) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
         """`handled(keys)` and `locked_states(users)`: the batch's first look at the database."""
         return await self.handled(conn, keys), await self.locked_states(conn, users)
 
@@ -102,8 +113,13 @@ class DialogueRows:
             for r in await conn.execute(_STATES, {"first": channel, "seconds": keys})
         }
 
-    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
-                    handled: list[dict[str, Any]]) -> None:
+    async def write(
+        self,
+        conn: AsyncConnection,
+        new_states: list[dict[str, Any]],
+        log: list[dict[str, Any]],
+        handled: list[dict[str, Any]],
+    ) -> None:
         """New states ({rid, new_state, at}), message-log rows and dedupe rows (the tables' columns)."""
         if new_states:
             await conn.execute(_SAVE_STATE, new_states)
@@ -135,8 +151,10 @@ def _marks(n: int) -> str:
 
 # searches of the (channel, key) indexes; `{marks}`: one ? per key
 SQLITE_HANDLED = "SELECT dedupe_key, replies FROM processed_inbound WHERE channel = ? AND dedupe_key IN ({marks})"
-SQLITE_STATES = ("SELECT r.id, r.user_key, r.last_seen_at, s.state FROM residents AS r "
-                 "JOIN dialogue_states AS s ON s.resident_id = r.id WHERE r.channel = ? AND r.user_key IN ({marks})")
+SQLITE_STATES = (
+    "SELECT r.id, r.user_key, r.last_seen_at, s.state FROM residents AS r "
+    "JOIN dialogue_states AS s ON s.resident_id = r.id WHERE r.channel = ? AND r.user_key IN ({marks})"
+)
 
 
 class SqliteDialogueRows(DialogueRows):
@@ -153,28 +171,45 @@ class SqliteDialogueRows(DialogueRows):
         found: dict[Key, Locked] = {}
         for channel, keys in users:
             rows = db.execute(SQLITE_STATES.format(marks=_marks(len(keys))), (channel, *keys))
-            found.update({(channel, user): (rid, Conversation.from_json(json_codec.loads(state)), _read(seen))
-                          for rid, user, seen, state in rows})
+            found.update(
+                {
+                    (channel, user): (rid, Conversation.from_json(json_codec.loads(state)), _read(seen))
+                    for rid, user, seen, state in rows
+                }
+            )
         return found
 
-    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
-                    handled: list[dict[str, Any]]) -> None:
+    async def write(
+        self,
+        conn: AsyncConnection,
+        new_states: list[dict[str, Any]],
+        log: list[dict[str, Any]],
+        handled: list[dict[str, Any]],
+    ) -> None:
         db = await _sqlite(conn)
         dumps = json_codec.dumps
         if new_states:
-            db.executemany("UPDATE dialogue_states SET state = ?, updated_at = ? WHERE resident_id = ?",
-                           [(dumps(r["new_state"]), _stored(r["at"]), r["rid"]) for r in new_states])
+            db.executemany(
+                "UPDATE dialogue_states SET state = ?, updated_at = ? WHERE resident_id = ?",
+                [(dumps(r["new_state"]), _stored(r["at"]), r["rid"]) for r in new_states],
+            )
         if log:
             db.executemany(
                 "INSERT INTO message_log (resident_id, direction, text, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(r["resident_id"], r["direction"], r["text"], dumps(r["payload"]), _stored(r["created_at"]))
-                 for r in log])
+                [
+                    (r["resident_id"], r["direction"], r["text"], dumps(r["payload"]), _stored(r["created_at"]))
+                    for r in log
+                ],
+            )
         if handled:
             db.executemany(
                 "INSERT INTO processed_inbound (channel, dedupe_key, resident_id, replies, processed_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(r["channel"], r["dedupe_key"], r["resident_id"], dumps(r["replies"]), _stored(r["processed_at"]))
-                 for r in handled])
+                [
+                    (r["channel"], r["dedupe_key"], r["resident_id"], dumps(r["replies"]), _stored(r["processed_at"]))
+                    for r in handled
+                ],
+            )
 
 
 # PostgreSQL: arrays instead of one parameter set per row, so that each statement is prepared once (whatever the
@@ -247,13 +282,15 @@ class PostgresDialogueRows(DialogueRows):
         driver = (await conn.get_raw_connection()).driver_connection
         await driver.execute("SET plan_cache_mode = force_generic_plan" if starting else "RESET plan_cache_mode")
 
-    async def read(self, conn: AsyncConnection, keys: list[tuple[str, list[str]]],
-                   users: list[tuple[str, list[str]]]) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
+    async def read(
+        self, conn: AsyncConnection, keys: list[tuple[str, list[str]]], users: list[tuple[str, list[str]]]
+    ) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
         handled: dict[Key, list[Outbound]] = {}
         locked: dict[Key, Locked] = {}
         loads = json_codec.loads
         for state_row, channel, key, document, rid, seen in await conn.exec_driver_sql(
-                PG_READ, (*_flat(keys), *_flat(users))):
+            PG_READ, (*_flat(keys), *_flat(users))
+        ):
             if state_row:
                 locked[(channel, key)] = (rid, Conversation.from_json(loads(document)), seen)
             else:
@@ -267,17 +304,28 @@ class PostgresDialogueRows(DialogueRows):
             new.update(await super().add_residents(conn, [u for u in users if u not in new], now))
         return new
 
-    async def write(self, conn: AsyncConnection, new_states: list[dict[str, Any]], log: list[dict[str, Any]],
-                    handled: list[dict[str, Any]]) -> None:
+    async def write(
+        self,
+        conn: AsyncConnection,
+        new_states: list[dict[str, Any]],
+        log: list[dict[str, Any]],
+        handled: list[dict[str, Any]],
+    ) -> None:
         dumps = json_codec.dumps
-        await conn.exec_driver_sql(PG_WRITE, (
-            [r["rid"] for r in new_states], [dumps(r["new_state"]) for r in new_states],
-            [r["at"] for r in new_states],
-            *_columns(log, "resident_id", "direction", "text"), [dumps(r["payload"]) for r in log],
-            [r["created_at"] for r in log],
-            *_columns(handled, "channel", "dedupe_key", "resident_id"), [dumps(r["replies"]) for r in handled],
-            [r["processed_at"] for r in handled],
-        ))
+        await conn.exec_driver_sql(
+            PG_WRITE,
+            (
+                [r["rid"] for r in new_states],
+                [dumps(r["new_state"]) for r in new_states],
+                [r["at"] for r in new_states],
+                *_columns(log, "resident_id", "direction", "text"),
+                [dumps(r["payload"]) for r in log],
+                [r["created_at"] for r in log],
+                *_columns(handled, "channel", "dedupe_key", "resident_id"),
+                [dumps(r["replies"]) for r in handled],
+                [r["processed_at"] for r in handled],
+            ),
+        )
 
 
 def rows_for(dialect: str) -> DialogueRows:

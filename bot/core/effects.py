@@ -32,7 +32,11 @@ class DeferredRows:
 
 
 async def apply_effects(
-    conn: AsyncConnection, resident_id: int, effects: Iterable[Effect], now: datetime, desk: CaseDesk,
+    conn: AsyncConnection,
+    resident_id: int,
+    effects: Iterable[Effect],
+    now: datetime,
+    desk: CaseDesk,
     deferred: DeferredRows,
 ) -> dict[str, Any]:
     """Write the effects whose outcome the reply needs; queue the others on `deferred`. Outcomes by `ref`."""
@@ -49,12 +53,27 @@ async def apply_effects(
         elif isinstance(effect, RecordGap):
             key = compact(effect.question)[:MAX_GAP_KEY]
             if key:
-                deferred.gaps.append({"normalised": key, "reason": effect.reason, "topic_id": effect.topic_id,
-                                      "sample": effect.question[:MAX_SAMPLE], "count": 1,
-                                      "first_seen": now, "last_seen": now})
+                deferred.gaps.append(
+                    {
+                        "normalised": key,
+                        "reason": effect.reason,
+                        "topic_id": effect.topic_id,
+                        "sample": effect.question[:MAX_SAMPLE],
+                        "count": 1,
+                        "first_seen": now,
+                        "last_seen": now,
+                    }
+                )
         elif isinstance(effect, RecordFeedback):
-            deferred.feedback.append({"resident_id": resident_id, "topic_id": effect.topic_id,
-                                      "helpful": effect.helpful, "question": effect.question, "created_at": now})
+            deferred.feedback.append(
+                {
+                    "resident_id": resident_id,
+                    "topic_id": effect.topic_id,
+                    "helpful": effect.helpful,
+                    "question": effect.question,
+                    "created_at": now,
+                }
+            )
         else:  # pragma: no cover - a new effect type without a writer is a programming error
             raise TypeError(f"no writer for effect {effect!r}")
     return outcomes

@@ -67,6 +67,9 @@ class Outbound:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outbound:
-        return cls(data["text"], tuple(Button(b["id"], b["label"]) for b in data.get("buttons", ())),
-                   tuple(Link(link["label"], link["href"]) for link in data.get("links", ())),
-                   tuple((str(name), str(value)) for name, value in data.get("notice", ())))
+        return cls(
+            data["text"],
+            tuple(Button(b["id"], b["label"]) for b in data.get("buttons", ())),
+            tuple(Link(link["label"], link["href"]) for link in data.get("links", ())),
+            tuple((str(name), str(value)) for name, value in data.get("notice", ())),
+        )

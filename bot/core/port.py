@@ -245,8 +245,9 @@ class CaseDesk(Protocol):
     async def rate(self, conn: AsyncConnection, resident_id: int, effect: RateCase, now: datetime) -> RatingResult:
         """Record the resident's rating of a closed case."""
 
-    async def explain_rating(self, conn: AsyncConnection, resident_id: int, effect: ExplainRating,
-                             now: datetime) -> bool:
+    async def explain_rating(
+        self, conn: AsyncConnection, resident_id: int, effect: ExplainRating, now: datetime
+    ) -> bool:
         """Keep the reason of a 不满意; False when none waits for one."""
 
     async def attach(self, conn: AsyncConnection, resident_id: int, effect: AttachToCase, now: datetime) -> bool:

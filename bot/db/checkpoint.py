@@ -99,8 +99,9 @@ async def truncate_log(path: str, gate: WriteGate | None, busy_seconds: float) -
 
 
 @contextlib.asynccontextmanager
-async def background_checkpoints(path: str, interval: float = INTERVAL, gate: WriteGate | None = None,
-                                 policy: WalPolicy | None = None) -> AsyncIterator[None]:
+async def background_checkpoints(
+    path: str, interval: float = INTERVAL, gate: WriteGate | None = None, policy: WalPolicy | None = None
+) -> AsyncIterator[None]:
     """Checkpoint `path` while the block runs (see the module's docstring), and truncate its log at the end."""
     policy = policy or WalPolicy(interval=interval)
 

@@ -23,8 +23,12 @@ def sqlite_file(database_url: str) -> str | None:
     return path if path and path != ":memory:" and not path.startswith("file:") else None
 
 
-def make_engine(database_url: str, checkpoint_elsewhere: bool = False, write_gate: WriteGate | None = None,
-                wal_limit_bytes: int = WalPolicy.limit_bytes) -> AsyncEngine:
+def make_engine(
+    database_url: str,
+    checkpoint_elsewhere: bool = False,
+    write_gate: WriteGate | None = None,
+    wal_limit_bytes: int = WalPolicy.limit_bytes,
+) -> AsyncEngine:
     """An async engine. SQLite runs on the event loop's thread (bot/db/loop_sqlite.py) with WAL, foreign keys,
     synchronous=FULL and lock waits that yield to the loop; its file's folder is created. `checkpoint_elsewhere`:
     its connections leave WAL checkpoints to bot/db/checkpoint.py (the server), whose `write_gate` they wait at
@@ -36,20 +40,36 @@ def make_engine(database_url: str, checkpoint_elsewhere: bool = False, write_gat
         path, _, query = path.partition("?")
         if (file := sqlite_file(url)) is not None:
             Path(file).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, async_creator=loop_sqlite.connector(path or ":memory:", "uri=true" in query,
-                                                                         gate=write_gate),
-                                     json_serializer=json_codec.dumps, json_deserializer=json_codec.loads)
-        event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, auto_checkpoint=not checkpoint_elsewhere,
-                                                                 wal_limit_bytes=wal_limit_bytes))
+        engine = create_async_engine(
+            url,
+            async_creator=loop_sqlite.connector(path or ":memory:", "uri=true" in query, gate=write_gate),
+            json_serializer=json_codec.dumps,
+            json_deserializer=json_codec.loads,
+        )
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            partial(_sqlite_pragmas, auto_checkpoint=not checkpoint_elsewhere, wal_limit_bytes=wal_limit_bytes),
+        )
         # let SQLAlchemy emit BEGIN itself so that we can make it IMMEDIATE (one writer at a time, no upgrade deadlock)
         event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
-                               json_serializer=json_codec.dumps, json_deserializer=json_codec.loads)
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        json_serializer=json_codec.dumps,
+        json_deserializer=json_codec.loads,
+    )
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: object, auto_checkpoint: bool = True,  # a DB-API connection
-                    wal_limit_bytes: int = WalPolicy.limit_bytes) -> None:
+def _sqlite_pragmas(
+    dbapi_conn: Any,
+    _record: object,
+    auto_checkpoint: bool = True,  # a DB-API connection
+    wal_limit_bytes: int = WalPolicy.limit_bytes,
+) -> None:
     dbapi_conn.isolation_level = None  # autocommit at driver level; BEGIN is issued on the begin event
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

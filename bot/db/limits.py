@@ -132,8 +132,10 @@ class SharedQuota:
         stmt = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened, used=1)
         stmt = stmt.on_conflict_do_update(
             index_elements=["channel", "user_key"],
-            set_={"opened_at": literal(opened, UtcDateTime),
-                  "used": case((quotas.c.opened_at != opened, 1), else_=quotas.c.used + 1)},
+            set_={
+                "opened_at": literal(opened, UtcDateTime),
+                "used": case((quotas.c.opened_at != opened, 1), else_=quotas.c.used + 1),
+            },
             where=(quotas.c.opened_at != opened) | (quotas.c.used < self._quota),
         ).returning(quotas.c.used)
         async with self._engine.begin() as conn:
@@ -142,15 +144,24 @@ class SharedQuota:
     async def give_back(self, user_key: str, opened: datetime) -> None:
         """A taken message did not go out."""
         async with self._engine.begin() as conn:
-            await conn.execute(update(quotas).where(
-                quotas.c.channel == self._channel, quotas.c.user_key == user_key, quotas.c.opened_at == opened,
-                quotas.c.used > 0).values(used=quotas.c.used - 1))
+            await conn.execute(
+                update(quotas)
+                .where(
+                    quotas.c.channel == self._channel,
+                    quotas.c.user_key == user_key,
+                    quotas.c.opened_at == opened,
+                    quotas.c.used > 0,
+                )
+                .values(used=quotas.c.used - 1)
+            )
 
     async def exhaust(self, user_key: str, opened: datetime) -> None:
         """The platform said the quota is used, whatever we counted."""
-        stmt = postgresql.insert(quotas).values(channel=self._channel, user_key=user_key, opened_at=opened,
-                                                used=self._quota)
-        stmt = stmt.on_conflict_do_update(index_elements=["channel", "user_key"],
-                                          set_={"opened_at": opened, "used": self._quota})
+        stmt = postgresql.insert(quotas).values(
+            channel=self._channel, user_key=user_key, opened_at=opened, used=self._quota
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["channel", "user_key"], set_={"opened_at": opened, "used": self._quota}
+        )
         async with self._engine.begin() as conn:
             await conn.execute(stmt)

@@ -201,8 +201,9 @@ class Connection:
             self._conn = None
 
 
-def connector(path: str, uri: bool = False, busy_timeout: float = BUSY_TIMEOUT,
-              gate: WriteGate | None = None) -> Callable[[], Any]:
+def connector(
+    path: str, uri: bool = False, busy_timeout: float = BUSY_TIMEOUT, gate: WriteGate | None = None
+) -> Callable[[], Any]:
     """An `async_creator` for create_async_engine: opens `path` with no busy timeout of SQLite's own; a `gate`
     holds back BEGIN while a checkpoint restarts the log."""
 

@@ -90,4 +90,3 @@ class UnansweredQuestion(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
-

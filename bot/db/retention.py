@@ -45,14 +45,20 @@ async def prune(engine: AsyncEngine, now: datetime, policy: RetentionPolicy) -> 
     """Delete what the policy no longer keeps; how many rows of each went."""
     report = PruneReport(
         messages=await _prune_messages(engine, now - timedelta(days=policy.message_log_days), policy.chunk)
-        if policy.message_log_days > 0 else 0,
+        if policy.message_log_days > 0
+        else 0,
         processed=await _prune_processed(engine, now - timedelta(days=policy.processed_days), policy.chunk)
-        if policy.processed_days > 0 else 0,
+        if policy.processed_days > 0
+        else 0,
         gaps=await _cap_gaps(engine, policy.gaps_max, policy.chunk) if policy.gaps_max > 0 else 0,
     )
     if report.messages or report.processed or report.gaps:
-        log.info("pruned %d messages, %d processed ids, %d unanswered questions",
-                 report.messages, report.processed, report.gaps)
+        log.info(
+            "pruned %d messages, %d processed ids, %d unanswered questions",
+            report.messages,
+            report.processed,
+            report.gaps,
+        )
     return report
 
 
@@ -66,8 +72,14 @@ async def _last_id_before(conn: AsyncConnection, cutoff: datetime) -> int | None
         return None
     while lo < hi:  # invariant: the row at lo is older than cutoff
         mid = (lo + hi + 1) // 2
-        row = (await conn.execute(select(messages.c.id, messages.c.created_at).where(messages.c.id >= mid)
-                                  .order_by(messages.c.id).limit(1))).one()
+        row = (
+            await conn.execute(
+                select(messages.c.id, messages.c.created_at)
+                .where(messages.c.id >= mid)
+                .order_by(messages.c.id)
+                .limit(1)
+            )
+        ).one()
         if row.created_at < cutoff:
             lo = row.id
         else:
@@ -81,8 +93,9 @@ async def _prune_messages(engine: AsyncEngine, cutoff: datetime, chunk: int) -> 
     deleted = 0
     while last is not None:
         async with engine.begin() as conn:
-            edge = await conn.scalar(select(messages.c.id).where(messages.c.id <= last).order_by(messages.c.id)
-                                     .offset(chunk).limit(1))
+            edge = await conn.scalar(
+                select(messages.c.id).where(messages.c.id <= last).order_by(messages.c.id).offset(chunk).limit(1)
+            )
             result = await conn.execute(delete(messages).where(messages.c.id <= (last if edge is None else edge)))
             deleted += result.rowcount
         if edge is None:
@@ -94,8 +107,13 @@ async def _prune_processed(engine: AsyncEngine, cutoff: datetime, chunk: int) ->
     deleted = 0
     while True:
         async with engine.begin() as conn:
-            edge = await conn.scalar(select(processed.c.processed_at).where(processed.c.processed_at < cutoff)
-                                     .order_by(processed.c.processed_at).offset(chunk).limit(1))
+            edge = await conn.scalar(
+                select(processed.c.processed_at)
+                .where(processed.c.processed_at < cutoff)
+                .order_by(processed.c.processed_at)
+                .offset(chunk)
+                .limit(1)
+            )
             where = processed.c.processed_at < cutoff if edge is None else processed.c.processed_at <= edge
             deleted += (await conn.execute(delete(processed).where(where))).rowcount
         if edge is None:
@@ -110,6 +128,5 @@ async def _cap_gaps(engine: AsyncEngine, keep: int, chunk: int) -> int:
             excess = (await conn.scalar(select(func.count()).select_from(gaps)) or 0) - keep
             if excess <= 0:
                 return deleted
-            junk = (select(gaps.c.id).order_by(gaps.c.count, gaps.c.last_seen, gaps.c.id)
-                    .limit(min(excess, chunk)))
+            junk = select(gaps.c.id).order_by(gaps.c.count, gaps.c.last_seen, gaps.c.id).limit(min(excess, chunk))
             deleted += (await conn.execute(delete(gaps).where(gaps.c.id.in_(junk)))).rowcount

@@ -64,7 +64,9 @@ def decimal(raw: object, what: str, unit: str, *, positive: bool, limit: Decimal
     if isinstance(raw, int | float):
         number = Decimal(str(raw))
     else:
-        cleaned = folded(raw).replace(",", "").replace("，", "").removesuffix(unicodedata.normalize("NFKC", unit)).strip()
+        cleaned = (
+            folded(raw).replace(",", "").replace("，", "").removesuffix(unicodedata.normalize("NFKC", unit)).strip()
+        )
         try:
             number = Decimal(cleaned)
         except InvalidOperation:

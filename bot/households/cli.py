@@ -20,7 +20,8 @@ CHANGES_SHOWN = 20
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     ledger = sub.add_parser("households", help="the household ledger (分户台账)").add_subparsers(
-        dest="households_command", required=True)
+        dest="households_command", required=True
+    )
     template = ledger.add_parser("template", help="write the import template (.xlsx, or .csv) with sample rows")
     template.add_argument("file", type=Path)
     template.add_argument("--force", action="store_true", help="replace FILE if it exists")
@@ -59,9 +60,18 @@ def _import(args: argparse.Namespace) -> int:
 
     async def work(engine: AsyncEngine, settings: Settings) -> Any:
         now = datetime.now(UTC)
-        return await import_file(engine, args.file.name, data, params=load_params(settings.knowledge_dir),
-                                 key=settings.household_id_key, by=by, now=now, today=local_day(now),
-                                 max_bytes=settings.household_import_max_bytes, apply=args.apply)
+        return await import_file(
+            engine,
+            args.file.name,
+            data,
+            params=load_params(settings.knowledge_dir),
+            key=settings.household_id_key,
+            by=by,
+            now=now,
+            today=local_day(now),
+            max_bytes=settings.household_import_max_bytes,
+            apply=args.apply,
+        )
 
     outcome = run_with_engine(work)
     report = outcome.report
@@ -74,14 +84,18 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     if outcome.result is not None:
         r = outcome.result
-        print(f"已导入 {len(report.rows)} 户（批次 {r.import_id}）：新增 {r.created}，更新 {r.updated}"
-              f"（{r.changes} 项修改已记入历史），未变 {r.unchanged}。")
+        print(
+            f"已导入 {len(report.rows)} 户（批次 {r.import_id}）：新增 {r.created}，更新 {r.updated}"
+            f"（{r.changes} 项修改已记入历史），未变 {r.unchanged}。"
+        )
         return 0
     plan = outcome.plan
     assert plan is not None
     print(f"检查通过：{len(report.rows)} 户，将新增 {len(plan.new)}，更新 {len(plan.changed)}，未变 {plan.unchanged}。")
     for _, values, found in plan.changed[:CHANGES_SHOWN]:
-        print(f"  {values['head_name']}：" + "；".join(f"{c.field} {c.old or '（空）'} → {c.new or '（空）'}"
-                                                     for c in found))
+        print(
+            f"  {values['head_name']}："
+            + "；".join(f"{c.field} {c.old or '（空）'} → {c.new or '（空）'}" for c in found)
+        )
     print("这只是预览，没有写入。确认无误后加 --apply 导入。")
     return 0

@@ -24,9 +24,26 @@ imports = table_of(HouseholdImport)
 
 # the columns a row of the file sets, in the order the history lists them
 DATA_FIELDS = (
-    "district", "address", "head_name", "id_hash", "id_last4", "id_tail_hash", "phones", "legal_area",
-    "recognised_area", "use", "assessed_value", "appraisal_report_no", "decoration_value", "chosen_option",
-    "agreement_status", "agreement_date", "selection_no", "selection_date", "handover_date", "compensation_paid",
+    "district",
+    "address",
+    "head_name",
+    "id_hash",
+    "id_last4",
+    "id_tail_hash",
+    "phones",
+    "legal_area",
+    "recognised_area",
+    "use",
+    "assessed_value",
+    "appraisal_report_no",
+    "decoration_value",
+    "chosen_option",
+    "agreement_status",
+    "agreement_date",
+    "selection_no",
+    "selection_date",
+    "handover_date",
+    "compensation_paid",
     "transition_payments",
 )
 _HIDDEN = {"id_hash", "id_tail_hash"}  # their change is recorded as the ID number's (id_last4 → "尾号 1234")
@@ -63,15 +80,27 @@ class ImportResult:
 
 def row_values(row: LedgerRow, key: bytes) -> dict[str, Any]:
     return {
-        "district": row.district, "address": row.address, "head_name": row.head_name,
-        "id_hash": id_hash(key, row.id_number), "id_last4": row.id_number[-4:],
-        "id_tail_hash": id_tail_hash(key, row.household_no, row.id_number), "phones": list(row.phones),
-        "legal_area": row.legal_area, "recognised_area": row.recognised_area, "use": row.use,
-        "assessed_value": row.assessed_value, "appraisal_report_no": row.appraisal_report_no,
-        "decoration_value": row.decoration_value, "chosen_option": row.chosen_option,
-        "agreement_status": row.agreement_status, "agreement_date": row.agreement_date,
-        "selection_no": row.selection_no, "selection_date": row.selection_date, "handover_date": row.handover_date,
-        "compensation_paid": row.compensation_paid, "transition_payments": dict(row.transition_payments),
+        "district": row.district,
+        "address": row.address,
+        "head_name": row.head_name,
+        "id_hash": id_hash(key, row.id_number),
+        "id_last4": row.id_number[-4:],
+        "id_tail_hash": id_tail_hash(key, row.household_no, row.id_number),
+        "phones": list(row.phones),
+        "legal_area": row.legal_area,
+        "recognised_area": row.recognised_area,
+        "use": row.use,
+        "assessed_value": row.assessed_value,
+        "appraisal_report_no": row.appraisal_report_no,
+        "decoration_value": row.decoration_value,
+        "chosen_option": row.chosen_option,
+        "agreement_status": row.agreement_status,
+        "agreement_date": row.agreement_date,
+        "selection_no": row.selection_no,
+        "selection_date": row.selection_date,
+        "handover_date": row.handover_date,
+        "compensation_paid": row.compensation_paid,
+        "transition_payments": dict(row.transition_payments),
     }
 
 
@@ -93,8 +122,11 @@ def shown(name: str, value: Any) -> str | None:
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
-    found = [FieldChange(_FIELD.get(name, name), shown(name, old[name]), shown(name, new[name]))
-             for name in DATA_FIELDS if name not in _HIDDEN and _norm(old[name]) != _norm(new[name])]
+    found = [
+        FieldChange(_FIELD.get(name, name), shown(name, old[name]), shown(name, new[name]))
+        for name in DATA_FIELDS
+        if name not in _HIDDEN and _norm(old[name]) != _norm(new[name])
+    ]
     if old["id_hash"] != new["id_hash"] and old["id_last4"] == new["id_last4"]:
         last4 = shown("id_last4", new["id_last4"])
         found.append(FieldChange("id_number", last4, f"{last4}（号码已更改）"))
@@ -112,7 +144,7 @@ async def plan_import(conn: AsyncConnection, rows: Sequence[LedgerRow], key: byt
     numbers = [r.household_no for r in rows]
     columns = [households.c.id, households.c.household_no, *(households.c[name] for name in DATA_FIELDS)]
     for start in range(0, len(numbers), _CHUNK):
-        chunk = numbers[start:start + _CHUNK]
+        chunk = numbers[start : start + _CHUNK]
         result = await conn.execute(select(*columns).where(households.c.household_no.in_(chunk)))
         for record in result.mappings():
             existing[record["household_no"]] = dict(record)
@@ -130,28 +162,56 @@ async def plan_import(conn: AsyncConnection, rows: Sequence[LedgerRow], key: byt
     return plan
 
 
-async def apply_import(conn: AsyncConnection, rows: Sequence[LedgerRow], key: bytes, *, by: str, now: datetime,
-                       file_name: str, sha256: str) -> ImportResult:
+async def apply_import(
+    conn: AsyncConnection, rows: Sequence[LedgerRow], key: bytes, *, by: str, now: datetime, file_name: str, sha256: str
+) -> ImportResult:
     """Import `rows` in the caller's transaction (commit or roll back as one). Imports run one at a time."""
     if conn.dialect.name == "postgresql":
         await conn.execute(text("LOCK TABLE households IN SHARE ROW EXCLUSIVE MODE"))
     plan = await plan_import(conn, rows, key)
-    import_id = (await conn.execute(insert(imports).values(
-        file_name=file_name[:200], sha256=sha256, imported_by=by[:100], imported_at=now, rows=plan.rows,
-        created=len(plan.new), updated=len(plan.changed), unchanged=plan.unchanged,
-    ).returning(imports.c.id))).scalar_one()
+    import_id = (
+        await conn.execute(
+            insert(imports)
+            .values(
+                file_name=file_name[:200],
+                sha256=sha256,
+                imported_by=by[:100],
+                imported_at=now,
+                rows=plan.rows,
+                created=len(plan.new),
+                updated=len(plan.changed),
+                unchanged=plan.unchanged,
+            )
+            .returning(imports.c.id)
+        )
+    ).scalar_one()
     stamp = {"updated_at": now, "import_id": import_id}
     for batch in _batches(plan.new):
         await conn.execute(insert(households), [{**values, **stamp, "created_at": now} for values in batch])
     if plan.changed:
-        statement = update(households).where(households.c.id == bindparam("_id")).values(
-            {name: bindparam("v_" + name) for name in (*DATA_FIELDS, *stamp)})
+        statement = (
+            update(households)
+            .where(households.c.id == bindparam("_id"))
+            .values({name: bindparam("v_" + name) for name in (*DATA_FIELDS, *stamp)})
+        )
         for batch in _batches(plan.changed):
-            await conn.execute(statement, [{"_id": ident, **{"v_" + k: v for k, v in {**values, **stamp}.items()}}
-                                           for ident, values, _ in batch])
-        history = [{"household_id": ident, "import_id": import_id, "field": c.field, "old_value": c.old,
-                    "new_value": c.new, "changed_by": by[:100], "changed_at": now}
-                   for ident, _, found in plan.changed for c in found]
+            await conn.execute(
+                statement,
+                [{"_id": ident, **{"v_" + k: v for k, v in {**values, **stamp}.items()}} for ident, values, _ in batch],
+            )
+        history = [
+            {
+                "household_id": ident,
+                "import_id": import_id,
+                "field": c.field,
+                "old_value": c.old,
+                "new_value": c.new,
+                "changed_by": by[:100],
+                "changed_at": now,
+            }
+            for ident, _, found in plan.changed
+            for c in found
+        ]
         for batch in _batches(history):
             await conn.execute(insert(changes), batch)
     count = sum(len(found) for _, _, found in plan.changed)
@@ -160,4 +220,4 @@ async def apply_import(conn: AsyncConnection, rows: Sequence[LedgerRow], key: by
 
 def _batches(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

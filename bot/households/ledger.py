@@ -35,8 +35,19 @@ def check_file(name: str, data: bytes, params: Mapping, today: date, max_bytes: 
     return validate(sheet, district_names(params), today)
 
 
-async def import_file(engine: AsyncEngine, name: str, data: bytes, *, params: Mapping, key: str, by: str,
-                      now: datetime, today: date, max_bytes: int, apply: bool) -> Outcome:
+async def import_file(
+    engine: AsyncEngine,
+    name: str,
+    data: bytes,
+    *,
+    params: Mapping,
+    key: str,
+    by: str,
+    now: datetime,
+    today: date,
+    max_bytes: int,
+    apply: bool,
+) -> Outcome:
     """Check the file; preview it; with `apply`, import it in one transaction — only when it has no problem."""
     if not key:
         report = Report([], [])
@@ -51,6 +62,7 @@ async def import_file(engine: AsyncEngine, name: str, data: bytes, *, params: Ma
         async with engine.connect() as conn:
             return Outcome(report, plan=await plan_import(conn, report.rows, secret))
     async with engine.begin() as conn:
-        result = await apply_import(conn, report.rows, secret, by=by, now=now, file_name=name,
-                                    sha256=hashlib.sha256(data).hexdigest())
+        result = await apply_import(
+            conn, report.rows, secret, by=by, now=now, file_name=name, sha256=hashlib.sha256(data).hexdigest()
+        )
     return Outcome(report, result=result)

@@ -27,8 +27,10 @@ class Sheet:
 
 def read_sheet(name: str, data: bytes, max_bytes: int) -> Sheet:
     if len(data) > max_bytes:
-        raise FileRefused(f"文件太大（{len(data) / 1024 / 1024:.1f} MB），最大 {max_bytes / 1024 / 1024:g} MB；"
-                          "请按片区分成几个文件导入")
+        raise FileRefused(
+            f"文件太大（{len(data) / 1024 / 1024:.1f} MB），最大 {max_bytes / 1024 / 1024:g} MB；"
+            "请按片区分成几个文件导入"
+        )
     if not data.strip():
         raise FileRefused("文件是空的")
     lowered = name.lower()

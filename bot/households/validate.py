@@ -96,8 +96,13 @@ def validate(sheet: Sheet, districts: Mapping[str, str], today: date) -> Report:
         return report
     for number, index in sheet.formulas:
         key = next((k for k, i in positions.items() if i == index), None)
-        report.add(Problem(number, BY_KEY[key].header if key else f"第 {index + 1} 列",
-                           "单元格里是公式，请复制后“选择性粘贴 → 数值”再导入"))
+        report.add(
+            Problem(
+                number,
+                BY_KEY[key].header if key else f"第 {index + 1} 列",
+                "单元格里是公式，请复制后“选择性粘贴 → 数值”再导入",
+            )
+        )
     seen: dict[str, int] = {}
     at = positions["household_no"]
     for number, values in sheet.rows:
@@ -115,8 +120,14 @@ def validate(sheet: Sheet, districts: Mapping[str, str], today: date) -> Report:
     return report
 
 
-def _row(number: int, values: list[object], positions: Mapping[str, int], districts: Mapping[str, str],
-         today: date, report: Report) -> LedgerRow | None:
+def _row(
+    number: int,
+    values: list[object],
+    positions: Mapping[str, int],
+    districts: Mapping[str, str],
+    today: date,
+    report: Report,
+) -> LedgerRow | None:
     found: dict[str, object] = {}
     failed = False
 
@@ -152,6 +163,7 @@ def _row(number: int, values: list[object], positions: Mapping[str, int], distri
             if text not in options:
                 raise CellError(f"{what}应为{'、'.join(named)}之一")
             return options[text]
+
         return pick
 
     def id_number(value: object) -> str:
@@ -204,8 +216,12 @@ def _row(number: int, values: list[object], positions: Mapping[str, int], distri
     payments = found["transition_payments"] or {}
     assert isinstance(payments, dict)
     return LedgerRow(
-        row=number, household_no=str(found["household_no"]), district=str(found["district"]),
-        address=str(found["address"]), head_name=str(found["head_name"]), id_number=str(found["id_number"]),
+        row=number,
+        household_no=str(found["household_no"]),
+        district=str(found["district"]),
+        address=str(found["address"]),
+        head_name=str(found["head_name"]),
+        id_number=str(found["id_number"]),
         phones=tuple(found["phones"] or ()),  # type: ignore[arg-type]
         legal_area=found["legal_area"],  # type: ignore[arg-type]
         recognised_area=found["recognised_area"],  # type: ignore[arg-type]

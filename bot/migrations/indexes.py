@@ -23,8 +23,9 @@ from typing import Any
 from alembic import op
 from sqlalchemy import text
 
-_INVALID = text("SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE c.relname = :name AND NOT i.indisvalid")
+_INVALID = text(
+    "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = :name AND NOT i.indisvalid"
+)
 
 
 def create_index(name: str, table: str, columns: Sequence[Any], **kw: Any) -> None:

@@ -22,12 +22,26 @@ class OutboxStatus:
     UNDELIVERABLE = "undeliverable"
 
 
-async def enqueue(conn: AsyncConnection, *, key: str, channel: str, user_key: str, message: Outbound,
-                  now: datetime, resident_id: int | None = None) -> bool:
+async def enqueue(
+    conn: AsyncConnection,
+    *,
+    key: str,
+    channel: str,
+    user_key: str,
+    message: Outbound,
+    now: datetime,
+    resident_id: int | None = None,
+) -> bool:
     """Queue `message` for `user_key` on `channel`; a second call with the same `key` adds nothing (False)."""
     values = {
-        "idempotency_key": key, "channel": channel, "user_key": user_key, "resident_id": resident_id,
-        "payload": message.to_json(), "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
+        "idempotency_key": key,
+        "channel": channel,
+        "user_key": user_key,
+        "resident_id": resident_id,
+        "payload": message.to_json(),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
         "created_at": now,
     }
     return await insert_ignore(conn, outbox, values, ("idempotency_key",))

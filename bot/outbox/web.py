@@ -32,14 +32,25 @@ class WebSender:
 
     async def send_once(self, delivery_id: int, user_key: str, message: Outbound) -> None:
         async with self._engine.begin() as conn:
-            await insert_ignore(conn, inbox, {"outbox_id": delivery_id, "user_key": user_key,
-                                              "payload": message.to_json(), "created_at": self._clock()},
-                                ("outbox_id",))
+            await insert_ignore(
+                conn,
+                inbox,
+                {
+                    "outbox_id": delivery_id,
+                    "user_key": user_key,
+                    "payload": message.to_json(),
+                    "created_at": self._clock(),
+                },
+                ("outbox_id",),
+            )
 
     async def send(self, user_key: str, message: Outbound) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(inbox.insert().values(outbox_id=None, user_key=user_key, payload=message.to_json(),
-                                                     created_at=self._clock()))
+            await conn.execute(
+                inbox.insert().values(
+                    outbox_id=None, user_key=user_key, payload=message.to_json(), created_at=self._clock()
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,9 @@ async def updates(engine: AsyncEngine, session: str, after: int, limit: int = MA
     """Messages delivered to `session` with an id above `after`, oldest first."""
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(inbox.c.id, inbox.c.payload).where(inbox.c.user_key == session, inbox.c.id > after)
-            .order_by(inbox.c.id).limit(limit)
+            select(inbox.c.id, inbox.c.payload)
+            .where(inbox.c.user_key == session, inbox.c.id > after)
+            .order_by(inbox.c.id)
+            .limit(limit)
         )
         return [WebUpdate(row.id, Outbound.from_json(row.payload)) for row in rows]

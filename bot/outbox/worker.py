@@ -43,8 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.messages import Outbound
 from bot.outbox.enqueue import OutboxStatus, outbox
-from bot.outbox.ports import (FoldingSender, IdempotentSender, Paced, PacedSender, RetryLater, Sender,
-                              Undeliverable)
+from bot.outbox.ports import FoldingSender, IdempotentSender, Paced, PacedSender, RetryLater, Sender, Undeliverable
 
 log = logging.getLogger(__name__)
 UNKNOWN_OUTCOME = "delivery interrupted (lease expired); outcome unknown and the channel cannot deduplicate: not resent"
@@ -89,9 +88,14 @@ class DeliveryReport:
 
 
 class OutboxWorker:
-    def __init__(self, engine: AsyncEngine, senders: Mapping[str, Sender], clock: Callable[[], datetime],
-                 policy: OutboxPolicy | None = None,
-                 observe: Callable[[str, str, BaseException | None], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        policy: OutboxPolicy | None = None,
+        observe: Callable[[str, str, BaseException | None], None] | None = None,
+    ) -> None:
         self._engine = engine
         # told of every send: (channel, "delivered" | "paced" | "retry" | "failed" | "undeliverable", error)
         self._observe = observe or (lambda channel, outcome, error: None)
@@ -126,11 +130,12 @@ class OutboxWorker:
             return await conn.scalar(self._due(now).limit(1)) is not None
 
     def _due(self, now: datetime) -> Select[Any]:
-        return (
-            select(outbox.c.id, outbox.c.status, outbox.c.channel, outbox.c.user_key, outbox.c.payload,
-                   outbox.c.attempts)
-            .where(outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                   outbox.c.next_attempt_at <= now, outbox.c.channel.in_(list(self._senders)))
+        return select(
+            outbox.c.id, outbox.c.status, outbox.c.channel, outbox.c.user_key, outbox.c.payload, outbox.c.attempts
+        ).where(
+            outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            outbox.c.next_attempt_at <= now,
+            outbox.c.channel.in_(list(self._senders)),
         )
 
     async def claim(self, now: datetime, report: DeliveryReport | None = None) -> list[Claimed]:
@@ -141,8 +146,12 @@ class OutboxWorker:
         moved: list[dict[str, Any]] = []
         self._forget_held(now)
         async with self._engine.begin() as conn:
-            query = (self._due(now).order_by(outbox.c.next_attempt_at, outbox.c.id)
-                     .limit(self.policy.batch * max(self.policy.lookahead, 1)).with_for_update(skip_locked=True))
+            query = (
+                self._due(now)
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(self.policy.batch * max(self.policy.lookahead, 1))
+                .with_for_update(skip_locked=True)
+            )
             rows = await self._in_turn(conn, (await conn.execute(query)).all())
             paced = self._paced_users(rows)
             turn: dict[tuple[str, str], datetime | None] = {}  # paced user → None: one row goes now; else moved to
@@ -152,8 +161,11 @@ class OutboxWorker:
                     break
                 sender = self._senders.get(row.channel)
                 if row.status == OutboxStatus.SENDING and not isinstance(sender, IdempotentSender):
-                    await conn.execute(update(outbox).where(outbox.c.id == row.id)
-                                       .values(status=OutboxStatus.FAILED, last_error=UNKNOWN_OUTCOME))
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row.id)
+                        .values(status=OutboxStatus.FAILED, last_error=UNKNOWN_OUTCOME)
+                    )
                     log.warning("outbox %s: %s", row.id, UNKNOWN_OUTCOME)
                     report.abandoned += 1
                     continue
@@ -178,12 +190,20 @@ class OutboxWorker:
                         del self._held[key]  # the last row it held back goes now
                 claimed.append(Claimed(row.id, row.channel, row.user_key, row.payload, row.attempts + 1))
             if claimed:
-                await conn.execute(update(outbox).where(outbox.c.id.in_([c.id for c in claimed])).values(
-                    status=OutboxStatus.SENDING, attempts=outbox.c.attempts + 1,
-                    next_attempt_at=now + self.policy.lease))
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([c.id for c in claimed]))
+                    .values(
+                        status=OutboxStatus.SENDING,
+                        attempts=outbox.c.attempts + 1,
+                        next_attempt_at=now + self.policy.lease,
+                    )
+                )
             if moved:
-                await conn.execute(update(outbox).where(outbox.c.id == bindparam("row_id"))
-                                   .values(next_attempt_at=bindparam("until")), moved)
+                await conn.execute(
+                    update(outbox).where(outbox.c.id == bindparam("row_id")).values(next_attempt_at=bindparam("until")),
+                    moved,
+                )
                 report.deferred += len(moved)
         return claimed
 
@@ -199,8 +219,11 @@ class OutboxWorker:
         chats = {(row.channel, row.user_key) for row in rows}
         unfinished = await conn.execute(
             select(outbox.c.id, outbox.c.channel, outbox.c.user_key)
-            .where(outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]), outbox.c.id <= max(ours),
-                   tuple_(outbox.c.channel, outbox.c.user_key).in_(list(chats)))
+            .where(
+                outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                outbox.c.id <= max(ours),
+                tuple_(outbox.c.channel, outbox.c.user_key).in_(list(chats)),
+            )
             .order_by(outbox.c.id)
         )
         allowed: set[int] = set()
@@ -293,8 +316,7 @@ class OutboxWorker:
         if isinstance(exc, Paced):  # the channel's pace, not a failure: no attempt used up
             until = self._clock() + timedelta(seconds=exc.seconds)
             self._hold((claimed.channel, claimed.user_key), until, claimed.id)
-            await self._mark(claimed, status=OutboxStatus.PENDING, attempts=claimed.attempts - 1,
-                             next_attempt_at=until)
+            await self._mark(claimed, status=OutboxStatus.PENDING, attempts=claimed.attempts - 1, next_attempt_at=until)
             report.retried += 1
             self._observe(claimed.channel, "paced", exc)
             return
@@ -305,14 +327,20 @@ class OutboxWorker:
             self._observe(claimed.channel, "failed", exc)
         else:
             delay = max(hint, self.policy.backoff(claimed.attempts))
-            await self._mark(claimed, status=OutboxStatus.PENDING, last_error=str(exc)[:1000],
-                             next_attempt_at=self._clock() + delay)
+            await self._mark(
+                claimed, status=OutboxStatus.PENDING, last_error=str(exc)[:1000], next_attempt_at=self._clock() + delay
+            )
             report.retried += 1
             self._observe(claimed.channel, "retry", exc)
 
     async def _mark(self, claimed: Claimed, **values: Any) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
-                update(outbox).where(outbox.c.id == claimed.id, outbox.c.status == OutboxStatus.SENDING,
-                                     outbox.c.attempts == claimed.attempts).values(**values)
+                update(outbox)
+                .where(
+                    outbox.c.id == claimed.id,
+                    outbox.c.status == OutboxStatus.SENDING,
+                    outbox.c.attempts == claimed.attempts,
+                )
+                .values(**values)
             )

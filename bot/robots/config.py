@@ -55,14 +55,22 @@ def mask(value: str) -> str:
 
 def parse_wecom(text: str) -> str:
     """The key of a WeCom robot from its webhook address (or the bare key)."""
-    return _token(text, "/cgi-bin/webhook/send", "key",
-                  "请粘贴企业微信群机器人的 Webhook 地址（https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…）。")
+    return _token(
+        text,
+        "/cgi-bin/webhook/send",
+        "key",
+        "请粘贴企业微信群机器人的 Webhook 地址（https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…）。",
+    )
 
 
 def parse_dingtalk(text: str, secret: str) -> tuple[str, str | None]:
     """The access token of a DingTalk robot from its webhook address (or the bare token), and its signing secret."""
-    token = _token(text, "/robot/send", "access_token",
-                   "请粘贴钉钉群机器人的 Webhook 地址（https://oapi.dingtalk.com/robot/send?access_token=…）。")
+    token = _token(
+        text,
+        "/robot/send",
+        "access_token",
+        "请粘贴钉钉群机器人的 Webhook 地址（https://oapi.dingtalk.com/robot/send?access_token=…）。",
+    )
     secret = secret.strip()
     if secret and not _SECRET.fullmatch(secret):
         raise InvalidRobot("加签密钥应是机器人安全设置里“加签”下以 SEC 开头的字符串。")
@@ -82,29 +90,39 @@ def _token(text: str, path: str, param: str, hint: str) -> str:
     return values[0]
 
 
-async def set_robot(conn: AsyncConnection, department_id: int, platform: Platform, token: str,
-                    secret: str | None, now: datetime) -> None:
-    values = {"department_id": department_id, "platform": platform.value, "token": token, "secret": secret,
-              "updated_at": now}
-    await upsert(conn, robots, values, ("department_id", "platform"),
-                 {"token": token, "secret": secret, "updated_at": now})
+async def set_robot(
+    conn: AsyncConnection, department_id: int, platform: Platform, token: str, secret: str | None, now: datetime
+) -> None:
+    values = {
+        "department_id": department_id,
+        "platform": platform.value,
+        "token": token,
+        "secret": secret,
+        "updated_at": now,
+    }
+    await upsert(
+        conn, robots, values, ("department_id", "platform"), {"token": token, "secret": secret, "updated_at": now}
+    )
 
 
 async def clear_robot(conn: AsyncConnection, department_id: int, platform: Platform) -> bool:
-    result = await conn.execute(delete(robots).where(robots.c.department_id == department_id,
-                                                     robots.c.platform == platform.value))
+    result = await conn.execute(
+        delete(robots).where(robots.c.department_id == department_id, robots.c.platform == platform.value)
+    )
     return result.rowcount > 0
 
 
 async def robots_of(conn: AsyncConnection, department_id: int) -> list[Robot]:
-    rows = await conn.execute(select(robots).where(robots.c.department_id == department_id)
-                              .order_by(robots.c.platform))
+    rows = await conn.execute(select(robots).where(robots.c.department_id == department_id).order_by(robots.c.platform))
     return [Robot(r.department_id, Platform(r.platform), r.token, r.secret) for r in rows]
 
 
 async def robot(conn: AsyncConnection, department_id: int, platform: Platform) -> Robot | None:
-    row = (await conn.execute(select(robots).where(robots.c.department_id == department_id,
-                                                   robots.c.platform == platform.value))).first()
+    row = (
+        await conn.execute(
+            select(robots).where(robots.c.department_id == department_id, robots.c.platform == platform.value)
+        )
+    ).first()
     return Robot(row.department_id, Platform(row.platform), row.token, row.secret) if row is not None else None
 
 
@@ -112,6 +130,7 @@ async def all_robots(conn: AsyncConnection) -> dict[int, dict[Platform, Robot]]:
     """Every configured robot, by department."""
     found: dict[int, dict[Platform, Robot]] = {}
     for r in await conn.execute(select(robots)):
-        found.setdefault(r.department_id, {})[Platform(r.platform)] = Robot(r.department_id, Platform(r.platform),
-                                                                            r.token, r.secret)
+        found.setdefault(r.department_id, {})[Platform(r.platform)] = Robot(
+            r.department_id, Platform(r.platform), r.token, r.secret
+        )
     return found

@@ -15,8 +15,9 @@ from bot.db.types import UtcDateTime
 class DepartmentRobot(Base):
     __tablename__ = "department_robots"
 
-    department_id: Mapped[int] = mapped_column(BigId, ForeignKey("departments.id", ondelete="CASCADE"),
-                                               primary_key=True)
+    department_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True
+    )
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)  # Platform: "wecom" | "dingtalk"
     token: Mapped[str] = mapped_column(String(200))  # WeCom: the webhook `key`; DingTalk: the `access_token`
     secret: Mapped[str | None] = mapped_column(String(200))  # DingTalk signed mode: the "SEC…" secret

@@ -25,14 +25,21 @@ def case_link(number: str) -> Link:
     return Link(CASE_LINK_LABEL, f"/staff/cases/{number}")
 
 
-async def post_to_robots(conn: AsyncConnection, department_id: int | None, key: str, message: Outbound,
-                         now: datetime) -> int:
+async def post_to_robots(
+    conn: AsyncConnection, department_id: int | None, key: str, message: Outbound, now: datetime
+) -> int:
     """Queue `message` to every robot of the department; the number queued (0: none configured, or the same
     `key` queued before)."""
     if department_id is None:
         return 0
     queued = 0
     for robot in await robots_of(conn, department_id):
-        queued += await enqueue(conn, key=f"robot:{robot.platform.value}:{key}", channel=robot.platform.value,
-                                user_key=str(department_id), message=message, now=now)
+        queued += await enqueue(
+            conn,
+            key=f"robot:{robot.platform.value}:{key}",
+            channel=robot.platform.value,
+            user_key=str(department_id),
+            message=message,
+            now=now,
+        )
     return queued

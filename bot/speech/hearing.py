@@ -20,8 +20,9 @@ Keep = Callable[[Inbound, bytes], Awaitable[str]]  # stores a recording (WAV) fo
 
 
 class Hearing:
-    def __init__(self, stt: SpeechToText, max_chars: int, max_bytes: int, max_seconds: int,
-                 keep: Keep | None = None) -> None:
+    def __init__(
+        self, stt: SpeechToText, max_chars: int, max_bytes: int, max_seconds: int, keep: Keep | None = None
+    ) -> None:
         self.stt = stt
         self.keep = keep
         self.max_chars = max_chars

@@ -23,8 +23,15 @@ def transcriptions_url(base: str) -> str:
 
 
 class OpenAiTranscriber:
-    def __init__(self, http: aiohttp.ClientSession, base_url: str, model: str, key: str = "", language: str = "",
-                 timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        base_url: str,
+        model: str,
+        key: str = "",
+        language: str = "",
+        timeout: float = 15.0,
+    ) -> None:
         self._http = http
         self._url = transcriptions_url(base_url)
         self._model = model
@@ -47,8 +54,9 @@ class OpenAiTranscriber:
             async with self._http.post(self._url, data=form, headers=headers, timeout=self._timeout) as response:
                 body = await response.content.read(MAX_ANSWER)
                 if response.status != 200:
-                    log.warning("speech-to-text answered %d: %s", response.status,
-                                body[:200].decode("utf-8", "replace"))
+                    log.warning(
+                        "speech-to-text answered %d: %s", response.status, body[:200].decode("utf-8", "replace")
+                    )
                     raise SpeechError(Failure.FAILED, f"HTTP {response.status}")
         except TimeoutError:
             raise SpeechError(Failure.TIMEOUT, self._url) from None

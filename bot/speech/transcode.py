@@ -21,9 +21,27 @@ async def to_wav(data: bytes, max_seconds: int) -> Audio:
         log.error("ffmpeg is not installed: voice messages cannot be transcribed (apt-get install ffmpeg)")
         raise SpeechError(Failure.UNAVAILABLE, "no ffmpeg")
     process = await asyncio.create_subprocess_exec(
-        ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", "pipe:0", "-vn", "-ac", "1", "-ar", "16000",
-        "-t", str(max_seconds), "-f", "wav", "pipe:1",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        ffmpeg,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-nostdin",
+        "-i",
+        "pipe:0",
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        "16000",
+        "-t",
+        str(max_seconds),
+        "-f",
+        "wav",
+        "pipe:1",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         out, err = await asyncio.wait_for(process.communicate(data), TIMEOUT)
     except TimeoutError:

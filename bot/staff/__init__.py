@@ -48,8 +48,18 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
     app[STAFF] = StaffSetup(SessionCookies(settings.session_secret, settings.cookie_secure, clock), clock)
     filters.install(aiohttp_jinja2.get_env(app))
     app.router.add_get("/staff/", _home)
-    for module in (login, queue, case_page, attachment_files, case_actions, export, routing_page, overview,
-                   telegram_link, households_import):
+    for module in (
+        login,
+        queue,
+        case_page,
+        attachment_files,
+        case_actions,
+        export,
+        routing_page,
+        overview,
+        telegram_link,
+        households_import,
+    ):
         module.setup(app)
 
 

@@ -51,14 +51,26 @@ async def case_attachments(engine: Any, number: str, details: Any) -> list[Attac
         row = rows.get(str(item.get("attachment_id") or ""))
         caption = str(item.get("caption") or "")
         if row is None:  # sent before photos were fetched: only its caption is known
-            views.append(AttachmentView("", "unknown", "image", caption, "这张图片是在启用图片保存之前发来的，未能保存。",
-                                        "", ""))
+            views.append(
+                AttachmentView(
+                    "", "unknown", "image", caption, "这张图片是在启用图片保存之前发来的，未能保存。", "", ""
+                )
+            )
             continue
         base = f"/staff/cases/{number}/attachments/{row.id}"
         note = {Status.PENDING: row.error or "图片正在取回，请稍后刷新页面。"}.get(row.status, row.error)
         stored = row.status == Status.STORED
-        views.append(AttachmentView(row.id, row.status, row.kind, caption, "" if stored else note,
-                                    base if stored else "", f"{base}/thumb" if stored and row.kind == "image" else ""))
+        views.append(
+            AttachmentView(
+                row.id,
+                row.status,
+                row.kind,
+                caption,
+                "" if stored else note,
+                base if stored else "",
+                f"{base}/thumb" if stored and row.kind == "image" else "",
+            )
+        )
     return views
 
 
@@ -88,10 +100,19 @@ async def _serve(request: web.Request, desk: Desk, thumbnail: bool) -> web.Strea
         if data is None:
             raise NotFound()
         if not thumbnail:  # opening a photo (playing a recording) is a view of the case: in its history, with which
-            await append_event(conn, case_id, desk.viewer, EventKind.VIEWED, request.app[keys.ATTACHMENTS].clock(),
-                               data={"attachment": row.id, "kind": row.kind})
-    return web.Response(body=data, content_type=row.content_type or "image/jpeg",
-                        headers={"Content-Disposition": "inline", "Cache-Control": "private, no-store"})
+            await append_event(
+                conn,
+                case_id,
+                desk.viewer,
+                EventKind.VIEWED,
+                request.app[keys.ATTACHMENTS].clock(),
+                data={"attachment": row.id, "kind": row.kind},
+            )
+    return web.Response(
+        body=data,
+        content_type=row.content_type or "image/jpeg",
+        headers={"Content-Disposition": "inline", "Cache-Control": "private, no-store"},
+    )
 
 
 @staff_page

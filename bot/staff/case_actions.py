@@ -73,8 +73,9 @@ async def act(request: web.Request, desk: Desk, form: Form) -> web.StreamRespons
         except NotFound:
             return error_page(request, desk, 404, str(NotFound()))
         typed = {k: _text(form, k) for k in ("text", "reason", "days", "department", "into")}
-        return await render_case(request, desk, page, error=str(exc), failed=action, values=typed,
-                                 status=status_for(exc))
+        return await render_case(
+            request, desk, page, error=str(exc), failed=action, values=typed, status=status_for(exc)
+        )
     if detail is None:  # the case has left the viewer's scope
         return see_other("/staff?" + urlencode({"done": action, "case": number}))
     return see_other(f"/staff/cases/{detail.number}?done={action}")

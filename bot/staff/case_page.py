@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import keys
 from bot.cases.events import EventKind
 from bot.cases.queries import CaseDetail, CaseEventView
 from bot.cases.service import DepartmentView
@@ -26,15 +27,26 @@ from bot.cases.vocabulary import (
     Situation,
 )
 from bot.cases.workdays import format_due
-from bot import keys
 from bot.staff.attachment_files import case_attachments
 from bot.staff.context import Desk, render, staff_page
 from bot.staff.queue import DONE, district_label
 
 CHANNEL_LABELS = {"web": "网页聊天", "telegram": "Telegram", "wechat": "微信公众号", "console": "终端"}
 # the order the forms appear in, by what they are for
-FORM_ORDER = (Action.CLAIM, Action.START, Action.REPLY, Action.NOTE, Action.DISPATCH, Action.TRANSFER, Action.RETURN,
-              Action.EXTEND, Action.RESOLVE, Action.MERGE, Action.REOPEN, Action.ESCALATE)
+FORM_ORDER = (
+    Action.CLAIM,
+    Action.START,
+    Action.REPLY,
+    Action.NOTE,
+    Action.DISPATCH,
+    Action.TRANSFER,
+    Action.RETURN,
+    Action.EXTEND,
+    Action.RESOLVE,
+    Action.MERGE,
+    Action.REOPEN,
+    Action.ESCALATE,
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,15 @@ def _extra(event: CaseEventView, departments: Mapping[int, str], channel: str) -
         target = departments.get(data.get("department_id"), "")  # type: ignore[arg-type]
         source = departments.get(data.get("from_department_id"), "")  # type: ignore[arg-type]
         how = "按派单规则自动派单" if data.get("by") == "routing" else ""
-        parts = [p for p in (f"从 {source}" if source and kind == EventKind.TRANSFERRED else "",
-                             f"交给 {target}" if target else "", how) if p]
+        parts = [
+            p
+            for p in (
+                f"从 {source}" if source and kind == EventKind.TRANSFERRED else "",
+                f"交给 {target}" if target else "",
+                how,
+            )
+            if p
+        ]
         return "，".join(parts)
     if kind == EventKind.RETURNED:
         source = departments.get(data.get("from_department_id"), "")  # type: ignore[arg-type]
@@ -110,8 +129,16 @@ def timeline(detail: CaseDetail, departments: Mapping[int, str]) -> tuple[list[T
             css, badge = "resident", "居民"
         else:
             css, badge = "internal", "仅工作人员可见"
-        entry = TimelineEntry(event.kind, event.kind_label, css, badge, event.actor_name, event.created_at,
-                              event.text, _extra(event, departments, detail.channel))
+        entry = TimelineEntry(
+            event.kind,
+            event.kind_label,
+            css,
+            badge,
+            event.actor_name,
+            event.created_at,
+            event.text,
+            _extra(event, departments, detail.channel),
+        )
         (views if event.kind == EventKind.VIEWED else entries).append(entry)
     return entries, views
 
@@ -161,9 +188,17 @@ def target_departments(detail: CaseDetail, departments: list[DepartmentView], ac
     return found
 
 
-async def render_case(request: web.Request, desk: Desk, detail: CaseDetail, *, error: str = "",
-                      failed: str = "", values: Mapping[str, Any] | None = None, done: str = "",
-                      status: int = 200) -> web.Response:
+async def render_case(
+    request: web.Request,
+    desk: Desk,
+    detail: CaseDetail,
+    *,
+    error: str = "",
+    failed: str = "",
+    values: Mapping[str, Any] | None = None,
+    done: str = "",
+    status: int = 200,
+) -> web.Response:
     service = desk.service
     departments = await service.departments(include_inactive=True)
     names = {d.id: d.name for d in departments}
@@ -172,7 +207,11 @@ async def render_case(request: web.Request, desk: Desk, detail: CaseDetail, *, e
     actions = [a for a in FORM_ORDER if a in detail.actions]
     extension_left = max(service.policy.max_extension_days - detail.extended_days, 0)
     context = {
-        "case": detail, "entries": entries, "views": views, "actions": actions, "action_labels": ACTION_LABELS,
+        "case": detail,
+        "entries": entries,
+        "views": views,
+        "actions": actions,
+        "action_labels": ACTION_LABELS,
         "district": district_label(service.district_names, detail.district),
         "channel": CHANNEL_LABELS.get(detail.channel, detail.channel),
         "rating": RATING_LABELS[Rating(str(detail.rating))] if detail.rating in (1, 2, 3) else "",
@@ -180,8 +219,12 @@ async def render_case(request: web.Request, desk: Desk, detail: CaseDetail, *, e
         "attachments": await case_attachments(request.app[keys.ENGINE], detail.number, detail.details),
         "transfer_targets": target_departments(detail, active, Action.TRANSFER),
         "dispatch_targets": target_departments(detail, active, Action.DISPATCH),
-        "extension_left": extension_left, "max_extension": service.policy.max_extension_days,
-        "error": error, "failed": failed, "values": values or {}, "done": done,
+        "extension_left": extension_left,
+        "max_extension": service.policy.max_extension_days,
+        "error": error,
+        "failed": failed,
+        "values": values or {},
+        "done": done,
     }
     return render(request, "staff/case.html", context, desk, status=status)
 

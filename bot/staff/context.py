@@ -34,8 +34,10 @@ Form = MultiDictProxy[Any]
 LOGIN_PATH = "/staff/login"
 HOME = "/staff"
 # no script at all on staff pages; charts are inline SVG, styles come from /static
-CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,13 @@ async def load_desk(request: web.Request, session: Session | None = None) -> Des
     if session is None or session.staff_id is None:
         return None
     async with request.app[keys.ENGINE].connect() as conn:
-        account = (await conn.execute(
-            select(staff_users.c.password_hash, staff_users.c.sessions_ended_at)
-            .where(staff_users.c.id == session.staff_id, staff_users.c.active.is_(True))
-        )).first()
+        account = (
+            await conn.execute(
+                select(staff_users.c.password_hash, staff_users.c.sessions_ended_at).where(
+                    staff_users.c.id == session.staff_id, staff_users.c.active.is_(True)
+                )
+            )
+        ).first()
         if account is None or password_fingerprint(account.password_hash) != session.fingerprint:
             return None
         if account.sessions_ended_at is not None and session.issued_ms <= epoch_ms(account.sessions_ended_at):
@@ -92,8 +97,9 @@ def protect(response: web.StreamResponse, cache: str = "no-store") -> web.Stream
     return response
 
 
-def render(request: web.Request, template: str, context: Mapping[str, Any], desk: Desk | None,
-           status: int = 200) -> web.Response:
+def render(
+    request: web.Request, template: str, context: Mapping[str, Any], desk: Desk | None, status: int = 200
+) -> web.Response:
     values = {"desk": desk, "csrf": desk.csrf if desk else "", "path": request.path, **context}
     response = aiohttp_jinja2.render_template(template, request, values, status=status)
     protect(response)
@@ -101,8 +107,13 @@ def render(request: web.Request, template: str, context: Mapping[str, Any], desk
 
 
 def error_page(request: web.Request, desk: Desk | None, status: int, message: str) -> web.Response:
-    return render(request, "staff/error.html", {"status": status, "title": TITLES.get(status, "出错了"),
-                                                "message": message}, desk, status=status)
+    return render(
+        request,
+        "staff/error.html",
+        {"status": status, "title": TITLES.get(status, "出错了"), "message": message},
+        desk,
+        status=status,
+    )
 
 
 def see_other(location: str) -> web.Response:
@@ -120,7 +131,7 @@ def safe_next(value: object) -> str:
     """Where to go after login: a path of the dashboard only (never another site, never the login itself)."""
     if not isinstance(value, str) or len(value) > 300 or not value.startswith(HOME):
         return HOME
-    rest = value[len(HOME):]
+    rest = value[len(HOME) :]
     if (rest and rest[0] not in "/?") or "//" in value or "\\" in value or "/." in value:
         return HOME
     if any(not 0x21 <= ord(c) <= 0x7E for c in value):

@@ -20,12 +20,25 @@ from aiohttp import web
 from bot.cases.queries import MAX_PAGE, CaseListItem
 from bot.cases.workdays import CHINA_TZ
 from bot.staff.context import Desk, staff_page
-from bot.staff.state import STAFF
 from bot.staff.queue import QueueQuery, district_label
+from bot.staff.state import STAFF
 
 EXPORT_LIMIT = 10_000
-HEADERS = ("案件编号", "类型", "类别", "片区", "状态", "承办单位", "承办人", "联系电话", "登记时间", "当前期限",
-           "是否超期", "是否紧急", "摘要")
+HEADERS = (
+    "案件编号",
+    "类型",
+    "类别",
+    "片区",
+    "状态",
+    "承办单位",
+    "承办人",
+    "联系电话",
+    "登记时间",
+    "当前期限",
+    "是否超期",
+    "是否紧急",
+    "摘要",
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMN_WIDTHS = (16, 10, 22, 10, 9, 26, 14, 16, 18, 18, 9, 9, 60)
 
@@ -43,10 +56,21 @@ def _deadline(due: datetime | None) -> date | datetime | None:
 
 
 def _row(item: CaseListItem, district_names: dict[str, str]) -> list[object]:
-    return [item.number, item.type_label, item.category_label, district_label(district_names, item.district),
-            item.status_label, item.department_name or "", item.assignee_name or "", item.phone_masked,
-            _local(item.created_at), _deadline(item.next_due), "是" if item.overdue else "否", "是" if item.urgent else "否",
-            item.summary]
+    return [
+        item.number,
+        item.type_label,
+        item.category_label,
+        district_label(district_names, item.district),
+        item.status_label,
+        item.department_name or "",
+        item.assignee_name or "",
+        item.phone_masked,
+        _local(item.created_at),
+        _deadline(item.next_due),
+        "是" if item.overdue else "否",
+        "是" if item.urgent else "否",
+        item.summary,
+    ]
 
 
 async def queue_rows(request: web.Request, desk: Desk) -> list[list[object]]:
@@ -126,8 +150,9 @@ def _filename(request: web.Request, extension: str) -> str:
 
 
 def _download(body: bytes, content_type: str, filename: str) -> web.Response:
-    return web.Response(body=body, content_type=content_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return web.Response(
+        body=body, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @staff_page
@@ -142,8 +167,9 @@ async def export_csv(request: web.Request, desk: Desk) -> web.StreamResponse:
 async def export_xlsx(request: web.Request, desk: Desk) -> web.StreamResponse:
     rows = await queue_rows(request, desk)
     body = await asyncio.to_thread(xlsx_bytes, rows)
-    return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     _filename(request, "xlsx"))
+    return _download(
+        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _filename(request, "xlsx")
+    )
 
 
 def setup(app: web.Application) -> None:

@@ -95,35 +95,72 @@ async def upload(request: web.Request) -> web.StreamResponse:
     if not desk.is_admin:
         return error_page(request, desk, 403, "只有管理员可以导入分户台账。")
     if not data:
-        return protect(render(request, "staff/households_import.html", {"error": "请选择要导入的文件。"}, desk,
-                              status=400))
+        return protect(
+            render(request, "staff/households_import.html", {"error": "请选择要导入的文件。"}, desk, status=400)
+        )
     digest = hashlib.sha256(data).hexdigest()
     apply = fields.get("action") == "apply"
     if apply and not hmac.compare_digest(fields.get("checked", ""), digest):
-        return protect(render(request, "staff/households_import.html", {
-            "error": "这个文件与刚才检查的不是同一个文件（或已修改），请先点“检查”。"}, desk, status=409))
+        return protect(
+            render(
+                request,
+                "staff/households_import.html",
+                {"error": "这个文件与刚才检查的不是同一个文件（或已修改），请先点“检查”。"},
+                desk,
+                status=409,
+            )
+        )
     now = request.app[STAFF].clock()
     from bot.cases.workdays import local_day
 
     outcome = await import_file(
-        request.app[keys.ENGINE], name, data, params=request.app[keys.KNOWLEDGE].params,
-        key=settings.household_id_key, by=f"staff:{desk.viewer.username}", now=now, today=local_day(now),
-        max_bytes=settings.household_import_max_bytes, apply=apply)
+        request.app[keys.ENGINE],
+        name,
+        data,
+        params=request.app[keys.KNOWLEDGE].params,
+        key=settings.household_id_key,
+        by=f"staff:{desk.viewer.username}",
+        now=now,
+        today=local_day(now),
+        max_bytes=settings.household_import_max_bytes,
+        apply=apply,
+    )
     if outcome.result is not None:
-        log.info("staff %s imported the household ledger: batch %s, %s created, %s updated", desk.viewer.id,
-                 outcome.result.import_id, outcome.result.created, outcome.result.updated)
-    return protect(render(request, "staff/households_import.html", _context(outcome, name, digest), desk,
-                          status=200 if outcome.report.ok else 422))
+        log.info(
+            "staff %s imported the household ledger: batch %s, %s created, %s updated",
+            desk.viewer.id,
+            outcome.result.import_id,
+            outcome.result.created,
+            outcome.result.updated,
+        )
+    return protect(
+        render(
+            request,
+            "staff/households_import.html",
+            _context(outcome, name, digest),
+            desk,
+            status=200 if outcome.report.ok else 422,
+        )
+    )
 
 
 def _context(outcome: Outcome, name: str, digest: str) -> dict[str, object]:
     report = outcome.report
-    context: dict[str, object] = {"file_name": name, "problems": [p.line() for p in report.problems],
-                                  "problem_count": report.problem_count, "rows": len(report.rows)}
+    context: dict[str, object] = {
+        "file_name": name,
+        "problems": [p.line() for p in report.problems],
+        "problem_count": report.problem_count,
+        "rows": len(report.rows),
+    }
     if outcome.plan is not None:
         plan = outcome.plan
-        context.update(checked=digest, new=len(plan.new), updated=len(plan.changed), unchanged=plan.unchanged,
-                       changes=[(values["head_name"], found) for _, values, found in plan.changed[:CHANGES_SHOWN]])
+        context.update(
+            checked=digest,
+            new=len(plan.new),
+            updated=len(plan.changed),
+            unchanged=plan.unchanged,
+            changes=[(values["head_name"], found) for _, values, found in plan.changed[:CHANGES_SHOWN]],
+        )
     if outcome.result is not None:
         context["result"] = outcome.result
     return context

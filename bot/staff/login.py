@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 staff_users = table_of(StaffUserRow)
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
-LOGIN_FAILED = f"用户名或密码不正确。连续输错 {MAX_FAILURES} 次，账号将锁定 {int(LOCK_FOR.total_seconds() // 60)} 分钟。"
+LOGIN_FAILED = (
+    f"用户名或密码不正确。连续输错 {MAX_FAILURES} 次，账号将锁定 {int(LOCK_FOR.total_seconds() // 60)} 分钟。"
+)
 LOGGED_OUT = "您已退出登录。"
 
 
@@ -89,7 +91,9 @@ async def _claim(engine: AsyncEngine, account: StaffAccount, now: datetime) -> i
         attempt = await conn.scalar(
             update(staff_users)
             .where(row.id == account.user.id, row.active.is_(True), row.failed_logins < MAX_FAILURES, _unlocked(now))
-            .values(failed_logins=row.failed_logins + 1).returning(row.failed_logins))
+            .values(failed_logins=row.failed_logins + 1)
+            .returning(row.failed_logins)
+        )
     if attempt is None:
         await _lock(engine, account, now, MAX_FAILURES)
     return attempt
@@ -100,11 +104,15 @@ async def _lock(engine: AsyncEngine, account: StaffAccount, now: datetime, failu
     row = staff_users.c
     async with engine.begin() as conn:
         locked = await conn.scalar(
-            update(staff_users).where(row.id == account.user.id, row.failed_logins >= MAX_FAILURES, _unlocked(now))
-            .values(failed_logins=0, locked_until=now + LOCK_FOR).returning(row.id))
+            update(staff_users)
+            .where(row.id == account.user.id, row.failed_logins >= MAX_FAILURES, _unlocked(now))
+            .values(failed_logins=0, locked_until=now + LOCK_FOR)
+            .returning(row.id)
+        )
     if locked is not None:
-        log.warning("staff account %s locked for %s after %d wrong passwords", account.user.username, LOCK_FOR,
-                    failures)
+        log.warning(
+            "staff account %s locked for %s after %d wrong passwords", account.user.username, LOCK_FOR, failures
+        )
 
 
 async def _succeeded(engine: AsyncEngine, account: StaffAccount, password: str, now: datetime) -> StaffAccount | None:
@@ -115,18 +123,35 @@ async def _succeeded(engine: AsyncEngine, account: StaffAccount, password: str, 
         account = dataclasses.replace(account, password_hash=values["password_hash"])
     row = staff_users.c
     async with engine.begin() as conn:
-        done = await conn.scalar(update(staff_users)
-                                 .where(row.id == account.user.id, row.active.is_(True), _unlocked(now))
-                                 .values(**values).returning(row.id))
+        done = await conn.scalar(
+            update(staff_users)
+            .where(row.id == account.user.id, row.active.is_(True), _unlocked(now))
+            .values(**values)
+            .returning(row.id)
+        )
     return account if done is not None else None
 
 
 # -- pages ---------------------------------------------------------------------------------------------------------
 
-def _login_form(request: web.Request, session: Session, *, next_path: str, username: str = "", error: str = "",
-                notice: str = "", status: int = 200) -> web.Response:
-    context = {"login_csrf": session.csrf, "next": next_path, "username": username[:64], "error": error,
-               "notice": notice}
+
+def _login_form(
+    request: web.Request,
+    session: Session,
+    *,
+    next_path: str,
+    username: str = "",
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> web.Response:
+    context = {
+        "login_csrf": session.csrf,
+        "next": next_path,
+        "username": username[:64],
+        "error": error,
+        "notice": notice,
+    }
     return render(request, "staff/login.html", context, None, status=status)
 
 
@@ -141,8 +166,9 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     if fresh:
         session = cookies.anonymous()
     assert session is not None
-    response = _login_form(request, session, next_path=next_path,
-                           notice=LOGGED_OUT if request.query.get("bye") == "1" else "")
+    response = _login_form(
+        request, session, next_path=next_path, notice=LOGGED_OUT if request.query.get("bye") == "1" else ""
+    )
     if fresh:
         cookies.write(response, session)
     return response
@@ -163,14 +189,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     session = setup.cookies.read(request)
     if session is None or not session.csrf_ok(form.get(CSRF_FIELD)):
         fresh = setup.cookies.anonymous()
-        response = _login_form(request, fresh, next_path=next_path, username=username, error=CSRF_FAILED,
-                               status=403)
+        response = _login_form(request, fresh, next_path=next_path, username=username, error=CSRF_FAILED, status=403)
         setup.cookies.write(response, fresh)
         return response
     account = await authenticate(request.app[keys.ENGINE], username, password, setup.clock())
     if account is None:
-        return _login_form(request, session, next_path=next_path, username=username, error=LOGIN_FAILED,
-                           status=401)
+        return _login_form(request, session, next_path=next_path, username=username, error=LOGIN_FAILED, status=401)
     response = see_other(next_path)
     setup.cookies.write(response, setup.cookies.for_staff(account.user.id, account.password_hash))
     return response
@@ -191,8 +215,11 @@ async def logout(request: web.Request) -> web.StreamResponse:
         return error_page(request, None, 403, CSRF_FAILED)
     if session.staff_id is not None:
         async with request.app[keys.ENGINE].begin() as conn:
-            await conn.execute(update(staff_users).where(staff_users.c.id == session.staff_id)
-                               .values(sessions_ended_at=request.app[STAFF].clock()))
+            await conn.execute(
+                update(staff_users)
+                .where(staff_users.c.id == session.staff_id)
+                .values(sessions_ended_at=request.app[STAFF].clock())
+            )
     response = see_other(f"{LOGIN_PATH}?bye=1")
     cookies.clear(response)
     return response

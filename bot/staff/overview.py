@@ -20,15 +20,17 @@ async def overview_page(request: web.Request, desk: Desk) -> web.StreamResponse:
     rows = await department_figures(request.app[keys.ENGINE], request.app[STAFF].clock())
     busy = [r for r in rows if r.total]
     charts = [
-        bar_chart("各单位超期未办结案件（件）", [(r.name, r.overdue, str(r.overdue), "bad" if r.overdue else "")
-                                       for r in rows if r.open]),
+        bar_chart(
+            "各单位超期未办结案件（件）",
+            [(r.name, r.overdue, str(r.overdue), "bad" if r.overdue else "") for r in rows if r.open],
+        ),
         percent_chart("按时签收率", [(r.name, r.sign_for.percent) for r in busy if r.sign_for.total]),
         percent_chart("按时办结率", [(r.name, r.closure.percent) for r in busy if r.closure.total]),
-        percent_chart("满意率（满意 + 基本满意）", [(r.name, r.satisfaction.percent) for r in busy
-                                            if r.satisfaction.total]),
+        percent_chart(
+            "满意率（满意 + 基本满意）", [(r.name, r.satisfaction.percent) for r in busy if r.satisfaction.total]
+        ),
     ]
-    return render(request, "staff/overview.html",
-                  {"rows": rows, "total": overall(rows), "charts": charts}, desk)
+    return render(request, "staff/overview.html", {"rows": rows, "total": overall(rows), "charts": charts}, desk)
 
 
 def setup(app: web.Application) -> None:

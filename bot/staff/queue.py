@@ -22,11 +22,20 @@ MAX_PAGE_NUMBER = 100_000
 ALL = "all"  # the status filter's "every status"; empty means open cases only
 UNKNOWN_DISTRICT_LABEL = "不清楚片区"
 DONE = {
-    "claim": "已签收，居民会收到受理通知。", "start": "已开始办理。", "reply": "答复已发送给居民。",
-    "note": "内部备注已保存（居民看不到）。", "transfer": "已转办，案件已交给新的承办单位。",
-    "dispatch": "已派单。", "return": "已退单，案件回到派单中心。", "extend": "已延期，居民会收到延期说明。",
-    "resolve": "已办结，居民会收到办理结果并被邀请评价。", "merge": "已并单。", "reopen": "已重新办理，居民会收到通知。",
-    "escalate": "督办意见已发出。", "claim_next": "已领取并签收下一件案件。", "nothing_next": "本单位暂时没有待签收的案件。",
+    "claim": "已签收，居民会收到受理通知。",
+    "start": "已开始办理。",
+    "reply": "答复已发送给居民。",
+    "note": "内部备注已保存（居民看不到）。",
+    "transfer": "已转办，案件已交给新的承办单位。",
+    "dispatch": "已派单。",
+    "return": "已退单，案件回到派单中心。",
+    "extend": "已延期，居民会收到延期说明。",
+    "resolve": "已办结，居民会收到办理结果并被邀请评价。",
+    "merge": "已并单。",
+    "reopen": "已重新办理，居民会收到通知。",
+    "escalate": "督办意见已发出。",
+    "claim_next": "已领取并签收下一件案件。",
+    "nothing_next": "本单位暂时没有待签收的案件。",
 }
 
 
@@ -64,13 +73,15 @@ class QueueQuery:
             status=status if status == ALL or status in set(Status) else "",
             category=category if category in set(CATEGORY_LABELS) else "",
             district=district if district in district_ids | {UNKNOWN_DISTRICT} else "",
-            department=int(department) if department.isascii() and department.isdigit() and len(department) < 12
+            department=int(department)
+            if department.isascii() and department.isdigit() and len(department) < 12
             else None,
             overdue=query.get("overdue") == "1",
             mine=query.get("mine") == "1",
             q=" ".join(query.get("q", "").split())[:MAX_SEARCH],
-            page=min(int(page), MAX_PAGE_NUMBER) if page.isascii() and page.isdigit() and 0 < len(page) < 7
-            and int(page) > 0 else 1,
+            page=min(int(page), MAX_PAGE_NUMBER)
+            if page.isascii() and page.isdigit() and 0 < len(page) < 7 and int(page) > 0
+            else 1,
         )
 
     def case_filter(self) -> CaseFilter:
@@ -127,7 +138,11 @@ async def queue_page(request: web.Request, desk: Desk) -> web.StreamResponse:
     done = DONE.get(request.query.get("done", ""), "")
     done_case = parse_case_number(request.query.get("case", "")[:30]) or ""
     context = {
-        "query": replace(query, page=page), "items": items, "total": total, "pages": pages, "page": page,
+        "query": replace(query, page=page),
+        "items": items,
+        "total": total,
+        "pages": pages,
+        "page": page,
         "page_size": PAGE_SIZE,
         "notices": await service.notices(desk.viewer, limit=8),
         "statuses": [(s.value, STAFF_STATUS_LABELS[s]) for s in Status],
@@ -139,7 +154,8 @@ async def queue_page(request: web.Request, desk: Desk) -> web.StreamResponse:
         "department_filter": department_filter_allowed(desk),
         "department_name": {d.id: d.name for d in departments}.get(desk.viewer.department_id or -1, ""),
         "can_claim_next": desk.viewer.role == Role.DEPARTMENT_STAFF and desk.viewer.department_id is not None,
-        "done": done, "done_case": done_case,
+        "done": done,
+        "done_case": done_case,
     }
     return render(request, "staff/queue.html", context, desk)
 

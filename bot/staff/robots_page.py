@@ -51,18 +51,29 @@ async def robot_rows_for_page(request: web.Request, departments: list[Any]) -> l
     engine = request.app[keys.ENGINE]
     async with engine.connect() as conn:
         configured = await all_robots(conn)
-        status = {(r.department_id, r.platform): r for r in await conn.execute(select(
-            robot_rows.c.department_id, robot_rows.c.platform, robot_rows.c.last_sent_at, robot_rows.c.last_error,
-            robot_rows.c.last_error_at))}
+        status = {
+            (r.department_id, r.platform): r
+            for r in await conn.execute(
+                select(
+                    robot_rows.c.department_id,
+                    robot_rows.c.platform,
+                    robot_rows.c.last_sent_at,
+                    robot_rows.c.last_error,
+                    robot_rows.c.last_error_at,
+                )
+            )
+        }
     rows = []
     for d in departments:
         states = {}
         for platform, found in configured.get(d.id, {}).items():
             s = status.get((d.id, platform.value))
             states[platform.value] = RobotState(
-                label=f"已配置（尾号 {mask(found.token)}）", signed=bool(found.secret),
+                label=f"已配置（尾号 {mask(found.token)}）",
+                signed=bool(found.secret),
                 last_sent=_moment(s.last_sent_at) if s is not None else "",
-                last_error=f"{_moment(s.last_error_at)}：{s.last_error}" if s is not None and s.last_error else "")
+                last_error=f"{_moment(s.last_error_at)}：{s.last_error}" if s is not None and s.last_error else "",
+            )
         rows.append({"id": d.id, "name": d.name, "robots": states})
     return rows
 

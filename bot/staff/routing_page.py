@@ -28,20 +28,36 @@ def _admin(desk: Desk) -> None:
         raise Forbidden("只有管理员可以修改派单规则。")
 
 
-async def _page(request: web.Request, desk: Desk, *, error: str = "", values: Mapping[str, Any] | None = None,
-                status: int = 200, robot_error: str = "") -> web.Response:
+async def _page(
+    request: web.Request,
+    desk: Desk,
+    *,
+    error: str = "",
+    values: Mapping[str, Any] | None = None,
+    status: int = 200,
+    robot_error: str = "",
+) -> web.Response:
     service = desk.service
     rules = await service.routing_rules(desk.viewer)
     districts = [(ANY_DISTRICT, ANY_DISTRICT_LABEL), *district_options(service.district_names)]
     district_names = dict(districts)
     departments = [d for d in await service.departments() if d.kind in HANDLING_KINDS]
     context = {
-        "rules": [{"id": r.id, "category": CATEGORY_LABELS.get(r.category, r.category),
-                   "district": district_names.get(r.district, r.district), "department": r.department_name}
-                  for r in rules],
+        "rules": [
+            {
+                "id": r.id,
+                "category": CATEGORY_LABELS.get(r.category, r.category),
+                "district": district_names.get(r.district, r.district),
+                "department": r.department_name,
+            }
+            for r in rules
+        ],
         "categories": [(c.value, CATEGORY_LABELS[c]) for c in ROUTABLE],
-        "districts": districts, "departments": departments,
-        "error": error, "values": values or {}, "done": DONE.get(request.query.get("done", ""), ""),
+        "districts": districts,
+        "departments": departments,
+        "error": error,
+        "values": values or {},
+        "done": DONE.get(request.query.get("done", ""), ""),
         "robots": await robots_page.robot_rows_for_page(request, await service.departments()),
         "robot_error": robot_error,
     }
@@ -72,8 +88,9 @@ async def save_rule(request: web.Request, desk: Desk, form: Form) -> web.StreamR
         allowed = {str(d.id): d.id for d in await service.departments() if d.kind in HANDLING_KINDS}
         if values["department"] not in allowed:
             raise InvalidInput("请选择承办单位。")
-        await service.set_routing_rule(desk.viewer, values["category"], values["district"],
-                                       allowed[values["department"]])
+        await service.set_routing_rule(
+            desk.viewer, values["category"], values["district"], allowed[values["department"]]
+        )
     except InvalidInput as exc:
         return await _page(request, desk, error=str(exc), values=values, status=400)
     return see_other("/staff/routing?done=saved")

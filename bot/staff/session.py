@@ -59,8 +59,10 @@ class SessionCookies:
 
     def __init__(self, secret: str, secure: bool, clock: Callable[[], datetime]) -> None:
         if not secret:
-            log.warning("ANJU_SESSION_SECRET is not set: staff sessions use a key made for this process only "
-                        "(they end on restart and are not shared between workers)")
+            log.warning(
+                "ANJU_SESSION_SECRET is not set: staff sessions use a key made for this process only "
+                "(they end on restart and are not shared between workers)"
+            )
             secret = secrets.token_hex(32)
         self._key = hashlib.sha256(b"anju staff session\0" + secret.encode()).digest()
         self._secure = secure
@@ -81,15 +83,23 @@ class SessionCookies:
         return self.loads(request.cookies.get(COOKIE, ""))
 
     def write(self, response: web.StreamResponse, session: Session) -> None:
-        response.set_cookie(COOKIE, self.dumps(session), path=COOKIE_PATH, max_age=int(MAX_AGE.total_seconds()),
-                            httponly=True, samesite="Strict", secure=self._secure)
+        response.set_cookie(
+            COOKIE,
+            self.dumps(session),
+            path=COOKIE_PATH,
+            max_age=int(MAX_AGE.total_seconds()),
+            httponly=True,
+            samesite="Strict",
+            secure=self._secure,
+        )
 
     def clear(self, response: web.StreamResponse) -> None:
         response.del_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="Strict", secure=self._secure)
 
     def dumps(self, session: Session) -> str:
-        body = json.dumps([session.staff_id, session.csrf, session.issued_ms, session.fingerprint],
-                          separators=(",", ":")).encode()
+        body = json.dumps(
+            [session.staff_id, session.csrf, session.issued_ms, session.fingerprint], separators=(",", ":")
+        ).encode()
         payload = _b64(body)
         return f"{VERSION}.{payload}.{self._sign(payload)}"
 

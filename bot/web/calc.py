@@ -118,29 +118,41 @@ def form_fields(params: CompensationParams, values: Mapping[str, str], errors: M
         _input("area", params, "房产证上的面积，可以写 85、85.5 或 八十五平", required=True, placeholder="例如 85"),
         _input("use", params),
         _input("business_area", params, "用途选“住宅+商铺”时填写其中用来经营的面积", placeholder="例如 20"),
-        _input("decoration", params, f"{params.plan_source('decoration')}的标准",
-               blank=f"不清楚（按{lowest.label}估算）"),
-        _input("decoration_amount", params, "评估报告上有装修及附属物金额的，填这里，不用选档次",
-               placeholder="例如 20000", more=True),
+        _input(
+            "decoration", params, f"{params.plan_source('decoration')}的标准", blank=f"不清楚（按{lowest.label}估算）"
+        ),
+        _input(
+            "decoration_amount",
+            params,
+            "评估报告上有装修及附属物金额的，填这里，不用选档次",
+            placeholder="例如 20000",
+            more=True,
+        ),
         _input("assessed_price", params, "有评估报告时填写；不填按片区参考价估算", placeholder="例如 5200"),
         _input("floor", params, "按参考价估算时作楼层调整", placeholder="例如 3", inputmode="numeric", more=True),
     ]
     if params.orientation_adjustment:
         fields.append(_input("orientation", params, "按参考价估算时作朝向调整", more=True, blank="不填"))
     fields += [
-        _input("unregistered_area", params, "经调查认定为合法的未登记面积；没有就不填", placeholder="例如 10",
-               more=True, label="认定的未登记建筑面积（平方米）"),
+        _input(
+            "unregistered_area",
+            params,
+            "经调查认定为合法的未登记面积；没有就不填",
+            placeholder="例如 10",
+            more=True,
+            label="认定的未登记建筑面积（平方米）",
+        ),
         _input("exchange_area", params, "选产权调换想要的面积；不填按与原面积相同估算", placeholder="例如 100"),
-        _input("sign_date", params, _sign_hint(params), placeholder=f"例如 {_example_date(params)}",
-               inputmode="text"),
+        _input("sign_date", params, _sign_hint(params), placeholder=f"例如 {_example_date(params)}", inputmode="text"),
     ]
     if params.business_loss.method == "monthly_profit":
         fields.append(_input("monthly_profit", params, "经营用房按月净利润计算停产停业损失", placeholder="例如 8000"))
     return [_with(f, values, errors, params) for f in fields]
 
 
-def _input(name: str, params: CompensationParams, hint: str = "", *, blank: str | None = None, label: str = "",
-           **shown: Any) -> FormField:
+def _input(
+    name: str, params: CompensationParams, hint: str = "", *, blank: str | None = None, label: str = "", **shown: Any
+) -> FormField:
     """The input of a field of bot.compensation.fields: its label (with the unit), and a list for a choice."""
     answer = FIELD[name]
     options: tuple[tuple[str, str], ...] = ()
@@ -185,8 +197,11 @@ def result_view(result: Estimate) -> dict[str, Any]:
         ("片区", result.district_name),
         ("房屋用途", result.use.label),
         ("建筑面积", f"{num(household.area)} m²"),
-        ("房屋单价", f"{num(result.unit_price)} 元/m²"
-                    + ("（评估单价）" if household.assessed_unit_price is not None else "（参考价估算）")),
+        (
+            "房屋单价",
+            f"{num(result.unit_price)} 元/m²"
+            + ("（评估单价）" if household.assessed_unit_price is not None else "（参考价估算）"),
+        ),
         ("安置房面积", f"{num(result.exchange_area)} m²"),
         ("签约日期", household.sign_date.isoformat() if household.sign_date else "未填写"),
     ]

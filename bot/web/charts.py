@@ -39,8 +39,9 @@ class BarChart:
         return not self.bars
 
 
-def bar_chart(title: str, items: Sequence[tuple[str, float, str] | tuple[str, float, str, str]],
-              scale_max: float | None = None) -> BarChart:
+def bar_chart(
+    title: str, items: Sequence[tuple[str, float, str] | tuple[str, float, str, str]], scale_max: float | None = None
+) -> BarChart:
     """`items`: (label, value, text[, tone]); bars are scaled to `scale_max` (default: the largest value)."""
     area = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     top = max([scale_max or 0.0, *(float(i[1]) for i in items)]) or 1.0

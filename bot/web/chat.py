@@ -22,8 +22,10 @@ MESSAGE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 @aiohttp_jinja2.template("chat.html")
 async def chat_page(request: web.Request) -> dict[str, Any]:
-    return {"county": request.app[keys.KNOWLEDGE].params.get("county", ""),
-            "voice": bool(request.app[keys.SETTINGS].stt_url)}  # 按住说话 only with a transcription server
+    return {
+        "county": request.app[keys.KNOWLEDGE].params.get("county", ""),
+        "voice": bool(request.app[keys.SETTINGS].stt_url),
+    }  # 按住说话 only with a transcription server
 
 
 async def api_chat(request: web.Request) -> web.Response:

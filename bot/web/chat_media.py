@@ -85,9 +85,17 @@ async def api_photo(request: web.Request) -> web.Response:
     except ImageRefused as exc:
         return _error(400, str(exc))
     client = client_digest(client_address(request))
-    return await _answer(request, Inbound(Channel.WEB, session, dedupe, InboundKind.IMAGE, "",
-                                          {"client": client, "file_id": attachment_id,
-                                           "attachment_id": attachment_id}))
+    return await _answer(
+        request,
+        Inbound(
+            Channel.WEB,
+            session,
+            dedupe,
+            InboundKind.IMAGE,
+            "",
+            {"client": client, "file_id": attachment_id, "attachment_id": attachment_id},
+        ),
+    )
 
 
 async def api_voice(request: web.Request) -> web.Response:

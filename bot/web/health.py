@@ -17,11 +17,13 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
     async def healthz(request: web.Request) -> web.Response:
         async with request.app[keys.ENGINE].connect() as conn:
             await conn.execute(text("SELECT 1"))
-        return web.json_response({
-            "status": "ok",
-            "pid": os.getpid(),  # which worker answered (serve --workers N)
-            "calendar": calendar_state(request.app, clock()),  # "ok" | "missing 2027"
-            "topics": len(request.app[keys.KNOWLEDGE].topics),
-        })
+        return web.json_response(
+            {
+                "status": "ok",
+                "pid": os.getpid(),  # which worker answered (serve --workers N)
+                "calendar": calendar_state(request.app, clock()),  # "ok" | "missing 2027"
+                "topics": len(request.app[keys.KNOWLEDGE].topics),
+            }
+        )
 
     app.router.add_get("/healthz", healthz)

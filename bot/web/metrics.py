@@ -37,29 +37,44 @@ async def database_state(app: web.Application, now: datetime) -> list[Metric]:
     """Cases by state, overdue cases, outbox depth and age, the calendar: what every worker sees alike."""
     by_status = GaugeMetricFamily("anju_cases", "Cases in the database, by state", labels=["status"])
     overdue = GaugeMetricFamily("anju_cases_overdue", "Open cases past their earliest deadline")
-    depth = GaugeMetricFamily("anju_outbox_depth", "Outbox messages waiting to be sent (pending or sending)",
-                              labels=["channel"])
-    oldest = GaugeMetricFamily("anju_outbox_oldest_age_seconds", "Age of the oldest message waiting in the outbox",
-                               labels=["channel"])
+    depth = GaugeMetricFamily(
+        "anju_outbox_depth", "Outbox messages waiting to be sent (pending or sending)", labels=["channel"]
+    )
+    oldest = GaugeMetricFamily(
+        "anju_outbox_oldest_age_seconds", "Age of the oldest message waiting in the outbox", labels=["channel"]
+    )
     waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
     async with app[keys.ENGINE].connect() as conn:
         for status, count in await conn.execute(select(cases.c.status, func.count()).group_by(cases.c.status)):
             by_status.add_metric([status], count)
-        overdue.add_metric([], await conn.scalar(select(func.count()).select_from(cases).where(
-            cases.c.status.in_(sorted(OPEN_STATUSES)), cases.c.next_due < now)) or 0)
-        rows = await conn.execute(select(outbox.c.channel, func.count(), func.min(outbox.c.created_at))
-                                  .where(outbox.c.status.in_(waiting)).group_by(outbox.c.channel))
+        overdue.add_metric(
+            [],
+            await conn.scalar(
+                select(func.count())
+                .select_from(cases)
+                .where(cases.c.status.in_(sorted(OPEN_STATUSES)), cases.c.next_due < now)
+            )
+            or 0,
+        )
+        rows = await conn.execute(
+            select(outbox.c.channel, func.count(), func.min(outbox.c.created_at))
+            .where(outbox.c.status.in_(waiting))
+            .group_by(outbox.c.channel)
+        )
         for channel, count, first in rows:
             depth.add_metric([channel], count)
             oldest.add_metric([channel], max((now - first).total_seconds(), 0.0) if first is not None else 0.0)
     calendar = app[keys.CALENDAR]
     state = calendar_state(app, now)
-    covered = GaugeMetricFamily("anju_calendar_ok",
-                                "1 when official holiday data covers the next 120 days; labels name the gap",
-                                labels=["state"])
+    covered = GaugeMetricFamily(
+        "anju_calendar_ok",
+        "1 when official holiday data covers the next 120 days; labels name the gap",
+        labels=["state"],
+    )
     covered.add_metric([state], 1.0 if state == "ok" else 0.0)
-    uncovered = GaugeMetricFamily("anju_calendar_uncovered_days",
-                                  "Days of the next 120 without official holiday data (counted Monday to Friday)")
+    uncovered = GaugeMetricFamily(
+        "anju_calendar_uncovered_days", "Days of the next 120 without official holiday data (counted Monday to Friday)"
+    )
     uncovered.add_metric([], len(calendar.uncovered_days(local_day(now))))
     return [by_status, overdue, depth, oldest, covered, uncovered]
 
@@ -83,8 +98,10 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
     async def scrape(request: web.Request) -> web.Response:
         refused = metrics_allowed(request.remote, request.headers, request.app[keys.SETTINGS].metrics_token)
         if refused == 401:
-            raise web.HTTPUnauthorized(text="需要 Authorization: Bearer <ANJU_METRICS_TOKEN>\n",
-                                       headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            raise web.HTTPUnauthorized(
+                text="需要 Authorization: Bearer <ANJU_METRICS_TOKEN>\n",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         if refused is not None:
             raise web.HTTPForbidden(text="/metrics 只对本机开放（或设置 ANJU_METRICS_TOKEN）\n")
         state = await database_state(request.app, clock())
@@ -95,8 +112,9 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
 
 
 @web.middleware
-async def http_middleware(request: web.Request,
-                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def http_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """Count and time every request by its route's pattern (`/staff/cases/{number}`, not each number)."""
     started = time.perf_counter()
     status = 500

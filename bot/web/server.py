@@ -28,8 +28,10 @@ except ImportError:  # pragma: no cover - Windows
 
 log = logging.getLogger(__name__)
 FD_RESERVE = 64  # file descriptors kept for the database, logs and outgoing requests
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n"
-         b"Connection: close\r\nRetry-After: 5\r\n\r\n%s")
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n"
+    b"Connection: close\r\nRetry-After: 5\r\n\r\n%s"
+)
 _BUSY_TEXT = "系统繁忙，请稍后再试。".encode()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -89,8 +91,15 @@ class CappedSite(web.BaseSite):
 
     __slots__ = ("_host", "_max_connections", "_port", "_refused", "_reuse_port")
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, max_connections: int,
-                 reuse_port: bool = False, backlog: int = 128) -> None:
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        max_connections: int,
+        reuse_port: bool = False,
+        backlog: int = 128,
+    ) -> None:
         super().__init__(runner, backlog=backlog)
         self._host, self._port = host, port
         self._max_connections = max_connections
@@ -121,26 +130,36 @@ class CappedSite(web.BaseSite):
             if len(server.connections) >= self._max_connections:
                 self._refused += 1
                 if self._refused == 1 or self._refused % 1000 == 0:
-                    log.warning("connection cap of %d reached: %d connections refused so far",
-                                self._max_connections, self._refused)
+                    log.warning(
+                        "connection cap of %d reached: %d connections refused so far",
+                        self._max_connections,
+                        self._refused,
+                    )
                 return _Busy()
             return server()
 
         self._server = await asyncio.get_running_loop().create_server(
-            protocol, self._host, self._port, backlog=self._backlog, reuse_address=True,
-            reuse_port=self._reuse_port or None)
+            protocol,
+            self._host,
+            self._port,
+            backlog=self._backlog,
+            reuse_address=True,
+            reuse_port=self._reuse_port or None,
+        )
 
 
 LINGERING = 1.0  # seconds the rest of an unread body is read (and dropped) after an early answer (a 408, a 413)
 
 
 def runner_for(app: web.Application, keepalive_timeout: float, access_log: logging.Logger | None) -> web.AppRunner:
-    return web.AppRunner(app, keepalive_timeout=keepalive_timeout, access_log=access_log, handle_signals=True,
-                         lingering_time=LINGERING)
+    return web.AppRunner(
+        app, keepalive_timeout=keepalive_timeout, access_log=access_log, handle_signals=True, lingering_time=LINGERING
+    )
 
 
-def run_server(app: web.Application, host: str, port: int, access_log: logging.Logger | None = None,
-               reuse_port: bool = False) -> None:
+def run_server(
+    app: web.Application, host: str, port: int, access_log: logging.Logger | None = None, reuse_port: bool = False
+) -> None:
     """Serve `app` until SIGINT or SIGTERM, with the settings' timeouts and connection cap (as web.run_app would)."""
     from bot import keys
 

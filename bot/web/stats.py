@@ -18,8 +18,10 @@ from bot.web import filters
 from bot.web.charts import bar_chart, percent_chart
 
 CACHE_FOR = timedelta(seconds=60)
-CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 class FiguresCache:
@@ -56,15 +58,23 @@ async def stats_page(request: web.Request) -> web.Response:
     charts = {
         "category": bar_chart("按诉求类别（件）", [(c.label, c.count, str(c.count)) for c in figures.by_category]),
         "status": bar_chart("按办理状态（件）", [(c.label, c.count, str(c.count)) for c in figures.by_status]),
-        "rates": percent_chart("办理时效与满意度", [("按时签收率", figures.sign_for.percent),
-                                                 ("按时办结率", figures.closure.percent),
-                                                 ("满意率", figures.satisfaction.percent)]),
-        "ratings": bar_chart("居民评价（次）", [(c.label, c.count, str(c.count),
-                                           "bad" if c.key == "1" else "good") for c in figures.ratings]),
+        "rates": percent_chart(
+            "办理时效与满意度",
+            [
+                ("按时签收率", figures.sign_for.percent),
+                ("按时办结率", figures.closure.percent),
+                ("满意率", figures.satisfaction.percent),
+            ],
+        ),
+        "ratings": bar_chart(
+            "居民评价（次）",
+            [(c.label, c.count, str(c.count), "bad" if c.key == "1" else "good") for c in figures.ratings],
+        ),
     }
     county = request.app[keys.KNOWLEDGE].params.get("county", "")
-    response = aiohttp_jinja2.render_template("stats.html", request,
-                                              {"figures": figures, "charts": charts, "county": county})
+    response = aiohttp_jinja2.render_template(
+        "stats.html", request, {"figures": figures, "charts": charts, "county": county}
+    )
     response.headers["Cache-Control"] = f"public, max-age={int(CACHE_FOR.total_seconds())}"
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -30,12 +30,15 @@ def test_png_is_accepted_and_stored_as_jpeg() -> None:
     assert Image.open(io.BytesIO(clean.data)).format == "JPEG"
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (b"%PDF-1.7\n1 0 obj", "不是能打开的图片"),
-    (photo()[:3000], "不是能打开的图片"),
-    (b"", "空文件"),
-    (png_bomb(), "尺寸过大"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"%PDF-1.7\n1 0 obj", "不是能打开的图片"),
+        (photo()[:3000], "不是能打开的图片"),
+        (b"", "空文件"),
+        (png_bomb(), "尺寸过大"),
+    ],
+)
 def test_bad_files_are_refused_with_a_reason(data: bytes, words: str) -> None:
     with pytest.raises(ImageRefused, match=words):
         clean_image(data, LIMIT, PIXELS)

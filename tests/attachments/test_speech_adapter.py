@@ -31,13 +31,17 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def test_both_base_url_forms_mean_the_same_endpoint() -> None:
-    assert transcriptions_url("http://h:8000") == transcriptions_url("http://h:8000/v1/") \
+    assert (
+        transcriptions_url("http://h:8000")
+        == transcriptions_url("http://h:8000/v1/")
         == "http://h:8000/v1/audio/transcriptions"
+    )
 
 
 def test_the_key_is_hidden_in_settings_and_adapter_reprs(http: aiohttp.ClientSession) -> None:
-    settings = Settings.from_env({"ANJU_STT_URL": "http://127.0.0.1:9000", "ANJU_STT_KEY": KEY,
-                                  "ANJU_STT_MODEL": "paraformer-zh"})
+    settings = Settings.from_env(
+        {"ANJU_STT_URL": "http://127.0.0.1:9000", "ANJU_STT_KEY": KEY, "ANJU_STT_MODEL": "paraformer-zh"}
+    )
     assert settings.stt_key == KEY and KEY not in repr(settings)
     assert KEY not in repr(OpenAiTranscriber(http, settings.stt_url, settings.stt_model, settings.stt_key))
 
@@ -49,12 +53,16 @@ async def test_transcribes_with_model_language_and_key(speech: FakeSpeechServer,
     assert (speech.received[0].model, speech.received[0].language) == ("paraformer-zh", "zh")
 
 
-@pytest.mark.parametrize(("key", "fail", "failure"), [
-    ("wrong-key", None, Failure.FAILED),
-    (KEY, 500, Failure.FAILED),
-])
-async def test_errors_are_speech_errors(speech: FakeSpeechServer, http: aiohttp.ClientSession, key: str,
-                                        fail: int | None, failure: Failure) -> None:
+@pytest.mark.parametrize(
+    ("key", "fail", "failure"),
+    [
+        ("wrong-key", None, Failure.FAILED),
+        (KEY, 500, Failure.FAILED),
+    ],
+)
+async def test_errors_are_speech_errors(
+    speech: FakeSpeechServer, http: aiohttp.ClientSession, key: str, fail: int | None, failure: Failure
+) -> None:
     if fail is not None:
         speech.fail_next(fail)
     with pytest.raises(SpeechError) as caught:
@@ -62,8 +70,9 @@ async def test_errors_are_speech_errors(speech: FakeSpeechServer, http: aiohttp.
     assert caught.value.failure is failure and KEY not in str(caught.value)
 
 
-async def test_a_server_that_does_not_answer_is_a_timeout(speech: FakeSpeechServer,
-                                                         http: aiohttp.ClientSession) -> None:
+async def test_a_server_that_does_not_answer_is_a_timeout(
+    speech: FakeSpeechServer, http: aiohttp.ClientSession
+) -> None:
     speech.hang()
     with pytest.raises(SpeechError) as caught:
         await OpenAiTranscriber(http, speech.url, "m", KEY, timeout=0.2).transcribe(Audio(wav()))

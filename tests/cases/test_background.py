@@ -19,8 +19,12 @@ from knowledge.base import KnowledgeBase
 from tests.support.clock import FakeClock
 
 
-async def test_workers_live_with_the_app(aiohttp_client, settings: Settings, kb: KnowledgeBase,  # noqa: ANN001
-                                         clock: FakeClock) -> None:
+async def test_workers_live_with_the_app(
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,  # noqa: ANN001
+    clock: FakeClock,
+) -> None:
     app = create_app(replace(settings, outbox_interval=3600, scheduler_interval=3600), clock=clock, knowledge=kb)
     client = await aiohttp_client(app)
     assert set(app[keys.SENDERS]) >= {"web"}

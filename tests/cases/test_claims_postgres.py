@@ -23,20 +23,41 @@ CASES, CLAIMERS = 1000, 20
 
 
 @pytest.mark.postgres
-async def test_twenty_claimers_never_claim_a_case_twice(engine: AsyncEngine, service: CaseService,
-                                                         depts: dict[str, int], clock: FakeClock) -> None:
+async def test_twenty_claimers_never_claim_a_case_twice(
+    engine: AsyncEngine, service: CaseService, depts: dict[str, int], clock: FakeClock
+) -> None:
     now = clock()
-    rows = [{
-        "number": format_case_number(2026, i), "type": "complaint", "category": "compensation", "district": "dongguan",
-        "address": "", "description": f"第{i}件", "wish": "", "anonymous": False, "details": {}, "channel": "web",
-        "status": "dispatched", "urgent": False, "priority": 0, "department_id": depts["comp_office"],
-        "extended_days": 0, "next_due": now, "created_at": now, "updated_at": now, "dispatched_at": now,
-        "reopened_count": 0, "sign_for_due": now, "notify_due": now, "finish_due": now,
-    } for i in range(1, CASES + 1)]
+    rows = [
+        {
+            "number": format_case_number(2026, i),
+            "type": "complaint",
+            "category": "compensation",
+            "district": "dongguan",
+            "address": "",
+            "description": f"第{i}件",
+            "wish": "",
+            "anonymous": False,
+            "details": {},
+            "channel": "web",
+            "status": "dispatched",
+            "urgent": False,
+            "priority": 0,
+            "department_id": depts["comp_office"],
+            "extended_days": 0,
+            "next_due": now,
+            "created_at": now,
+            "updated_at": now,
+            "dispatched_at": now,
+            "reopened_count": 0,
+            "sign_for_due": now,
+            "notify_due": now,
+            "finish_due": now,
+        }
+        for i in range(1, CASES + 1)
+    ]
     async with engine.begin() as conn:
         await conn.execute(cases.insert(), rows)
-    claimers = [await add_user(engine, f"claimer{i}", "department_staff", "comp_office", now)
-                for i in range(CLAIMERS)]
+    claimers = [await add_user(engine, f"claimer{i}", "department_staff", "comp_office", now) for i in range(CLAIMERS)]
 
     async def claim_all(user) -> list[int]:  # noqa: ANN001
         mine = []
@@ -51,8 +72,9 @@ async def test_twenty_claimers_never_claim_a_case_twice(engine: AsyncEngine, ser
     assert sum(1 for mine in claimed if mine) > 1  # the work was actually shared
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(cases).where(cases.c.status == "accepted")) == CASES
-        per_case = Counter((await conn.execute(
-            select(events.c.case_id).where(events.c.kind == EventKind.CLAIMED))).scalars())
+        per_case = Counter(
+            (await conn.execute(select(events.c.case_id).where(events.c.kind == EventKind.CLAIMED))).scalars()
+        )
     assert set(per_case.values()) == {1} and len(per_case) == CASES
     owner = {case_id: u.id for u, mine in zip(claimers, claimed, strict=True) for case_id in mine}
     async with engine.connect() as conn:

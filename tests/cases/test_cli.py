@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "ANJU_LOG_LEVEL": "WARNING", "DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def stored_hash(db: Path, username: str) -> str:
@@ -30,8 +31,21 @@ def stored_hash(db: Path, username: str) -> str:
 
 def test_staff_add(tmp_path: Path) -> None:
     db = tmp_path / "anju.db"
-    ok = run(db, "staff", "add", "--username", "Wang.Qiang", "--role", "department_staff", "--department",
-             "wg_dongguan", "--display-name", "王强", "--password", "long enough pw")
+    ok = run(
+        db,
+        "staff",
+        "add",
+        "--username",
+        "Wang.Qiang",
+        "--role",
+        "department_staff",
+        "--department",
+        "wg_dongguan",
+        "--display-name",
+        "王强",
+        "--password",
+        "long enough pw",
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "已创建工作人员账号 wang.qiang" in ok.stdout
     assert verify_password(stored_hash(db, "wang.qiang"), "long enough pw")
@@ -54,8 +68,17 @@ def test_demo_seeds_accounts_rules_and_cases_once(tmp_path: Path) -> None:
     first = run(db, "demo")
     assert first.returncode == 0, first.stdout + first.stderr
     passwords = dict(re.findall(r"^\s+(\w+)\s+\w+\s+密码：(\S+)$", first.stdout, re.MULTILINE))
-    assert set(passwords) == {"admin", "dudao", "paidan", "dongguan1", "dongguan2", "buchang", "jijian", "ducha",
-                              "anquan"}
+    assert set(passwords) == {
+        "admin",
+        "dudao",
+        "paidan",
+        "dongguan1",
+        "dongguan2",
+        "buchang",
+        "jijian",
+        "ducha",
+        "anquan",
+    }
     assert verify_password(stored_hash(db, "paidan"), passwords["paidan"])
     numbers = re.findall(r"AJ-\d{4}-\d{6}", first.stdout)
     assert len(numbers) == 8

@@ -46,8 +46,7 @@ async def test_counts_exactly_up_to_the_cap_and_says_more_above_it(service: Case
 
 @pytest.mark.usefixtures("nine")
 @pytest.mark.parametrize(("term", "matches"), [("延迟", 6), ("补偿", 9), ("补偿款", 9), ("看不懂", 3), ("拆迁", 0)])
-async def test_a_search_is_counted_up_to_the_cap(service: CaseService, people: People, term: str,
-                                                 matches: int) -> None:
+async def test_a_search_is_counted_up_to_the_cap(service: CaseService, people: People, term: str, matches: int) -> None:
     search = CaseFilter(search=term)
     found = await service.list_cases(people.supervisor, search)
     assert len(found) == matches
@@ -57,4 +56,3 @@ async def test_a_search_is_counted_up_to_the_cap(service: CaseService, people: P
         assert await service.count_cases(people.supervisor, search, cap=matches - 1) == CaseCount(matches - 1, False)
     mine = len([c for c in found if c.department_name == "县房屋征收补偿办公室"])
     assert await service.count_cases(people.comp1, search, cap=6) == CaseCount(mine, exact=True)
-

@@ -34,11 +34,18 @@ def free_port() -> int:
 
 
 def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ANJU_HOST": "127.0.0.1", "ANJU_PORT": str(port),
-           "ANJU_CACHE_DIR": str(CACHE_DIR), "ANJU_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "ANJU_HOST": "127.0.0.1",
+        "ANJU_PORT": str(port),
+        "ANJU_CACHE_DIR": str(CACHE_DIR),
+        "ANJU_LOG_LEVEL": "WARNING",
+    }
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 async def wait_for_port(http: aiohttp.ClientSession, base: str, server: subprocess.Popen) -> None:
@@ -127,7 +134,8 @@ async def test_sigkill_during_a_burst_of_confirmations_loses_and_duplicates_noth
 
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
-            "SELECT c.number, r.user_key, c.id FROM cases c JOIN residents r ON r.id = c.resident_id").fetchall()
+            "SELECT c.number, r.user_key, c.id FROM cases c JOIN residents r ON r.id = c.resident_id"
+        ).fetchall()
         kinds = Counter((case_id, kind) for case_id, kind in conn.execute("SELECT case_id, kind FROM case_events"))
     assert len(rows) == SESSIONS
     by_number = Counter(number for number, _, _ in rows)

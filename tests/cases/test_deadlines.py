@@ -8,7 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.cases.deadlines import Deadline, DeadlinePolicy, alarms, next_due, pending_deadlines
-from bot.cases.workdays import CHINA_TZ, Notice, WorkCalendar, after_days, after_working_days, format_due, is_working_day, local_day
+from bot.cases.workdays import (
+    CHINA_TZ,
+    Notice,
+    WorkCalendar,
+    after_days,
+    after_working_days,
+    format_due,
+    is_working_day,
+    local_day,
+)
 
 
 def beijing(*args: int) -> datetime:
@@ -19,15 +28,18 @@ def end_of_beijing_day(year: int, month: int, day: int) -> datetime:
     return (beijing(year, month, day) + timedelta(days=1)).astimezone(UTC)
 
 
-@pytest.mark.parametrize(("filed", "due_day"), [
-    (beijing(2026, 9, 30, 10, 0), (2026, 10, 8)),   # the day before National Day: after the 7-day holiday
-    (beijing(2026, 9, 30, 23, 59), (2026, 10, 8)),
-    (beijing(2026, 10, 3, 9, 0), (2026, 10, 8)),    # filed during the holiday
-    (beijing(2026, 9, 24, 15, 0), (2026, 9, 28)),   # Thursday before Mid-autumn (25–27 Sep)
-    (beijing(2026, 9, 19, 11, 0), (2026, 9, 20)),   # Saturday: Sunday 20 Sep is an adjusted working day
-    (beijing(2026, 10, 9, 11, 0), (2026, 10, 10)),  # Friday: Saturday 10 Oct is an adjusted working day
-    (beijing(2026, 9, 15, 1, 0), (2026, 9, 16)),    # an ordinary Tuesday
-])
+@pytest.mark.parametrize(
+    ("filed", "due_day"),
+    [
+        (beijing(2026, 9, 30, 10, 0), (2026, 10, 8)),  # the day before National Day: after the 7-day holiday
+        (beijing(2026, 9, 30, 23, 59), (2026, 10, 8)),
+        (beijing(2026, 10, 3, 9, 0), (2026, 10, 8)),  # filed during the holiday
+        (beijing(2026, 9, 24, 15, 0), (2026, 9, 28)),  # Thursday before Mid-autumn (25–27 Sep)
+        (beijing(2026, 9, 19, 11, 0), (2026, 9, 20)),  # Saturday: Sunday 20 Sep is an adjusted working day
+        (beijing(2026, 10, 9, 11, 0), (2026, 10, 10)),  # Friday: Saturday 10 Oct is an adjusted working day
+        (beijing(2026, 9, 15, 1, 0), (2026, 9, 16)),  # an ordinary Tuesday
+    ],
+)
 def test_one_working_day_follows_the_official_calendar(filed: datetime, due_day: tuple[int, int, int]) -> None:
     assert after_working_days(filed.astimezone(UTC), 1) == end_of_beijing_day(*due_day)
 
@@ -72,8 +84,14 @@ def test_complaint_assistance_inquiry_and_urgent_deadlines() -> None:
 
 def test_policy_reads_the_parameter_file(kb) -> None:  # noqa: ANN001
     policy = DeadlinePolicy.from_params(kb.params)
-    assert (policy.sign_for_working_days, policy.notify_days, policy.finish_days, policy.max_extension_days,
-            policy.urgent_hours, policy.reminder_share) == (1, 15, 60, 30, 4, 0.8)
+    assert (
+        policy.sign_for_working_days,
+        policy.notify_days,
+        policy.finish_days,
+        policy.max_extension_days,
+        policy.urgent_hours,
+        policy.reminder_share,
+    ) == (1, 15, 60, 30, 4, 0.8)
     assert DeadlinePolicy.from_params({"deadlines": {"finish_days": 45}}).finish_days == 45
     assert DeadlinePolicy.from_params({}).finish_days == 60
 
@@ -85,9 +103,16 @@ def test_due_dates_read_naturally() -> None:
 
 def _case(**overrides: object) -> dict:
     created = datetime(2026, 9, 15, 1, 0, tzinfo=UTC)
-    base = {"status": "dispatched", "created_at": created, "dispatched_at": created, "first_reply_at": None,
-            "reopened_at": None, "sign_for_due": created + timedelta(days=1),
-            "notify_due": created + timedelta(days=15), "finish_due": created + timedelta(days=60)}
+    base = {
+        "status": "dispatched",
+        "created_at": created,
+        "dispatched_at": created,
+        "first_reply_at": None,
+        "reopened_at": None,
+        "sign_for_due": created + timedelta(days=1),
+        "notify_due": created + timedelta(days=15),
+        "finish_due": created + timedelta(days=60),
+    }
     return {**base, **overrides}
 
 
@@ -105,8 +130,10 @@ def test_reminders_at_80_percent_and_escalation_at_the_deadline() -> None:
     case = _case(status="accepted")
     found = {(a.kind, a.deadline): a.at - case["created_at"] for a in alarms(case, 0.8)}
     assert found == {
-        ("reminder", Deadline.NOTIFY): timedelta(days=12), ("escalation", Deadline.NOTIFY): timedelta(days=15),
-        ("reminder", Deadline.FINISH): timedelta(days=48), ("escalation", Deadline.FINISH): timedelta(days=60),
+        ("reminder", Deadline.NOTIFY): timedelta(days=12),
+        ("escalation", Deadline.NOTIFY): timedelta(days=15),
+        ("reminder", Deadline.FINISH): timedelta(days=48),
+        ("escalation", Deadline.FINISH): timedelta(days=60),
     }
 
 
@@ -115,8 +142,18 @@ def test_a_calendar_day_limit_ending_on_a_day_off_ends_on_the_next_working_day()
     injected: the installed holiday data may not cover 2027 yet (there, only weekends are days off)."""
 
     # a test calendar: the county's file for 2027 has New Year's Day off (fictional, for the test only)
-    calendar = WorkCalendar({2027: Notice(year=2027, notice="测试用通知", document="test", published=None, url="",
-                                          holidays={date(2027, 1, 1): "元旦"})})
+    calendar = WorkCalendar(
+        {
+            2027: Notice(
+                year=2027,
+                notice="测试用通知",
+                document="test",
+                published=None,
+                url="",
+                holidays={date(2027, 1, 1): "元旦"},
+            )
+        }
+    )
 
     policy = DeadlinePolicy(calendar=calendar)
     reopened = beijing(2026, 12, 2, 10, 0).astimezone(UTC)

@@ -22,15 +22,21 @@ cases = Case.__table__
 staff_users = StaffUser.__table__
 
 
-async def test_urgent_cases_go_to_a_desk_with_a_demo_account(engine: AsyncEngine, kb: KnowledgeBase,
-                                                             clock: FakeClock) -> None:
+async def test_urgent_cases_go_to_a_desk_with_a_demo_account(
+    engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock
+) -> None:
     """Issue 9 point 15: the demo's 断水断电 case went to 县征收指挥部督查组, which had no account (failed before)."""
     with patch("bot.cases.staff.hash_password", lambda password: password_hash()):
         await seed_demo(engine, kb.params, DEFAULT_KNOWLEDGE_DIR, clock(), "demo password 1")
     districts = [d["id"] for d in kb.params["districts"]] + ["unknown"]
     async with engine.connect() as conn:
-        staffed = set((await conn.execute(select(staff_users.c.department_id).where(
-            staff_users.c.role == Role.DEPARTMENT_STAFF))).scalars())
+        staffed = set(
+            (
+                await conn.execute(
+                    select(staff_users.c.department_id).where(staff_users.c.role == Role.DEPARTMENT_STAFF)
+                )
+            ).scalars()
+        )
         for category in URGENT_CATEGORIES:
             for district in districts:
                 where = await route(conn, category, district)

@@ -33,8 +33,12 @@ async def _cases_of(engine, session: str) -> int:  # noqa: ANN001
 
     residents = Resident.__table__
     async with engine.connect() as conn:
-        return await conn.scalar(select(func.count()).select_from(cases).join(
-            residents, residents.c.id == cases.c.resident_id).where(residents.c.user_key == session))
+        return await conn.scalar(
+            select(func.count())
+            .select_from(cases)
+            .join(residents, residents.c.id == cases.c.resident_id)
+            .where(residents.c.user_key == session)
+        )
 
 
 async def test_past_the_daily_limit_nothing_is_filed_and_the_resident_is_told(client, clock: FakeClock) -> None:  # noqa: ANN001
@@ -77,9 +81,18 @@ async def test_staff_filing_on_a_residents_behalf_is_not_limited(client, clock: 
     engine = client.app[keys.ENGINE]
     async with engine.begin() as conn:
         resident_id = await conn.scalar(select(cases.c.resident_id).where(cases.c.resident_id.is_not(None)))
-        created = await create_case(conn, NewCase(
-            type=CaseType.INQUIRY, category=Category.INQUIRY, district=UNKNOWN_DISTRICT, channel="web",
-            description="工作人员代为登记", resident_id=resident_id), clock(),
-            DeadlinePolicy.from_params(client.app[keys.KNOWLEDGE].params))
+        created = await create_case(
+            conn,
+            NewCase(
+                type=CaseType.INQUIRY,
+                category=Category.INQUIRY,
+                district=UNKNOWN_DISTRICT,
+                channel="web",
+                description="工作人员代为登记",
+                resident_id=resident_id,
+            ),
+            clock(),
+            DeadlinePolicy.from_params(client.app[keys.KNOWLEDGE].params),
+        )
     assert created.created and NUMBER.fullmatch(created.number)
     assert await _cases_of(engine, chat.session) == LIMIT + 1

@@ -32,8 +32,9 @@ async def notice_rows(engine: AsyncEngine) -> list[dict]:
         return [dict(r._mapping) for r in await conn.execute(select(notices).order_by(notices.c.id))]
 
 
-async def test_reminder_at_80_percent_then_escalation_once_each(engine: AsyncEngine, scheduler: Scheduler,
-                                                                 people: People, clock: FakeClock) -> None:
+async def test_reminder_at_80_percent_then_escalation_once_each(
+    engine: AsyncEngine, scheduler: Scheduler, people: People, clock: FakeClock
+) -> None:
     created = await file_case(engine, clock())
     report = await scheduler.tick()
     assert (report.cases_checked, report.reminders, report.escalations) == (1, 0, 0)
@@ -67,7 +68,8 @@ async def test_reminder_at_80_percent_then_escalation_once_each(engine: AsyncEng
 
 
 async def test_claiming_stops_the_sign_for_clock_and_the_assignee_is_reminded(
-        engine: AsyncEngine, scheduler: Scheduler, service: CaseService, people: People, clock: FakeClock) -> None:
+    engine: AsyncEngine, scheduler: Scheduler, service: CaseService, people: People, clock: FakeClock
+) -> None:
     created = await file_case(engine, clock())
     await service.claim(people.comp1, created.id)
     clock.advance(days=13)  # past 80 % of the 15-day 首次答复 limit
@@ -87,8 +89,9 @@ async def test_claiming_stops_the_sign_for_clock_and_the_assignee_is_reminded(
     assert (await scheduler.tick()).escalations == 1
 
 
-async def test_closed_cases_are_left_alone(engine: AsyncEngine, scheduler: Scheduler, service: CaseService,
-                                           people: People, clock: FakeClock) -> None:
+async def test_closed_cases_are_left_alone(
+    engine: AsyncEngine, scheduler: Scheduler, service: CaseService, people: People, clock: FakeClock
+) -> None:
     created = await file_case(engine, clock())
     await service.claim(people.comp1, created.id)
     await service.resolve(people.comp1, created.id, "已办结")
@@ -99,16 +102,18 @@ async def test_closed_cases_are_left_alone(engine: AsyncEngine, scheduler: Sched
     assert (report.cases_checked, report.reminders, report.escalations) == (0, 0, 0)
 
 
-async def test_a_scheduler_that_was_down_escalates_without_a_late_reminder(engine: AsyncEngine, scheduler: Scheduler,
-                                                                            people: People, clock: FakeClock) -> None:
+async def test_a_scheduler_that_was_down_escalates_without_a_late_reminder(
+    engine: AsyncEngine, scheduler: Scheduler, people: People, clock: FakeClock
+) -> None:
     await file_case(engine, clock())
     clock.advance(days=100)
     report = await scheduler.tick()
     assert report.reminders == 0 and report.escalations == 3  # sign-for, first reply, finish: all overdue
 
 
-async def test_daily_digest_once_a_day_after_the_hour(engine: AsyncEngine, scheduler: Scheduler, people: People,
-                                                      clock: FakeClock) -> None:
+async def test_daily_digest_once_a_day_after_the_hour(
+    engine: AsyncEngine, scheduler: Scheduler, people: People, clock: FakeClock
+) -> None:
     await file_case(engine, clock())
     clock.now = datetime(2026, 9, 15, 23, 30, tzinfo=UTC)  # 07:30 on the 16th in Beijing: too early
     assert (await scheduler.tick()).digests == 0
@@ -124,8 +129,9 @@ async def test_daily_digest_once_a_day_after_the_hour(engine: AsyncEngine, sched
 
 
 @pytest.mark.postgres
-async def test_only_one_scheduler_runs_at_a_time(engine: AsyncEngine, scheduler: Scheduler, people: People,
-                                                 clock: FakeClock) -> None:
+async def test_only_one_scheduler_runs_at_a_time(
+    engine: AsyncEngine, scheduler: Scheduler, people: People, clock: FakeClock
+) -> None:
     await file_case(engine, clock())
     async with engine.connect() as other_worker:
         assert await other_worker.scalar(select(func.pg_try_advisory_lock(LEADER_LOCK)))

@@ -28,14 +28,49 @@ TEXTS = (
     ("邻居家也是同样情况。", "东关南巷3号", "请上门看看"),
 )
 TERMS = (
-    "漏算", "补偿", "停水", "东关", "18", "号2", "water", "WATER", "cut", "wa", "%_", "0%", "_ ", "同样", "情况。",
-    "aj", "AJ-", "-2", "了东", "算了东关", "看看", "评估", "关南巷", "上门看看", "不存在", "无", "号", "邻", "x",
+    "漏算",
+    "补偿",
+    "停水",
+    "东关",
+    "18",
+    "号2",
+    "water",
+    "WATER",
+    "cut",
+    "wa",
+    "%_",
+    "0%",
+    "_ ",
+    "同样",
+    "情况。",
+    "aj",
+    "AJ-",
+    "-2",
+    "了东",
+    "算了东关",
+    "看看",
+    "评估",
+    "关南巷",
+    "上门看看",
+    "不存在",
+    "无",
+    "号",
+    "邻",
+    "x",
 )
 
 
 async def _file(engine: AsyncEngine, now: datetime, description: str, address: str, wish: str) -> tuple[int, str]:
-    spec = NewCase(type=CaseType.COMPLAINT, category=Category.COMPENSATION, district="dongguan", channel="web",
-                   address=address, description=description, wish=wish, phone="13800138000")
+    spec = NewCase(
+        type=CaseType.COMPLAINT,
+        category=Category.COMPENSATION,
+        district="dongguan",
+        channel="web",
+        address=address,
+        description=description,
+        wish=wish,
+        phone="13800138000",
+    )
     async with engine.begin() as conn:
         created = await create_case(conn, spec, now, DeadlinePolicy())
     return created.id, created.number
@@ -47,8 +82,9 @@ def _expected(cases: dict[str, tuple[str, ...]], term: str) -> set[str]:
 
 
 @pytest.mark.parametrize("term", TERMS)
-async def test_search_is_a_case_insensitive_substring_test(engine: AsyncEngine, service: CaseService,
-                                                           people: People, clock: FakeClock, term: str) -> None:
+async def test_search_is_a_case_insensitive_substring_test(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock, term: str
+) -> None:
     cases = {}
     for description, address, wish in TEXTS:
         _, number = await _file(engine, clock(), description, address, wish)
@@ -58,8 +94,9 @@ async def test_search_is_a_case_insensitive_substring_test(engine: AsyncEngine, 
     assert await service.count_cases(people.supervisor, CaseFilter(search=term)) == CaseCount(len(found))
 
 
-async def test_a_two_character_term_never_spans_two_columns(engine: AsyncEngine, service: CaseService,
-                                                            people: People, clock: FakeClock) -> None:
+async def test_a_two_character_term_never_spans_two_columns(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     await _file(engine, clock(), "停水", "东关街1号", "修")
     for term in ("水东", "号修", "水 东"):
         assert await service.list_cases(people.supervisor, CaseFilter(search=term)) == []

@@ -21,8 +21,9 @@ from tests.support.cases import add_resident, case_row, event_kinds, file_case, 
 from tests.support.clock import FakeClock
 
 
-async def test_claim_tells_the_resident_and_a_second_claim_conflicts(engine: AsyncEngine, service: CaseService,
-                                                                   people: People, clock: FakeClock) -> None:
+async def test_claim_tells_the_resident_and_a_second_claim_conflicts(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     resident = await add_resident(engine, "web-session-1", clock())
     created = await file_case(engine, clock(), resident_id=resident)
     detail = await service.claim(people.comp1, created.number)
@@ -37,8 +38,9 @@ async def test_claim_tells_the_resident_and_a_second_claim_conflicts(engine: Asy
     assert await event_kinds(engine, created.id) == ["created", "dispatched", "claimed"]
 
 
-async def test_case_page_records_the_view_and_masks_the_phone(engine: AsyncEngine, service: CaseService,
-                                                              people: People, clock: FakeClock) -> None:
+async def test_case_page_records_the_view_and_masks_the_phone(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     created = await file_case(engine, clock(), phone="13812345678")
     page = await service.get_case(people.comp2, created.id)
     assert page.phone == "138****5678" and not page.phone_visible
@@ -51,18 +53,22 @@ async def test_case_page_records_the_view_and_masks_the_phone(engine: AsyncEngin
     assert supervisor_page.phone == "138****5678"
     views = [e for e in supervisor_page.events if e.kind == "viewed"]
     assert [(v.actor_name, v.public, v.data["phone_shown"]) for v in views] == [
-        ("comp2", False, False), ("comp1", False, True)]
+        ("comp2", False, False),
+        ("comp1", False, True),
+    ]
     listed = await service.list_cases(people.comp1)
     assert [c.phone_masked for c in listed] == ["138****5678"]
 
 
-async def test_lists_are_scoped_filtered_searched_and_overdue_first(engine: AsyncEngine, service: CaseService,
-                                                                    people: People, clock: FakeClock) -> None:
+async def test_lists_are_scoped_filtered_searched_and_overdue_first(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     old = await file_case(engine, clock(), description="很早以前登记的评估问题")
     clock.advance(days=3)
     urgent = await file_case(engine, clock(), category=Category.UTILITY_CUT, description="停水了")
-    recent = await file_case(engine, clock(), description="补偿款延迟", category=Category.PAYMENT_DELAY,
-                             phone="0571-87654321")
+    recent = await file_case(
+        engine, clock(), description="补偿款延迟", category=Category.PAYMENT_DELAY, phone="0571-87654321"
+    )
     other = await file_case(engine, clock(), category=Category.OTHER, district="dongguan")
     mine = await service.list_cases(people.comp1)
     assert [c.number for c in mine] == [old.number, recent.number]  # overdue (sign-for) first
@@ -75,7 +81,8 @@ async def test_lists_are_scoped_filtered_searched_and_overdue_first(engine: Asyn
     assert await service.count_cases(people.supervisor) == CaseCount(4)
     search = service.list_cases
     assert [c.number for c in await search(people.supervisor, CaseFilter(search=recent.number.lower()))] == [
-        recent.number]
+        recent.number
+    ]
     assert [c.number for c in await search(people.supervisor, CaseFilter(search="057187654321"))] == [recent.number]
     assert [c.number for c in await search(people.supervisor, CaseFilter(search="停水"))] == [urgent.number]
     assert await search(people.supervisor, CaseFilter(search="100%_")) == []
@@ -88,8 +95,9 @@ async def test_lists_are_scoped_filtered_searched_and_overdue_first(engine: Asyn
     assert len(page) == 2
 
 
-async def test_reply_is_public_and_note_is_internal(engine: AsyncEngine, service: CaseService, people: People,
-                                                    clock: FakeClock) -> None:
+async def test_reply_is_public_and_note_is_internal(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     resident = await add_resident(engine, "s1", clock())
     created = await file_case(engine, clock(), resident_id=resident)
     await service.claim(people.comp1, created.id)
@@ -106,9 +114,9 @@ async def test_reply_is_public_and_note_is_internal(engine: AsyncEngine, service
         await service.reply(people.comp2, created.id, "我来答复")
 
 
-async def test_extension_is_capped_at_thirty_days_and_told_with_its_reason(engine: AsyncEngine,
-                                                                          service: CaseService, people: People,
-                                                                          clock: FakeClock) -> None:
+async def test_extension_is_capped_at_thirty_days_and_told_with_its_reason(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     resident = await add_resident(engine, "s1", clock())
     created = await file_case(engine, clock(), resident_id=resident)
     await service.claim(people.comp1, created.id)
@@ -130,9 +138,9 @@ async def test_extension_is_capped_at_thirty_days_and_told_with_its_reason(engin
     assert "延长 20 天" in message and "需要委托第三方重新测绘" in message and "新的办结期限" in message
 
 
-async def test_return_goes_back_to_the_dispatcher_who_dispatches_again(engine: AsyncEngine, service: CaseService,
-                                                                       people: People, depts: dict[str, int],
-                                                                       clock: FakeClock) -> None:
+async def test_return_goes_back_to_the_dispatcher_who_dispatches_again(
+    engine: AsyncEngine, service: CaseService, people: People, depts: dict[str, int], clock: FakeClock
+) -> None:
     created = await file_case(engine, clock(), category=Category.RESETTLEMENT)
     with pytest.raises(InvalidInput, match="退单理由"):
         await service.return_case(people.supervisor, created.id, "不")
@@ -151,8 +159,9 @@ async def test_return_goes_back_to_the_dispatcher_who_dispatches_again(engine: A
     assert kinds == ["created", "dispatched", "returned", "dispatched", "returned"]
 
 
-async def test_transfer_restarts_the_sign_for_clock(engine: AsyncEngine, service: CaseService, people: People,
-                                                    depts: dict[str, int], clock: FakeClock) -> None:
+async def test_transfer_restarts_the_sign_for_clock(
+    engine: AsyncEngine, service: CaseService, people: People, depts: dict[str, int], clock: FakeClock
+) -> None:
     created = await file_case(engine, clock())
     await service.claim(people.comp1, created.id)
     clock.advance(days=2)
@@ -166,8 +175,9 @@ async def test_transfer_restarts_the_sign_for_clock(engine: AsyncEngine, service
         await service.get_case(people.comp1, created.id)
 
 
-async def test_resolve_asks_for_a_rating_and_supervisors_reopen(engine: AsyncEngine, service: CaseService,
-                                                                people: People, clock: FakeClock) -> None:
+async def test_resolve_asks_for_a_rating_and_supervisors_reopen(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     resident = await add_resident(engine, "s1", clock())
     created = await file_case(engine, clock(), resident_id=resident)
     await service.claim(people.comp1, created.id)
@@ -177,7 +187,10 @@ async def test_resolve_asks_for_a_rating_and_supervisors_reopen(engine: AsyncEng
     assert detail.status == "closed" and detail.next_due is None
     message = (await outbox_rows(engine))[-1]["payload"]
     assert "已办结" in message["text"] and [b["id"] for b in message["buttons"]] == [
-        f"rate:{created.number}:3", f"rate:{created.number}:2", f"rate:{created.number}:1"]
+        f"rate:{created.number}:3",
+        f"rate:{created.number}:2",
+        f"rate:{created.number}:1",
+    ]
     with pytest.raises(TransitionNotAllowed):
         await service.reopen(people.comp1, created.id, "居民来电仍有异议")
     reopened = await service.reopen(people.supervisor, created.id, "居民来电仍有异议")
@@ -185,8 +198,9 @@ async def test_resolve_asks_for_a_rating_and_supervisors_reopen(engine: AsyncEng
     assert "重新交办" in (await outbox_rows(engine))[-1]["payload"]["text"]
 
 
-async def test_merge_follows_the_target_case(engine: AsyncEngine, service: CaseService, people: People,
-                                             clock: FakeClock) -> None:
+async def test_merge_follows_the_target_case(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     first_resident = await add_resident(engine, "s1", clock())
     second_resident = await add_resident(engine, "s2", clock())
     target = await file_case(engine, clock(), resident_id=first_resident, description="南河片区停水")
@@ -203,8 +217,9 @@ async def test_merge_follows_the_target_case(engine: AsyncEngine, service: CaseS
     assert "合并办理" in to_second[0] and "已恢复供水" in to_second[-1] and target.number not in "".join(to_second)
 
 
-async def test_manual_escalation_by_a_supervisor(engine: AsyncEngine, service: CaseService, people: People,
-                                                 clock: FakeClock) -> None:
+async def test_manual_escalation_by_a_supervisor(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     created = await file_case(engine, clock())
     await service.claim(people.comp1, created.id)
     detail = await service.escalate(people.supervisor, created.id, "请本周内给居民答复")
@@ -217,8 +232,9 @@ async def test_manual_escalation_by_a_supervisor(engine: AsyncEngine, service: C
     assert await service.notices(people.comp1, unread_only=True) == []
 
 
-async def test_claim_next_takes_the_most_urgent_unclaimed_case(engine: AsyncEngine, service: CaseService,
-                                                              people: People, clock: FakeClock) -> None:
+async def test_claim_next_takes_the_most_urgent_unclaimed_case(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     normal = await file_case(engine, clock())
     urgent = await file_case(engine, clock(), category=Category.PAYMENT_DELAY)
     first = await service.claim_next(people.comp1)
@@ -227,11 +243,13 @@ async def test_claim_next_takes_the_most_urgent_unclaimed_case(engine: AsyncEngi
     assert await service.claim_next(people.comp1) is None
 
 
-async def test_concurrent_claims_of_one_case_give_it_to_one_person(engine: AsyncEngine, service: CaseService,
-                                                                   people: People, clock: FakeClock) -> None:
+async def test_concurrent_claims_of_one_case_give_it_to_one_person(
+    engine: AsyncEngine, service: CaseService, people: People, clock: FakeClock
+) -> None:
     created = await file_case(engine, clock())
-    results = await asyncio.gather(service.claim(people.comp1, created.id), service.claim(people.comp2, created.id),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        service.claim(people.comp1, created.id), service.claim(people.comp2, created.id), return_exceptions=True
+    )
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
     assert (await event_kinds(engine, created.id)).count("claimed") == 1
@@ -252,8 +270,9 @@ async def test_case_history_is_append_only(engine: AsyncEngine, clock: FakeClock
     assert await event_kinds(engine, created.id) == ["created", "dispatched"]
 
 
-async def test_concurrent_filing_gives_unique_numbers(engine: AsyncEngine, depts: dict[str, int],
-                                                      clock: FakeClock) -> None:
+async def test_concurrent_filing_gives_unique_numbers(
+    engine: AsyncEngine, depts: dict[str, int], clock: FakeClock
+) -> None:
     created = await asyncio.gather(*(file_case(engine, clock(), intake_key=f"k{i}") for i in range(30)))
     numbers = [c.number for c in created]
     assert len(set(numbers)) == 30

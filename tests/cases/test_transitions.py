@@ -34,8 +34,11 @@ EXPECTED = {
     Action.START: ({Status.ACCEPTED}, Status.IN_PROGRESS, {"assignee"} | BOSSES),
     Action.REPLY: (HANDLING, Status.REPLIED, {"assignee"} | BOSSES),
     Action.NOTE: (ALL, None, {"own_staff", "assignee", "dispatcher"} | BOSSES),
-    Action.TRANSFER: ({Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS}, Status.DISPATCHED,
-                      {"dispatcher"} | BOSSES),
+    Action.TRANSFER: (
+        {Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS},
+        Status.DISPATCHED,
+        {"dispatcher"} | BOSSES,
+    ),
     Action.RETURN: ({Status.DISPATCHED, Status.ACCEPTED}, Status.RETURNED, {"own_staff", "assignee"} | BOSSES),
     Action.EXTEND: (HANDLING, None, {"assignee"} | BOSSES),
     Action.RESOLVE: (HANDLING, Status.CLOSED, {"assignee"} | BOSSES),
@@ -49,8 +52,14 @@ EXPECTED = {
 
 
 def facts(status: Status, **overrides: object) -> CaseFacts:
-    values = {"status": status, "department_id": DEPT, "department_kind": "office", "named_department_id": None,
-              "assignee_id": 2, "resident_id": 7}
+    values = {
+        "status": status,
+        "department_id": DEPT,
+        "department_kind": "office",
+        "named_department_id": None,
+        "assignee_id": 2,
+        "resident_id": 7,
+    }
     return CaseFacts(**{**values, **overrides})  # type: ignore[arg-type]
 
 
@@ -86,8 +95,13 @@ def test_refusals_say_why_in_chinese() -> None:
 
 
 def test_discipline_wall_in_access_rules() -> None:
-    complaint_about_dept = facts(Status.DISPATCHED, department_id=DISCIPLINE_DEPT, department_kind="discipline",
-                                 named_department_id=DEPT, assignee_id=None)
+    complaint_about_dept = facts(
+        Status.DISPATCHED,
+        department_id=DISCIPLINE_DEPT,
+        department_kind="discipline",
+        named_department_id=DEPT,
+        assignee_id=None,
+    )
     for name in ("own_staff", "assignee", "dispatcher"):
         with pytest.raises(NotFound):
             authorize(Action.NOTE, complaint_about_dept, ACTORS[name])
@@ -98,7 +112,17 @@ def test_discipline_wall_in_access_rules() -> None:
 
 def test_allowed_actions_are_the_dashboard_buttons() -> None:
     assert allowed_actions(facts(Status.DISPATCHED, assignee_id=None), ACTORS["own_staff"]) == [
-        Action.CLAIM, Action.NOTE, Action.RETURN]
+        Action.CLAIM,
+        Action.NOTE,
+        Action.RETURN,
+    ]
     assert allowed_actions(facts(Status.ACCEPTED), ACTORS["assignee"]) == [
-        Action.START, Action.REPLY, Action.NOTE, Action.RETURN, Action.EXTEND, Action.RESOLVE, Action.MERGE]
+        Action.START,
+        Action.REPLY,
+        Action.NOTE,
+        Action.RETURN,
+        Action.EXTEND,
+        Action.RESOLVE,
+        Action.MERGE,
+    ]
     assert allowed_actions(facts(Status.CLOSED), ACTORS["other_staff"]) == []

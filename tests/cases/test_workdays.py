@@ -82,20 +82,30 @@ def test_without_any_data_monday_to_friday() -> None:
     assert WorkCalendar.load(Path("/nonexistent/holidays.yaml")).state(date(2026, 6, 1)) == "ok"  # package only
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("2027: [1, 2]", "expected notice"),
-    ("twenty: {}", "must be its year"),
-    ("2027:\n  document: x\n  holidays: [{name: 春节, days: [2027-02-05, 2027-02-11]}]", "`notice` is required"),
-    ("2027:\n  notice: n\n  document: d\n  holidays: []", "`holidays` must list"),
-    ("2027:\n  notice: n\n  document: d\n  holidays: [{name: 春节, days: [2027-02-11, 2027-02-05]}]",
-     "春节): `days` must be"),
-    ("2027:\n  notice: n\n  document: d\n  holidays: [{name: 春节, off: [2027-02-05, 2027-02-11]}]", "`days`"),
-    ("2027:\n  notice: n\n  document: d\n  holidays: [{name: 春节, days: [2027-02-05, 2027-02-11], "
-     "workdays: [2027-02-06]}]", "both a day off and a working day"),
-    ("2027:\n  notice: n\n  document: d\n  holidays: [{name: 元旦, days: [2026-12-31, 2027-01-01]}]",
-     "not in 2027"),
-    ("2027: {notice: [", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2027: [1, 2]", "expected notice"),
+        ("twenty: {}", "must be its year"),
+        ("2027:\n  document: x\n  holidays: [{name: 春节, days: [2027-02-05, 2027-02-11]}]", "`notice` is required"),
+        ("2027:\n  notice: n\n  document: d\n  holidays: []", "`holidays` must list"),
+        (
+            "2027:\n  notice: n\n  document: d\n  holidays: [{name: 春节, days: [2027-02-11, 2027-02-05]}]",
+            "春节): `days` must be",
+        ),
+        ("2027:\n  notice: n\n  document: d\n  holidays: [{name: 春节, off: [2027-02-05, 2027-02-11]}]", "`days`"),
+        (
+            "2027:\n  notice: n\n  document: d\n  holidays: [{name: 春节, days: [2027-02-05, 2027-02-11], "
+            "workdays: [2027-02-06]}]",
+            "both a day off and a working day",
+        ),
+        (
+            "2027:\n  notice: n\n  document: d\n  holidays: [{name: 元旦, days: [2026-12-31, 2027-01-01]}]",
+            "not in 2027",
+        ),
+        ("2027: {notice: [", "not valid YAML"),
+    ],
+)
 def test_a_broken_file_is_refused_with_its_reason(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(CalendarError, match=re.escape(message)):
         WorkCalendar.load(write_holidays(tmp_path, text))

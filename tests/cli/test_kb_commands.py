@@ -14,7 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "ANJU_LOG_LEVEL": "WARNING", **(env or {})},
     )
 
@@ -38,8 +43,12 @@ def test_kb_check_names_the_broken_entry(tmp_path: Path) -> None:
     broken = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", broken)
     entry = broken / "entries" / "comp.reward.md"
-    entry.write_text(entry.read_text(encoding="utf-8").replace("{{ p.county }}", "{{ p.no_such_key }}", 1)
-                     .replace("{{ p.plan", "{{ p.no_such_key", 1), encoding="utf-8")
+    entry.write_text(
+        entry.read_text(encoding="utf-8")
+        .replace("{{ p.county }}", "{{ p.no_such_key }}", 1)
+        .replace("{{ p.plan", "{{ p.no_such_key", 1),
+        encoding="utf-8",
+    )
     result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(broken)})
     assert result.returncode == 1
     assert "comp.reward.md" in result.stdout and "no_such_key" in result.stdout
@@ -60,12 +69,18 @@ def test_kb_check_fails_on_a_cited_article_in_neither_list(tmp_path: Path) -> No
     knowledge = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", knowledge)
     entry = knowledge / "entries" / "comp.valuation.md"
-    entry.write_text(entry.read_text(encoding="utf-8").replace(
-        "《国有土地上房屋征收与补偿条例》第十九条", "《国有土地上房屋征收与补偿条例》第十九条、第九十九条", 1), encoding="utf-8")
+    entry.write_text(
+        entry.read_text(encoding="utf-8").replace(
+            "《国有土地上房屋征收与补偿条例》第十九条", "《国有土地上房屋征收与补偿条例》第十九条、第九十九条", 1
+        ),
+        encoding="utf-8",
+    )
     result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(knowledge)})
     assert result.returncode == 1
-    assert ("FAIL comp.valuation: cites 《国有土地上房屋征收与补偿条例》第九十九条, which is in neither the confirmed "
-            "nor the not-confirmed articles of statutes/expropriation_regulation.yaml") in result.stdout
+    assert (
+        "FAIL comp.valuation: cites 《国有土地上房屋征收与补偿条例》第九十九条, which is in neither the confirmed "
+        "nor the not-confirmed articles of statutes/expropriation_regulation.yaml"
+    ) in result.stdout
 
 
 def test_kb_check_fails_when_a_cited_article_is_taken_out_of_its_act(tmp_path: Path) -> None:
@@ -77,7 +92,9 @@ def test_kb_check_fails_when_a_cited_article_is_taken_out_of_its_act(tmp_path: P
     act.write_text(text[:start] + text[end:], encoding="utf-8")
     result = run("kb", "check", env={"ANJU_KNOWLEDGE_DIR": str(knowledge)})
     assert result.returncode == 1
-    assert "FAIL proc.reconsideration: cites 《中华人民共和国行政诉讼法》第四十六条, which is in neither" in result.stdout
+    assert (
+        "FAIL proc.reconsideration: cites 《中华人民共和国行政诉讼法》第四十六条, which is in neither" in result.stdout
+    )
 
 
 def test_kb_check_names_a_broken_statute_file(tmp_path: Path) -> None:
@@ -91,7 +108,9 @@ def test_kb_check_names_a_broken_statute_file(tmp_path: Path) -> None:
 
 
 def test_kb_match_writes_one_json_line_per_question() -> None:
-    questions = "\n".join(json.dumps({"q": q}, ensure_ascii=False) for q in ("搬迁费怎么算", "明天会下雨吗", "我要投诉"))
+    questions = "\n".join(
+        json.dumps({"q": q}, ensure_ascii=False) for q in ("搬迁费怎么算", "明天会下雨吗", "我要投诉")
+    )
     result = run("kb", "match", "--jsonl", "-", stdin=questions + "\n")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -140,8 +159,11 @@ def test_kb_match_labels_the_last_turn_as_the_dialogue_would() -> None:
     result = run("kb", "match", "--jsonl", "-", stdin="\n".join(json.dumps(r, ensure_ascii=False) for r in rows_in))
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert rows[0] == {"turns": ["评估结果俺不认", "那得多少天内提"], "label": "comp.appraisal_dispute",
-                       "score": rows[0]["score"]}
+    assert rows[0] == {
+        "turns": ["评估结果俺不认", "那得多少天内提"],
+        "label": "comp.appraisal_dispute",
+        "score": rows[0]["score"],
+    }
     assert rows[1]["label"] != "comp.appraisal_dispute"  # the same words without their context
     assert rows[2]["label"] is None
     assert rows[3] == {"q": "搬迁费怎么算", "label": "comp.relocation_fee", "score": rows[3]["score"]}

@@ -17,12 +17,26 @@ def test_staff_robot_sets_lists_masked_and_clears(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
     assert run("routing", "load", env=env).returncode == 0
 
-    result = run("staff", "robot", "--department", "comp_office", "--wecom",
-                 f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}", env=env)
+    result = run(
+        "staff",
+        "robot",
+        "--department",
+        "comp_office",
+        "--wecom",
+        f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}",
+        env=env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "已保存（尾号 …5aaa）" in result.stdout and KEY not in result.stdout
-    result = run("staff", "robot", "--department", "wg_dongguan", "--dingtalk",
-                 f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}", env={**env, "ANJU_DINGTALK_SECRET": SECRET})
+    result = run(
+        "staff",
+        "robot",
+        "--department",
+        "wg_dongguan",
+        "--dingtalk",
+        f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN}",
+        env={**env, "ANJU_DINGTALK_SECRET": SECRET},
+    )
     assert result.returncode == 0 and "已加签" in result.stdout and SECRET not in result.stdout
     listing = run("staff", "robot", "--list", env=env)
     assert "comp_office\t企业微信群机器人\t尾号 …5aaa" in listing.stdout and "wg_dongguan" in listing.stdout

@@ -168,8 +168,10 @@ def test_without_as_of_the_day_is_today_in_beijing(params_file: Path) -> None:
     beijing_today = datetime.now(timezone(timedelta(hours=8))).date()
     done = calc("--area", "85", "--district", "dongguan", "--params", str(params_file), "--json", as_of=None)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["as_of"] in {beijing_today.isoformat(),
-                                                (beijing_today + timedelta(days=1)).isoformat()}  # midnight
+    assert json.loads(done.stdout)["as_of"] in {
+        beijing_today.isoformat(),
+        (beijing_today + timedelta(days=1)).isoformat(),
+    }  # midnight
     past = (beijing_today - timedelta(days=1)).isoformat()
     done = calc("--area", "85", "--district", "dongguan", "--sign-date", past, "--params", str(params_file),
                 as_of=None)  # fmt: skip
@@ -212,8 +214,10 @@ def test_an_unreadable_as_of_day_is_bad_input(params_file: Path) -> None:
         (["--area", "-85", "--district", "dongguan"], "不能是负数"),
         (["--area", "20000", "--district", "dongguan"], "超出了合理范围"),
         (["--area", "85", "--district", "火星"], "没有找到片区“火星”"),
-        (["--as-of", "2026-08-20", "--area", "85", "--district", "dongguan", "--sign-date", "2026-08-25"],
-         "签约期从 2026-09-01 开始"),
+        (
+            ["--as-of", "2026-08-20", "--area", "85", "--district", "dongguan", "--sign-date", "2026-08-25"],
+            "签约期从 2026-09-01 开始",
+        ),
         (["--area", "85", "--district", "dongguan", "--sign-date", "2026-13-01"], "不是一个真实的日期"),
         (["--area", "85", "--district", "dongguan", "--sign-date", "下个月"], "2026-10-15 这样的格式"),
         (["--district", "dongguan"], "请填写建筑面积"),

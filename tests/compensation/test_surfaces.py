@@ -46,8 +46,16 @@ class House:
 HOUSES = [
     House("dongguan", "85", "residential", "standard"),  # every optional answer skipped
     # mixed use, appraised price with a thousands comma, a bigger flat than the house (the resident pays in)
-    House("nanhe", "120", "mixed", "simple", business_area="三十", assessed_price="5,400元/平方米",
-          exchange_area="150", sign_date="2026-10-15"),
+    House(
+        "nanhe",
+        "120",
+        "mixed",
+        "simple",
+        business_area="三十",
+        assessed_price="5,400元/平方米",
+        exchange_area="150",
+        sign_date="2026-10-15",
+    ),
     # the area in a sentence and in Chinese numerals, business use, a smaller flat, signing after the period
     House("beishan", "一百二十平的砖房", "business", "fine", exchange_area="60", sign_date="2027-01-20"),
     # an area with fen, the last day of the last reward tier
@@ -197,4 +205,4 @@ def test_no_other_module_parses_a_compensation_answer() -> None:
         if parsers.search(path.read_text(encoding="utf-8"))
     }
     assert callers == {"bot/compensation/fields.py", "bot/compensation/quantity.py", "bot/compensation/cli.py"}
-    assert "parse_date(text, \"估算日期（--as-of）\")" in (ROOT / "bot/compensation/cli.py").read_text(encoding="utf-8")
+    assert 'parse_date(text, "估算日期（--as-of）")' in (ROOT / "bot/compensation/cli.py").read_text(encoding="utf-8")

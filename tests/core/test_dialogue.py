@@ -69,8 +69,12 @@ async def test_unanswered_questions_are_normalised_and_counted(dialogue: Dialogu
     await dialogue.handle(text("u5", "2", "明天会下雨吗"))
     await dialogue.handle(text("u5", "3", "明天 会下雨吗!!"))
     async with engine.connect() as conn:
-        query = select(UnansweredQuestion.normalised, UnansweredQuestion.count,
-                       UnansweredQuestion.first_seen, UnansweredQuestion.last_seen)
+        query = select(
+            UnansweredQuestion.normalised,
+            UnansweredQuestion.count,
+            UnansweredQuestion.first_seen,
+            UnansweredQuestion.last_seen,
+        )
         rows = (await conn.execute(query)).all()
     assert len(rows) == 1
     assert rows[0].normalised == "明天会下雨吗" and rows[0].count == 3
@@ -104,15 +108,20 @@ async def test_two_workers_deliveries_of_one_message_are_handled_once(engine, kb
 async def _seen(engine: AsyncEngine, user: str) -> tuple:  # noqa: ANN001
     residents, states = Resident.__table__, DialogueState.__table__
     async with engine.connect() as conn:
-        row = (await conn.execute(
-            select(residents.c.last_seen_at, states.c.updated_at).join_from(
-                residents, states, states.c.resident_id == residents.c.id).where(residents.c.user_key == user)
-        )).one()
+        row = (
+            await conn.execute(
+                select(residents.c.last_seen_at, states.c.updated_at)
+                .join_from(residents, states, states.c.resident_id == residents.c.id)
+                .where(residents.c.user_key == user)
+            )
+        ).one()
     return tuple(t.replace(tzinfo=None) for t in row)
 
 
 async def test_the_state_keeps_the_last_message_time_and_the_resident_row_the_hour(
-    dialogue: DialogueService, engine, clock  # noqa: ANN001
+    dialogue: DialogueService,
+    engine,
+    clock,  # noqa: ANN001
 ) -> None:
     first = clock().replace(tzinfo=None)
     await dialogue.handle(text("u9", "m1", "搬迁费怎么算"))
@@ -127,15 +136,20 @@ async def test_the_state_keeps_the_last_message_time_and_the_resident_row_the_ho
     assert await _seen(engine, "u9") == (later, later)
 
 
-async def test_a_race_between_two_workers_is_logged_in_one_line(engine, kb, clock,  # noqa: ANN001
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_race_between_two_workers_is_logged_in_one_line(
+    engine,
+    kb,
+    clock,  # noqa: ANN001
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """The same messages reach two workers at once (batches of several): the loser of the race on the dedupe key
     hands them over one by one and says so in one line — no traceback in the log for an expected conflict."""
     caplog.set_level(logging.INFO, logger="bot.core.dialogue")
     workers = [dialogue_service(engine, kb, clock), dialogue_service(engine, kb, clock)]
     for round_ in range(3):
-        await asyncio.gather(*(workers[w].handle(text(f"race{i}", f"dup{round_}-{i}", "过渡费怎么发"))
-                               for i in range(6) for w in (0, 1)))
+        await asyncio.gather(
+            *(workers[w].handle(text(f"race{i}", f"dup{round_}-{i}", "过渡费怎么发")) for i in range(6) for w in (0, 1))
+        )
     await asyncio.gather(*(w.close() for w in workers))
     assert await count(engine, ProcessedInbound) == 18
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []

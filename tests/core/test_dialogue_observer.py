@@ -16,8 +16,14 @@ from tests.support.clock import FakeClock
 
 async def test_each_committed_turn_is_told_once(engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock) -> None:
     seen: list[tuple[str, str | None]] = []
-    service = dialogue_service(engine, kb, clock, observe=lambda inbound, before, effects, turn, outcomes:
-                              seen.append((inbound.dedupe_key, turn.state.last_topic)))
+    service = dialogue_service(
+        engine,
+        kb,
+        clock,
+        observe=lambda inbound, before, effects, turn, outcomes: seen.append(
+            (inbound.dedupe_key, turn.state.last_topic)
+        ),
+    )
     question = kb.topics[0].questions[0]
     message = Inbound("web", "u1", "d1", InboundKind.TEXT, question)
     first = await service.handle(message)
@@ -26,8 +32,9 @@ async def test_each_committed_turn_is_told_once(engine: AsyncEngine, kb: Knowled
     assert first == again and seen == [("d1", kb.topics[0].id)]
 
 
-async def test_a_failing_observer_does_not_lose_the_reply(engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_observer_does_not_lose_the_reply(
+    engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(*args: object) -> None:
         raise RuntimeError("metrics broke")
 

@@ -35,9 +35,12 @@ async def insert_during_build(engine: AsyncEngine, concurrently: bool, name: str
         build = asyncio.create_task(builder.run_sync(migrate, concurrently, name))
         outcome = "missed"
         while not build.done():
-            running = await watcher.scalar(text(
-                "SELECT count(*) FROM pg_stat_progress_create_index p JOIN pg_class c ON c.oid = p.relid "
-                "WHERE c.relname = 'big_rows' AND p.phase LIKE 'building index%'"))
+            running = await watcher.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_progress_create_index p JOIN pg_class c ON c.oid = p.relid "
+                    "WHERE c.relname = 'big_rows' AND p.phase LIKE 'building index%'"
+                )
+            )
             await watcher.rollback()
             if running:
                 try:
@@ -59,13 +62,21 @@ async def insert_during_build(engine: AsyncEngine, concurrently: bool, name: str
 async def test_writes_go_on_while_a_migration_builds_an_index(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE big_rows (id bigserial PRIMARY KEY, body text NOT NULL)"))
-        await conn.execute(text("INSERT INTO big_rows (body) SELECT md5(i::text) || md5((i * 7)::text) "
-                                f"FROM generate_series(1, {ROWS}) AS i"))
+        await conn.execute(
+            text(
+                "INSERT INTO big_rows (body) SELECT md5(i::text) || md5((i * 7)::text) "
+                f"FROM generate_series(1, {ROWS}) AS i"
+            )
+        )
     assert await insert_during_build(engine, False, "ix_big_rows_plain") == "blocked"  # the test can tell
     assert await insert_during_build(engine, True, "ix_big_rows_body") == "inserted"
     async with engine.connect() as conn:
-        valid = await conn.scalar(text("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                                       "WHERE c.relname = 'ix_big_rows_body'"))
+        valid = await conn.scalar(
+            text(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = 'ix_big_rows_body'"
+            )
+        )
     assert valid is True
 
 
@@ -82,8 +93,12 @@ async def test_a_failed_concurrent_build_is_built_again(engine: AsyncEngine) -> 
     async with engine.connect() as conn:  # the INVALID leftover is dropped and the index built anew
         await conn.run_sync(lambda c: _unique(c))
         await conn.commit()
-        valid = await conn.scalar(text("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                                       "WHERE c.relname = 'ix_big_rows_unique'"))
+        valid = await conn.scalar(
+            text(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = 'ix_big_rows_unique'"
+            )
+        )
         assert valid is True
         await conn.commit()  # a migration starts outside any transaction (env.py)
         await conn.run_sync(lambda c: _drop(c))
@@ -134,7 +149,9 @@ async def test_a_migration_using_the_helper_runs_like_every_other(engine: AsyncE
         "from bot.migrations.indexes import create_index\n"
         f"revision = '0099'\ndown_revision = '{head}'\nbranch_labels = None\ndepends_on = None\n\n"
         "def upgrade() -> None:\n    create_index('ix_message_log_test', 'message_log', ['created_at'])\n\n"
-        "def downgrade() -> None:\n    pass\n", encoding="utf-8")
+        "def downgrade() -> None:\n    pass\n",
+        encoding="utf-8",
+    )
 
     def run(sync_conn: Connection) -> None:
         config = Config()
@@ -148,8 +165,12 @@ async def test_a_migration_using_the_helper_runs_like_every_other(engine: AsyncE
         await conn.commit()
         assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0099"
         if conn.dialect.name == "postgresql":
-            found = await conn.scalar(text("SELECT i.indisvalid FROM pg_index i JOIN pg_class c "
-                                           "ON c.oid = i.indexrelid WHERE c.relname = 'ix_message_log_test'"))
+            found = await conn.scalar(
+                text(
+                    "SELECT i.indisvalid FROM pg_index i JOIN pg_class c "
+                    "ON c.oid = i.indexrelid WHERE c.relname = 'ix_message_log_test'"
+                )
+            )
         else:
             found = await conn.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'ix_message_log_test'"))
     assert found

@@ -37,7 +37,8 @@ async def test_two_workers_share_one_window_quota(engine: AsyncEngine, second_en
 
 
 async def test_a_bots_leases_are_shared_and_held_until_a_period_after_the_response(
-        engine: AsyncEngine, second_engine: AsyncEngine) -> None:
+    engine: AsyncEngine, second_engine: AsyncEngine
+) -> None:
     workers = [SharedWindow(engine), SharedWindow(second_engine)]
     taken = [await workers[i % 2].take("telegram:1", 3) for i in range(4)]
     assert sorted(n for n, _ in taken[:3]) == [0, 1, 2]  # three places, whichever worker asks
@@ -49,8 +50,9 @@ async def test_a_bots_leases_are_shared_and_held_until_a_period_after_the_respon
     assert (await workers[0].take("telegram:1", 3))[0] == taken[1][0]
 
 
-async def test_a_chats_lease_waits_for_the_last_response_and_for_replies(engine: AsyncEngine,
-                                                                        second_engine: AsyncEngine) -> None:
+async def test_a_chats_lease_waits_for_the_last_response_and_for_replies(
+    engine: AsyncEngine, second_engine: AsyncEngine
+) -> None:
     first, second = SharedWindow(engine), SharedWindow(second_engine)
     assert await first.take("telegram:1:chat:42", 1) == (0, 0.0)
     n, wait = await second.take("telegram:1:chat:42", 1)

@@ -152,8 +152,9 @@ async def test_the_dialogue_look_ups_search_the_key_indexes(tmp_path: Path, sql:
     engine = make_engine(_url(tmp_path))
     await upgrade(engine)
     async with engine.connect() as conn:
-        plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql.format(marks="?, ?, ?"),
-                                           ("web", "a", "b", "c"))).all()
+        plan = (
+            await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql.format(marks="?, ?, ?"), ("web", "a", "b", "c"))
+        ).all()
     details = " ".join(str(row[-1]) for row in plan)
     assert f"SEARCH {table}" in details
     assert "SCAN" not in details

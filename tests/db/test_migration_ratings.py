@@ -24,8 +24,9 @@ def _before_0008(connection: Connection) -> None:
     command.downgrade(config, ScriptDirectory.from_config(config).get_revision("0008").down_revision)
 
 
-async def test_ratings_erased_by_a_reopening_come_back_from_the_history(engine: AsyncEngine, kb: KnowledgeBase,
-                                                                        clock: FakeClock) -> None:
+async def test_ratings_erased_by_a_reopening_come_back_from_the_history(
+    engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock
+) -> None:
     await load_test_routing(engine, clock())
     staff = await add_user(engine, "comp1", "department_staff", "comp_office", clock())
     service = CaseService(engine, kb.params, clock)
@@ -45,6 +46,11 @@ async def test_ratings_erased_by_a_reopening_come_back_from_the_history(engine: 
 
     await upgrade(engine)
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(ratings.c.case_id, ratings.c.round, ratings.c.rating, ratings.c.department_id)
-                                   .order_by(ratings.c.round))).all()
+        rows = (
+            await conn.execute(
+                select(ratings.c.case_id, ratings.c.round, ratings.c.rating, ratings.c.department_id).order_by(
+                    ratings.c.round
+                )
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [(case.id, 0, 1, staff.department_id), (case.id, 1, 2, staff.department_id)]

@@ -13,8 +13,17 @@ from bot.cases.models import POSTGRESQL_ONLY_INDEXES
 from bot.db.migrate import alembic_config, upgrade
 from bot.tables import metadata
 
-CASE_TABLES = {"departments", "staff_users", "routing_rules", "cases", "case_events", "case_number_counters",
-               "staff_notices", "outbox", "web_inbox"}
+CASE_TABLES = {
+    "departments",
+    "staff_users",
+    "routing_rules",
+    "cases",
+    "case_events",
+    "case_number_counters",
+    "staff_notices",
+    "outbox",
+    "web_inbox",
+}
 
 
 def _modelled(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

@@ -34,7 +34,8 @@ async def _count(engine: AsyncEngine, table) -> int:  # noqa: ANN001
 
 
 async def test_old_messages_and_processed_ids_are_pruned_recent_ones_kept(
-        engine: AsyncEngine, dialogue: DialogueService, clock: FakeClock) -> None:
+    engine: AsyncEngine, dialogue: DialogueService, clock: FakeClock
+) -> None:
     for n in range(7):
         await dialogue.handle(_text("old", n, "搬迁费怎么算"))
     clock.advance(days=40)
@@ -59,7 +60,8 @@ async def test_old_messages_and_processed_ids_are_pruned_recent_ones_kept(
 
 
 async def test_unanswered_questions_are_capped_keeping_the_most_asked(
-        engine: AsyncEngine, dialogue: DialogueService, clock: FakeClock) -> None:
+    engine: AsyncEngine, dialogue: DialogueService, clock: FakeClock
+) -> None:
     junk = [f"qzx{n}vbn{n * 7}wq" for n in range(12)]
     for n, text in enumerate(junk):  # every question unique junk the bot cannot answer
         await dialogue.handle(_text("spammer", n, text))
@@ -78,13 +80,25 @@ async def test_unanswered_questions_are_capped_keeping_the_most_asked(
     assert set(kept) - {"请问二号楼电梯什么时候修好"} == set(junk[-4:])  # the newest junk; the oldest went
 
 
-async def test_the_server_prunes_by_itself(engine: AsyncEngine, settings: Settings, kb: KnowledgeBase,
-                                           clock: FakeClock, aiohttp_client) -> None:  # noqa: ANN001
+async def test_the_server_prunes_by_itself(
+    engine: AsyncEngine, settings: Settings, kb: KnowledgeBase, clock: FakeClock, aiohttp_client
+) -> None:  # noqa: ANN001
     """The app's periodic task runs at start, then every ANJU_RETENTION_INTERVAL seconds."""
     async with engine.begin() as conn:
-        await conn.execute(gaps.insert(), [{"normalised": f"q{n}", "reason": "abstain", "sample": f"q{n}",
-                                            "count": 1, "first_seen": clock(), "last_seen": clock()}
-                                           for n in range(6)])
+        await conn.execute(
+            gaps.insert(),
+            [
+                {
+                    "normalised": f"q{n}",
+                    "reason": "abstain",
+                    "sample": f"q{n}",
+                    "count": 1,
+                    "first_seen": clock(),
+                    "last_seen": clock(),
+                }
+                for n in range(6)
+            ],
+        )
     settings = dataclasses.replace(settings, gaps_max=2, retention_interval=3600)
     await aiohttp_client(create_app(settings, clock=clock, knowledge=kb))
     for _ in range(500):  # the first pruning runs as the server starts; wait for it, not for a time

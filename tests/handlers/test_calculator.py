@@ -78,7 +78,13 @@ async def test_full_estimate_shows_both_options_with_sources_tradeoff_and_remind
 ) -> None:
     await run_to_result(chat)
     expected = engine_json(
-        kb, district="东关片区", area="85", use="住宅", decoration="普通装修", exchange_area="100", sign_date="2026-10-10"
+        kb,
+        district="东关片区",
+        area="85",
+        use="住宅",
+        decoration="普通装修",
+        exchange_area="100",
+        sign_date="2026-10-10",
     )
     money, exchange = expected["options"]["money"], expected["options"]["exchange"]
     text = chat.text
@@ -95,9 +101,13 @@ async def test_full_estimate_shows_both_options_with_sources_tradeoff_and_remind
     assert expected["reminder"] in text
     # a link to /calc that opens on the same answers (the skipped ones left out), not address-bar instructions
     links = [link for r in chat.replies for link in r.get("links", [])]
-    assert links == [{"label": "打开网页版估算页面（已填好您的回答）",
-                      "href": "/calc?district=dongguan&area=85&use=residential&decoration=standard&exchange_area=100"
-                              "&sign_date=2026-10-10"}]
+    assert links == [
+        {
+            "label": "打开网页版估算页面（已填好您的回答）",
+            "href": "/calc?district=dongguan&area=85&use=residential&decoration=standard&exchange_area=100"
+            "&sign_date=2026-10-10",
+        }
+    ]
     assert "换成" not in text
     labels = [b["label"] for b in chat.buttons]
     assert labels == ["查看计算明细", "重新估算", "返回", "返回菜单"]
@@ -271,7 +281,14 @@ async def test_tier_buttons_on_the_sign_date_step(chat: ChatSession, kb: Knowled
     await chat.press("无装修")
     await chat.press("还没有")
     await chat.press("跳过")
-    assert [b["label"] for b in chat.buttons] == ["10月15日前签", "11月30日前签", "12月31日前签", "跳过", "返回", "取消"]
+    assert [b["label"] for b in chat.buttons] == [
+        "10月15日前签",
+        "11月30日前签",
+        "12月31日前签",
+        "跳过",
+        "返回",
+        "取消",
+    ]
     await chat.press("11月30日前签")
     expected = engine_json(kb, district="东关", area="85", decoration="无装修", sign_date="2026-11-30")
     assert f"签约奖励　{shown('20000')}｜{shown('20000')}" in chat.text
@@ -372,8 +389,9 @@ async def test_skip_uses_the_stated_assumptions(chat: ChatSession, kb: Knowledge
     expected = engine_json(kb, district="东关", area="85", decoration="普通装修")
     assert "未填写安置房面积" in chat.text and "安置房 85 m²" in chat.text
     assert "签约奖励　0｜0" in chat.text
-    assert f"净额　　　{shown(expected['options']['money']['net'])}｜{shown(expected['options']['exchange']['net'])}" in (
-        chat.text
+    assert (
+        f"净额　　　{shown(expected['options']['money']['net'])}｜{shown(expected['options']['exchange']['net'])}"
+        in (chat.text)
     )
 
 

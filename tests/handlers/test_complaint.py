@@ -246,9 +246,14 @@ async def test_anonymous_is_offered_only_for_staff_conduct(chat: ChatSession) ->
     assert "匿名" not in chat.text
 
 
-async def test_restart_in_the_middle_of_the_form_resumes_it(chat: ChatSession, client, aiohttp_client,  # noqa: ANN001
-                                                             settings: Settings, kb: KnowledgeBase,
-                                                             clock: FakeClock) -> None:
+async def test_restart_in_the_middle_of_the_form_resumes_it(
+    chat: ChatSession,
+    client,
+    aiohttp_client,  # noqa: ANN001
+    settings: Settings,
+    kb: KnowledgeBase,
+    clock: FakeClock,
+) -> None:
     await chat.send(button="intent:complaint")
     await chat.press("其他问题")
     await chat.press("北山片区")

@@ -38,8 +38,11 @@ async def filed_and_resolved(chat: ChatSession, client: TestClient, clock: FakeC
 async def rating_rows(engine: AsyncEngine, number: str) -> list[tuple[int, int, str | None]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(ratings.c.round, ratings.c.rating, ratings.c.reason).join(cases, cases.c.id == ratings.c.case_id)
-            .where(cases.c.number == number).order_by(ratings.c.round))
+            select(ratings.c.round, ratings.c.rating, ratings.c.reason)
+            .join(cases, cases.c.id == ratings.c.case_id)
+            .where(cases.c.number == number)
+            .order_by(ratings.c.round)
+        )
         return [tuple(r) for r in rows]
 
 
@@ -100,7 +103,10 @@ async def test_second_dissatisfied_is_for_review_and_is_asked_why_too(chat: Chat
     assert "重新交办" not in chat.text and all(words in chat.text for words in REVIEW)
     assert "怎么申请复查" in [b["label"] for b in chat.buttons]  # the curated entry on 复查 and 复核
     await chat.say("测绘报告也是他们自己找的人做的")
-    assert await rating_rows(client.app[keys.ENGINE], number) == [(0, 1, None), (1, 1, "测绘报告也是他们自己找的人做的")]
+    assert await rating_rows(client.app[keys.ENGINE], number) == [
+        (0, 1, None),
+        (1, 1, "测绘报告也是他们自己找的人做的"),
+    ]
     assert (await case_row(client.app[keys.ENGINE], number))["status"] == "closed"
 
 
@@ -114,14 +120,23 @@ async def test_dissatisfied_in_the_middle_of_a_form_keeps_the_form(chat: ChatSes
     assert "地址" in chat.text
 
 
-@pytest.mark.parametrize(("reopened_at", "due_text", "due_day"), [
-    # 30 days after Friday 6 November is Sunday 6 December: due at the end of Monday 7 December
-    (datetime(2026, 11, 6, 1, 0, tzinfo=UTC), "2026年12月7日（星期一）", (2026, 12, 7)),
-    # 30 days after 1 September is 1 October, National Day: due at the end of the first working day after the holiday
-    (datetime(2026, 9, 1, 1, 0, tzinfo=UTC), "2026年10月8日（星期四）", (2026, 10, 8)),
-])
-async def test_the_reopened_case_is_due_on_a_working_day(chat: ChatSession, client, clock, reopened_at: datetime,  # noqa: ANN001
-                                                         due_text: str, due_day: tuple[int, int, int]) -> None:
+@pytest.mark.parametrize(
+    ("reopened_at", "due_text", "due_day"),
+    [
+        # 30 days after Friday 6 November is Sunday 6 December: due at the end of Monday 7 December
+        (datetime(2026, 11, 6, 1, 0, tzinfo=UTC), "2026年12月7日（星期一）", (2026, 12, 7)),
+        # 30 days after 1 September is 1 October, National Day: due at the end of the first working day after the holiday
+        (datetime(2026, 9, 1, 1, 0, tzinfo=UTC), "2026年10月8日（星期四）", (2026, 10, 8)),
+    ],
+)
+async def test_the_reopened_case_is_due_on_a_working_day(
+    chat: ChatSession,
+    client,
+    clock,
+    reopened_at: datetime,  # noqa: ANN001
+    due_text: str,
+    due_day: tuple[int, int, int],
+) -> None:
     clock.now = reopened_at - timedelta(days=1)
     number, _ = await filed_and_resolved(chat, client, clock)
     clock.now = reopened_at
@@ -159,8 +174,11 @@ async def test_a_merged_case_is_rated_once_the_case_it_joined_is_resolved(client
     await second.say("我家的情况和别人不一样")
     assert await rating_rows(engine, numbers[1]) == [(0, 1, "我家的情况和别人不一样")]
     async with engine.connect() as conn:
-        department = await conn.scalar(select(ratings.c.department_id).join(cases, cases.c.id == ratings.c.case_id)
-                                       .where(cases.c.number == numbers[1]))
+        department = await conn.scalar(
+            select(ratings.c.department_id)
+            .join(cases, cases.c.id == ratings.c.case_id)
+            .where(cases.c.number == numbers[1])
+        )
     assert department == staff.department_id
     await second.send(button=f"rate:{numbers[1]}:3")
     assert "已经评价过" in second.text

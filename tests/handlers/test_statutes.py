@@ -27,7 +27,7 @@ def ctx(kb: KnowledgeBase) -> TurnContext:
 def pages(ctx: TurnContext, topic_id: str) -> list[Outbound]:
     """Every page of a topic's 查看条文, following 下一页条文."""
     result = [statutes.show(Conversation(), topic_id, ctx).replies[0]]
-    while (more := [b for b in result[-1].buttons if b.label == "下一页条文"]):
+    while more := [b for b in result[-1].buttons if b.label == "下一页条文"]:
         result.append(statutes.show(Conversation(), more[0].id.removeprefix("law:"), ctx).replies[0])
         assert len(result) < 100
     return result
@@ -81,7 +81,9 @@ def test_every_page_of_every_answer_fits_one_message_on_each_channel(ctx: TurnCo
 
 def test_every_shipped_article_fits_on_pages_of_one_message(ctx: TurnContext) -> None:
     """Whatever a curator cites later: an answer citing every shipped article still pages within the limits."""
-    sources = tuple(f"《{act.title}》" + "、".join(a.label for a in act.articles.values()) for act in ctx.kb.statutes.acts)
+    sources = tuple(
+        f"《{act.title}》" + "、".join(a.label for a in act.articles.values()) for act in ctx.kb.statutes.acts
+    )
     entry = replace(ctx.kb.entries["comp.scope"], sources=sources)
     kb = replace(ctx.kb, entries={**ctx.kb.entries, "comp.scope": entry})
     shown = pages(replace(ctx, kb=kb), "comp.scope")
@@ -97,7 +99,10 @@ def test_every_shipped_article_fits_on_pages_of_one_message(ctx: TurnContext) ->
 
 def test_an_article_or_act_not_shipped_is_never_made_up(ctx: TurnContext) -> None:
     """kb check stops this from shipping; should it happen anyway, the resident is sent to the official text."""
-    entry = replace(ctx.kb.entries["comp.scope"], sources=("《国有土地上房屋征收与补偿条例》第九十九条", "《某某法》第一条", "《某某法》"))
+    entry = replace(
+        ctx.kb.entries["comp.scope"],
+        sources=("《国有土地上房屋征收与补偿条例》第九十九条", "《某某法》第一条", "《某某法》"),
+    )
     kb = replace(ctx.kb, entries={**ctx.kb.entries, "comp.scope": entry})
     text = "\n".join(p.text for p in pages(replace(ctx, kb=kb), "comp.scope"))
     assert "第九十九条\u3000（这一条的原文本助手还没有收录" in text and "《某某法》\n第一条\u3000（这一条的原文" in text
@@ -106,7 +111,9 @@ def test_an_article_or_act_not_shipped_is_never_made_up(ctx: TurnContext) -> Non
 
 
 def test_pages_repeat_the_act_and_the_article_they_continue() -> None:
-    long = Passage("《示例法》（2020年）", ("第一条\u3000" + "甲" * 300, "乙" * 300, "丙" * 300), "第一条", official=True)
+    long = Passage(
+        "《示例法》（2020年）", ("第一条\u3000" + "甲" * 300, "乙" * 300, "丙" * 300), "第一条", official=True
+    )
     first, second, third = paginate([long], limit=1000)
     assert first == "《示例法》（2020年）\n第一条\u3000" + "甲" * 300
     assert second == "《示例法》（2020年）\n第一条（续）\u3000" + "乙" * 300

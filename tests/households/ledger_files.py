@@ -28,9 +28,20 @@ def rows(**edits: Mapping[str, Any]) -> list[dict[str, str]]:
 def many(n: int) -> list[dict[str, str]]:
     """`n` households of the sample county (invented names and ID numbers)."""
     districts = [d["name"] for d in PARAMS["districts"]]
-    return [{**dict.fromkeys(HEADER, ""), "户号": f"T-{i:06d}", "片区": districts[i % len(districts)],
-             "地址": f"示例县测试路{i}号", "户主姓名": f"示例{i}", "户主身份证号": sample_id("19600101", f"{i % 1000:03d}"),
-             "合法建筑面积（㎡）": f"{60 + i % 90}.50", "用途": "住宅", "协议状态": "未签约"} for i in range(n)]
+    return [
+        {
+            **dict.fromkeys(HEADER, ""),
+            "户号": f"T-{i:06d}",
+            "片区": districts[i % len(districts)],
+            "地址": f"示例县测试路{i}号",
+            "户主姓名": f"示例{i}",
+            "户主身份证号": sample_id("19600101", f"{i % 1000:03d}"),
+            "合法建筑面积（㎡）": f"{60 + i % 90}.50",
+            "用途": "住宅",
+            "协议状态": "未签约",
+        }
+        for i in range(n)
+    ]
 
 
 def csv_bytes(records: list[dict[str, str]], encoding: str = "utf-8", header: list[str] | None = None) -> bytes:

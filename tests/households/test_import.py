@@ -21,15 +21,35 @@ T1 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 T2 = datetime(2026, 12, 2, 3, 30, tzinfo=UTC)
 
 
-async def run(engine: AsyncEngine, data: bytes, *, apply: bool = True, by: str = "staff:王强", now: datetime = T1,
-              name: str = "ledger.csv", key: str = KEY) -> Outcome:
-    return await import_file(engine, name, data, params=PARAMS, key=key, by=by, now=now, today=date(2026, 12, 2),
-                             max_bytes=1024 * 1024, apply=apply)
+async def run(
+    engine: AsyncEngine,
+    data: bytes,
+    *,
+    apply: bool = True,
+    by: str = "staff:王强",
+    now: datetime = T1,
+    name: str = "ledger.csv",
+    key: str = KEY,
+) -> Outcome:
+    return await import_file(
+        engine,
+        name,
+        data,
+        params=PARAMS,
+        key=key,
+        by=by,
+        now=now,
+        today=date(2026, 12, 2),
+        max_bytes=1024 * 1024,
+        apply=apply,
+    )
 
 
 async def household(engine: AsyncEngine, number: str) -> dict:
     async with engine.connect() as conn:
-        return dict((await conn.execute(select(households).where(households.c.household_no == number))).mappings().one())
+        return dict(
+            (await conn.execute(select(households).where(households.c.household_no == number))).mappings().one()
+        )
 
 
 async def count(engine: AsyncEngine, table=households) -> int:
@@ -58,31 +78,57 @@ async def test_preview_writes_nothing_and_says_what_would_change(engine: AsyncEn
     await run(engine, csv_bytes(rows()))
     edited = rows(**{"NH-0003": {"协议状态": "已签约", "签约日期": "2026-11-30", "补偿方式": "产权调换"}})
     preview = await run(engine, csv_bytes(edited), apply=False)
-    assert preview.plan is not None and (len(preview.plan.new), len(preview.plan.changed), preview.plan.unchanged) \
-        == (0, 1, 2)
+    assert preview.plan is not None and (len(preview.plan.new), len(preview.plan.changed), preview.plan.unchanged) == (
+        0,
+        1,
+        2,
+    )
     assert (await household(engine, "NH-0003"))["agreement_status"] == "unsigned"
 
 
 async def test_reimport_updates_by_household_number_and_keeps_each_change(engine: AsyncEngine) -> None:
     await run(engine, csv_bytes(rows()), by="staff:王强", now=T1)
     new_id = "11010519491231002X"
-    edited = rows(**{
-        "NH-0003": {"协议状态": "已签约", "签约日期": "2026-11-30", "补偿方式": "产权调换", "合法建筑面积（㎡）": "66.20"},
-        "DG-0001": {"已付过渡费（按月）": "2026-04:1500；2026-05:1500；2026-06:1500", "户主身份证号": new_id},
-    })
+    edited = rows(
+        **{
+            "NH-0003": {
+                "协议状态": "已签约",
+                "签约日期": "2026-11-30",
+                "补偿方式": "产权调换",
+                "合法建筑面积（㎡）": "66.20",
+            },
+            "DG-0001": {"已付过渡费（按月）": "2026-04:1500；2026-05:1500；2026-06:1500", "户主身份证号": new_id},
+        }
+    )
     outcome = await run(engine, csv_bytes(edited), by="staff:李娜", now=T2)
     assert outcome.result is not None
     assert (outcome.result.created, outcome.result.updated, outcome.result.unchanged) == (0, 2, 1)
     async with engine.connect() as conn:
-        history = (await conn.execute(
-            select(households.c.household_no, changes.c.field, changes.c.old_value, changes.c.new_value,
-                   changes.c.changed_by, changes.c.changed_at)
-            .join(households, households.c.id == changes.c.household_id).order_by(changes.c.id))).all()
+        history = (
+            await conn.execute(
+                select(
+                    households.c.household_no,
+                    changes.c.field,
+                    changes.c.old_value,
+                    changes.c.new_value,
+                    changes.c.changed_by,
+                    changes.c.changed_at,
+                )
+                .join(households, households.c.id == changes.c.household_id)
+                .order_by(changes.c.id)
+            )
+        ).all()
     old_tail = rows()[0]["户主身份证号"][-4:]
     assert [tuple(h) for h in history] == [
         ("DG-0001", "id_number", f"尾号 {old_tail}", "尾号 002X", "staff:李娜", T2),
-        ("DG-0001", "transition_payments", "2026-04:1500.00；2026-05:1500.00",
-         "2026-04:1500.00；2026-05:1500.00；2026-06:1500.00", "staff:李娜", T2),
+        (
+            "DG-0001",
+            "transition_payments",
+            "2026-04:1500.00；2026-05:1500.00",
+            "2026-04:1500.00；2026-05:1500.00；2026-06:1500.00",
+            "staff:李娜",
+            T2,
+        ),
         ("NH-0003", "legal_area", "64.00", "66.20", "staff:李娜", T2),
         ("NH-0003", "chosen_option", None, "exchange", "staff:李娜", T2),
         ("NH-0003", "agreement_status", "unsigned", "signed", "staff:李娜", T2),
@@ -93,7 +139,11 @@ async def test_reimport_updates_by_household_number_and_keeps_each_change(engine
     assert third["created_at"] == T1
     # the same file again changes nothing and adds no history
     again = await run(engine, csv_bytes(edited), now=T2)
-    assert again.result is not None and (again.result.updated, again.result.unchanged, again.result.changes) == (0, 3, 0)
+    assert again.result is not None and (again.result.updated, again.result.unchanged, again.result.changes) == (
+        0,
+        3,
+        0,
+    )
     assert await count(engine, changes) == 6
     assert await count(engine, table_of(HouseholdImport)) == 3
 
@@ -101,10 +151,14 @@ async def test_reimport_updates_by_household_number_and_keeps_each_change(engine
 async def test_a_file_with_one_bad_row_imports_nothing(engine: AsyncEngine) -> None:
     await run(engine, csv_bytes(rows()))
     records = many(200) + rows(**{"DG-0001": {"合法建筑面积（㎡）": "86.9"}})
-    records[150]["户主身份证号"] = records[150]["户主身份证号"][:-1] + ("0" if records[150]["户主身份证号"][-1] != "0" else "1")
+    records[150]["户主身份证号"] = records[150]["户主身份证号"][:-1] + (
+        "0" if records[150]["户主身份证号"][-1] != "0" else "1"
+    )
     outcome = await run(engine, csv_bytes(records))
     assert outcome.result is None and outcome.plan is None
-    assert [p.line() for p in outcome.report.problems] == ["第 152 行「户主身份证号」：身份证号校验位不对，请核对是否抄错"]
+    assert [p.line() for p in outcome.report.problems] == [
+        "第 152 行「户主身份证号」：身份证号校验位不对，请核对是否抄错"
+    ]
     assert await count(engine) == 3
     assert (await household(engine, "DG-0001"))["legal_area"] == Decimal("86.50")
     assert await count(engine, changes) == 0

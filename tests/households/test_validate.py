@@ -32,7 +32,10 @@ def test_the_template_passes_with_its_samples(tmp_path: Path, suffix: str) -> No
     assert [r.household_no for r in report.rows] == ["DG-0001", "XJ-0002", "NH-0003"]
     first = report.rows[0]
     assert (first.district, str(first.legal_area), first.transition_payments) == (
-        "dongguan", "86.50", (("2026-04", "1500.00"), ("2026-05", "1500.00")))
+        "dongguan",
+        "86.50",
+        (("2026-04", "1500.00"), ("2026-05", "1500.00")),
+    )
 
 
 def test_gb11643_check_digit() -> None:
@@ -44,11 +47,15 @@ def test_gb11643_check_digit() -> None:
 
 
 def test_each_bad_cell_is_reported_at_its_row_and_column() -> None:
-    data = csv_bytes(rows(**{
-        "DG-0001": {"户主身份证号": "110105194912310021", "合法建筑面积（㎡）": "0"},
-        "XJ-0002": {"认定面积（㎡）": "99999", "选房日期": "2026-02-30", "片区": "月亮片区"},
-        "NH-0003": {"签约日期": "2026-05-01", "已付过渡费（按月）": "2026-13:100", "户号": ""},
-    }))
+    data = csv_bytes(
+        rows(
+            **{
+                "DG-0001": {"户主身份证号": "110105194912310021", "合法建筑面积（㎡）": "0"},
+                "XJ-0002": {"认定面积（㎡）": "99999", "选房日期": "2026-02-30", "片区": "月亮片区"},
+                "NH-0003": {"签约日期": "2026-05-01", "已付过渡费（按月）": "2026-13:100", "户号": ""},
+            }
+        )
+    )
     assert lines("l.csv", data) == [
         "第 2 行「户主身份证号」：身份证号校验位不对，请核对是否抄错",
         "第 2 行「合法建筑面积（㎡）」：合法建筑面积应大于 0",
@@ -63,11 +70,15 @@ def test_each_bad_cell_is_reported_at_its_row_and_column() -> None:
 
 
 def test_rules_between_columns() -> None:
-    data = csv_bytes(rows(**{
-        "DG-0001": {"签约日期": "", "评估报告编号": ""},
-        "NH-0003": {"签约日期": "2026-05-01"},
-        "XJ-0002": {"签约日期": "2027-01-05"},
-    }))
+    data = csv_bytes(
+        rows(
+            **{
+                "DG-0001": {"签约日期": "", "评估报告编号": ""},
+                "NH-0003": {"签约日期": "2026-05-01"},
+                "XJ-0002": {"签约日期": "2027-01-05"},
+            }
+        )
+    )
     assert lines("l.csv", data) == [
         "第 2 行「评估报告编号」：填写了评估价值，请同时填写评估报告编号",
         "第 2 行「签约日期」：已签约的户请填写签约日期",
@@ -78,7 +89,8 @@ def test_rules_between_columns() -> None:
 
 def test_duplicate_household_numbers_and_missing_columns() -> None:
     assert lines("l.csv", csv_bytes(rows(**{"XJ-0002": {"户号": "DG-0001"}}))) == [
-        "第 3 行「户号」：户号 DG-0001 与第 2 行重复"]
+        "第 3 行「户号」：户号 DG-0001 与第 2 行重复"
+    ]
     without = [h for h in HEADER if h not in ("户主身份证号", "协议状态")]
     assert lines("l.csv", csv_bytes(rows(), header=without)) == [
         "文件「户主身份证号」：缺少这一列（请用 python -m bot households template 生成的模板）",
@@ -103,10 +115,13 @@ def test_formulas_are_refused_in_xlsx_and_csv() -> None:
 def test_files_that_cannot_be_read() -> None:
     assert lines("l.csv", b"x" * (LIMIT + 1)) == ["文件：文件太大（1.0 MB），最大 1 MB；请按片区分成几个文件导入"]
     assert lines("l.xlsx", b"PK\x03\x04 not really a zip") == ["文件：文件不是有效的 .xlsx 表格（可能已损坏）"]
-    assert lines("l.xls", b"\xd0\xcf\x11\xe0 old excel") == ["文件：只支持 .xlsx 和 .csv 文件，请在 Excel/WPS 中“另存为” .xlsx"]
+    assert lines("l.xls", b"\xd0\xcf\x11\xe0 old excel") == [
+        "文件：只支持 .xlsx 和 .csv 文件，请在 Excel/WPS 中“另存为” .xlsx"
+    ]
     assert lines("l.csv", b"") == ["文件：文件是空的"]
     assert lines("l.csv", "户号\n".encode() + b"\xff\xfe\xfd\x80\x80") == [
-        "文件：无法识别文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx"]
+        "文件：无法识别文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx"
+    ]
     assert lines("l.csv", csv_bytes([])) == ["文件：表格里没有数据行"]
 
 
@@ -115,10 +130,16 @@ def test_excel_numbers_and_dates_are_read_as_typed() -> None:
 
     records: list[dict] = rows()  # type: ignore[assignment]
     records[1]["认定面积（㎡）"] = "１２．５㎡"  # full-width digits and the unit, as typed in WPS
-    records[0].update({"户号": 1001, "合法建筑面积（㎡）": 86.5, "评估价值（元）": 449800, "签约日期": datetime(2026, 3, 15)})  # noqa: DTZ001 - an Excel date cell is naive
+    records[0].update(
+        {"户号": 1001, "合法建筑面积（㎡）": 86.5, "评估价值（元）": 449800, "签约日期": datetime(2026, 3, 15)}
+    )  # noqa: DTZ001 - an Excel date cell is naive
     report = check_file("l.xlsx", xlsx_bytes(records), PARAMS, TODAY, LIMIT)
     assert report.ok, report.problems
     first = report.rows[0]
     assert (first.household_no, str(first.legal_area), str(first.assessed_value), first.agreement_date) == (
-        "1001", "86.50", "449800.00", date(2026, 3, 15))
+        "1001",
+        "86.50",
+        "449800.00",
+        date(2026, 3, 15),
+    )
     assert report.rows[1].recognised_area == Decimal("12.50")

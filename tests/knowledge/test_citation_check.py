@@ -15,12 +15,18 @@ def problems_with(kb: KnowledgeBase, topic_id: str, *sources: str) -> list[str]:
 
 
 def test_confirmed_and_not_confirmed_articles_and_plan_clauses_pass(kb: KnowledgeBase) -> None:
-    assert problems_with(
-        kb, "comp.appraisal_dispute",
-        "《国有土地上房屋征收与补偿条例》第十九条", "《国有土地上房屋征收评估办法》第十九条至第二十二条",
-        f"{kb.params['plan']['name']}第六条", "示例县房屋征收指挥部公布的办公地址和电话",
-        "《中华人民共和国行政诉讼法》第十五条、第四十五条，《行政复议法》第二十条",
-    ) == []
+    assert (
+        problems_with(
+            kb,
+            "comp.appraisal_dispute",
+            "《国有土地上房屋征收与补偿条例》第十九条",
+            "《国有土地上房屋征收评估办法》第十九条至第二十二条",
+            f"{kb.params['plan']['name']}第六条",
+            "示例县房屋征收指挥部公布的办公地址和电话",
+            "《中华人民共和国行政诉讼法》第十五条、第四十五条，《行政复议法》第二十条",
+        )
+        == []
+    )
 
 
 def test_an_article_in_neither_list_fails(kb: KnowledgeBase) -> None:

@@ -19,11 +19,25 @@ from knowledge.citations import (
 PLAN = "《示例县棚户区改造项目国有土地上房屋征收补偿方案》"
 
 
-@pytest.mark.parametrize(("number", "written"), [
-    (1, "一"), (10, "十"), (13, "十三"), (20, "二十"), (24, "二十四"), (100, "一百"), (101, "一百零一"),
-    (110, "一百一十"), (230, "二百三十"), (301, "三百零一"), (1001, "一千零一"), (1010, "一千零一十"),
-    (1121, "一千一百二十一"), (1260, "一千二百六十"),
-])
+@pytest.mark.parametrize(
+    ("number", "written"),
+    [
+        (1, "一"),
+        (10, "十"),
+        (13, "十三"),
+        (20, "二十"),
+        (24, "二十四"),
+        (100, "一百"),
+        (101, "一百零一"),
+        (110, "一百一十"),
+        (230, "二百三十"),
+        (301, "三百零一"),
+        (1001, "一千零一"),
+        (1010, "一千零一十"),
+        (1121, "一千一百二十一"),
+        (1260, "一千二百六十"),
+    ],
+)
 def test_article_numbers_are_written_as_the_official_texts_write_them(number: int, written: str) -> None:
     assert chinese_number(number) == written
     assert parse_number(written) == number
@@ -73,7 +87,9 @@ def test_a_paragraph_or_item_cites_its_whole_article() -> None:
 
 
 def test_two_acts_on_one_line_are_two_citations() -> None:
-    first, second = parse_source("《中华人民共和国行政诉讼法》第十五条、第四十五条，《中华人民共和国行政复议法》第二十条", PLAN)
+    first, second = parse_source(
+        "《中华人民共和国行政诉讼法》第十五条、第四十五条，《中华人民共和国行政复议法》第二十条", PLAN
+    )
     assert (first.act, first.articles) == ("中华人民共和国行政诉讼法", (15, 45))
     assert (second.act, second.articles) == ("中华人民共和国行政复议法", (20,))
 

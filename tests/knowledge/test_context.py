@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.messages import Inbound, InboundKind
+from bot.core.port import Conversation, TurnContext
 from handlers.replay import replay
 from handlers.router import respond
-from bot.core.port import Conversation, TurnContext
 from knowledge.base import Context, KnowledgeBase
 
 NOW = datetime(2026, 9, 15, 2, 0, tzinfo=UTC)
@@ -93,16 +93,18 @@ async def test_the_calculator_takes_the_house_described_in_a_sentence(kb: Knowle
     ctx = TurnContext(kb=kb, now=NOW)
     turn = await respond(Conversation(), text("估算补偿"), ctx)
     while turn.state.step != "area":  # answer the questions before the area with their first choice
-        turn = await respond(turn.state, Inbound("web", "r", "b", InboundKind.BUTTON, turn.replies[-1].buttons[0].id),
-                             ctx)
+        turn = await respond(
+            turn.state, Inbound("web", "r", "b", InboundKind.BUTTON, turn.replies[-1].buttons[0].id), ctx
+        )
     turn = await respond(turn.state, text("一百二十平的砖房"), ctx)
     assert turn.state.data["area"] == "120"
     assert turn.state.step != "area"
 
 
 def test_context_only_matters_for_questions_that_lean_on_it(kb: KnowledgeBase) -> None:
-    context = Context("对评估结果不满意怎么办 评估结果俺不认", ("comp.appraisal_dispute", "petition.review"),
-                      "comp.appraisal_dispute")
+    context = Context(
+        "对评估结果不满意怎么办 评估结果俺不认", ("comp.appraisal_dispute", "petition.review"), "comp.appraisal_dispute"
+    )
     assert kb.match("搬迁费怎么算", context) == kb.match("搬迁费怎么算")
     followed = kb.match("那得多少天内提", context)
     assert followed.label == "comp.appraisal_dispute" and followed.continues == "comp.appraisal_dispute"
@@ -130,6 +132,8 @@ async def test_each_follow_up_of_the_dev_set_is_labelled_as_the_dialogue_would(k
 async def test_a_topic_tapped_inside_a_flow_becomes_the_context(kb: KnowledgeBase) -> None:
     ctx = TurnContext(kb=kb, now=NOW)
     started = await respond(Conversation(), text("估算补偿"), ctx)
-    tapped = await respond(started.state, Inbound("web", "r", "t", InboundKind.BUTTON, "topic:comp.relocation_fee"), ctx)
+    tapped = await respond(
+        started.state, Inbound("web", "r", "t", InboundKind.BUTTON, "topic:comp.relocation_fee"), ctx
+    )
     assert tapped.state.flow is None and tapped.state.last_topic == "comp.relocation_fee"
     assert tapped.state.last_flow is None

@@ -7,15 +7,18 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.messages import Inbound, InboundKind
-from handlers.router import respond
 from bot.core.port import Conversation, TurnContext
+from handlers.router import respond
 from knowledge.base import KnowledgeBase
 
 
 async def reward_answer(kb: KnowledgeBase, now: datetime) -> tuple[str, str]:
     """The answer's first line and everything after it, the title left out."""
-    turn = await respond(Conversation(), Inbound("web", "r", "签约奖励有多少", InboundKind.TEXT, "签约奖励有多少"),
-                         TurnContext(kb=kb, now=now))
+    turn = await respond(
+        Conversation(),
+        Inbound("web", "r", "签约奖励有多少", InboundKind.TEXT, "签约奖励有多少"),
+        TurnContext(kb=kb, now=now),
+    )
     assert turn.label == "comp.reward"
     _title, first, *rest = turn.replies[0].text.split("\n\n")
     return first, "\n\n".join(rest)

@@ -10,12 +10,25 @@ from knowledge.segmenter import Segmenter
 from knowledge.text import normalise
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = [ROOT / "knowledge" / "eval" / "dev_questions.jsonl", ROOT / "knowledge" / "eval" / "dev_followups.jsonl",
-        ROOT / "tests" / "data" / "heldout_questions.jsonl", ROOT / "tests" / "data" / "unseen_questions.jsonl"]
+SETS = [
+    ROOT / "knowledge" / "eval" / "dev_questions.jsonl",
+    ROOT / "knowledge" / "eval" / "dev_followups.jsonl",
+    ROOT / "tests" / "data" / "heldout_questions.jsonl",
+    ROOT / "tests" / "data" / "unseen_questions.jsonl",
+]
 # Latin letters and digits between words, characters outside jieba's Han range (㐀, 鿿), a lone character no word
 # starts with, a word jieba's dictionary ends with, repeated characters
-EDGE_CASES = ["俺家85平能补多少钱", "aj2026000123号的案子", "㐀㐁补偿鿿", "a1b2过渡费c", "嗯嗯嗯嗯嗯", "补", "",
-              "房屋征收与补偿条例第二十七条", "安置房2号楼3单元"]
+EDGE_CASES = [
+    "俺家85平能补多少钱",
+    "aj2026000123号的案子",
+    "㐀㐁补偿鿿",
+    "a1b2过渡费c",
+    "嗯嗯嗯嗯嗯",
+    "补",
+    "",
+    "房屋征收与补偿条例第二十七条",
+    "安置房2号楼3单元",
+]
 
 
 def texts(kb: KnowledgeBase) -> list[str]:

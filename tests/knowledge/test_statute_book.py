@@ -8,13 +8,19 @@ from pathlib import Path
 import pytest
 
 from knowledge.base import KnowledgeBase
+from knowledge.citations import article_label
 from knowledge.params import KnowledgeError
 from knowledge.statute_book import load_statutes
-from knowledge.citations import article_label
 
 ACTS = {
-    "国有土地上房屋征收与补偿条例", "国有土地上房屋征收评估办法", "信访工作条例", "中华人民共和国行政强制法",
-    "中华人民共和国行政复议法", "中华人民共和国行政诉讼法", "中华人民共和国民法典", "中华人民共和国契税法",
+    "国有土地上房屋征收与补偿条例",
+    "国有土地上房屋征收评估办法",
+    "信访工作条例",
+    "中华人民共和国行政强制法",
+    "中华人民共和国行政复议法",
+    "中华人民共和国行政诉讼法",
+    "中华人民共和国民法典",
+    "中华人民共和国契税法",
     "中华人民共和国土地管理法",
 }
 
@@ -39,24 +45,29 @@ def test_the_whole_expropriation_regulation_is_shipped_word_for_word(kb: Knowled
     assert "被征收房屋所有权人不明确的" in act.article(26).text
 
 
-@pytest.mark.parametrize(("act", "number", "words"), [
-    ("行政强制法", 43, "不得在夜间或者法定节假日实施行政强制执行"),
-    ("行政强制法", 44, "限期当事人自行拆除"),
-    ("行政复议法", 20, "六十日内提出行政复议申请"),
-    ("行政诉讼法", 15, "县级以上地方人民政府所作的行政行为"),
-    ("行政诉讼法", 45, "十五日内向人民法院提起诉讼"),
-    ("行政诉讼法", 46, "六个月内提出"),
-    ("民法典", 230, "因继承取得物权的，自继承开始时发生效力。"),
-    ("民法典", 301, "全体共同共有人同意"),
-    ("契税法", 7, "因土地、房屋被县级以上人民政府征收、征用"),
-    ("土地管理法", 47, "公告至少三十日"),
-    ("信访工作条例", 23, "5个工作日内提出异议"),
-    ("信访工作条例", 34, "60日内办结"),
-    ("信访工作条例", 35, "复查"),
-    ("信访工作条例", 36, "复核"),
-    ("信访工作条例", 30, "不得将信访人的检举、揭发材料"),
-])
-def test_the_articles_answers_cite_sit_under_their_numbers(kb: KnowledgeBase, act: str, number: int, words: str) -> None:
+@pytest.mark.parametrize(
+    ("act", "number", "words"),
+    [
+        ("行政强制法", 43, "不得在夜间或者法定节假日实施行政强制执行"),
+        ("行政强制法", 44, "限期当事人自行拆除"),
+        ("行政复议法", 20, "六十日内提出行政复议申请"),
+        ("行政诉讼法", 15, "县级以上地方人民政府所作的行政行为"),
+        ("行政诉讼法", 45, "十五日内向人民法院提起诉讼"),
+        ("行政诉讼法", 46, "六个月内提出"),
+        ("民法典", 230, "因继承取得物权的，自继承开始时发生效力。"),
+        ("民法典", 301, "全体共同共有人同意"),
+        ("契税法", 7, "因土地、房屋被县级以上人民政府征收、征用"),
+        ("土地管理法", 47, "公告至少三十日"),
+        ("信访工作条例", 23, "5个工作日内提出异议"),
+        ("信访工作条例", 34, "60日内办结"),
+        ("信访工作条例", 35, "复查"),
+        ("信访工作条例", 36, "复核"),
+        ("信访工作条例", 30, "不得将信访人的检举、揭发材料"),
+    ],
+)
+def test_the_articles_answers_cite_sit_under_their_numbers(
+    kb: KnowledgeBase, act: str, number: int, words: str
+) -> None:
     article = kb.statutes.act(act).article(number)
     assert article is not None and article.confirmed and words in article.text
     assert article.label == article_label(number)
@@ -101,16 +112,19 @@ def test_no_statutes_directory_is_an_empty_book(tmp_path: Path) -> None:
     assert load_statutes(tmp_path).acts == ()
 
 
-@pytest.mark.parametrize(("broken", "message"), [
-    (GOOD.replace("第一条:", "一:"), "第十九条"),
-    (GOOD.replace("source: 测试\n", ""), "missing source"),
-    (GOOD.replace("title: 示例法\n", "title: 示例法\ntypo: 1\n"), "unknown key typo"),
-    (GOOD.replace("第二条: {confirmed: false}", "第二条: {confirmed: true}"), "第二条 must be"),
-    (GOOD.replace("第二条: {confirmed: false}", "第二条: ''"), "第二条 has no text"),
-    (GOOD.replace("第三条:", "第一条:"), "第一条 is listed twice"),
-    ("title: [", "example.yaml"),
-    ("- a list", "expected title"),
-])
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (GOOD.replace("第一条:", "一:"), "第十九条"),
+        (GOOD.replace("source: 测试\n", ""), "missing source"),
+        (GOOD.replace("title: 示例法\n", "title: 示例法\ntypo: 1\n"), "unknown key typo"),
+        (GOOD.replace("第二条: {confirmed: false}", "第二条: {confirmed: true}"), "第二条 must be"),
+        (GOOD.replace("第二条: {confirmed: false}", "第二条: ''"), "第二条 has no text"),
+        (GOOD.replace("第三条:", "第一条:"), "第一条 is listed twice"),
+        ("title: [", "example.yaml"),
+        ("- a list", "expected title"),
+    ],
+)
 def test_a_broken_file_is_refused_with_its_name(tmp_path: Path, broken: str, message: str) -> None:
     write(tmp_path, "example.yaml", broken)
     with pytest.raises(KnowledgeError) as raised:

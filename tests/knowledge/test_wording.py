@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.messages import Inbound, InboundKind
-from handlers.router import respond
 from bot.core.port import Conversation, TurnContext
+from handlers.router import respond
 from knowledge.base import KnowledgeBase
 from knowledge.numerals import digits_for_numerals, numeral_value
 
@@ -19,14 +19,23 @@ OUT_OF_SCOPE = "不在我能回答的范围里"
 
 
 async def ask(kb: KnowledgeBase, question: str):  # noqa: ANN201
-    return await respond(Conversation(), Inbound("web", "r", question, InboundKind.TEXT, question),
-                         TurnContext(kb=kb, now=NOW))
+    return await respond(
+        Conversation(), Inbound("web", "r", question, InboundKind.TEXT, question), TurnContext(kb=kb, now=NOW)
+    )
 
 
 @pytest.mark.parametrize(
     ("numeral", "value"),
-    [("九十", "90"), ("一百二", "120"), ("一百零二", "102"), ("两千三", "2300"), ("两万五", "25000"),
-     ("八十五点五", "85.5"), ("十五", "15"), ("万", None)],
+    [
+        ("九十", "90"),
+        ("一百二", "120"),
+        ("一百零二", "102"),
+        ("两千三", "2300"),
+        ("两万五", "25000"),
+        ("八十五点五", "85.5"),
+        ("十五", "15"),
+        ("万", None),
+    ],
 )
 def test_chinese_numerals_read_as_residents_say_them(numeral: str, value: str | None) -> None:
     assert numeral_value(numeral) == value
@@ -84,11 +93,21 @@ async def test_interior_decoration_reaches_the_decoration_entry(kb: KnowledgeBas
 
 
 @pytest.mark.parametrize(
-    "question", ["广场舞在哪跳", "养老金咋还没到账", "社保电话多少", "工资啥时候到账", "县医院挂号几点开始", "俺的快递到哪了",
-                 "医保卡在哪办理", "驾照在哪办理"],
+    "question",
+    [
+        "广场舞在哪跳",
+        "养老金咋还没到账",
+        "社保电话多少",
+        "工资啥时候到账",
+        "县医院挂号几点开始",
+        "俺的快递到哪了",
+        "医保卡在哪办理",
+        "驾照在哪办理",
+    ],
 )
-async def test_another_fields_question_abstains_though_it_shares_a_generic_word(kb: KnowledgeBase,
-                                                                              question: str) -> None:
+async def test_another_fields_question_abstains_though_it_shares_a_generic_word(
+    kb: KnowledgeBase, question: str
+) -> None:
     assert kb.match(question).label is None
     turn = await ask(kb, question)
     assert OUT_OF_SCOPE in turn.replies[0].text
@@ -109,8 +128,9 @@ async def test_an_in_domain_question_that_cannot_be_placed_says_not_sure_never_o
 
 
 @pytest.mark.parametrize("question", ["门口的路给挖了 这是逼俺们搬吧", "找个律师得花多少钱"])
-async def test_words_of_the_programme_keep_a_question_from_being_called_out_of_scope(kb: KnowledgeBase,
-                                                                                    question: str) -> None:
+async def test_words_of_the_programme_keep_a_question_from_being_called_out_of_scope(
+    kb: KnowledgeBase, question: str
+) -> None:
     turn = await ask(kb, question)
     assert OUT_OF_SCOPE not in turn.replies[0].text
 

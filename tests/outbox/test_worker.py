@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.messages import Button, Outbound
-from bot.outbox.enqueue import enqueue, outbox as outbox_table
+from bot.outbox.enqueue import enqueue
+from bot.outbox.enqueue import outbox as outbox_table
 from bot.outbox.models import WebInboxMessage
 from bot.outbox.ports import Paced, PacedSender, RetryLater, Undeliverable
 from bot.outbox.web import WebSender, updates
@@ -26,8 +27,9 @@ inbox = WebInboxMessage.__table__
 LEASE = timedelta(minutes=2)
 
 
-async def put(engine: AsyncEngine, clock: FakeClock, key: str, channel: str = "web", user_key: str = "s1",
-              text: str = "您好") -> None:
+async def put(
+    engine: AsyncEngine, clock: FakeClock, key: str, channel: str = "web", user_key: str = "s1", text: str = "您好"
+) -> None:
     async with engine.begin() as conn:
         await enqueue(conn, key=key, channel=channel, user_key=user_key, message=Outbound(text), now=clock())
 
@@ -93,8 +95,9 @@ async def test_undeliverable_and_unexpected_errors(engine: AsyncEngine, clock: F
     assert (await w.tick()).delivered == 1 and sender.sent == [("b", "您好")]
 
 
-async def test_exactly_one_web_delivery_after_a_crash_between_sending_and_marking(engine: AsyncEngine,
-                                                                                   clock: FakeClock) -> None:
+async def test_exactly_one_web_delivery_after_a_crash_between_sending_and_marking(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
     web = WebSender(engine, clock)
     await put(engine, clock, "k1", text="工作人员答复：已复核")
     with pytest.raises(Crash):
@@ -111,8 +114,7 @@ async def test_exactly_one_web_delivery_after_a_crash_between_sending_and_markin
     assert [r["payload"]["text"] for r in await inbox_rows(engine)] == ["工作人员答复：已复核"]  # once
 
 
-async def test_at_most_one_delivery_where_the_channel_cannot_deduplicate(engine: AsyncEngine,
-                                                                          clock: FakeClock) -> None:
+async def test_at_most_one_delivery_where_the_channel_cannot_deduplicate(engine: AsyncEngine, clock: FakeClock) -> None:
     sender = RecordingSender(crash_after_send=True)
     await put(engine, clock, "k1", channel="telegram")
     with pytest.raises(Crash):
@@ -208,14 +210,17 @@ class PacedRecordingSender(RecordingSender):
         self.last[user_key] = self.clock()
 
 
-def paced_worker(engine: AsyncEngine, clock: FakeClock, sender: PacedRecordingSender, batch: int = 50,
-                 lookahead: int = 4) -> OutboxWorker:
-    return OutboxWorker(engine, {"telegram": sender}, clock,
-                        OutboxPolicy(batch=batch, lookahead=lookahead, lease=LEASE, max_attempts=4))
+def paced_worker(
+    engine: AsyncEngine, clock: FakeClock, sender: PacedRecordingSender, batch: int = 50, lookahead: int = 4
+) -> OutboxWorker:
+    return OutboxWorker(
+        engine, {"telegram": sender}, clock, OutboxPolicy(batch=batch, lookahead=lookahead, lease=LEASE, max_attempts=4)
+    )
 
 
-async def test_one_message_per_paced_user_per_batch_the_others_moved_in_order(engine: AsyncEngine,
-                                                                              clock: FakeClock) -> None:
+async def test_one_message_per_paced_user_per_batch_the_others_moved_in_order(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
     sender = PacedRecordingSender(clock=clock)
     assert isinstance(sender, PacedSender) and not isinstance(RecordingSender(), PacedSender)
     for i, user in enumerate(["a", "a", "a", "b", "c"]):
@@ -229,7 +234,9 @@ async def test_one_message_per_paced_user_per_batch_the_others_moved_in_order(en
     assert (report.delivered, report.deferred, report.retried) == (0, 2, 0)
     later = [r for r in await outbox_rows(engine) if r["status"] == "pending"]
     assert [(r["user_key"], r["attempts"], r["next_attempt_at"]) for r in later] == [
-        ("a", 0, clock() + timedelta(seconds=1)), ("a", 0, clock() + timedelta(seconds=1))]
+        ("a", 0, clock() + timedelta(seconds=1)),
+        ("a", 0, clock() + timedelta(seconds=1)),
+    ]
     assert (await w.tick()).total == 0  # nothing due before then
     for _ in range(2):
         clock.advance(seconds=1)
@@ -238,8 +245,9 @@ async def test_one_message_per_paced_user_per_batch_the_others_moved_in_order(en
     assert {r["status"] for r in await outbox_rows(engine)} == {"delivered"}
 
 
-async def test_a_user_the_channel_cannot_take_now_is_moved_to_when_it_can(engine: AsyncEngine,
-                                                                          clock: FakeClock) -> None:
+async def test_a_user_the_channel_cannot_take_now_is_moved_to_when_it_can(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
     sender = PacedRecordingSender(clock=clock)
     sender.last["a"] = clock() - timedelta(seconds=0.3)  # a reply went out 0.3 s ago
     await put(engine, clock, "k1", channel="telegram", user_key="a")
@@ -285,8 +293,9 @@ async def test_users_the_channel_does_not_pace_get_several_rows_a_batch(engine: 
     assert [text for _, text in sender.sent] == ["group0", "group1", "group2"]
 
 
-async def test_a_chats_later_row_waits_while_another_worker_holds_an_earlier_one(engine: AsyncEngine,
-                                                                                  clock: FakeClock) -> None:
+async def test_a_chats_later_row_waits_while_another_worker_holds_an_earlier_one(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
     for i in range(3):
         await put(engine, clock, f"k{i}", channel="telegram", user_key="a", text=f"a{i}")
     await put(engine, clock, "k9", channel="telegram", user_key="b", text="b0")
@@ -305,8 +314,9 @@ async def test_a_chats_later_row_waits_while_another_worker_holds_an_earlier_one
 
 
 @pytest.mark.postgres
-async def test_a_row_locked_by_another_claim_holds_back_the_chats_later_rows(engine: AsyncEngine,
-                                                                             clock: FakeClock) -> None:
+async def test_a_row_locked_by_another_claim_holds_back_the_chats_later_rows(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
     for i in range(2):
         await put(engine, clock, f"k{i}", channel="telegram", user_key="a", text=f"a{i}")
     [first_id, _] = [r["id"] for r in await outbox_rows(engine)]

@@ -16,8 +16,9 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 class StaffAgent:
     def __init__(self, client: TestClient) -> None:
-        self.session = aiohttp.ClientSession(base_url=client.server.make_url("/"),
-                                             cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.session = aiohttp.ClientSession(
+            base_url=client.server.make_url("/"), cookie_jar=aiohttp.CookieJar(unsafe=True)
+        )
         self.csrf = ""
 
     async def close(self) -> None:
@@ -42,8 +43,7 @@ class StaffAgent:
         await self.page("/staff/login")
         return await self.post("/staff/login", {"username": username, "password": password})
 
-    async def post(self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True
-                   ) -> aiohttp.ClientResponse:
+    async def post(self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True) -> aiohttp.ClientResponse:
         form = dict(data or {})
         if csrf:
             form.setdefault("csrf", self.csrf)

@@ -61,8 +61,12 @@ async def agents(client) -> AsyncIterator[Agents]:  # noqa: ANN001
 
 
 @pytest.fixture
-async def login(client, agents: Agents, people: People, app_engine: AsyncEngine  # noqa: ANN001
-                ) -> Callable[[str], Awaitable[StaffAgent]]:
+async def login(
+    client,
+    agents: Agents,
+    people: People,
+    app_engine: AsyncEngine,  # noqa: ANN001
+) -> Callable[[str], Awaitable[StaffAgent]]:
     """An agent logged in as `username`. The session is issued directly, as the login form would issue it: argon2
     takes most of a second per login on a small machine (tests/staff/test_login.py goes through the form)."""
 
@@ -81,8 +85,9 @@ async def login(client, agents: Agents, people: People, app_engine: AsyncEngine 
 
 
 @pytest.fixture
-def file(app_engine: AsyncEngine, clock: FakeClock, kb: KnowledgeBase, people: People
-         ) -> Callable[..., Awaitable[CreatedCase]]:
+def file(
+    app_engine: AsyncEngine, clock: FakeClock, kb: KnowledgeBase, people: People
+) -> Callable[..., Awaitable[CreatedCase]]:
     """File a case the way the forms do (routing applies); `session=` gives it a web-chat resident."""
 
     async def filing(session: str | None = None, **kwargs: Any) -> CreatedCase:

@@ -34,8 +34,13 @@ def redirected_to(response, path: str) -> bool:  # noqa: ANN001
     return response.status == 303 and response.headers["Location"] == path
 
 
-async def test_claim_reply_note_extend_resolve_reopen(client: TestClient, login: Login, file, people: People,  # noqa: ANN001
-                                                       app_engine: AsyncEngine) -> None:
+async def test_claim_reply_note_extend_resolve_reopen(
+    client: TestClient,
+    login: Login,
+    file,
+    people: People,  # noqa: ANN001
+    app_engine: AsyncEngine,
+) -> None:
     case = await file(session="resident-1")
     comp1 = await login("comp1")
 
@@ -84,7 +89,16 @@ async def test_claim_reply_note_extend_resolve_reopen(client: TestClient, login:
     assert "已重新交办" in (await delivered(client, "resident-1"))[-1]
     kinds = await event_kinds(app_engine, case.id)
     assert [k for k in kinds if k != "viewed"] == [
-        "created", "dispatched", "claimed", "started", "replied", "noted", "extended", "resolved", "reopened"]
+        "created",
+        "dispatched",
+        "claimed",
+        "started",
+        "replied",
+        "noted",
+        "extended",
+        "resolved",
+        "reopened",
+    ]
     assert kinds.count("viewed") >= 8  # every opening of the page is in the history
 
 
@@ -102,14 +116,18 @@ async def test_merge_tells_the_resident(client: TestClient, login: Login, file, 
     assert f'href="/staff/cases/{first.number}"' in page and f"并入案件 {first.number}" in page
 
 
-async def test_dispatch_transfer_and_return(login: Login, file, depts: dict[str, int],  # noqa: ANN001
-                                            app_engine: AsyncEngine) -> None:
-    inquiry = await file(type=CaseType.INQUIRY, category=Category.INQUIRY, district="unknown",
-                         description="临时安置费从哪天开始算？")
+async def test_dispatch_transfer_and_return(
+    login: Login,
+    file,
+    depts: dict[str, int],  # noqa: ANN001
+    app_engine: AsyncEngine,
+) -> None:
+    inquiry = await file(
+        type=CaseType.INQUIRY, category=Category.INQUIRY, district="unknown", description="临时安置费从哪天开始算？"
+    )
     assert (await case_row(app_engine, inquiry.number))["status"] == "new"
     dispatcher = await login("paidan")
-    response = await dispatcher.act(inquiry.number, "dispatch", department=depts["wg_dongguan"],
-                                    reason="请东关组答复")
+    response = await dispatcher.act(inquiry.number, "dispatch", department=depts["wg_dongguan"], reason="请东关组答复")
     assert redirected_to(response, f"/staff/cases/{inquiry.number}?done=dispatch")
     row = await case_row(app_engine, inquiry.number)
     assert row["status"] == "dispatched" and row["department_id"] == depts["wg_dongguan"]
@@ -141,8 +159,13 @@ async def test_escalation_reaches_the_department_queue(login: Login, file, app_e
     assert "工作提醒" not in await (await login("dongguan")).page("/staff")
 
 
-async def test_claim_next_takes_the_most_urgent(login: Login, file, people: People,  # noqa: ANN001
-                                                app_engine: AsyncEngine, clock: FakeClock) -> None:
+async def test_claim_next_takes_the_most_urgent(
+    login: Login,
+    file,
+    people: People,  # noqa: ANN001
+    app_engine: AsyncEngine,
+    clock: FakeClock,
+) -> None:
     await file()
     clock.advance(hours=1)
     urgent = await file(category=Category.PAYMENT_DELAY)

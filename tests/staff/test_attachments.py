@@ -34,15 +34,33 @@ async def stored_photo(client, key: str) -> str:
 
 
 async def test_photos_follow_the_case_scope_and_openings_are_in_the_history(
-        client, login: Login, file, app_engine: AsyncEngine, clock: FakeClock) -> None:
+    client, login: Login, file, app_engine: AsyncEngine, clock: FakeClock
+) -> None:
     case = await file(category=Category.COMPENSATION)
     other = await file(category=Category.COMPENSATION, description="另一件")
     shown = await stored_photo(client, "m1")
-    pending = await records.register(app_engine, channel="wechat", user_key="o1", message_key="m2", kind="image",
-                                     source="media-2", now=clock(), fetch_before=None)
+    pending = await records.register(
+        app_engine,
+        channel="wechat",
+        user_key="o1",
+        message_key="m2",
+        kind="image",
+        source="media-2",
+        now=clock(),
+        fetch_before=None,
+    )
     await records.mark(app_engine, pending, error="图片暂时没能从微信取回，系统会自动重试。")
-    lost = await records.register(app_engine, channel="wechat", user_key="o1", message_key="m3", kind="image",
-                                  source="media-3", now=clock(), fetch_before=None, status=Status.FAILED)
+    lost = await records.register(
+        app_engine,
+        channel="wechat",
+        user_key="o1",
+        message_key="m3",
+        kind="image",
+        source="media-3",
+        now=clock(),
+        fetch_before=None,
+        status=Status.FAILED,
+    )
     await records.mark(app_engine, lost, error="未能从微信取回图片（微信已不再提供这个文件）。请联系居民重新发送。")
     await with_photos(client, app_engine, case.number, shown, pending, lost)
     url = f"/staff/cases/{case.number}/attachments/{shown}"
@@ -59,10 +77,12 @@ async def test_photos_follow_the_case_scope_and_openings_are_in_the_history(
     assert (await event_kinds(app_engine, case.id)).count("viewed") == before + 1
     assert "打开了图片材料" in await comp1.page(f"/staff/cases/{case.number}")
 
-    for address in (f"/staff/cases/{other.number}/attachments/{shown}",  # not that case's photo
-                    f"/staff/cases/{case.number}/attachments/{pending}",  # not stored
-                    f"/staff/cases/{case.number}/attachments/{'A' * 24}",  # made up
-                    f"/staff/cases/not-a-number/attachments/{shown}"):
+    for address in (
+        f"/staff/cases/{other.number}/attachments/{shown}",  # not that case's photo
+        f"/staff/cases/{case.number}/attachments/{pending}",  # not stored
+        f"/staff/cases/{case.number}/attachments/{'A' * 24}",  # made up
+        f"/staff/cases/not-a-number/attachments/{shown}",
+    ):
         assert (await comp1.get(address)).status == 404, address
     dongguan = await login("dongguan")
     for address in (url, f"{url}/thumb"):
@@ -71,8 +91,12 @@ async def test_photos_follow_the_case_scope_and_openings_are_in_the_history(
 
 
 async def test_the_discipline_wall_covers_photos(client, login: Login, file, app_engine: AsyncEngine) -> None:
-    conduct = await file(category=Category.STAFF_CONDUCT, named_unit="wg_dongguan", district="dongguan",
-                         description="东关组工作人员上门时拍桌子威胁")
+    conduct = await file(
+        category=Category.STAFF_CONDUCT,
+        named_unit="wg_dongguan",
+        district="dongguan",
+        description="东关组工作人员上门时拍桌子威胁",
+    )
     evidence = await stored_photo(client, "m9")
     await with_photos(client, app_engine, conduct.number, evidence)
     url = f"/staff/cases/{conduct.number}/attachments/{evidence}"
@@ -83,7 +107,8 @@ async def test_the_discipline_wall_covers_photos(client, login: Login, file, app
 
 
 async def test_a_recording_is_played_on_the_case_page_and_the_listening_is_in_the_history(
-        client, login: Login, file, app_engine: AsyncEngine) -> None:
+    client, login: Login, file, app_engine: AsyncEngine
+) -> None:
     from tests.support.media_files import wav
 
     case = await file(category=Category.COMPENSATION)

@@ -14,8 +14,12 @@ from tests.support.cases import case_row, event_kinds
 Login = Callable[[str], Awaitable[StaffAgent]]
 
 
-async def test_forms_without_their_token_are_refused(login: Login, file, people: People,  # noqa: ANN001
-                                                     app_engine: AsyncEngine) -> None:
+async def test_forms_without_their_token_are_refused(
+    login: Login,
+    file,
+    people: People,  # noqa: ANN001
+    app_engine: AsyncEngine,
+) -> None:
     case = await file()
     comp1, admin, other = await login("comp1"), await login("admin"), await login("comp2")
     attempts = [

@@ -41,8 +41,9 @@ async def read_xlsx(agent: StaffAgent, query: str = "") -> list[tuple]:
 async def test_csv_and_xlsx_hold_the_filtered_queue(login: Login, file, clock: FakeClock) -> None:  # noqa: ANN001
     first = await file(description="评估面积少算了十二平方米", phone="13812345678")
     clock.advance(hours=2)
-    second = await file(category=Category.PAYMENT_DELAY, description="补偿款没到账", phone="0571-87654321",
-                        district="xijie")
+    second = await file(
+        category=Category.PAYMENT_DELAY, description="补偿款没到账", phone="0571-87654321", district="xijie"
+    )
     await file(category=Category.OTHER, description="别的单位的案件")  # 东关组's
     comp1 = await login("comp1")
 
@@ -70,14 +71,14 @@ async def test_csv_and_xlsx_hold_the_filtered_queue(login: Login, file, clock: F
 
 
 async def test_text_never_becomes_a_formula(login: Login, file) -> None:  # noqa: ANN001
-    case = await file(description="=HYPERLINK(\"http://evil.example\",\"点这里\")")
+    case = await file(description='=HYPERLINK("http://evil.example","点这里")')
     comp1 = await login("comp1")
     [_, row] = await read_csv(comp1)
-    assert row[12] == "'=HYPERLINK(\"http://evil.example\",\"点这里\")"
+    assert row[12] == '\'=HYPERLINK("http://evil.example","点这里")'
     response = await comp1.get("/staff/export.xlsx")
     workbook = load_workbook(io.BytesIO(await response.read()))
     cell = workbook.active.cell(row=2, column=13)
-    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://evil.example\",\"点这里\")"
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil.example","点这里")'
     assert workbook.active.cell(row=2, column=1).value == case.number
 
 

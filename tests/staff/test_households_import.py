@@ -27,8 +27,9 @@ def settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, household_id_key=KEY, household_import_max_bytes=256 * 1024)
 
 
-async def send(agent: StaffAgent, data: bytes, name: str, *, action: str = "check", checked: str = "",
-               csrf: str | None = None) -> tuple[int, str]:
+async def send(
+    agent: StaffAgent, data: bytes, name: str, *, action: str = "check", checked: str = "", csrf: str | None = None
+) -> tuple[int, str]:
     form = aiohttp.FormData()
     form.add_field("csrf", agent.csrf if csrf is None else csrf)
     form.add_field("action", action)
@@ -71,7 +72,10 @@ async def test_check_then_import_then_reimport(login: Login, app_engine: AsyncEn
     async with app_engine.connect() as conn:
         change = (await conn.execute(select(table_of(HouseholdChange)))).mappings().one()
     assert (change["field"], change["new_value"], change["changed_by"]) == (
-        "address", "示例县东关街1号（东）", "staff:admin")
+        "address",
+        "示例县东关街1号（东）",
+        "staff:admin",
+    )
 
 
 async def test_a_bad_file_shows_the_report_and_imports_nothing(login: Login, app_engine: AsyncEngine) -> None:

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from yarl import URL
@@ -31,8 +30,9 @@ async def account(engine: AsyncEngine, username: str) -> dict:
         return dict(row._mapping)
 
 
-async def test_login_shows_the_queue_and_logout_ends_the_session(agents: Agents, people: People,
-                                                                 app_engine: AsyncEngine, clock: FakeClock) -> None:
+async def test_login_shows_the_queue_and_logout_ends_the_session(
+    agents: Agents, people: People, app_engine: AsyncEngine, clock: FakeClock
+) -> None:
     agent = await agents()
     response = await agent.get("/staff")
     assert response.status == 303 and response.headers["Location"] == "/staff/login"
@@ -57,8 +57,13 @@ async def test_login_shows_the_queue_and_logout_ends_the_session(agents: Agents,
 
 async def test_every_refusal_says_the_same(agents: Agents, people: People) -> None:
     agent = await agents()
-    for username, password in (("comp1", "wrong password"), ("nobody", "correct horse battery"),
-                               ("x", "whatever"), ("comp1", ""), ("comp1", "p" * 300)):
+    for username, password in (
+        ("comp1", "wrong password"),
+        ("nobody", "correct horse battery"),
+        ("x", "whatever"),
+        ("comp1", ""),
+        ("comp1", "p" * 300),
+    ):
         response = await agent.login(username, password)
         assert response.status == 401, (username, response.status)
         text = await response.text()
@@ -66,9 +71,9 @@ async def test_every_refusal_says_the_same(agents: Agents, people: People) -> No
     assert agent.cookie() is not None and "comp1" not in (await agent.page("/staff/login"))
 
 
-async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(agents: Agents, people: People,
-                                                                        app_engine: AsyncEngine,
-                                                                        clock: FakeClock) -> None:
+async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
+    agents: Agents, people: People, app_engine: AsyncEngine, clock: FakeClock
+) -> None:
     agent = await agents()
     for attempt in range(1, MAX_FAILURES):
         assert (await agent.login("comp1", f"wrong {attempt}")).status == 401
@@ -103,24 +108,31 @@ async def test_a_right_password_resets_the_count(agents: Agents, people: People,
 async def test_login_without_its_csrf_token_is_refused(agents: Agents, people: People) -> None:
     agent = await agents()
     await agent.page("/staff/login")
-    for form in ({"username": "comp1", "password": "correct horse battery"},
-                 {"username": "comp1", "password": "correct horse battery", "csrf": "forged"}):
+    for form in (
+        {"username": "comp1", "password": "correct horse battery"},
+        {"username": "comp1", "password": "correct horse battery", "csrf": "forged"},
+    ):
         response = await agent.post("/staff/login", form, csrf=False)
         assert response.status == 403
     stranger = await agents()  # no cookie at all
-    response = await stranger.post("/staff/login", {"username": "comp1", "password": "correct horse battery",
-                                                    "csrf": agent.csrf}, csrf=False)
+    response = await stranger.post(
+        "/staff/login", {"username": "comp1", "password": "correct horse battery", "csrf": agent.csrf}, csrf=False
+    )
     assert response.status == 403
     assert (await agent.get("/staff")).status == 303  # still not logged in
 
 
-async def test_a_deactivated_account_or_a_new_password_ends_sessions(login: Callable[[str], Awaitable[StaffAgent]],
-                                                                     app_engine: AsyncEngine) -> None:
+async def test_a_deactivated_account_or_a_new_password_ends_sessions(
+    login: Callable[[str], Awaitable[StaffAgent]], app_engine: AsyncEngine
+) -> None:
     agent = await login("comp1")
     assert (await agent.get("/staff")).status == 200
     async with app_engine.begin() as conn:
-        await conn.execute(update(staff_users).where(staff_users.c.username == "comp1").values(
-            password_hash="$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"))
+        await conn.execute(
+            update(staff_users)
+            .where(staff_users.c.username == "comp1")
+            .values(password_hash="$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG")
+        )
     assert (await agent.get("/staff")).status == 303
     other = await login("comp2")
     async with app_engine.begin() as conn:
@@ -135,15 +147,22 @@ async def test_a_deactivated_account_cannot_log_in(agents: Agents, people: Peopl
     assert response.status == 401 and LOGIN_FAILED in await response.text()
 
 
-async def test_a_forged_or_expired_cookie_is_no_session(login: Callable[[str], Awaitable[StaffAgent]],
-                                                       agents: Agents, clock: FakeClock) -> None:
+async def test_a_forged_or_expired_cookie_is_no_session(
+    login: Callable[[str], Awaitable[StaffAgent]], agents: Agents, clock: FakeClock
+) -> None:
     agent = await login("comp1")
     value = agent.cookie()
     assert value is not None
     version, payload, signature = value.split(".")
     forger = await agents()
-    for forged in (f"{version}.{payload}.{signature[:-2]}AA", f"{version}.{payload[:-2]}.{signature}",
-                   "v2..", "garbage", "v1." + payload + "." + signature, "v3." + payload + "." + signature):
+    for forged in (
+        f"{version}.{payload}.{signature[:-2]}AA",
+        f"{version}.{payload[:-2]}.{signature}",
+        "v2..",
+        "garbage",
+        "v1." + payload + "." + signature,
+        "v3." + payload + "." + signature,
+    ):
         assert (await forger.get("/staff", headers={"Cookie": f"anju_staff={forged}"})).status == 303, forged
     assert (await forger.get("/staff", headers={"Cookie": f"anju_staff={value}"})).status == 200  # a copy works
     clock.advance(hours=8, seconds=1)
@@ -155,20 +174,31 @@ async def test_login_goes_back_to_the_page_asked_for_but_never_elsewhere(agents:
     response = await agent.get("/staff/overview")
     assert response.headers["Location"] == "/staff/login?next=/staff/overview"
     await agent.page("/staff/login?next=/staff/overview")
-    response = await agent.post("/staff/login", {"username": "dudao", "password": "correct horse battery",
-                                                 "next": "/staff/overview"})
+    response = await agent.post(
+        "/staff/login", {"username": "dudao", "password": "correct horse battery", "next": "/staff/overview"}
+    )
     assert response.headers["Location"] == "/staff/overview"
-    for evil in ("https://evil.example/", "//evil.example/staff", "/staff/../chat", "/staffevil", "/chat",
-                 "/staff\\@evil", "/staff/login", "/staff//evil.example"):
+    for evil in (
+        "https://evil.example/",
+        "//evil.example/staff",
+        "/staff/../chat",
+        "/staffevil",
+        "/chat",
+        "/staff\\@evil",
+        "/staff/login",
+        "/staff//evil.example",
+    ):
         agent = await agents()
         await agent.page("/staff/login")
-        response = await agent.post("/staff/login", {"username": "dudao", "password": "correct horse battery",
-                                                     "next": evil})
+        response = await agent.post(
+            "/staff/login", {"username": "dudao", "password": "correct horse battery", "next": evil}
+        )
         assert response.status == 303 and response.headers["Location"] == "/staff", evil
 
 
-async def test_logout_ends_copies_of_the_session_and_other_computers_too(agents: Agents, people: People,
-                                                                         clock: FakeClock) -> None:
+async def test_logout_ends_copies_of_the_session_and_other_computers_too(
+    agents: Agents, people: People, clock: FakeClock
+) -> None:
     office, home = await agents(), await agents()
     await office.login("comp1")
     assert "comp1" in await office.page("/staff")
@@ -189,8 +219,8 @@ async def test_logout_ends_copies_of_the_session_and_other_computers_too(agents:
 
 
 async def test_wrong_passwords_sent_at_once_with_the_right_one_do_not_log_in(
-        agents: Agents, people: People, app_engine: AsyncEngine, clock: FakeClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    agents: Agents, people: People, app_engine: AsyncEngine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """60 wrong passwords and the right one at once: at most MAX_FAILURES of them are checked against the account's
     hash, the account ends locked, and the right one is refused with the others (the count is taken atomically)."""
     wrong = [await agents() for _ in range(60)]
@@ -218,19 +248,25 @@ async def test_wrong_passwords_sent_at_once_with_the_right_one_do_not_log_in(
     monkeypatch.setattr(login_module, "verify_password", counted)
     monkeypatch.setattr(login_module, "_verify", held, raising=False)
     responses = await asyncio.gather(
-        *(agent.post("/staff/login", {"username": "comp1", "password": f"guess {n}"}) for n, agent in
-          enumerate(wrong[:30])),
+        *(
+            agent.post("/staff/login", {"username": "comp1", "password": f"guess {n}"})
+            for n, agent in enumerate(wrong[:30])
+        ),
         right.post("/staff/login", {"username": "comp1", "password": PASSWORD}),
-        *(agent.post("/staff/login", {"username": "comp1", "password": f"guess {n}"}) for n, agent in
-          enumerate(wrong[30:], 30)))
+        *(
+            agent.post("/staff/login", {"username": "comp1", "password": f"guess {n}"})
+            for n, agent in enumerate(wrong[30:], 30)
+        ),
+    )
     assert [r.status for r in responses] == [401] * 61
     assert len(checked) <= MAX_FAILURES
     assert (await account(app_engine, "comp1"))["locked_until"] == clock() + LOCK_FOR
     assert (await right.get("/staff")).status == 303  # not logged in
 
 
-async def test_logout_ends_a_session_issued_in_the_same_second(agents: Agents, people: People,
-                                                               clock: FakeClock) -> None:
+async def test_logout_ends_a_session_issued_in_the_same_second(
+    agents: Agents, people: People, clock: FakeClock
+) -> None:
     office = await agents()
     clock.advance(seconds=0.2)
     await office.login("comp1")

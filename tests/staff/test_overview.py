@@ -48,8 +48,13 @@ async def test_overview_counts_per_department(login: Login, file, clock: FakeClo
     assert (await (await login("admin")).get("/staff/overview")).status == 200
 
 
-async def test_every_rating_given_counts_a_reopened_case_included(login: Login, file, clock: FakeClock,  # noqa: ANN001
-                                                                  app_engine: AsyncEngine, kb: KnowledgeBase) -> None:
+async def test_every_rating_given_counts_a_reopened_case_included(
+    login: Login,
+    file,
+    clock: FakeClock,  # noqa: ANN001
+    app_engine: AsyncEngine,
+    kb: KnowledgeBase,
+) -> None:
     """一事一评 (issue 9 point 11): 不满意 reopens the case and still counts; the case is rated again when it is
     resolved again, and both ratings count. (Failed before case_ratings: reopening erased the 不满意 — 满意率 "— 0/0",
     不满意 0.)"""

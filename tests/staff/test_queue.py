@@ -30,8 +30,9 @@ def overdue_rows(page: str) -> list[str]:
 async def test_overdue_first_filters_and_search(login: Login, file, clock: FakeClock) -> None:  # noqa: ANN001
     old = await file(description="很早登记的评估问题", phone="13811112222")
     clock.advance(days=3)
-    delay = await file(category=Category.PAYMENT_DELAY, description="补偿款迟迟不到账", phone="0571-87654321",
-                       district="xijie")
+    delay = await file(
+        category=Category.PAYMENT_DELAY, description="补偿款迟迟不到账", phone="0571-87654321", district="xijie"
+    )
     fresh = await file(description="新登记的面积问题", phone=None)
     await file(category=Category.OTHER, description="东关组的案件")
     comp1 = await login("comp1")
@@ -82,9 +83,12 @@ async def test_pages_keep_the_filters(login: Login, file, clock: FakeClock) -> N
     assert "export.csv?category=compensation" in first
 
 
-
-async def test_past_the_count_cap_the_pager_says_more_and_pages_on(login: Login, file, clock: FakeClock,  # noqa: ANN001
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_past_the_count_cap_the_pager_says_more_and_pages_on(
+    login: Login,
+    file,
+    clock: FakeClock,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The pager counts up to COUNT_CAP cases, or as many as the requested page reaches (here 8, and pages of 5):
     above that it shows "8+" and a next page, and the count of a page further on is exact again once it is reached."""
     monkeypatch.setattr(queue, "COUNT_CAP", 8)
@@ -144,8 +148,12 @@ async def test_case_page_masks_the_phone_until_the_case_is_yours(login: Login, f
         assert "13812345678" not in await agent.page(f"/staff/cases/{case.number}")
 
 
-async def test_reminders_and_escalations_are_on_the_queue(client: TestClient, login: Login, file,  # noqa: ANN001
-                                                          clock: FakeClock) -> None:
+async def test_reminders_and_escalations_are_on_the_queue(
+    client: TestClient,
+    login: Login,
+    file,  # noqa: ANN001
+    clock: FakeClock,
+) -> None:
     case = await file()
     clock.advance(days=1, hours=1)  # past 80 % of the 签收 deadline (end of the next working day)
     await client.app[keys.SCHEDULER].tick()

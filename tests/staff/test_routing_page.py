@@ -14,8 +14,12 @@ from tests.support.cases import case_row
 Login = Callable[[str], Awaitable[StaffAgent]]
 
 
-async def test_rule_edits_apply_to_the_next_case(login: Login, file, depts: dict[str, int],  # noqa: ANN001
-                                                 app_engine: AsyncEngine) -> None:
+async def test_rule_edits_apply_to_the_next_case(
+    login: Login,
+    file,
+    depts: dict[str, int],  # noqa: ANN001
+    app_engine: AsyncEngine,
+) -> None:
     admin = await login("admin")
     page = await admin.page("/staff/routing")
     assert "补偿金额、评估有异议" in page and "全部片区（*）" in page and "县房屋征收补偿办公室" in page
@@ -23,8 +27,9 @@ async def test_rule_edits_apply_to_the_next_case(login: Login, file, depts: dict
 
     before = await file(category=Category.COMPENSATION, district="nanhe")
     assert (await case_row(app_engine, before.number))["department_id"] == depts["comp_office"]
-    response = await admin.post("/staff/routing", {"category": "compensation", "district": "nanhe",
-                                                   "department": str(depts["wg_nanhe"])})
+    response = await admin.post(
+        "/staff/routing", {"category": "compensation", "district": "nanhe", "department": str(depts["wg_nanhe"])}
+    )
     assert response.status == 303 and response.headers["Location"] == "/staff/routing?done=saved"
     page = await admin.page("/staff/routing?done=saved")
     assert "派单规则已保存" in page and "南河片区征收工作组" in page
@@ -35,8 +40,9 @@ async def test_rule_edits_apply_to_the_next_case(login: Login, file, depts: dict
     assert (await case_row(app_engine, other_district.number))["department_id"] == depts["comp_office"]
 
     # change it: the same category and district again
-    await admin.post("/staff/routing", {"category": "compensation", "district": "nanhe",
-                                        "department": str(depts["housing"])})
+    await admin.post(
+        "/staff/routing", {"category": "compensation", "district": "nanhe", "department": str(depts["housing"])}
+    )
     changed = await file(category=Category.COMPENSATION, district="nanhe")
     assert (await case_row(app_engine, changed.number))["department_id"] == depts["housing"]
 
@@ -82,7 +88,8 @@ async def test_only_admins_see_or_edit_rules(login: Login, depts: dict[str, int]
         assert "派单规则" not in (await agent.page("/staff")).split("</nav>")[0]
         response = await agent.get("/staff/routing")
         assert response.status == 403 and "只有管理员可以修改派单规则" in await response.text()
-        response = await agent.post("/staff/routing", {"category": "compensation", "district": "*",
-                                                       "department": str(depts["housing"])})
+        response = await agent.post(
+            "/staff/routing", {"category": "compensation", "district": "*", "department": str(depts["housing"])}
+        )
         assert response.status == 403
         assert (await agent.post("/staff/routing/1/delete")).status == 403

@@ -19,18 +19,21 @@ DINGTALK_URL = f"https://oapi.dingtalk.com/robot/send?access_token={DINGTALK_TOK
 SECRET = "SEC4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
-async def test_admin_sets_shows_masked_and_removes_robots(login: Login, depts: dict[str, int],
-                                                          app_engine: AsyncEngine) -> None:
+async def test_admin_sets_shows_masked_and_removes_robots(
+    login: Login, depts: dict[str, int], app_engine: AsyncEngine
+) -> None:
     admin = await login("admin")
     page = await admin.page("/staff/routing")
     assert "单位群机器人" in page and "县房屋征收补偿办公室" in page
 
-    response = await admin.post("/staff/routing/robots", {"department": str(depts["comp_office"]),
-                                                          "platform": "wecom", "webhook": WECOM_URL})
+    response = await admin.post(
+        "/staff/routing/robots", {"department": str(depts["comp_office"]), "platform": "wecom", "webhook": WECOM_URL}
+    )
     assert response.status == 303 and response.headers["Location"].startswith("/staff/routing?done=robot_saved")
-    response = await admin.post("/staff/routing/robots", {"department": str(depts["wg_dongguan"]),
-                                                          "platform": "dingtalk", "webhook": DINGTALK_URL,
-                                                          "secret": SECRET})
+    response = await admin.post(
+        "/staff/routing/robots",
+        {"department": str(depts["wg_dongguan"]), "platform": "dingtalk", "webhook": DINGTALK_URL, "secret": SECRET},
+    )
     assert response.status == 303
     page = await admin.page("/staff/routing?done=robot_saved")
     assert "群机器人已保存" in page and "尾号 …5aaa" in page and "尾号 …ff66" in page and "已加签" in page
@@ -42,13 +45,15 @@ async def test_admin_sets_shows_masked_and_removes_robots(login: Login, depts: d
     assert dingtalk is not None and (dingtalk.token, dingtalk.secret) == (DINGTALK_TOKEN, SECRET)
     assert WECOM_KEY not in repr(wecom) and SECRET not in repr(dingtalk)
 
-    response = await admin.post("/staff/routing/robots/remove", {"department": str(depts["comp_office"]),
-                                                                 "platform": "wecom"})
+    response = await admin.post(
+        "/staff/routing/robots/remove", {"department": str(depts["comp_office"]), "platform": "wecom"}
+    )
     assert response.status == 303
     page = await admin.page("/staff/routing?done=robot_cleared")
     assert "群机器人已移除" in page and "尾号 …5aaa" not in page
-    response = await admin.post("/staff/routing/robots/remove", {"department": str(depts["comp_office"]),
-                                                                 "platform": "wecom"})
+    response = await admin.post(
+        "/staff/routing/robots/remove", {"department": str(depts["comp_office"]), "platform": "wecom"}
+    )
     assert response.status == 404
 
 
@@ -67,14 +72,16 @@ async def test_wrong_input_is_refused_with_a_reason_and_not_echoed(login: Login,
         html = await response.text()
         assert response.status == 400 and reason in html, (fields, html[:500])
         assert SECRET[3:] not in html and "example.com/hook" not in html
-    response = await admin.post("/staff/routing/robots", {"department": "999999", "platform": "wecom",
-                                                          "webhook": WECOM_URL})
+    response = await admin.post(
+        "/staff/routing/robots", {"department": "999999", "platform": "wecom", "webhook": WECOM_URL}
+    )
     assert response.status == 400 and "请选择单位" in await response.text()
 
 
 async def test_only_admins_change_robots(login: Login, depts: dict[str, int]) -> None:
     supervisor = await login("dudao")
     await supervisor.page("/staff", status=200)
-    response = await supervisor.post("/staff/routing/robots", {"department": str(depts["comp_office"]),
-                                                               "platform": "wecom", "webhook": WECOM_URL})
+    response = await supervisor.post(
+        "/staff/routing/robots", {"department": str(depts["comp_office"]), "platform": "wecom", "webhook": WECOM_URL}
+    )
     assert response.status == 403

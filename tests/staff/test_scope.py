@@ -41,13 +41,23 @@ async def test_another_departments_case_is_not_found(login: Login, file) -> None
 
 
 async def test_the_discipline_wall(login: Login, file) -> None:  # noqa: ANN001
-    conduct = await file(category=Category.STAFF_CONDUCT, named_unit="wg_dongguan", district="dongguan",
-                         description="东关组工作人员上门时拍桌子威胁", phone="13912345678")
+    conduct = await file(
+        category=Category.STAFF_CONDUCT,
+        named_unit="wg_dongguan",
+        district="dongguan",
+        description="东关组工作人员上门时拍桌子威胁",
+        phone="13912345678",
+    )
     ordinary = await file(category=Category.OTHER, district="dongguan", description="东关路面坑洼")
     for username in ("dongguan", "paidan"):  # the accused department; dispatchers never see 纪检监察's cases
         agent = await login(username)
-        for query in ("status=all", f"q={conduct.number}&status=all", "q=拍桌子&status=all",
-                      "q=13912345678&status=all", "category=staff_conduct&status=all"):
+        for query in (
+            "status=all",
+            f"q={conduct.number}&status=all",
+            "q=拍桌子&status=all",
+            "q=13912345678&status=all",
+            "category=staff_conduct&status=all",
+        ):
             page = await agent.page(f"/staff?{query}")
             assert f'data-number="{conduct.number}"' not in page and "上门时拍桌子威胁" not in page, (username, query)
         assert (await agent.get(f"/staff/cases/{conduct.number}")).status == 404

@@ -21,8 +21,14 @@ def test_sessions_round_trip_and_refuse_tampering(clock: FakeClock) -> None:
     assert cookies.loads(value) == session
     assert SessionCookies("another secret", secure=False, clock=clock).loads(value) is None
     version, payload, signature = value.split(".")
-    for forged in (f"{version}.{payload}x.{signature}", f"{version}.{payload}.", "", "x" * 2000, "v1.e30.e30",
-                   f"{version}.{payload}.{signature}.extra"):
+    for forged in (
+        f"{version}.{payload}x.{signature}",
+        f"{version}.{payload}.",
+        "",
+        "x" * 2000,
+        "v1.e30.e30",
+        f"{version}.{payload}.{signature}.extra",
+    ):
         assert cookies.loads(forged) is None, forged
     assert cookies.anonymous().staff_id is None and cookies.anonymous().csrf != cookies.anonymous().csrf
     assert session.csrf_ok(session.csrf) and not session.csrf_ok("") and not session.csrf_ok(None)
@@ -53,13 +59,28 @@ def test_settings(caplog: pytest.LogCaptureFixture, clock: FakeClock) -> None:
     assert second.loads(first.dumps(first.anonymous())) is None  # a key per process (here: per instance)
 
 
-@pytest.mark.parametrize(("asked", "goes"), [
-    ("/staff", "/staff"), ("/staff/cases/AJ-2026-000001", "/staff/cases/AJ-2026-000001"),
-    ("/staff?status=all&q=x", "/staff?status=all&q=x"), ("/staff/overview", "/staff/overview"),
-    (None, "/staff"), ("", "/staff"), ("https://evil.example", "/staff"), ("//evil.example", "/staff"),
-    ("/staffevil", "/staff"), ("/staff/../chat", "/staff"), ("/staff/./x", "/staff"), ("/staff\\x", "/staff"),
-    ("/staff/login", "/staff"), ("/staff/logout", "/staff"), ("/staff/ x", "/staff"), ("/staff/\u0000", "/staff"),
-    ("/staff?q=停水", "/staff"), ("/staff/" + "x" * 400, "/staff"),
-])
+@pytest.mark.parametrize(
+    ("asked", "goes"),
+    [
+        ("/staff", "/staff"),
+        ("/staff/cases/AJ-2026-000001", "/staff/cases/AJ-2026-000001"),
+        ("/staff?status=all&q=x", "/staff?status=all&q=x"),
+        ("/staff/overview", "/staff/overview"),
+        (None, "/staff"),
+        ("", "/staff"),
+        ("https://evil.example", "/staff"),
+        ("//evil.example", "/staff"),
+        ("/staffevil", "/staff"),
+        ("/staff/../chat", "/staff"),
+        ("/staff/./x", "/staff"),
+        ("/staff\\x", "/staff"),
+        ("/staff/login", "/staff"),
+        ("/staff/logout", "/staff"),
+        ("/staff/ x", "/staff"),
+        ("/staff/\u0000", "/staff"),
+        ("/staff?q=停水", "/staff"),
+        ("/staff/" + "x" * 400, "/staff"),
+    ],
+)
 def test_where_a_login_may_lead(asked: object, goes: str) -> None:
     assert safe_next(asked) == goes

@@ -33,8 +33,9 @@ def percent(met: int, total: int) -> str:
     return f"{100 * met / total:.1f}%" if total else "—"
 
 
-async def test_public_figures_match_the_data_and_name_nobody(client: TestClient, app_engine: AsyncEngine,
-                                                              kb: KnowledgeBase, clock: FakeClock) -> None:
+async def test_public_figures_match_the_data_and_name_nobody(
+    client: TestClient, app_engine: AsyncEngine, kb: KnowledgeBase, clock: FakeClock
+) -> None:
     with patch("bot.cases.staff.hash_password", lambda password: password_hash()):
         demo = await seed_demo(app_engine, kb.params, DEFAULT_KNOWLEDGE_DIR, clock(), "demo password 1")
     assert len(demo.cases) == len(SAMPLES)
@@ -51,8 +52,18 @@ async def test_public_figures_match_the_data_and_name_nobody(client: TestClient,
         rows = [dict(r._mapping) for r in await conn.execute(select(cases))]
     now = clock()
     assert table(page, "by-category") == dict(Counter(r["category"] for r in rows)) | {
-        k: 0 for k in ("compensation", "payment_delay", "resettlement", "utility_cut", "staff_conduct", "site_safety",
-                       "other") if k not in {r["category"] for r in rows}}
+        k: 0
+        for k in (
+            "compensation",
+            "payment_delay",
+            "resettlement",
+            "utility_cut",
+            "staff_conduct",
+            "site_safety",
+            "other",
+        )
+        if k not in {r["category"] for r in rows}
+    }
     assert {k: v for k, v in table(page, "by-status").items() if v} == dict(Counter(r["status"] for r in rows))
     assert sum(table(page, "by-type").values()) == len(rows) == int(re.search(r'id="total">(\d+)<', page)[1])
     signed = [r for r in rows if r["accepted_at"] and r["status"] not in UNCLAIMED_STATUSES]
@@ -77,8 +88,14 @@ async def test_public_figures_match_the_data_and_name_nobody(client: TestClient,
             assert not text or text not in page
 
 
-async def test_every_rating_given_counts(client: TestClient, file, people, app_engine: AsyncEngine,  # noqa: ANN001
-                                          kb: KnowledgeBase, clock: FakeClock) -> None:
+async def test_every_rating_given_counts(
+    client: TestClient,
+    file,
+    people,
+    app_engine: AsyncEngine,  # noqa: ANN001
+    kb: KnowledgeBase,
+    clock: FakeClock,
+) -> None:
     """一事一评 (issue 9 point 11): a 不满意 that reopened the case stays on /stats, next to the rating of the second
     handling. (Failed before case_ratings: reopening erased it — 满意率 "—", 不满意 0.)"""
     service = client.app[keys.CASES]

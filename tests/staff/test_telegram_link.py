@@ -19,8 +19,11 @@ codes = TelegramLinkCode.__table__
 
 
 async def test_codes_are_issued_once_and_only_to_logged_in_staff(
-        login: Callable[[str], Awaitable[StaffAgent]], agents, app_engine: AsyncEngine,  # noqa: ANN001
-        clock: FakeClock) -> None:
+    login: Callable[[str], Awaitable[StaffAgent]],
+    agents,
+    app_engine: AsyncEngine,  # noqa: ANN001
+    clock: FakeClock,
+) -> None:
     anonymous = await agents()
     response = await anonymous.get("/staff/telegram")
     assert response.status == 303 and response.headers["Location"].startswith("/staff/login")

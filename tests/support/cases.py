@@ -43,30 +43,65 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-async def add_user(engine: AsyncEngine, username: str, role: str, department: str | None, now: datetime,
-                   telegram_user_id: int | None = None) -> StaffUser:
+async def add_user(
+    engine: AsyncEngine,
+    username: str,
+    role: str,
+    department: str | None,
+    now: datetime,
+    telegram_user_id: int | None = None,
+) -> StaffUser:
     """A staff account (one argon2 hash per test run: hashing is deliberately slow)."""
     with patch("bot.cases.staff.hash_password", lambda password: password_hash()):
         async with engine.begin() as conn:
-            return await add_staff(conn, username=username, display_name=username, role=role, password=PASSWORD,
-                                   department_code=department, now=now, telegram_user_id=telegram_user_id)
+            return await add_staff(
+                conn,
+                username=username,
+                display_name=username,
+                role=role,
+                password=PASSWORD,
+                department_code=department,
+                now=now,
+                telegram_user_id=telegram_user_id,
+            )
 
 
-async def file_case(engine: AsyncEngine, now: datetime, params: dict[str, Any] | None = None, *,
-                    category: str = Category.COMPENSATION, district: str = "dongguan",
-                    type: CaseType = CaseType.COMPLAINT, phone: str | None = "13800138000",
-                    resident_id: int | None = None, named_unit: str | None = None, channel: str = "web",
-                    description: str = "评估面积少算了", intake_key: str | None = None) -> CreatedCase:
-    spec = NewCase(type=type, category=category, district=district, channel=channel, address="东关街18号",
-                   description=description, wish="复核", phone=phone, resident_id=resident_id,
-                   named_unit=named_unit, intake_key=intake_key)
+async def file_case(
+    engine: AsyncEngine,
+    now: datetime,
+    params: dict[str, Any] | None = None,
+    *,
+    category: str = Category.COMPENSATION,
+    district: str = "dongguan",
+    type: CaseType = CaseType.COMPLAINT,
+    phone: str | None = "13800138000",
+    resident_id: int | None = None,
+    named_unit: str | None = None,
+    channel: str = "web",
+    description: str = "评估面积少算了",
+    intake_key: str | None = None,
+) -> CreatedCase:
+    spec = NewCase(
+        type=type,
+        category=category,
+        district=district,
+        channel=channel,
+        address="东关街18号",
+        description=description,
+        wish="复核",
+        phone=phone,
+        resident_id=resident_id,
+        named_unit=named_unit,
+        intake_key=intake_key,
+    )
     policy = DeadlinePolicy.from_params(params or {})
     async with engine.begin() as conn:
         return await create_case(conn, spec, now, policy)
 
 
-async def rate_as_resident(engine: AsyncEngine, number: str, rating: str, now: datetime,
-                           params: dict[str, Any] | None = None) -> RatingResult:
+async def rate_as_resident(
+    engine: AsyncEngine, number: str, rating: str, now: datetime, params: dict[str, Any] | None = None
+) -> RatingResult:
     """The case's resident taps 满意 ("3"), 基本满意 ("2") or 不满意 ("1"), as the chat's rating buttons do."""
     async with engine.begin() as conn:
         resident_id = await conn.scalar(select(cases.c.resident_id).where(cases.c.number == number))
@@ -94,8 +129,13 @@ async def outbox_rows(engine: AsyncEngine) -> list[dict[str, Any]]:
 COMPLAINT_ANSWERS = ("东关街18号3单元", "评估报告漏算了阁楼面积十二平方米", "重新测量并复核评估")
 
 
-async def fill_complaint(chat: ChatSession, category: str = "补偿金额", phone: str = "13800138000",
-                         answers: tuple[str, str, str] = COMPLAINT_ANSWERS, district: str = "东关片区") -> None:
+async def fill_complaint(
+    chat: ChatSession,
+    category: str = "补偿金额",
+    phone: str = "13800138000",
+    answers: tuple[str, str, str] = COMPLAINT_ANSWERS,
+    district: str = "东关片区",
+) -> None:
     """Fill the complaint form up to its confirmation screen (a non-staff-conduct category)."""
     await chat.send(button="intent:complaint")
     await chat.press(category)
@@ -111,5 +151,10 @@ async def add_resident(engine: AsyncEngine, user_key: str, now: datetime, channe
 
     residents = Resident.__table__
     async with engine.begin() as conn:
-        return int(await conn.scalar(residents.insert().values(
-            channel=channel, user_key=user_key, created_at=now, last_seen_at=now).returning(residents.c.id)))
+        return int(
+            await conn.scalar(
+                residents.insert()
+                .values(channel=channel, user_key=user_key, created_at=now, last_seen_at=now)
+                .returning(residents.c.id)
+            )
+        )

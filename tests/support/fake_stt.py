@@ -32,8 +32,7 @@ class Received:
 
 
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
-    return web.json_response({"error": {"message": message, "type": kind, "param": None, "code": None}},
-                             status=status)
+    return web.json_response({"error": {"message": message, "type": kind, "param": None, "code": None}}, status=status)
 
 
 class FakeSpeechServer:
@@ -91,8 +90,17 @@ class FakeSpeechServer:
         data = file.file.read()
         rate, channels, silent = _wav(data)
         language = form.get("language")
-        self.received.append(Received(model, language if isinstance(language, str) else "", file.filename,
-                                      file.content_type, data, rate, channels))
+        self.received.append(
+            Received(
+                model,
+                language if isinstance(language, str) else "",
+                file.filename,
+                file.content_type,
+                data,
+                rate,
+                channels,
+            )
+        )
         if self._hanging:
             await self._release.wait()
             return _error(503, "shutting down", "server_error")

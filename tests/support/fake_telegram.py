@@ -31,18 +31,39 @@ import aiohttp
 from aiohttp import web
 
 TOKEN = "123456789:TEST-fake-bot-token_abcdefghijklmno"
-BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "安居助手", "username": "anju_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "安居助手",
+    "username": "anju_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-                          "upload_document", "choose_sticker", "find_location", "record_video_note",
-                          "upload_video_note"})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 RATE_LIMITED = frozenset({"sendMessage"})
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_DOWNLOAD = 20 * 1024 * 1024  # bots download files of at most 20 MB
-NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply markup are exactly "
-                "the same as a current content and reply markup of the message")
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
 
 
 class ApiError(Exception):
@@ -243,9 +264,15 @@ class FakeTelegram:
     async def _stats(self, request: web.Request) -> web.Response:
         """Counts for a benchmark in another process: responses by status, messages accepted and their span."""
         accepted = [c.at for c in self.calls if c.method == "sendMessage" and c.status == 200]
-        return web.json_response({"responses": {str(k): v for k, v in self.responses.items()},
-                                  "flood": dict(self.flood_reasons), "sent": len(accepted), "first": min(accepted, default=0.0),
-                                  "last": max(accepted, default=0.0)})
+        return web.json_response(
+            {
+                "responses": {str(k): v for k, v in self.responses.items()},
+                "flood": dict(self.flood_reasons),
+                "sent": len(accepted),
+                "first": min(accepted, default=0.0),
+                "last": max(accepted, default=0.0),
+            }
+        )
 
     async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = _string(params, "file_id")
@@ -256,8 +283,12 @@ class FakeTelegram:
             raise bad("file is too big")
         path = f"files/file_{abs(hash(file_id)) % 10_000}_{len(self._paths)}"
         self._paths[path] = file_id
-        return {"file_id": file_id, "file_unique_id": f"u{abs(hash(file_id)) % 10_000}", "file_size": len(data),
-                "file_path": path}
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{abs(hash(file_id)) % 10_000}",
+            "file_size": len(data),
+            "file_path": path,
+        }
 
     async def _download(self, request: web.Request) -> web.Response:
         """`GET /file/bot<token>/<file_path>`: the file a getFile answer pointed to."""
@@ -300,8 +331,11 @@ class FakeTelegram:
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = _int(params, "offset", required=False)
         limit = _int(params, "limit", required=False) or 100
         if not 1 <= limit <= 100:
@@ -328,8 +362,13 @@ class FakeTelegram:
         markup = _markup(params)
         self._flood_check(chat_id)
         message_id = next(self._message_ids.setdefault(chat_id, itertools.count(1)))
-        message: dict[str, Any] = {"message_id": message_id, "from": BOT_USER, "chat": self.chats[chat_id],
-                                   "date": int(time.time()), "text": text}
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "from": BOT_USER,
+            "chat": self.chats[chat_id],
+            "date": int(time.time()),
+            "text": text,
+        }
         if markup is not None:
             message["reply_markup"] = markup
         self.sent.setdefault(chat_id, []).append(message)
@@ -433,8 +472,13 @@ class UpdateFactory:
         self._message_ids = itertools.count(1)
 
     def _message(self, **content: Any) -> dict[str, Any]:
-        message = {"message_id": next(self._message_ids), "from": self.user, "chat": self.chat,
-                   "date": int(time.time()), **content}
+        message = {
+            "message_id": next(self._message_ids),
+            "from": self.user,
+            "chat": self.chat,
+            "date": int(time.time()),
+            **content,
+        }
         return {"update_id": self.fake.next_update_id(), "message": message}
 
     def text(self, text: str) -> dict[str, Any]:
@@ -445,8 +489,9 @@ class UpdateFactory:
         return update
 
     def voice(self, seconds: int = 3) -> dict[str, Any]:
-        return self._message(voice={"file_id": "voice-1", "file_unique_id": "v1", "duration": seconds,
-                                    "mime_type": "audio/ogg"})
+        return self._message(
+            voice={"file_id": "voice-1", "file_unique_id": "v1", "duration": seconds, "mime_type": "audio/ogg"}
+        )
 
     def location(self, latitude: float, longitude: float) -> dict[str, Any]:
         return self._message(location={"latitude": latitude, "longitude": longitude})
@@ -456,15 +501,23 @@ class UpdateFactory:
         return self._message(photo=sizes, **({"caption": caption} if caption else {}))
 
     def sticker(self) -> dict[str, Any]:
-        return self._message(sticker={"file_id": "s1", "file_unique_id": "s1", "type": "regular", "width": 512,
-                                      "height": 512, "is_animated": False, "is_video": False})
+        return self._message(
+            sticker={
+                "file_id": "s1",
+                "file_unique_id": "s1",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        )
 
     def press(self, message: dict[str, Any], data: str) -> dict[str, Any]:
         """The resident taps an inline button of one of the bot's messages (any data: forged ones too)."""
         query_id = f"q{self.fake.next_update_id()}"
         self.fake._queries[query_id] = {"answered": False, "data": data}
-        query = {"id": query_id, "from": self.user, "message": _public(message), "chat_instance": "ci-1",
-                 "data": data}
+        query = {"id": query_id, "from": self.user, "message": _public(message), "chat_instance": "ci-1", "data": data}
         return {"update_id": self.fake.next_update_id(), "callback_query": query}
 
     def edited(self, text: str) -> dict[str, Any]:
@@ -477,6 +530,7 @@ class UpdateFactory:
 
 
 # --- parameter parsing, as lenient and as strict as the real API ------------------------------------------------
+
 
 async def _params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
@@ -526,7 +580,7 @@ def _json(params: dict[str, Any], name: str, kind: type, required: bool = True) 
         except json.JSONDecodeError:
             raise bad(f"can't parse {name} JSON object") from None
     if not isinstance(value, kind):
-        raise bad(f"field \"{name}\" must be of type {kind.__name__}")
+        raise bad(f'field "{name}" must be of type {kind.__name__}')
     return value
 
 
@@ -537,15 +591,17 @@ def _markup(params: dict[str, Any], inline_only: bool = False) -> dict[str, Any]
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise bad("field \"inline_keyboard\" of the InlineKeyboardMarkup should be an Array of Arrays")
+            raise bad('field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays')
         for row in rows:
             for button in row:
                 if not isinstance(button, dict) or not button.get("text"):
                     raise bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
                 data = button.get("callback_data")
                 if data is None and "url" not in button:
-                    raise bad("can't parse inline keyboard button: InlineKeyboardButton must have exactly one "
-                              "of the optional fields")
+                    raise bad(
+                        "can't parse inline keyboard button: InlineKeyboardButton must have exactly one "
+                        "of the optional fields"
+                    )
                 if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                     raise bad("BUTTON_DATA_INVALID")
         return markup
@@ -554,7 +610,7 @@ def _markup(params: dict[str, Any], inline_only: bool = False) -> dict[str, Any]
     if "keyboard" in markup:
         rows = markup["keyboard"]
         if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
-            raise bad("field \"keyboard\" of the ReplyKeyboardMarkup should be an Array of Arrays")
+            raise bad('field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays')
         for row in rows:
             for button in row:
                 text = button.get("text") if isinstance(button, dict) else button

@@ -31,8 +31,14 @@ class ApiCall:
 
 
 class FakeWeChatApi:
-    def __init__(self, app_id: str = APP_ID, app_secret: str = APP_SECRET, token_ttl: int = 7200,
-                 clock: Callable[[], float] = time.monotonic, window_quota: int | None = None) -> None:
+    def __init__(
+        self,
+        app_id: str = APP_ID,
+        app_secret: str = APP_SECRET,
+        token_ttl: int = 7200,
+        clock: Callable[[], float] = time.monotonic,
+        window_quota: int | None = None,
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
         self.token_ttl = token_ttl
@@ -181,8 +187,12 @@ class FakeWeChatApi:
         if fields is None:
             return error(40037, "invalid template_id")
         # the exact code for data that does not fit the template was not confirmed: 47003 ("argument invalid")
-        if not isinstance(data, dict) or not data or not set(data) <= fields or not all(
-                isinstance(v, dict) and isinstance(v.get("value"), str) for v in data.values()):
+        if (
+            not isinstance(data, dict)
+            or not data
+            or not set(data) <= fields
+            or not all(isinstance(v, dict) and isinstance(v.get("value"), str) for v in data.values())
+        ):
             return error(47003, "argument invalid! data.keyword invalid")
         if "url" in body and not (isinstance(body["url"], str) and body["url"].startswith(("http://", "https://"))):
             return error(47003, "argument invalid! url invalid")
@@ -213,5 +223,8 @@ class FakeWeChatApi:
         data, content_type = self.media[media_id]
         self.calls.append(ApiCall(request.path, dict(request.query), None, 0))
         extension = content_type.rpartition("/")[2]
-        return web.Response(body=data, content_type=content_type,
-                            headers={"Content-disposition": f'attachment; filename="{media_id}.{extension}"'})
+        return web.Response(
+            body=data,
+            content_type=content_type,
+            headers={"Content-disposition": f'attachment; filename="{media_id}.{extension}"'},
+        )

@@ -31,8 +31,13 @@ class TelegramGroup:
             data = next(b["callback_data"] for b in buttons if b["text"] == "签收")
         query_id = f"q{self.fake.next_update_id()}"
         self.fake._queries[query_id] = {"answered": False, "data": data}
-        query = {"id": query_id, "from": member.user, "message": _public(message), "chat_instance": "ci-group",
-                 "data": data}
+        query = {
+            "id": query_id,
+            "from": member.user,
+            "message": _public(message),
+            "chat_instance": "ci-group",
+            "data": data,
+        }
         update = {"update_id": self.fake.next_update_id(), "callback_query": query}
         statuses = await self.fake.push(update)
         assert all(s == 200 for s in statuses), statuses

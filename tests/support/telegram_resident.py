@@ -69,11 +69,16 @@ class TelegramResident:
 
     @property
     def inline_labels(self) -> list[str]:
-        return [b["text"] for m in self.replies for row in m.get("reply_markup", {}).get("inline_keyboard", [])
-                for b in row]
+        return [
+            b["text"] for m in self.replies for row in m.get("reply_markup", {}).get("inline_keyboard", []) for b in row
+        ]
 
     @property
     def keyboard_labels(self) -> list[str]:
         """The reply keyboard (main menu) sent with the latest replies."""
-        return [b["text"] if isinstance(b, dict) else b for m in self.replies
-                for row in m.get("reply_markup", {}).get("keyboard", []) for b in row]
+        return [
+            b["text"] if isinstance(b, dict) else b
+            for m in self.replies
+            for row in m.get("reply_markup", {}).get("keyboard", [])
+            for b in row
+        ]

@@ -67,8 +67,16 @@ class Delivery:
 class WeChatResident:
     """One follower of the Official Account, as the WeChat server delivers their messages."""
 
-    def __init__(self, client: TestClient, clock: Callable[[], datetime], openid: str = "oAnjuTestResident0001",
-                 safe: bool = False, app_id: str = "", token: str = TOKEN, aes_key: str = AES_KEY) -> None:
+    def __init__(
+        self,
+        client: TestClient,
+        clock: Callable[[], datetime],
+        openid: str = "oAnjuTestResident0001",
+        safe: bool = False,
+        app_id: str = "",
+        token: str = TOKEN,
+        aes_key: str = AES_KEY,
+    ) -> None:
         self.client = client
         self.clock = clock
         self.openid = openid
@@ -82,8 +90,12 @@ class WeChatResident:
     # --- messages as WeChat builds them ---
 
     def _xml(self, msg_type: str, fields: dict[str, Any], msg_id: bool = True) -> str:
-        parts = [f"<ToUserName>{cdata(ACCOUNT)}</ToUserName>", f"<FromUserName>{cdata(self.openid)}</FromUserName>",
-                 f"<CreateTime>{self.now()}</CreateTime>", f"<MsgType>{cdata(msg_type)}</MsgType>"]
+        parts = [
+            f"<ToUserName>{cdata(ACCOUNT)}</ToUserName>",
+            f"<FromUserName>{cdata(self.openid)}</FromUserName>",
+            f"<CreateTime>{self.now()}</CreateTime>",
+            f"<MsgType>{cdata(msg_type)}</MsgType>",
+        ]
         for name, value in fields.items():
             parts.append(f"<{name}>{value if isinstance(value, int | float) else cdata(str(value))}</{name}>")
         if msg_id:
@@ -112,8 +124,9 @@ class WeChatResident:
         return self._xml("link", {"Title": "一篇文章", "Description": "摘要", "Url": "https://example.com/a"})
 
     def file_xml(self) -> str:
-        return self._xml("file", {"Title": "材料.pdf", "FileKey": "file-key-1", "FileMd5": "0" * 32,
-                                  "FileTotalLen": 1024})
+        return self._xml(
+            "file", {"Title": "材料.pdf", "FileKey": "file-key-1", "FileMd5": "0" * 32, "FileTotalLen": 1024}
+        )
 
     def event_xml(self, event: str, key: str | None = None) -> str:
         fields: dict[str, Any] = {"Event": event}
@@ -130,8 +143,12 @@ class WeChatResident:
         """As WeChat signs each push: the current timestamp and a fresh random nonce (digits, like WeChat's)."""
         ts = str(self.now() if timestamp is None else timestamp)
         nonce = str(secrets.randbelow(10**10)) if nonce is None else nonce
-        query = {"signature": sha1_sorted(self.token, ts, nonce), "timestamp": ts, "nonce": nonce,
-                 "openid": self.openid}
+        query = {
+            "signature": sha1_sorted(self.token, ts, nonce),
+            "timestamp": ts,
+            "nonce": nonce,
+            "openid": self.openid,
+        }
         return query
 
     def envelope(self, xml: str | bytes, query: dict[str, str]) -> str:
@@ -139,8 +156,9 @@ class WeChatResident:
         if not self.safe:
             return xml if isinstance(xml, str) else xml.decode()
         encrypted = wechat_encrypt(xml, self.aes_key, self.app_id)
-        query.update(encrypt_type="aes",
-                     msg_signature=sha1_sorted(self.token, query["timestamp"], query["nonce"], encrypted))
+        query.update(
+            encrypt_type="aes", msg_signature=sha1_sorted(self.token, query["timestamp"], query["nonce"], encrypted)
+        )
         return f"<xml><ToUserName>{cdata(ACCOUNT)}</ToUserName><Encrypt>{cdata(encrypted)}</Encrypt></xml>"
 
     async def deliver(self, xml: str, times: int = 1) -> list[Delivery]:
@@ -149,8 +167,9 @@ class WeChatResident:
         for _ in range(times):
             query = self.signed_query()
             body = self.envelope(xml, query)
-            response = await self.client.post("/wechat", params=query, data=body.encode(),
-                                              headers={"Content-Type": "text/xml"})
+            response = await self.client.post(
+                "/wechat", params=query, data=body.encode(), headers={"Content-Type": "text/xml"}
+            )
             text = await response.text()
             results.append(Delivery(response.status, text, self._open(text) if response.status == 200 else None))
         self.last = results[-1]
@@ -166,8 +185,9 @@ class WeChatResident:
         fields = {child.tag: child.text or "" for child in root}
         if not self.safe:
             return fields
-        assert fields["MsgSignature"] == sha1_sorted(self.token, fields["TimeStamp"], fields["Nonce"],
-                                                     fields["Encrypt"]), "reply signature"
+        assert fields["MsgSignature"] == sha1_sorted(
+            self.token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]
+        ), "reply signature"
         xml, app_id = wechat_decrypt(fields["Encrypt"], self.aes_key)
         assert app_id == self.app_id
         return {child.tag: child.text or "" for child in ET.fromstring(xml)}

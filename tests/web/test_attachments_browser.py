@@ -40,10 +40,14 @@ async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
 
 
 @pytest.fixture
-async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: FakeClock,
-                 wechat_api: FakeWeChatApi, tmp_path: Path) -> TestServer:
-    configured = replace(wechat_settings(settings, wechat_api, safe=False), attachments_dir=tmp_path / "attachments",
-                         attachment_retry_interval=0)
+async def server(
+    aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: FakeClock, wechat_api: FakeWeChatApi, tmp_path: Path
+) -> TestServer:
+    configured = replace(
+        wechat_settings(settings, wechat_api, safe=False),
+        attachments_dir=tmp_path / "attachments",
+        attachment_retry_interval=0,
+    )
     server = await aiohttp_server(create_app(configured, clock=clock, knowledge=kb))
     await add_user(server.app[keys.ENGINE], "comp1", "department_staff", "comp_office", clock())
     await add_user(server.app[keys.ENGINE], "dongguan", "department_staff", "wg_dongguan", clock())
@@ -136,9 +140,9 @@ async def open_photo(staff: Page, base: str, number: str) -> str:
     return url
 
 
-async def test_photos_reach_the_handling_department_only(server: TestServer, browser: Browser, aiohttp_client,
-                                                         clock: FakeClock, wechat_api: FakeWeChatApi,
-                                                         tmp_path: Path) -> None:
+async def test_photos_reach_the_handling_department_only(
+    server: TestServer, browser: Browser, aiohttp_client, clock: FakeClock, wechat_api: FakeWeChatApi, tmp_path: Path
+) -> None:
     base = str(server.make_url("/")).rstrip("/")
     picture = tmp_path / "阁楼.jpg"
     picture.write_bytes(photo())
@@ -168,9 +172,9 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
     await server.close()
 
 
-async def test_hold_to_talk_records_in_the_browser_and_is_answered(aiohttp_server, settings: Settings,
-                                                                   kb: KnowledgeBase, clock: FakeClock,
-                                                                   speech: FakeSpeechServer, tmp_path: Path) -> None:
+async def test_hold_to_talk_records_in_the_browser_and_is_answered(
+    aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: FakeClock, speech: FakeSpeechServer, tmp_path: Path
+) -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
     configured = replace(settings, stt_url=speech.url, attachments_dir=tmp_path / "attachments")

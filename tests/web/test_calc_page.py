@@ -103,7 +103,9 @@ async def test_empty_form_is_a_labelled_mobile_page(client) -> None:  # noqa: AN
 
 @pytest.mark.parametrize("fields", EXAMPLES, ids=["residential", "mixed-all-fields", "business-late", "smaller-flat"])
 async def test_result_table_equals_the_engine(
-    client, kb: KnowledgeBase, fields: dict[str, str]  # noqa: ANN001
+    client,
+    kb: KnowledgeBase,
+    fields: dict[str, str],  # noqa: ANN001
 ) -> None:
     response = await client.get("/calc?" + urlencode(fields))
     assert response.status == 200, await response.text()
@@ -141,7 +143,7 @@ async def test_inputs_are_echoed_back_into_the_form(client) -> None:  # noqa: AN
     assert '<option value="xijie" selected>' in html  # a district given by name selects it
     assert '<option value="mixed" selected>' in html
     assert '<option value="south" selected>' in html
-    assert "<details class=\"more\" open>" in html  # optional fields that were filled in are not hidden
+    assert '<details class="more" open>' in html  # optional fields that were filled in are not hidden
 
 
 @pytest.mark.parametrize(
@@ -156,20 +158,29 @@ async def test_inputs_are_echoed_back_into_the_form(client) -> None:  # noqa: AN
         ({"district": "", "area": "85"}, "district", "请选择房屋所在的片区"),
         ({"district": "dongguan", "area": "85", "use": "宫殿"}, "use", "没看懂房屋用途"),
         ({"district": "dongguan", "area": "85", "decoration": "豪华"}, "decoration", "没看懂装修档次"),
-        ({"district": "dongguan", "area": "85", "sign_date": "2026-08-01"}, "sign_date",
-         "签约日期 2026-08-01 已经过去了（今天是 2026-09-15）"),
+        (
+            {"district": "dongguan", "area": "85", "sign_date": "2026-08-01"},
+            "sign_date",
+            "签约日期 2026-08-01 已经过去了（今天是 2026-09-15）",
+        ),
         ({"district": "dongguan", "area": "85", "sign_date": "2026-13-01"}, "sign_date", "不是一个真实的日期"),
         ({"district": "dongguan", "area": "85", "floor": "地下"}, "floor", "没看懂所在楼层"),
         ({"district": "dongguan", "area": "85", "exchange_area": "0"}, "exchange_area", "安置房面积必须大于 0"),
         ({"district": "dongguan", "area": "85", "use": "mixed"}, "business_area", "请填写其中用来经营的面积"),
         ({"district": "dongguan", "area": "85", "use": "mixed", "business_area": "90"}, "business_area", "不能大于"),
         ({"district": "dongguan", "area": "85", "business_area": "20"}, "business_area", "不用填写经营面积"),
-        ({"district": "dongguan", "area": "85", "decoration": "standard", "decoration_amount": "2万"}, "decoration",
-         "只填一项"),
+        (
+            {"district": "dongguan", "area": "85", "decoration": "standard", "decoration_amount": "2万"},
+            "decoration",
+            "只填一项",
+        ),
     ],
 )
 async def test_bad_input_is_shown_next_to_its_field(
-    client, fields: dict[str, str], field: str, message: str  # noqa: ANN001
+    client,
+    fields: dict[str, str],
+    field: str,
+    message: str,  # noqa: ANN001
 ) -> None:
     for response in (await client.get("/calc?" + urlencode(fields)), await client.post("/calc", data=fields)):
         assert response.status == 422
@@ -276,9 +287,11 @@ async def test_hostile_bodies_never_500(client) -> None:  # noqa: ANN001
         (b"\xff\xfe\xfd=1", "application/x-www-form-urlencoded"),
         (b"--x\r\nbroken", "multipart/form-data; boundary=x"),
         (b"--x\r\n\r\n", "multipart/form-data; boundary=x"),
-        (b"--x\r\nContent-Disposition: form-data; name=\"area\"\r\n\r\n85", "multipart/form-data; boundary=x"),
-        (b"--x\r\nContent-Disposition: form-data; name=\"area\"; filename=\"a.txt\"\r\n\r\n85\r\n--x--\r\n",
-         "multipart/form-data; boundary=x"),
+        (b'--x\r\nContent-Disposition: form-data; name="area"\r\n\r\n85', "multipart/form-data; boundary=x"),
+        (
+            b'--x\r\nContent-Disposition: form-data; name="area"; filename="a.txt"\r\n\r\n85\r\n--x--\r\n',
+            "multipart/form-data; boundary=x",
+        ),
         (b"anything", "multipart/form-data"),
         (b'{"area": "85"}', "application/json"),
         (b"area=85&district=dongguan", "text/plain"),
@@ -292,7 +305,9 @@ async def test_hostile_bodies_never_500(client) -> None:  # noqa: ANN001
 
 
 async def test_unusable_parameter_file_is_503_not_500(
-    aiohttp_client, settings, kb: KnowledgeBase  # noqa: ANN001
+    aiohttp_client,
+    settings,
+    kb: KnowledgeBase,  # noqa: ANN001
 ) -> None:
     broken = replace(kb, params={**kb.params, "compensation": {"relocation_fee": "abc"}})
     client = await aiohttp_client(create_app(settings, knowledge=broken))

@@ -142,8 +142,10 @@ async def test_large_type_and_big_buttons_on_a_phone(page: Page) -> None:
     assert sizes and not small, f"text under {MIN_FONT_PX}px: {small}"
 
     buttons = page.locator("#log button, #send")
-    heights = [(await buttons.nth(i).inner_text(), (await buttons.nth(i).bounding_box() or {}).get("height", 0))
-               for i in range(await buttons.count())]
+    heights = [
+        (await buttons.nth(i).inner_text(), (await buttons.nth(i).bounding_box() or {}).get("height", 0))
+        for i in range(await buttons.count())
+    ]
     low = [(label, h) for label, h in heights if h < MIN_BUTTON_PX]
     assert len(heights) >= 6 + 4 and not low, f"buttons under {MIN_BUTTON_PX}px tall: {low}"
 

@@ -37,15 +37,23 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
 
 
 @pytest.fixture
-async def media_client(aiohttp_client, settings: Settings, kb: KnowledgeBase, clock: FakeClock,
-                       speech: FakeSpeechServer, tmp_path: Path) -> TestClient:
-    configured = replace(settings, stt_url=speech.url, stt_timeout=0.5, attachments_dir=tmp_path / "attachments",
-                         attachment_retry_interval=0, attachment_max_bytes=200 * 1024)
+async def media_client(
+    aiohttp_client, settings: Settings, kb: KnowledgeBase, clock: FakeClock, speech: FakeSpeechServer, tmp_path: Path
+) -> TestClient:
+    configured = replace(
+        settings,
+        stt_url=speech.url,
+        stt_timeout=0.5,
+        attachments_dir=tmp_path / "attachments",
+        attachment_retry_interval=0,
+        attachment_max_bytes=200 * 1024,
+    )
     return await aiohttp_client(create_app(configured, clock=clock, knowledge=kb))
 
 
-async def post_file(client: TestClient, path: str, data: bytes, message_id: str, name: str = "a.jpg"
-                    ) -> aiohttp.ClientResponse:
+async def post_file(
+    client: TestClient, path: str, data: bytes, message_id: str, name: str = "a.jpg"
+) -> aiohttp.ClientResponse:
     form = aiohttp.FormData()
     form.add_field("session", SESSION)
     form.add_field("id", message_id)
@@ -72,13 +80,17 @@ async def test_a_photo_in_a_complaint_is_kept(media_client: TestClient) -> None:
     assert await stored(media_client) == 1
 
 
-@pytest.mark.parametrize(("data", "status", "words"), [
-    (b"%PDF-1.7 a renamed document", 400, "不是能打开的图片"),
-    (png_bomb(), 400, "尺寸过大"),
-    (b"\xff\xd8" + b"0" * 300 * 1024, 413, "文件太大"),
-])
-async def test_bad_files_get_a_clear_message_and_change_nothing(media_client: TestClient, data: bytes, status: int,
-                                                               words: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "status", "words"),
+    [
+        (b"%PDF-1.7 a renamed document", 400, "不是能打开的图片"),
+        (png_bomb(), 400, "尺寸过大"),
+        (b"\xff\xd8" + b"0" * 300 * 1024, 413, "文件太大"),
+    ],
+)
+async def test_bad_files_get_a_clear_message_and_change_nothing(
+    media_client: TestClient, data: bytes, status: int, words: str
+) -> None:
     await chat(media_client, button="intent:complaint")
     response = await post_file(media_client, "/api/chat/photo", data, "bad1")
     assert response.status == status
@@ -87,8 +99,7 @@ async def test_bad_files_get_a_clear_message_and_change_nothing(media_client: Te
 
 
 async def test_malformed_uploads_are_4xx(media_client: TestClient) -> None:
-    response = await media_client.post("/api/chat/photo", data=b"not multipart",
-                                       headers={"Content-Type": "text/plain"})
+    response = await media_client.post("/api/chat/photo", data=b"not multipart", headers={"Content-Type": "text/plain"})
     assert response.status == 400
     form = aiohttp.FormData()
     form.add_field("session", "bad session with spaces")
@@ -131,8 +142,15 @@ async def test_a_photo_sent_after_filing_is_added_to_the_open_case(media_client:
     engine = media_client.app[ATTACHMENTS].engine
     async with engine.connect() as conn:
         details = (await conn.execute(select(cases.c.details).where(cases.c.number == number))).scalar_one()
-        kinds = (await conn.execute(select(events.c.kind).join(cases, cases.c.id == events.c.case_id)
-                                    .where(cases.c.number == number))).scalars().all()
+        kinds = (
+            (
+                await conn.execute(
+                    select(events.c.kind).join(cases, cases.c.id == events.c.case_id).where(cases.c.number == number)
+                )
+            )
+            .scalars()
+            .all()
+        )
         attachment_id = (await conn.execute(select(attachments.c.id))).scalar_one()
     assert [a["attachment_id"] for a in details["attachments"]] == [attachment_id]
     assert "attached" in kinds

@@ -12,8 +12,9 @@ async def test_updates_after_an_id(client, clock: FakeClock) -> None:  # noqa: A
     engine = client.app[keys.ENGINE]
     async with engine.begin() as conn:
         for i in range(3):
-            await enqueue(conn, key=f"k{i}", channel="web", user_key="sess-1", message=Outbound(f"消息{i}"),
-                          now=clock())
+            await enqueue(
+                conn, key=f"k{i}", channel="web", user_key="sess-1", message=Outbound(f"消息{i}"), now=clock()
+            )
         await enqueue(conn, key="other", channel="web", user_key="sess-2", message=Outbound("别人的"), now=clock())
     await client.app[keys.OUTBOX].tick()
     response = await client.get("/api/chat/updates", params={"session": "sess-1"})
@@ -29,9 +30,16 @@ async def test_updates_after_an_id(client, clock: FakeClock) -> None:  # noqa: A
 
 
 async def test_bad_queries_are_400(client) -> None:  # noqa: ANN001
-    for params in ({}, {"session": ""}, {"session": "has space"}, {"session": "s", "after": "-1"},
-                   {"session": "s", "after": "abc"}, {"session": "s", "after": "²"},
-                   {"session": "s", "after": "9" * 30}, {"session": "x" * 200}):
+    for params in (
+        {},
+        {"session": ""},
+        {"session": "has space"},
+        {"session": "s", "after": "-1"},
+        {"session": "s", "after": "abc"},
+        {"session": "s", "after": "²"},
+        {"session": "s", "after": "9" * 30},
+        {"session": "x" * 200},
+    ):
         response = await client.get("/api/chat/updates", params=params)
         assert response.status == 400, params
         assert "error" in await response.json()

@@ -30,8 +30,11 @@ async def scrape(client: TestClient, **headers: str) -> dict[tuple[str, tuple[tu
     assert response.status == 200, await response.text()
     assert response.headers["Content-Type"].startswith("text/plain")
     text = await response.text()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def value(samples: dict, name: str, **labels: str) -> float:
@@ -44,11 +47,21 @@ async def test_loopback_reads_without_a_token_but_not_through_a_proxy(client: Te
     assert proxied.status == 403 and "ANJU_METRICS_TOKEN" in await proxied.text()
 
 
-async def test_with_a_token_only_the_bearer_reads(aiohttp_client, settings: Settings, kb: KnowledgeBase,  # noqa: ANN001
-                                                  clock: FakeClock) -> None:
-    client = await aiohttp_client(create_app(dataclasses.replace(settings, metrics_token=TOKEN), clock=clock,
-                                             knowledge=kb))
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}):
+async def test_with_a_token_only_the_bearer_reads(
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,  # noqa: ANN001
+    clock: FakeClock,
+) -> None:
+    client = await aiohttp_client(
+        create_app(dataclasses.replace(settings, metrics_token=TOKEN), clock=clock, knowledge=kb)
+    )
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+    ):
         response = await client.get("/metrics", headers=headers)
         assert response.status == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
         assert TOKEN not in await response.text()
@@ -56,18 +69,21 @@ async def test_with_a_token_only_the_bearer_reads(aiohttp_client, settings: Sett
     await scrape(client, Authorization=f"bearer {TOKEN}", **{"X-Forwarded-For": "203.0.113.9"})  # token wins
 
 
-@pytest.mark.parametrize(("remote", "headers", "token", "expected"), [
-    ("127.0.0.1", {}, "", None),
-    ("::1", {}, "", None),
-    ("127.0.0.5", {}, "", None),
-    ("10.0.0.7", {}, "", 403),
-    ("203.0.113.9", {}, "", 403),
-    (None, {}, "", 403),
-    ("127.0.0.1", {"X-Real-IP": "203.0.113.9"}, "", 403),
-    ("203.0.113.9", {"Authorization": f"Bearer {TOKEN}"}, TOKEN, None),
-    ("127.0.0.1", {}, TOKEN, 401),  # with a token set, loopback needs it too
-    ("127.0.0.1", {"Authorization": f"Bearer {TOKEN}x"}, TOKEN, 401),
-])
+@pytest.mark.parametrize(
+    ("remote", "headers", "token", "expected"),
+    [
+        ("127.0.0.1", {}, "", None),
+        ("::1", {}, "", None),
+        ("127.0.0.5", {}, "", None),
+        ("10.0.0.7", {}, "", 403),
+        ("203.0.113.9", {}, "", 403),
+        (None, {}, "", 403),
+        ("127.0.0.1", {"X-Real-IP": "203.0.113.9"}, "", 403),
+        ("203.0.113.9", {"Authorization": f"Bearer {TOKEN}"}, TOKEN, None),
+        ("127.0.0.1", {}, TOKEN, 401),  # with a token set, loopback needs it too
+        ("127.0.0.1", {"Authorization": f"Bearer {TOKEN}x"}, TOKEN, 401),
+    ],
+)
 def test_access_rules(remote: str | None, headers: dict[str, str], token: str, expected: int | None) -> None:
     assert metrics_allowed(remote, headers, token) == expected
 
@@ -80,12 +96,14 @@ async def test_a_chat_moves_the_request_message_and_match_counters(client: TestC
     await chat.say("火星上的天气怎么样，明天会下雨吗")
     samples = await scrape(client)
     assert value(samples, "anju_http_requests_total", route="/api/chat", method="POST", status="200") == 2
-    assert value(samples, "anju_http_request_duration_seconds_count", route="/api/chat", method="POST",
-                 status="200") == 2
+    assert (
+        value(samples, "anju_http_request_duration_seconds_count", route="/api/chat", method="POST", status="200") == 2
+    )
     assert value(samples, "anju_inbound_messages_total", channel="web", kind="text") == 2
     assert value(samples, "anju_match_outcomes_total", outcome="answered", topic=topic.id) == 1
-    abstained = (value(samples, "anju_match_outcomes_total", outcome="out_of_scope", topic="")
-                 + value(samples, "anju_match_outcomes_total", outcome="not_sure", topic=""))
+    abstained = value(samples, "anju_match_outcomes_total", outcome="out_of_scope", topic="") + value(
+        samples, "anju_match_outcomes_total", outcome="not_sure", topic=""
+    )
     assert abstained == 1
     await client.get("/staff/cases/AJ-2026-000001", allow_redirects=False)  # a route pattern, not each number
     await client.get("/no/such/page")
@@ -97,8 +115,7 @@ async def test_a_chat_moves_the_request_message_and_match_counters(client: TestC
     assert value(samples, "anju_http_requests_total", route="unmatched", method="other", status="405") == 1
 
 
-async def test_a_case_and_its_delivery_move_the_case_and_outbox_figures(client: TestClient,
-                                                                         clock: FakeClock) -> None:
+async def test_a_case_and_its_delivery_move_the_case_and_outbox_figures(client: TestClient, clock: FakeClock) -> None:
     chat = ChatSession(client)
     await fill_complaint(chat)
     await chat.press("确认提交")
@@ -125,22 +142,31 @@ async def test_a_case_and_its_delivery_move_the_case_and_outbox_figures(client: 
 
 
 async def test_delivery_failures_by_channel_and_error_code(client: TestClient, clock: FakeClock) -> None:
-    from bot.outbox.enqueue import enqueue
     from bot.core.messages import Outbound
+    from bot.outbox.enqueue import enqueue
 
     sender = RecordingSender(channel="telegram")
     sender.failures.extend([Undeliverable("wechat 45015: more than 48 hours"), RetryLater(5, "flood")])
     client.app[keys.SENDERS]["telegram"] = sender
     async with client.app[keys.ENGINE].begin() as conn:
         for n in (1, 2):
-            await enqueue(conn, key=f"k{n}", channel="telegram", user_key="42", message=Outbound(f"m{n}"),
-                          now=clock())
+            await enqueue(conn, key=f"k{n}", channel="telegram", user_key="42", message=Outbound(f"m{n}"), now=clock())
     await client.app[keys.OUTBOX].tick()
     samples = await scrape(client)
-    assert value(samples, "anju_outbox_delivery_failures_total", channel="telegram", outcome="undeliverable",
-                 error="wechat:45015") == 1
-    assert value(samples, "anju_outbox_delivery_failures_total", channel="telegram", outcome="retry",
-                 error="RetryLater") == 1
+    assert (
+        value(
+            samples,
+            "anju_outbox_delivery_failures_total",
+            channel="telegram",
+            outcome="undeliverable",
+            error="wechat:45015",
+        )
+        == 1
+    )
+    assert (
+        value(samples, "anju_outbox_delivery_failures_total", channel="telegram", outcome="retry", error="RetryLater")
+        == 1
+    )
 
 
 def test_error_codes_stay_few() -> None:
@@ -165,20 +191,30 @@ async def test_the_calendar_state_is_a_metric(aiohttp_client, settings: Settings
     assert value(samples, "anju_calendar_uncovered_days") == 89
 
 
-async def test_each_app_counts_from_zero(client: TestClient, aiohttp_client, settings: Settings,  # noqa: ANN001
-                                         kb: KnowledgeBase, clock: FakeClock) -> None:
+async def test_each_app_counts_from_zero(
+    client: TestClient,
+    aiohttp_client,
+    settings: Settings,  # noqa: ANN001
+    kb: KnowledgeBase,
+    clock: FakeClock,
+) -> None:
     await ChatSession(client).say("你好")
     other = await aiohttp_client(create_app(settings, clock=clock, knowledge=kb))
     assert value(await scrape(other), "anju_inbound_messages_total", channel="web", kind="text") == 0
     assert value(await scrape(client), "anju_inbound_messages_total", channel="web", kind="text") == 1
 
 
-async def test_scheduler_runs_are_counted(aiohttp_client, settings: Settings, kb: KnowledgeBase,  # noqa: ANN001
-                                          clock: FakeClock) -> None:
+async def test_scheduler_runs_are_counted(
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,  # noqa: ANN001
+    clock: FakeClock,
+) -> None:
     import asyncio
 
-    client = await aiohttp_client(create_app(dataclasses.replace(settings, scheduler_interval=3600), clock=clock,
-                                             knowledge=kb))
+    client = await aiohttp_client(
+        create_app(dataclasses.replace(settings, scheduler_interval=3600), clock=clock, knowledge=kb)
+    )
     for _ in range(200):  # the loop's first tick runs at start; give it turns of the event loop, not time
         samples = await scrape(client)
         if value(samples, "anju_scheduler_runs_total", result="ran"):
@@ -193,20 +229,29 @@ def test_several_workers_add_up_under_prometheus_multiproc_dir(tmp_path) -> None
     import subprocess
     import sys
 
-    worker = ("from bot.metrics import Metrics\n"
-              "m = Metrics()\n"
-              "m.inbound.labels('web', 'text').inc(int(__import__('sys').argv[1]))\n"
-              "m.http_latency.labels('/api/chat', 'POST', '200').observe(0.003)\n")
-    scraper = ("from prometheus_client import generate_latest\n"
-               "from bot.metrics import Metrics\n"
-               "print(generate_latest(Metrics().exposition_registry([])).decode())\n")
+    worker = (
+        "from bot.metrics import Metrics\n"
+        "m = Metrics()\n"
+        "m.inbound.labels('web', 'text').inc(int(__import__('sys').argv[1]))\n"
+        "m.http_latency.labels('/api/chat', 'POST', '200').observe(0.003)\n"
+    )
+    scraper = (
+        "from prometheus_client import generate_latest\n"
+        "from bot.metrics import Metrics\n"
+        "print(generate_latest(Metrics().exposition_registry([])).decode())\n"
+    )
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     for count in ("2", "3"):
         subprocess.run([sys.executable, "-c", worker, count], env=env, check=True, timeout=60)
-    out = subprocess.run([sys.executable, "-c", scraper], env=env, check=True, timeout=60, capture_output=True,
-                         text=True).stdout
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for family in text_string_to_metric_families(out) for s in family.samples}
+    out = subprocess.run(
+        [sys.executable, "-c", scraper], env=env, check=True, timeout=60, capture_output=True, text=True
+    ).stdout
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(out)
+        for s in family.samples
+    }
     assert value(samples, "anju_inbound_messages_total", channel="web", kind="text") == 5
-    assert value(samples, "anju_http_request_duration_seconds_count", route="/api/chat", method="POST",
-                 status="200") == 2
+    assert (
+        value(samples, "anju_http_request_duration_seconds_count", route="/api/chat", method="POST", status="200") == 2
+    )

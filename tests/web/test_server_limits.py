@@ -41,8 +41,10 @@ async def _ask(site: CappedSite, text: str = "搬迁费怎么算") -> tuple[int,
     """One complete request on a fresh connection: status and body."""
     reader, writer = await _open(site)
     body = json.dumps({"session": f"s-{time.monotonic_ns()}", "text": text}, ensure_ascii=False).encode()
-    writer.write(b"POST /api/chat HTTP/1.1\r\nHost: anju\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    writer.write(
+        b"POST /api/chat HTTP/1.1\r\nHost: anju\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
     await writer.drain()
     data = await asyncio.wait_for(reader.read(), 5)
     writer.close()
@@ -57,8 +59,7 @@ async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> tuple[
     return time.monotonic() - started, data
 
 
-async def test_a_client_that_never_finishes_its_headers_is_dropped_while_others_get_answers(
-        server: CappedSite) -> None:
+async def test_a_client_that_never_finishes_its_headers_is_dropped_while_others_get_answers(server: CappedSite) -> None:
     slow = [await _open(server) for _ in range(3)]
     for _, writer in slow:
         writer.write(b"POST /api/chat HTTP/1.1\r\nHost: anju\r\nX-Slow: 1")  # … and never the rest
@@ -74,8 +75,10 @@ async def test_a_client_that_never_finishes_its_headers_is_dropped_while_others_
 
 async def test_a_body_that_never_completes_is_answered_408_and_dropped(server: CappedSite) -> None:
     reader, writer = await _open(server)
-    writer.write(b"POST /api/chat HTTP/1.1\r\nHost: anju\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 200\r\n\r\n{\"session\": \"s\", ")  # 200 bytes promised, a few sent
+    writer.write(
+        b"POST /api/chat HTTP/1.1\r\nHost: anju\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 200\r\n\r\n{"session": "s", '
+    )  # 200 bytes promised, a few sent
     await writer.drain()
     took, data = await _closed_within(reader, 5)
     assert data.startswith(b"HTTP/1.1 408")
@@ -88,10 +91,12 @@ async def test_a_body_that_never_completes_is_answered_408_and_dropped(server: C
 async def test_a_slow_body_that_completes_in_time_is_answered(server: CappedSite) -> None:
     reader, writer = await _open(server)
     body = json.dumps({"session": "slow-but-fine", "text": "过渡费"}, ensure_ascii=False).encode()
-    writer.write(b"POST /api/chat HTTP/1.1\r\nHost: anju\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                 b"Content-Length: %d\r\n\r\n" % len(body))
+    writer.write(
+        b"POST /api/chat HTTP/1.1\r\nHost: anju\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
     for i in range(0, len(body), 8):
-        writer.write(body[i:i + 8])
+        writer.write(body[i : i + 8])
         await writer.drain()
         await asyncio.sleep(TIMEOUT / 20)  # the whole body well within the deadline, in pieces
     data = await asyncio.wait_for(reader.read(), 5)
@@ -100,7 +105,8 @@ async def test_a_slow_body_that_completes_in_time_is_answered(server: CappedSite
 
 
 async def test_connections_beyond_the_cap_are_refused_at_once_then_served_once_the_crowd_is_dropped(
-        server: CappedSite) -> None:
+    server: CappedSite,
+) -> None:
     crowd = [await _open(server) for _ in range(CAP)]  # idle connections: never a byte
     await asyncio.sleep(0.05)
     started = time.monotonic()

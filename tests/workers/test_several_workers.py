@@ -29,8 +29,9 @@ from tests.conftest import CACHE_DIR
 from tests.support import databases
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
-pytestmark = pytest.mark.skipif(databases.postgres_server_url() is None,
-                                reason="set ANJU_TEST_POSTGRES_URL: several workers need PostgreSQL")
+pytestmark = pytest.mark.skipif(
+    databases.postgres_server_url() is None, reason="set ANJU_TEST_POSTGRES_URL: several workers need PostgreSQL"
+)
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120  # two or three processes loading the knowledge base on a shared machine
 RESIDENTS = 12
@@ -56,13 +57,28 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 def serve(database: str, telegram: FakeTelegram, port: int, log: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database, "ANJU_HOST": "127.0.0.1", "ANJU_PORT": str(port),
-           "ANJU_CACHE_DIR": str(CACHE_DIR), "ANJU_LOG_LEVEL": "INFO", "ANJU_OUTBOX_INTERVAL": "0.2",
-           "ANJU_SESSION_SECRET": "s" * 40, "ANJU_TELEGRAM_TOKEN": TOKEN,
-           "ANJU_TELEGRAM_API_BASE": telegram.api_base, "ANJU_TELEGRAM_SECRET_TOKEN": "test-secret"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "ANJU_HOST": "127.0.0.1",
+        "ANJU_PORT": str(port),
+        "ANJU_CACHE_DIR": str(CACHE_DIR),
+        "ANJU_LOG_LEVEL": "INFO",
+        "ANJU_OUTBOX_INTERVAL": "0.2",
+        "ANJU_SESSION_SECRET": "s" * 40,
+        "ANJU_TELEGRAM_TOKEN": TOKEN,
+        "ANJU_TELEGRAM_API_BASE": telegram.api_base,
+        "ANJU_TELEGRAM_SECRET_TOKEN": "test-secret",
+    }
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot", "serve", *extra], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 async def healthy(http: aiohttp.ClientSession, base: str, server: subprocess.Popen) -> dict:
@@ -102,8 +118,9 @@ async def file_complaints(http: aiohttp.ClientSession, bases: list[str]) -> list
         await chat(http, first, session, button="intent:complaint")
         await chat(http, second, session, button="complaint:category:compensation")
         await fill_form_rest(http, [first, second], session)
-        replies = await asyncio.gather(*(chat(http, base, session, button="complaint:confirm:yes", id="confirm-1")
-                                         for base in bases))
+        replies = await asyncio.gather(
+            *(chat(http, base, session, button="complaint:confirm:yes", id="confirm-1") for base in bases)
+        )
         numbers = {NUMBER.search(r["replies"][0]["text"]).group(0) for r in replies}
         assert len(numbers) == 1, numbers
         return numbers.pop()
@@ -114,8 +131,11 @@ async def file_complaints(http: aiohttp.ClientSession, bases: list[str]) -> list
 async def fill_form_rest(http: aiohttp.ClientSession, bases: list[str], session: str) -> None:
     from tests.support.cases import COMPLAINT_ANSWERS
 
-    steps = [{"button": "complaint:district:dongguan"}, *({"text": a} for a in COMPLAINT_ANSWERS),
-             {"text": "13800138000"}]
+    steps = [
+        {"button": "complaint:district:dongguan"},
+        *({"text": a} for a in COMPLAINT_ANSWERS),
+        {"text": "13800138000"},
+    ]
     for n, step in enumerate(steps):
         reply = await chat(http, bases[n % 2], session, **step)
     assert "complaint:confirm:yes" in [b["id"] for r in reply["replies"] for b in r["buttons"]]
@@ -128,8 +148,14 @@ async def queue_notifications(database: str) -> None:
             for n in range(PER_CHAT):  # row ids: every chat's first message before any second one
                 for c in range(CHATS):
                     chat_id = FIRST_CHAT + c
-                    await enqueue(conn, key=f"note-{chat_id}-{n}", channel="telegram", user_key=str(chat_id),
-                                  message=Outbound(f"通知 {chat_id} 第{n}条"), now=datetime.now(UTC))
+                    await enqueue(
+                        conn,
+                        key=f"note-{chat_id}-{n}",
+                        channel="telegram",
+                        user_key=str(chat_id),
+                        message=Outbound(f"通知 {chat_id} 第{n}条"),
+                        now=datetime.now(UTC),
+                    )
     finally:
         await engine.dispose()
 
@@ -214,8 +240,10 @@ async def answering_pids(http: aiohttp.ClientSession, base: str, count: int, wit
     """The pids answering /healthz on new connections until `count` different ones (other than `without`) have
     answered."""
     seen: set[int] = set()
-    async with asyncio.timeout(STARTUP_SECONDS), aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(force_close=True)) as http:
+    async with (
+        asyncio.timeout(STARTUP_SECONDS),
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http,
+    ):
         while len(seen - {without}) < count:
             try:
                 replies = await asyncio.gather(*(http.get(f"{base}/healthz") for _ in range(8)))

@@ -31,14 +31,16 @@ def setup(app: web.Application, clock: Clock) -> None:
             async with app[keys.ENGINE].connect() as conn:
                 configured = await conn.scalar(select(func.count()).select_from(robots))
             if configured:
-                log.warning("ANJU_PUBLIC_BASE_URL is not set: WeCom / DingTalk robot posts go out without a link "
-                            "to the case on the dashboard")
+                log.warning(
+                    "ANJU_PUBLIC_BASE_URL is not set: WeCom / DingTalk robot posts go out without a link "
+                    "to the case on the dashboard"
+                )
         async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
             senders = app[keys.SENDERS]
-            for sender in (WeComSender(app[keys.ENGINE], http, settings.wecom_api_base, clock,
-                                       settings.public_base_url),
-                           DingTalkSender(app[keys.ENGINE], http, settings.dingtalk_api_base, clock,
-                                          settings.public_base_url)):
+            for sender in (
+                WeComSender(app[keys.ENGINE], http, settings.wecom_api_base, clock, settings.public_base_url),
+                DingTalkSender(app[keys.ENGINE], http, settings.dingtalk_api_base, clock, settings.public_base_url),
+            ):
                 senders[sender.channel] = sender
             yield
             for name in ("wecom", "dingtalk"):

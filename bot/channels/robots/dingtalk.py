@@ -42,10 +42,19 @@ class DingTalkSender(RobotSender):
         if code == 0:
             return
         if code == TOO_FAST:
-            raise RobotRefused(THROTTLE_SECONDS, "dingtalk 130101: sending too fast",
-                               "钉钉限流（每个机器人每分钟 20 条，超过后限流 10 分钟），系统会稍后合并重发。")
+            raise RobotRefused(
+                THROTTLE_SECONDS,
+                "dingtalk 130101: sending too fast",
+                "钉钉限流（每个机器人每分钟 20 条，超过后限流 10 分钟），系统会稍后合并重发。",
+            )
         if code == BAD_SIGNATURE:
-            raise RobotRefused(THROTTLE_SECONDS, "dingtalk 310000: signature, keyword or IP not accepted",
-                               "钉钉拒绝了这条消息（310000）：请核对加签密钥，以及机器人安全设置里的关键词和 IP。")
-        raise RobotRefused(300, f"dingtalk errcode {code}",
-                           f"钉钉未接收消息（错误码 {code}），请核对群机器人的 Webhook 地址。系统会稍后重试。")
+            raise RobotRefused(
+                THROTTLE_SECONDS,
+                "dingtalk 310000: signature, keyword or IP not accepted",
+                "钉钉拒绝了这条消息（310000）：请核对加签密钥，以及机器人安全设置里的关键词和 IP。",
+            )
+        raise RobotRefused(
+            300,
+            f"dingtalk errcode {code}",
+            f"钉钉未接收消息（错误码 {code}），请核对群机器人的 Webhook 地址。系统会稍后重试。",
+        )

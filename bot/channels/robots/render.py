@@ -17,8 +17,10 @@ def render(messages: list[Outbound], base_url: str) -> tuple[str, str]:
         body = _escape(message.text).replace("\n", "\n\n") + _links(message, base_url)
         return first[:60], _cut(body, [])
     head = f"**{TITLE}：{len(messages)} 条通知（合并发送）**"
-    entries = [f"{i}. {_escape(m.text.splitlines()[0] if m.text else '')}{_links(m, base_url, inline=True)}"
-               for i, m in enumerate(messages, 1)]
+    entries = [
+        f"{i}. {_escape(m.text.splitlines()[0] if m.text else '')}{_links(m, base_url, inline=True)}"
+        for i, m in enumerate(messages, 1)
+    ]
     return f"{TITLE}：{len(messages)} 条通知", _cut(head, entries)
 
 
@@ -43,7 +45,7 @@ def _cut(head: str, entries: list[str]) -> str:
         size += len(entry.encode()) + 2
     text = "\n\n".join(lines)  # a blank line between entries: both platforms' markdown then break the lines
     if len(text.encode()) > MAX_BYTES:  # a single notice longer than the limit
-        text = text.encode()[:MAX_BYTES - 12].decode(errors="ignore") + "……"
+        text = text.encode()[: MAX_BYTES - 12].decode(errors="ignore") + "……"
     return text
 
 

@@ -47,8 +47,14 @@ class RobotSender:
     pace = PACE
     fold = FOLD
 
-    def __init__(self, engine: AsyncEngine, http: aiohttp.ClientSession, api_base: str,
-                 clock: Callable[[], datetime], public_base_url: str = "") -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        http: aiohttp.ClientSession,
+        api_base: str,
+        clock: Callable[[], datetime],
+        public_base_url: str = "",
+    ) -> None:
         self.channel = self.platform.value
         self._engine = engine
         self._http = http
@@ -104,8 +110,12 @@ class RobotSender:
 
     async def _record(self, found: Robot, error: str | None) -> None:
         now = self._clock()
-        values = {"last_sent_at": now, "last_error": None} if error is None else {"last_error": error,
-                                                                                   "last_error_at": now}
+        values = (
+            {"last_sent_at": now, "last_error": None} if error is None else {"last_error": error, "last_error_at": now}
+        )
         async with self._engine.begin() as conn:
-            await conn.execute(update(robots).where(robots.c.department_id == found.department_id,
-                                                    robots.c.platform == found.platform.value).values(**values))
+            await conn.execute(
+                update(robots)
+                .where(robots.c.department_id == found.department_id, robots.c.platform == found.platform.value)
+                .values(**values)
+            )

@@ -12,12 +12,12 @@ from aiohttp import web
 from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application
 
-from bot.channels.telegram.application import build_application
 from bot.attachments.fetcher import AttachmentFetcher
 from bot.channels.prepared import PreparedDialogue
+from bot.channels.telegram.application import build_application
 from bot.channels.telegram.callback_data import CallbackSigner, signing_key
-from bot.channels.telegram.media import TelegramMedia, TelegramMediaIntake
 from bot.channels.telegram.inbound import ALLOWED_UPDATES
+from bot.channels.telegram.media import TelegramMedia, TelegramMediaIntake
 from bot.channels.telegram.polling import start_polling, stop_polling
 from bot.channels.telegram.rate_limit import PacedRateLimiter
 from bot.channels.telegram.sender import TelegramSender
@@ -31,16 +31,26 @@ MAX_START_BACKOFF = 60.0
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, dialogue: DialogueService, staff: StaffChat | None = None,
-                 fetcher: AttachmentFetcher | None = None, hearing: Hearing | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dialogue: DialogueService,
+        staff: StaffChat | None = None,
+        fetcher: AttachmentFetcher | None = None,
+        hearing: Hearing | None = None,
+    ) -> None:
         self.settings = settings
         self.polling = settings.telegram_polling
         self.signer = CallbackSigner(signing_key(settings.telegram_token))
         media = TelegramMedia()  # photos into the attachment store, voice transcribed, before the core reads them
         intake = TelegramMediaIntake(media, fetcher, hearing)
         self.application: Application = build_application(
-            settings, PreparedDialogue(dialogue, intake.prepare), self.signer, polling=self.polling,
-            staff_handlers=staff.handlers() if staff is not None else None)
+            settings,
+            PreparedDialogue(dialogue, intake.prepare),
+            self.signer,
+            polling=self.polling,
+            staff_handlers=staff.handlers() if staff is not None else None,
+        )
         media.bot = self.application.bot
         limiter = self.application.bot.rate_limiter
         pacing = limiter.chats if isinstance(limiter, PacedRateLimiter) else None
@@ -102,4 +112,3 @@ class TelegramChannel:
 
 
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
-

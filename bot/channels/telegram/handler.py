@@ -93,6 +93,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one error handler: log with the update id, and tell the resident when we can."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error handling Telegram update %s", update_id, exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None and not isinstance(context.error, TelegramError):
+    if (
+        isinstance(update, Update)
+        and update.effective_chat is not None
+        and not isinstance(context.error, TelegramError)
+    ):
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(update.effective_chat.id, BUSY_TEXT)

@@ -31,8 +31,11 @@ class TelegramMedia:
             file = await self.bot.get_file(source)
             data = await file.download_as_bytearray()
         except BadRequest as exc:  # invalid file_id, file is too big: asking again will not help
-            note = "图片超过 Telegram 允许机器人下载的大小（20 MB），未能取回。请联系居民发送小一些的图片。" \
-                if "too big" in exc.message.lower() else ""
+            note = (
+                "图片超过 Telegram 允许机器人下载的大小（20 MB），未能取回。请联系居民发送小一些的图片。"
+                if "too big" in exc.message.lower()
+                else ""
+            )
             raise MediaUnavailable(f"telegram getFile: {exc.message}", retry=False, note=note) from None
         except (NetworkError, TelegramError) as exc:  # unreachable, timed out, flood control
             raise MediaUnavailable(f"telegram getFile: {exc!r}") from None
@@ -58,8 +61,7 @@ class TelegramMediaIntake:
         if not file_id:
             return inbound
         if inbound.kind is InboundKind.IMAGE and self._fetcher is not None:
-            attachment_id = await self._fetcher.receive(inbound.channel, inbound.user_key, inbound.dedupe_key,
-                                                        file_id)
+            attachment_id = await self._fetcher.receive(inbound.channel, inbound.user_key, inbound.dedupe_key, file_id)
             return replace(inbound, payload={**inbound.payload, "attachment_id": attachment_id})
         if inbound.kind is InboundKind.VOICE and self._hearing is not None:
             return await self._hearing.hear(inbound, lambda: self._media.recording(file_id))

@@ -52,10 +52,18 @@ SHARED_MARGIN = 0.02  # margin of the leases shared between processes (their per
 SHARED_POLL = 0.01  # seconds between looks at the database while every lease is held by a request on its way
 IN_FLIGHT_POLL = 0.005  # seconds between looks while what we wait for is a response still on its way
 # the methods that put a message into a chat (what Telegram's flood limits count)
-MESSAGE_ENDPOINTS = frozenset({
-    "sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVoice", "sendMediaGroup", "copyMessage",
-    "forwardMessage",
-})
+MESSAGE_ENDPOINTS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendLocation",
+        "sendVoice",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
 PACED_ENDPOINTS = MESSAGE_ENDPOINTS | {"editMessageText", "editMessageReplyMarkup"}
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -250,8 +258,12 @@ class PacedRateLimiter(AIORateLimiter):
                 seconds = retry_seconds(exc)
                 self._paused_until = max(self._paused_until, self._clock() + seconds + 0.1)
                 self._slow_down()
-                log.warning("Telegram flood control on %s: pausing all requests for %.1f s; margin now %.0f %%",
-                            endpoint, seconds, self.margin * 100)
+                log.warning(
+                    "Telegram flood control on %s: pausing all requests for %.1f s; margin now %.0f %%",
+                    endpoint,
+                    seconds,
+                    self.margin * 100,
+                )
                 if attempt == policy.max_retries:
                     raise
         raise AssertionError("unreachable")
@@ -264,8 +276,9 @@ class PacedRateLimiter(AIORateLimiter):
         self.window.period = 1.0 + self.margin
         self.chats.interval = self._chat_interval * (1 + self.margin)
 
-    async def _acquire(self, paced: bool, chat_id: int | None, per_chat: bool,
-                       leases: list[tuple[str, int, float]]) -> None:
+    async def _acquire(
+        self, paced: bool, chat_id: int | None, per_chat: bool, leases: list[tuple[str, int, float]]
+    ) -> None:
         """Wait for the chat's turn (notifications), a flood-control pause to end, the next overall slot, and
         until the window and the chat's last response allow one more; then count this request as started. With
         several processes, the leases taken in the database are added to `leases`. Nothing awaits between the
@@ -283,8 +296,11 @@ class PacedRateLimiter(AIORateLimiter):
         if paced:  # one slot per request: a re-check below must not take (and waste) another
             await self._wait(self.spacing.reserve(None))
         while True:
-            wait = max(self._paused_until - self._clock(), self.window.wait() if paced else 0.0,
-                       self.chats.since_last(chat_id) if pace_chat else 0.0)
+            wait = max(
+                self._paused_until - self._clock(),
+                self.window.wait() if paced else 0.0,
+                self.chats.since_last(chat_id) if pace_chat else 0.0,
+            )
             if wait <= 0:
                 break
             await self._sleep(wait)

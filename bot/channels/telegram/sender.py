@@ -12,7 +12,14 @@ import logging
 
 from telegram import Bot
 from telegram.error import (
-    BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut,
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
 )
 
 from bot.channels.telegram.callback_data import CallbackSigner
@@ -31,8 +38,9 @@ class TelegramSender:
 
     channel = Channel.TELEGRAM.value
 
-    def __init__(self, bot: Bot, signer: CallbackSigner, pacing: Pacing | None = None,
-                 max_wait: float = MAX_CHAT_WAIT) -> None:
+    def __init__(
+        self, bot: Bot, signer: CallbackSigner, pacing: Pacing | None = None, max_wait: float = MAX_CHAT_WAIT
+    ) -> None:
         self._bot = bot
         self._signer = signer
         self._pacing = pacing
@@ -62,7 +70,10 @@ class TelegramSender:
         for part in render(message, chat_id, self._signer):
             try:
                 await self._bot.send_message(
-                    chat_id, part.text, reply_markup=part.markup, rate_limit_args=NOTIFICATION  # type: ignore[call-arg]
+                    chat_id,
+                    part.text,
+                    reply_markup=part.markup,
+                    rate_limit_args=NOTIFICATION,  # type: ignore[call-arg]
                 )
             except RetryAfter as exc:
                 raise RetryLater(retry_seconds(exc), "telegram flood control") from exc

@@ -35,8 +35,9 @@ MAX_ANSWER = 200  # Telegram's limit for a callback answer
 
 
 class StaffChat:
-    def __init__(self, engine: AsyncEngine, cases: CaseService, clock: Callable[[], datetime],
-                 signer: CallbackSigner) -> None:
+    def __init__(
+        self, engine: AsyncEngine, cases: CaseService, clock: Callable[[], datetime], signer: CallbackSigner
+    ) -> None:
         self._engine = engine
         self._cases = cases
         self._clock = clock
@@ -63,8 +64,7 @@ class StaffChat:
         if result.outcome is LinkOutcome.INVALID:
             text = LINK_INVALID
         else:
-            text = (f"绑定成功：此 Telegram 账号已关联工作人员 {result.display_name}。"
-                    "在单位群里点“签收”即可领取案件。")
+            text = f"绑定成功：此 Telegram 账号已关联工作人员 {result.display_name}。在单位群里点“签收”即可领取案件。"
         await message.reply_text(text)
 
     async def claim(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

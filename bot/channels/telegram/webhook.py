@@ -45,8 +45,12 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         update = Update.de_json(data, channel.application.bot)
     except Exception as exc:  # noqa: BLE001 - a kind of update this PTB version cannot read
         # acknowledged and ignored: refusing it would make Telegram hold back every later update behind it
-        log.warning("Telegram webhook: ignored update %s that PTB cannot read (%s: %s)", data["update_id"],
-                    type(exc).__name__, str(exc)[:200])
+        log.warning(
+            "Telegram webhook: ignored update %s that PTB cannot read (%s: %s)",
+            data["update_id"],
+            type(exc).__name__,
+            str(exc)[:200],
+        )
         return web.Response(status=200)
     await channel.application.process_update(update)
     return web.Response(status=200)

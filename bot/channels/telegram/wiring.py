@@ -31,8 +31,9 @@ def setup(app: web.Application, clock: Callable[[], datetime] | None = None) -> 
 async def _telegram_channel(app: web.Application, clock: Callable[[], datetime] | None) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     signer = CallbackSigner(signing_key(settings.telegram_token))
-    staff = (StaffChat(app[keys.ENGINE], app[keys.CASES], clock, signer)
-             if clock is not None and keys.CASES in app else None)
+    staff = (
+        StaffChat(app[keys.ENGINE], app[keys.CASES], clock, signer) if clock is not None and keys.CASES in app else None
+    )
     channel = TelegramChannel(settings, app[keys.DIALOGUE], staff, app.get(keys.ATTACHMENTS), app.get(keys.HEARING))
     limiter = channel.application.bot.rate_limiter
     if isinstance(limiter, PacedRateLimiter) and shares_limits(app[keys.ENGINE]):  # several workers may send

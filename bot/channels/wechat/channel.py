@@ -10,9 +10,9 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channels.wechat.crypto import MessageCrypto
 from bot.attachments.fetcher import AttachmentFetcher
 from bot.channels.prepared import PreparedDialogue
+from bot.channels.wechat.crypto import MessageCrypto
 from bot.channels.wechat.late_replies import LateReplies
 from bot.channels.wechat.media import WeChatMedia, WeChatMediaIntake
 from bot.channels.wechat.render import merge
@@ -31,13 +31,22 @@ log = logging.getLogger(__name__)
 
 
 class WeChatChannel:
-    def __init__(self, settings: Settings, dialogue: DialogueService, engine: AsyncEngine, clock: Clock,
-                 http: aiohttp.ClientSession, fetcher: AttachmentFetcher | None = None,
-                 hearing: Hearing | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dialogue: DialogueService,
+        engine: AsyncEngine,
+        clock: Clock,
+        http: aiohttp.ClientSession,
+        fetcher: AttachmentFetcher | None = None,
+        hearing: Hearing | None = None,
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.clock = clock
-        self.crypto = MessageCrypto(settings.wechat_aes_key, settings.wechat_app_id) if settings.wechat_aes_key else None
+        self.crypto = (
+            MessageCrypto(settings.wechat_aes_key, settings.wechat_app_id) if settings.wechat_aes_key else None
+        )
         # plain mode only: there the signature does not cover the body
         self.replay = ReplayGuard(engine, clock, settings.wechat_max_clock_skew) if self.crypto is None else None
         self.sender: WeChatSender | None = None
@@ -46,18 +55,21 @@ class WeChatChannel:
         if settings.wechat_app_id and settings.wechat_app_secret:
             tokens = AccessTokens(http, settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
             window = ServiceWindow(engine, settings.wechat_window_hours, settings.wechat_window_quota, clock)
-            template, self.template_warning = load_template(settings.wechat_notice_template_id,
-                                                            settings.wechat_notice_template_fields)
+            template, self.template_warning = load_template(
+                settings.wechat_notice_template_id, settings.wechat_notice_template_fields
+            )
             if self.template_warning:
                 log.warning("WeChat template messages: %s", self.template_warning)
             notice_url = settings.public_base_url.rstrip("/") + "/chat" if settings.public_base_url else ""
             self.sender = WeChatSender(http, settings.wechat_api_base, tokens, window, template, notice_url, clock)
-            media = WeChatMedia(http, settings.wechat_api_base, tokens,
-                                max(settings.attachment_max_bytes, settings.voice_max_bytes))
+            media = WeChatMedia(
+                http, settings.wechat_api_base, tokens, max(settings.attachment_max_bytes, settings.voice_max_bytes)
+            )
         # photos and voice are fetched (and voice transcribed) inside the 5-second budget's task
         intake = WeChatMediaIntake(media, fetcher, hearing)
-        self.late = LateReplies(PreparedDialogue(dialogue, intake.prepare), self._deliver,
-                                settings.wechat_reply_budget, merge)
+        self.late = LateReplies(
+            PreparedDialogue(dialogue, intake.prepare), self._deliver, settings.wechat_reply_budget, merge
+        )
         self._extra: set[asyncio.Task[None]] = set()
 
     def now_seconds(self) -> int:
@@ -70,6 +82,7 @@ class WeChatChannel:
 
     def send_later(self, openid: str, texts: list[str]) -> None:
         """Parts of a reply too long for one passive message."""
+
         async def run() -> None:
             for text in texts:
                 try:
@@ -89,4 +102,3 @@ class WeChatChannel:
 
 
 WECHAT = web.AppKey("wechat", WeChatChannel)
-

@@ -46,8 +46,9 @@ def to_inbound(fields: dict[str, str], max_chars: int, shown: list[str] | None =
         if recognised:
             return inbound(InboundKind.VOICE, recognised)
         # without them (the field is announced for removal) the channel fetches the file and has it transcribed
-        return inbound(InboundKind.VOICE, "", media_id=fields.get("MediaId", "")[:256],
-                       format=fields.get("Format", "")[:16])
+        return inbound(
+            InboundKind.VOICE, "", media_id=fields.get("MediaId", "")[:256], format=fields.get("Format", "")[:16]
+        )
     if kind == "location":
         lat, lon, label = fields.get("Location_X", ""), fields.get("Location_Y", ""), fields.get("Label", "")
         try:
@@ -61,8 +62,9 @@ def to_inbound(fields: dict[str, str], max_chars: int, shown: list[str] | None =
         return inbound(InboundKind.LOCATION, text, latitude=latitude, longitude=longitude, address=label)
     if kind == "image":
         # file_id: what forms keep as evidence (WeChat's MediaId; the picture itself stays with WeChat for 3 days)
-        return inbound(InboundKind.IMAGE, "", file_id=fields.get("MediaId", "")[:256],
-                       pic_url=fields.get("PicUrl", "")[:1024])
+        return inbound(
+            InboundKind.IMAGE, "", file_id=fields.get("MediaId", "")[:256], pic_url=fields.get("PicUrl", "")[:1024]
+        )
     return inbound(InboundKind.TEXT, "", unsupported=kind[:32])  # video, link, file …: the core asks for text
 
 
@@ -76,6 +78,7 @@ def _event(fields: dict[str, str], openid: str) -> Inbound | None:
     if event == "subscribe":
         return Inbound(Channel.WECHAT, openid, key, InboundKind.START, "", {"event": "subscribe"})
     if event == "click":
-        return Inbound(Channel.WECHAT, openid, key, InboundKind.BUTTON, fields.get("EventKey", "")[:128],
-                       {"event": "click"})
+        return Inbound(
+            Channel.WECHAT, openid, key, InboundKind.BUTTON, fields.get("EventKey", "")[:128], {"event": "click"}
+        )
     return None  # unsubscribe, VIEW (a link), SCAN, LOCATION reports …: nothing to answer

@@ -24,8 +24,9 @@ Deliver = Callable[[str, Outbound], Awaitable[None]]
 
 
 class LateReplies:
-    def __init__(self, dialogue: DialogueService, deliver: Deliver, budget: float,
-                 merge: Callable[[list[Outbound]], Outbound]) -> None:
+    def __init__(
+        self, dialogue: DialogueService, deliver: Deliver, budget: float, merge: Callable[[list[Outbound]], Outbound]
+    ) -> None:
         self._dialogue = dialogue
         self._deliver = deliver
         self._budget = budget

@@ -91,8 +91,9 @@ class WeChatMediaIntake:
         if not media_id:
             return inbound
         if inbound.kind is InboundKind.IMAGE and self._fetcher is not None:
-            attachment_id = await self._fetcher.receive(inbound.channel, inbound.user_key, inbound.dedupe_key,
-                                                        media_id, keep_for=KEPT_FOR)
+            attachment_id = await self._fetcher.receive(
+                inbound.channel, inbound.user_key, inbound.dedupe_key, media_id, keep_for=KEPT_FOR
+            )
             return replace(inbound, payload={**inbound.payload, "attachment_id": attachment_id})
         if inbound.kind is InboundKind.VOICE and not inbound.text and self._hearing is not None:
             media = self._media

@@ -34,7 +34,7 @@ def render(message: Outbound) -> list[str]:
 
 
 def reworded(text: str, buttons: tuple[Button, ...]) -> str:
-    """"点…按钮" as a WeChat resident does it: by replying with the number of the listed button."""
+    """ "点…按钮" as a WeChat resident does it: by replying with the number of the listed button."""
     numbers: dict[str, int] = {}
     for n, button in enumerate(buttons, 1):
         numbers.setdefault(button.label, n)

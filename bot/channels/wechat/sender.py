@@ -44,9 +44,16 @@ def _utc_now() -> datetime:
 class WeChatSender:
     channel = Channel.WECHAT.value
 
-    def __init__(self, http: aiohttp.ClientSession, api_base: str, tokens: AccessTokens, window: ServiceWindow,
-                 template: NoticeTemplate | None = None, notice_url: str = "",
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        api_base: str,
+        tokens: AccessTokens,
+        window: ServiceWindow,
+        template: NoticeTemplate | None = None,
+        notice_url: str = "",
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self._http = http
         self._url = api_base.rstrip("/") + "/cgi-bin/message/custom/send"
         self._template_url = api_base.rstrip("/") + "/cgi-bin/message/template/send"
@@ -89,13 +96,17 @@ class WeChatSender:
         if code in UNDELIVERABLE:
             raise Undeliverable(f"template message: {UNDELIVERABLE[code]}")
         # 40037 (template id) and the like: retrying cannot help; the resident still sees it in 查进度
-        log.warning("WeChat template/send errcode %s: %s (check ANJU_WECHAT_NOTICE_TEMPLATE_ID and _FIELDS)",
-                    code, data.get("errmsg"))
+        log.warning(
+            "WeChat template/send errcode %s: %s (check ANJU_WECHAT_NOTICE_TEMPLATE_ID and _FIELDS)",
+            code,
+            data.get("errmsg"),
+        )
         raise Undeliverable(f"wechat template errcode {code}: check the template id and fields")
 
     async def _post(self, openid: str, text: str, opened) -> None:  # noqa: ANN001 - datetime
-        data = await self._call(self._url, {"touser": openid, "msgtype": "text", "text": {"content": text}},
-                                "custom/send")
+        data = await self._call(
+            self._url, {"touser": openid, "msgtype": "text", "text": {"content": text}}, "custom/send"
+        )
         code = data.get("errcode", 0)
         if code == 0:
             return
@@ -115,8 +126,12 @@ class WeChatSender:
         for attempt in range(2):
             token = await self._tokens.get()
             try:
-                async with self._http.post(url, params={"access_token": token}, data=body,
-                                           headers={"Content-Type": "application/json; charset=utf-8"}) as response:
+                async with self._http.post(
+                    url,
+                    params={"access_token": token},
+                    data=body,
+                    headers={"Content-Type": "application/json; charset=utf-8"},
+                ) as response:
                     data = await response.json(content_type=None)
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 raise RetryLater(10, f"wechat {name}: {type(exc).__name__}") from exc

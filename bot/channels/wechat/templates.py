@@ -27,9 +27,11 @@ HINT = "点此查看，或在公众号回复“查进度”。"
 MAX_VALUE = 20  # characters: values kept short, so that they show in full
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 _TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{8,128}")
-NOT_CONFIGURED = ("未配置微信模板消息：居民 48 小时内没有给公众号发消息时，案件进展无法推送（居民“查进度”时仍能看到）。"
-                  "请在公众号后台“模板消息”中添加案件进展通知模板，把模板 ID 和字段填入 "
-                  "ANJU_WECHAT_NOTICE_TEMPLATE_ID 与 ANJU_WECHAT_NOTICE_TEMPLATE_FIELDS 后重启服务。")
+NOT_CONFIGURED = (
+    "未配置微信模板消息：居民 48 小时内没有给公众号发消息时，案件进展无法推送（居民“查进度”时仍能看到）。"
+    "请在公众号后台“模板消息”中添加案件进展通知模板，把模板 ID 和字段填入 "
+    "ANJU_WECHAT_NOTICE_TEMPLATE_ID 与 ANJU_WECHAT_NOTICE_TEMPLATE_FIELDS 后重启服务。"
+)
 
 
 class TemplateSettingsError(ValueError):
@@ -49,26 +51,37 @@ class NoticeTemplate:
         if not template_id and not fields:
             return None
         if not _TEMPLATE_ID.fullmatch(template_id):
-            raise TemplateSettingsError("ANJU_WECHAT_NOTICE_TEMPLATE_ID 应是公众号后台显示的模板 ID（字母、数字、- 和 _）。")
+            raise TemplateSettingsError(
+                "ANJU_WECHAT_NOTICE_TEMPLATE_ID 应是公众号后台显示的模板 ID（字母、数字、- 和 _）。"
+            )
         pairs: list[tuple[str, str]] = []
         for part in filter(None, (p.strip() for p in fields.split(","))):
             name, eq, source = (x.strip() for x in part.partition("="))
             if not eq or not _FIELD.fullmatch(name) or source not in SOURCES:
                 raise TemplateSettingsError(
                     f"ANJU_WECHAT_NOTICE_TEMPLATE_FIELDS 中的 {part!r} 不对：应为 字段名=内容，内容取 "
-                    f"{' / '.join(SOURCES)} 之一（例：keyword1=number,keyword2=event）。")
+                    f"{' / '.join(SOURCES)} 之一（例：keyword1=number,keyword2=event）。"
+                )
             pairs.append((name, source))
         if not any(source in ("number", "event") for _, source in pairs):
-            raise TemplateSettingsError("ANJU_WECHAT_NOTICE_TEMPLATE_FIELDS 至少要包含案件编号（number）或进展（event）。")
+            raise TemplateSettingsError(
+                "ANJU_WECHAT_NOTICE_TEMPLATE_FIELDS 至少要包含案件编号（number）或进展（event）。"
+            )
         return cls(template_id, tuple(pairs))
 
     def body(self, openid: str, notice: Mapping[str, str], url: str, now: datetime) -> dict[str, Any]:
         local = now.astimezone(CHINA_TZ)
-        values = {"number": notice.get("number", ""), "event": notice.get("event", ""),
-                  "time": f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}",
-                  "hint": HINT if url else "请在公众号回复“查进度”查看。"}
-        body: dict[str, Any] = {"touser": openid, "template_id": self.template_id,
-                                "data": {name: {"value": values[source][:MAX_VALUE]} for name, source in self.fields}}
+        values = {
+            "number": notice.get("number", ""),
+            "event": notice.get("event", ""),
+            "time": f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}",
+            "hint": HINT if url else "请在公众号回复“查进度”查看。",
+        }
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": self.template_id,
+            "data": {name: {"value": values[source][:MAX_VALUE]} for name, source in self.fields},
+        }
         if url:
             body["url"] = url
         return body

@@ -18,8 +18,14 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 
 
 class AccessTokens:
-    def __init__(self, http: aiohttp.ClientSession, api_base: str, app_id: str, app_secret: str,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        api_base: str,
+        app_id: str,
+        app_secret: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._http = http
         self._url = api_base.rstrip("/") + "/cgi-bin/token"
         self._app_id = app_id

@@ -70,16 +70,18 @@ async def wechat_message(request: web.Request) -> web.Response:
     safe = request.query.get("encrypt_type", "raw") == "aes"
     if safe != (channel.crypto is not None):
         raise _reject(400, "encryption mode does not match the configuration", request)
-    if channel.replay is not None and not await channel.replay.admit(request.query["signature"], timestamp, nonce,
-                                                                      body):
+    if channel.replay is not None and not await channel.replay.admit(
+        request.query["signature"], timestamp, nonce, body
+    ):
         raise _reject(403, "signed URL replayed with another body", request)
     try:
         fields = parse_xml(body)
         if channel.crypto is not None:
             encrypted = fields.get("Encrypt", "")
             msg_sig = request.query.get("msg_signature", "")
-            if not encrypted or not signature.verify(msg_sig, channel.settings.wechat_token, timestamp, nonce,
-                                                      encrypted):
+            if not encrypted or not signature.verify(
+                msg_sig, channel.settings.wechat_token, timestamp, nonce, encrypted
+            ):
                 raise _reject(403, "bad msg_signature", request)
             fields = parse_xml(channel.crypto.decrypt(encrypted).encode())
     except (XmlError, CryptoError) as exc:
@@ -102,8 +104,12 @@ async def wechat_message(request: web.Request) -> web.Response:
         reply_nonce = secrets.token_hex(8)
         reply_ts = str(channel.now_seconds())
         encrypted = channel.crypto.encrypt(xml)
-        xml = encrypted_reply(encrypted, signature.sign(channel.settings.wechat_token, reply_ts, reply_nonce, encrypted),
-                              reply_ts, reply_nonce)
+        xml = encrypted_reply(
+            encrypted,
+            signature.sign(channel.settings.wechat_token, reply_ts, reply_nonce, encrypted),
+            reply_ts,
+            reply_nonce,
+        )
     return web.Response(text=xml, content_type="application/xml")
 
 

@@ -43,7 +43,8 @@ class ServiceWindow:
         """The start of the resident's open window; Undeliverable when it is closed or its quota is used."""
         async with self._engine.connect() as conn:
             last_seen = await conn.scalar(
-                select(states.c.updated_at).join_from(residents, states, states.c.resident_id == residents.c.id)
+                select(states.c.updated_at)
+                .join_from(residents, states, states.c.resident_id == residents.c.id)
                 .where(residents.c.channel == Channel.WECHAT.value, residents.c.user_key == openid)
             )
         if last_seen is None:

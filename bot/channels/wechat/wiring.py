@@ -24,13 +24,21 @@ def setup(app: web.Application, clock: Clock) -> None:
     webhook.setup(app)
     app.setdefault(keys.SENDERS, {})
     # the admins' banner (staff/base.html): template messages not configured, or configured wrongly
-    aiohttp_jinja2.get_env(app).globals["wechat_template_warning"] = (
-        lambda: app[WECHAT].template_warning if WECHAT in app else "")
+    aiohttp_jinja2.get_env(app).globals["wechat_template_warning"] = lambda: (
+        app[WECHAT].template_warning if WECHAT in app else ""
+    )
 
     async def wechat_channel(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=API_TIMEOUT) as http:
-            channel = WeChatChannel(app[keys.SETTINGS], app[keys.DIALOGUE], app[keys.ENGINE], clock, http,
-                                    app.get(keys.ATTACHMENTS), app.get(keys.HEARING))
+            channel = WeChatChannel(
+                app[keys.SETTINGS],
+                app[keys.DIALOGUE],
+                app[keys.ENGINE],
+                clock,
+                http,
+                app.get(keys.ATTACHMENTS),
+                app.get(keys.HEARING),
+            )
             app[WECHAT] = channel
             if channel.sender is not None:
                 app[keys.SENDERS][channel.sender.channel] = channel.sender

@@ -31,15 +31,15 @@ PostgreSQL only:
 SQLite keeps its plain LIKE search.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-QUEUE_ORDER: list[str | sa.TextClause] = ['next_due', sa.text('priority DESC'), sa.text('id DESC')]
+QUEUE_ORDER: list[str | sa.TextClause] = ["next_due", sa.text("priority DESC"), sa.text("id DESC")]
 
 # Every two-character substring (repeats included: GIN keeps each key once). About 30 µs for a case, some fifteen
 # times strpos(): COST tells the planner so, and queries check rows with strpos() first, so that the function runs only
@@ -60,58 +60,81 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$
 """
 PG_STATISTICS = (
-    'CREATE STATISTICS st_cases_department_district (mcv, dependencies) ON department_id, district FROM cases',
-    'CREATE STATISTICS st_cases_department_status (mcv, dependencies) ON department_id, status FROM cases',
+    "CREATE STATISTICS st_cases_department_district (mcv, dependencies) ON department_id, district FROM cases",
+    "CREATE STATISTICS st_cases_department_status (mcv, dependencies) ON department_id, status FROM cases",
 )
-SEARCHED_COLUMNS = ('description', 'address', 'wish')
+SEARCHED_COLUMNS = ("description", "address", "wish")
 TEXT_STATISTICS_TARGET = 1000
 
 
 def upgrade() -> None:
-    op.drop_index('ix_cases_status_due', table_name='cases')
-    op.drop_index('ix_cases_department_status_due', table_name='cases')
-    op.create_index('ix_cases_queue', 'cases', QUEUE_ORDER, unique=False)
-    op.create_index('ix_cases_department_queue', 'cases', ['department_id', *QUEUE_ORDER], unique=False)
-    op.create_index('ix_cases_status_queue', 'cases', ['status', *QUEUE_ORDER], unique=False,
-                    postgresql_include=['department_id', 'named_department_id'])
-    op.create_index('ix_cases_status_department_queue', 'cases', ['status', 'department_id', *QUEUE_ORDER],
-                    unique=False, postgresql_include=['named_department_id'])
-    op.create_index('ix_cases_claim', 'cases',
-                    ['status', 'department_id', sa.text('priority DESC'), 'next_due', 'id'], unique=False)
-    op.create_index('ix_cases_counts', 'cases',
-                    ['status', 'department_id', 'named_department_id', 'district', 'category', 'assignee_id'],
-                    unique=False)
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        op.create_index('ix_cases_search_trgm', 'cases', ['description', 'address', 'wish', 'number'],
-                        unique=False, postgresql_using='gin',
-                        postgresql_ops=dict.fromkeys(('description', 'address', 'wish', 'number'), 'gin_trgm_ops'))
+    op.drop_index("ix_cases_status_due", table_name="cases")
+    op.drop_index("ix_cases_department_status_due", table_name="cases")
+    op.create_index("ix_cases_queue", "cases", QUEUE_ORDER, unique=False)
+    op.create_index("ix_cases_department_queue", "cases", ["department_id", *QUEUE_ORDER], unique=False)
+    op.create_index(
+        "ix_cases_status_queue",
+        "cases",
+        ["status", *QUEUE_ORDER],
+        unique=False,
+        postgresql_include=["department_id", "named_department_id"],
+    )
+    op.create_index(
+        "ix_cases_status_department_queue",
+        "cases",
+        ["status", "department_id", *QUEUE_ORDER],
+        unique=False,
+        postgresql_include=["named_department_id"],
+    )
+    op.create_index(
+        "ix_cases_claim", "cases", ["status", "department_id", sa.text("priority DESC"), "next_due", "id"], unique=False
+    )
+    op.create_index(
+        "ix_cases_counts",
+        "cases",
+        ["status", "department_id", "named_department_id", "district", "category", "assignee_id"],
+        unique=False,
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.create_index(
+            "ix_cases_search_trgm",
+            "cases",
+            ["description", "address", "wish", "number"],
+            unique=False,
+            postgresql_using="gin",
+            postgresql_ops=dict.fromkeys(("description", "address", "wish", "number"), "gin_trgm_ops"),
+        )
         op.execute(PG_BIGRAMS)
         op.execute(PG_SEARCH_BIGRAMS)
-        op.execute('CREATE INDEX ix_cases_search_bigrams ON cases '
-                   'USING gin (anju_search_bigrams(description, address, wish, number))')
+        op.execute(
+            "CREATE INDEX ix_cases_search_bigrams ON cases "
+            "USING gin (anju_search_bigrams(description, address, wish, number))"
+        )
         # the frequencies of far more bigrams than the default 1,000: estimates good down to a few hundred cases
-        op.execute(f'ALTER INDEX ix_cases_search_bigrams ALTER COLUMN 1 SET STATISTICS {TEXT_STATISTICS_TARGET}')
+        op.execute(f"ALTER INDEX ix_cases_search_bigrams ALTER COLUMN 1 SET STATISTICS {TEXT_STATISTICS_TARGET}")
         for statement in PG_STATISTICS:
             op.execute(statement)
-        op.execute('ALTER TABLE cases '
-                   + ', '.join(f'ALTER COLUMN {c} SET STATISTICS {TEXT_STATISTICS_TARGET}' for c in SEARCHED_COLUMNS))
-        op.execute('ANALYZE cases')
+        op.execute(
+            "ALTER TABLE cases "
+            + ", ".join(f"ALTER COLUMN {c} SET STATISTICS {TEXT_STATISTICS_TARGET}" for c in SEARCHED_COLUMNS)
+        )
+        op.execute("ANALYZE cases")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('ALTER TABLE cases ' + ', '.join(f'ALTER COLUMN {c} SET STATISTICS -1' for c in SEARCHED_COLUMNS))
-        op.execute('DROP STATISTICS IF EXISTS st_cases_department_district, st_cases_department_status')
-        op.drop_index('ix_cases_search_bigrams', table_name='cases')
-        op.execute('DROP FUNCTION IF EXISTS anju_search_bigrams(text, text, text, text)')
-        op.execute('DROP FUNCTION IF EXISTS anju_bigrams(text)')
-        op.drop_index('ix_cases_search_trgm', table_name='cases')
-    op.drop_index('ix_cases_counts', table_name='cases')
-    op.drop_index('ix_cases_claim', table_name='cases')
-    op.drop_index('ix_cases_status_department_queue', table_name='cases')
-    op.drop_index('ix_cases_status_queue', table_name='cases')
-    op.drop_index('ix_cases_department_queue', table_name='cases')
-    op.drop_index('ix_cases_queue', table_name='cases')
-    op.create_index('ix_cases_department_status_due', 'cases', ['department_id', 'status', 'next_due'], unique=False)
-    op.create_index('ix_cases_status_due', 'cases', ['status', 'next_due'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE cases " + ", ".join(f"ALTER COLUMN {c} SET STATISTICS -1" for c in SEARCHED_COLUMNS))
+        op.execute("DROP STATISTICS IF EXISTS st_cases_department_district, st_cases_department_status")
+        op.drop_index("ix_cases_search_bigrams", table_name="cases")
+        op.execute("DROP FUNCTION IF EXISTS anju_search_bigrams(text, text, text, text)")
+        op.execute("DROP FUNCTION IF EXISTS anju_bigrams(text)")
+        op.drop_index("ix_cases_search_trgm", table_name="cases")
+    op.drop_index("ix_cases_counts", table_name="cases")
+    op.drop_index("ix_cases_claim", table_name="cases")
+    op.drop_index("ix_cases_status_department_queue", table_name="cases")
+    op.drop_index("ix_cases_status_queue", table_name="cases")
+    op.drop_index("ix_cases_department_queue", table_name="cases")
+    op.drop_index("ix_cases_queue", table_name="cases")
+    op.create_index("ix_cases_department_status_due", "cases", ["department_id", "status", "next_due"], unique=False)
+    op.create_index("ix_cases_status_due", "cases", ["status", "next_due"], unique=False)

@@ -11,37 +11,38 @@ Create Date: 2026-11-27
 - `telegram_link_codes`: codes shown once in the dashboard, stored as SHA-256, short-lived and single-use.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-BIG_ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('departments') as batch:
-        batch.add_column(sa.Column('telegram_group_chat_id', sa.BigInteger(), nullable=True))
-    op.create_table('telegram_link_codes',
-    sa.Column('id', BIG_ID, autoincrement=True, nullable=False),
-    sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('staff_user_id', BIG_ID, nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('used_by_telegram_id', sa.BigInteger(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['staff_user_id'], ['staff_users.id']),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code_hash')
+    with op.batch_alter_table("departments") as batch:
+        batch.add_column(sa.Column("telegram_group_chat_id", sa.BigInteger(), nullable=True))
+    op.create_table(
+        "telegram_link_codes",
+        sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("staff_user_id", BIG_ID, nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("used_by_telegram_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["staff_user_id"], ["staff_users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code_hash"),
     )
-    op.create_index('ix_telegram_link_codes_staff', 'telegram_link_codes', ['staff_user_id'], unique=False)
+    op.create_index("ix_telegram_link_codes_staff", "telegram_link_codes", ["staff_user_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_telegram_link_codes_staff', table_name='telegram_link_codes')
-    op.drop_table('telegram_link_codes')
-    with op.batch_alter_table('departments') as batch:
-        batch.drop_column('telegram_group_chat_id')
+    op.drop_index("ix_telegram_link_codes_staff", table_name="telegram_link_codes")
+    op.drop_table("telegram_link_codes")
+    with op.batch_alter_table("departments") as batch:
+        batch.drop_column("telegram_group_chat_id")

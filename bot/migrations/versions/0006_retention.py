@@ -12,15 +12,15 @@ Create Date: 2026-12-01
 
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_processed_inbound_processed_at', 'processed_inbound', ['processed_at'], unique=False)
+    op.create_index("ix_processed_inbound_processed_at", "processed_inbound", ["processed_at"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_processed_inbound_processed_at', table_name='processed_inbound')
+    op.drop_index("ix_processed_inbound_processed_at", table_name="processed_inbound")

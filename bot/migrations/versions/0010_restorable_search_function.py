@@ -17,8 +17,8 @@ PostgreSQL only; nothing changes on SQLite.
 from alembic import op
 from sqlalchemy import text
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -31,16 +31,23 @@ $$
 
 
 def _schema_of_bigrams() -> str:
-    return op.get_bind().execute(text(
-        "SELECT quote_ident(n.nspname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-        "WHERE p.proname = 'anju_bigrams'")).scalar_one()
+    return (
+        op.get_bind()
+        .execute(
+            text(
+                "SELECT quote_ident(n.nspname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE p.proname = 'anju_bigrams'"
+            )
+        )
+        .scalar_one()
+    )
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute(SEARCH_BIGRAMS.format(call=f'{_schema_of_bigrams()}.anju_bigrams'))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(SEARCH_BIGRAMS.format(call=f"{_schema_of_bigrams()}.anju_bigrams"))
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute(SEARCH_BIGRAMS.format(call='anju_bigrams'))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(SEARCH_BIGRAMS.format(call="anju_bigrams"))

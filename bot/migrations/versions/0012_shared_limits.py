@@ -11,33 +11,33 @@ Create Date: 2026-12-01
 - `channel_quotas`: messages sent to one resident in the channel's current window.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-revision = '0012'
-down_revision = '0010'
+revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
-        'rate_slots',
-        sa.Column('key', sa.String(length=200), nullable=False),
-        sa.Column('next_at', sa.Float(), nullable=False),
-        sa.Column('free_at', sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint('key'),
+        "rate_slots",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("next_at", sa.Float(), nullable=False),
+        sa.Column("free_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
-        'channel_quotas',
-        sa.Column('channel', sa.String(length=16), nullable=False),
-        sa.Column('user_key', sa.String(length=128), nullable=False),
-        sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('used', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('channel', 'user_key'),
+        "channel_quotas",
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("user_key", sa.String(length=128), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("channel", "user_key"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('channel_quotas')
-    op.drop_table('rate_slots')
+    op.drop_table("channel_quotas")
+    op.drop_table("rate_slots")

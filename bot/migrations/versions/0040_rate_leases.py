@@ -12,32 +12,32 @@ Create Date: 2026-12-01
 - `rate_slots` (0012) is dropped: nothing reads it any more.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-revision = '0040'
-down_revision = '0030'
+revision = "0040"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
-        'rate_leases',
-        sa.Column('key', sa.String(length=200), nullable=False),
-        sa.Column('n', sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column('busy_until', sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint('key', 'n'),
+        "rate_leases",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("n", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("busy_until", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key", "n"),
     )
-    op.drop_table('rate_slots')
+    op.drop_table("rate_slots")
 
 
 def downgrade() -> None:
     op.create_table(
-        'rate_slots',
-        sa.Column('key', sa.String(length=200), nullable=False),
-        sa.Column('next_at', sa.Float(), nullable=False),
-        sa.Column('free_at', sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint('key'),
+        "rate_slots",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("next_at", sa.Float(), nullable=False),
+        sa.Column("free_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
     )
-    op.drop_table('rate_leases')
+    op.drop_table("rate_leases")

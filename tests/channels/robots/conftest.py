@@ -50,8 +50,13 @@ class Robots:
         from bot.outbox.enqueue import OutboxStatus, outbox
 
         async with self.engine.connect() as conn:
-            return bool(await conn.scalar(select(func.count()).select_from(outbox).where(
-                outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))))
+            return bool(
+                await conn.scalar(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+                )
+            )
 
 
 @pytest.fixture
@@ -69,10 +74,17 @@ async def fake_dingtalk(clock: FakeClock) -> AsyncIterator[FakeDingTalkRobots]:
 
 
 @pytest.fixture
-async def robots(aiohttp_client, settings: Settings, kb: KnowledgeBase, clock: FakeClock,  # noqa: ANN001
-                 fake_wecom: FakeWeComRobots, fake_dingtalk: FakeDingTalkRobots) -> Robots:
-    configured = replace(settings, wecom_api_base=fake_wecom.url, dingtalk_api_base=fake_dingtalk.url,
-                         public_base_url=BASE_URL)
+async def robots(
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,
+    clock: FakeClock,  # noqa: ANN001
+    fake_wecom: FakeWeComRobots,
+    fake_dingtalk: FakeDingTalkRobots,
+) -> Robots:
+    configured = replace(
+        settings, wecom_api_base=fake_wecom.url, dingtalk_api_base=fake_dingtalk.url, public_base_url=BASE_URL
+    )
     client = await aiohttp_client(create_app(configured, clock=clock, knowledge=kb))
     engine = client.app[keys.ENGINE]
     depts = await load_test_routing(engine, clock())

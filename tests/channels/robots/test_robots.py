@@ -27,7 +27,8 @@ robot_rows = DepartmentRobot.__table__
 
 
 async def test_a_new_case_and_its_duban_reach_the_wecom_and_the_dingtalk_department(
-        robots: Robots, clock: FakeClock, kb) -> None:  # noqa: ANN001
+    robots: Robots, clock: FakeClock, kb
+) -> None:  # noqa: ANN001
     to_comp = await file_case(robots.engine, clock(), category=Category.COMPENSATION)  # → 补偿办 (WeCom)
     to_dongguan = await file_case(robots.engine, clock(), category=Category.OTHER)  # → 东关工作组 (DingTalk)
     await robots.deliver(clock)
@@ -59,8 +60,9 @@ async def test_a_new_case_and_its_duban_reach_the_wecom_and_the_dingtalk_departm
     assert "：本单位未办结 1 件" in robots.dingtalk.texts(DINGTALK_TOKEN)[-1]
 
 
-async def test_a_staff_conduct_complaint_never_reaches_the_named_department_robot(robots: Robots,
-                                                                                  clock: FakeClock) -> None:
+async def test_a_staff_conduct_complaint_never_reaches_the_named_department_robot(
+    robots: Robots, clock: FakeClock
+) -> None:
     created = await file_case(robots.engine, clock(), category=Category.STAFF_CONDUCT, named_unit="comp_office")
     await robots.deliver(clock)
     assert all(created.number not in t for t in robots.wecom.texts(WECOM_KEY))
@@ -68,17 +70,23 @@ async def test_a_staff_conduct_complaint_never_reaches_the_named_department_robo
 
 @pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
 @pytest.mark.parametrize("arrival", ["spread", "burst"])
-async def test_forty_notices_in_a_minute_arrive_as_at_most_twenty_messages(robots: Robots, clock: FakeClock,
-                                                                          platform: str, arrival: str) -> None:
+async def test_forty_notices_in_a_minute_arrive_as_at_most_twenty_messages(
+    robots: Robots, clock: FakeClock, platform: str, arrival: str
+) -> None:
     department = robots.depts["comp_office" if platform == "wecom" else "wg_dongguan"]
-    fake, robot_id = ((robots.wecom, WECOM_KEY) if platform == "wecom" else (robots.dingtalk, DINGTALK_TOKEN))
+    fake, robot_id = (robots.wecom, WECOM_KEY) if platform == "wecom" else (robots.dingtalk, DINGTALK_TOKEN)
     worker = robots.client.app[keys.OUTBOX]
     start = clock()
     numbers = [f"AJ-2026-{900000 + n}" for n in range(40)]
     for n, number in enumerate(numbers):
         async with robots.engine.begin() as conn:
-            await post_to_robots(conn, department, f"test:{n}",
-                                 Outbound(f"【新案件】{number}\n类别：其他", links=(case_link(number),)), clock())
+            await post_to_robots(
+                conn,
+                department,
+                f"test:{n}",
+                Outbound(f"【新案件】{number}\n类别：其他", links=(case_link(number),)),
+                clock(),
+            )
         if arrival == "spread":  # one every 1.5 s, the worker ticking as it does in production (every 2 s)
             if n % 4 == 3:
                 await worker.tick()
@@ -96,15 +104,20 @@ async def test_forty_notices_in_a_minute_arrive_as_at_most_twenty_messages(robot
 
 
 async def test_the_fakes_enforce_twenty_a_minute_and_dingtalk_throttles_for_ten_minutes(
-        robots: Robots, clock: FakeClock) -> None:
+    robots: Robots, clock: FakeClock
+) -> None:
     import aiohttp
 
     from bot.channels.robots.dingtalk import signature
 
     async with aiohttp.ClientSession() as http:
+
         async def wecom() -> int:
-            async with http.post(f"{robots.wecom.url}/cgi-bin/webhook/send", params={"key": WECOM_KEY},
-                                 json={"msgtype": "text", "text": {"content": "测试"}}) as r:
+            async with http.post(
+                f"{robots.wecom.url}/cgi-bin/webhook/send",
+                params={"key": WECOM_KEY},
+                json={"msgtype": "text", "text": {"content": "测试"}},
+            ) as r:
                 return (await r.json())["errcode"]
 
         async def dingtalk(sign: str | None = None, stamp: int | None = None) -> int:
@@ -113,8 +126,12 @@ async def test_the_fakes_enforce_twenty_a_minute_and_dingtalk_throttles_for_ten_
             from urllib.parse import quote_plus
 
             from yarl import URL
-            url = URL(f"{robots.dingtalk.url}/robot/send?access_token={DINGTALK_TOKEN}&timestamp={stamp}"
-                      f"&sign={quote_plus(sign)}", encoded=True)
+
+            url = URL(
+                f"{robots.dingtalk.url}/robot/send?access_token={DINGTALK_TOKEN}&timestamp={stamp}"
+                f"&sign={quote_plus(sign)}",
+                encoded=True,
+            )
             async with http.post(url, json={"msgtype": "text", "text": {"content": "测试"}}) as r:
                 return (await r.json())["errcode"]
 
@@ -132,7 +149,8 @@ async def test_the_fakes_enforce_twenty_a_minute_and_dingtalk_throttles_for_ten_
 
 
 async def test_a_wrong_dingtalk_secret_is_retried_and_told_on_the_page_without_the_secret(
-        robots: Robots, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    robots: Robots, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
     robots.dingtalk.robots[DINGTALK_TOKEN].secret = "SEC" + "0" * 60  # the robot's secret was reset in DingTalk
     caplog.set_level(logging.DEBUG)
     created = await file_case(robots.engine, clock(), category=Category.OTHER)
@@ -155,8 +173,7 @@ async def test_a_wrong_dingtalk_secret_is_retried_and_told_on_the_page_without_t
         assert await conn.scalar(select(robot_rows.c.last_error).where(robot_rows.c.platform == "dingtalk")) is None
 
 
-async def test_a_robot_removed_after_queuing_makes_the_notice_undeliverable(robots: Robots,
-                                                                            clock: FakeClock) -> None:
+async def test_a_robot_removed_after_queuing_makes_the_notice_undeliverable(robots: Robots, clock: FakeClock) -> None:
     from bot.robots.config import clear_robot
 
     await file_case(robots.engine, clock(), category=Category.COMPENSATION)

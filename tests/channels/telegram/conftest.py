@@ -61,8 +61,14 @@ class TelegramBot:
         return TelegramResident(self.fake, self.processed, chat_id)
 
 
-async def start_bot(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: FakeClock,  # noqa: ANN001
-                    fake: FakeTelegram, mode: str) -> TelegramBot:
+async def start_bot(
+    aiohttp_server,
+    settings: Settings,
+    kb: KnowledgeBase,
+    clock: FakeClock,  # noqa: ANN001
+    fake: FakeTelegram,
+    mode: str,
+) -> TelegramBot:
     port = free_port()
     app = create_app(telegram_settings(settings, fake, mode, port), clock=clock, knowledge=kb)
     server = await aiohttp_server(app, port=port)

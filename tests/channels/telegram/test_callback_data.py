@@ -16,8 +16,16 @@ def test_signed_data_fits_64_bytes_and_verifies_for_its_chat_only() -> None:
 def test_tampered_or_foreign_data_does_not_verify() -> None:
     data = SIGNER.sign(42, "topic:comp.scope")
     other = CallbackSigner(signing_key("456:other"))
-    for forged in (data[:-1] + ("A" if data[-1] != "A" else "B"), "topic:comp.scope", other.sign(42, "topic:comp.scope"),
-                   "topic:comp.valuation" + data[data.index("|"):], "", None, "x" * 65, "#nope"):
+    for forged in (
+        data[:-1] + ("A" if data[-1] != "A" else "B"),
+        "topic:comp.scope",
+        other.sign(42, "topic:comp.scope"),
+        "topic:comp.valuation" + data[data.index("|") :],
+        "",
+        None,
+        "x" * 65,
+        "#nope",
+    ):
         assert SIGNER.verify(42, forged) is None
 
 

@@ -34,10 +34,13 @@ GROUPS = {"comp_office": -1001001, "discipline": -1001002, "wg_dongguan": -10010
 async def groups(webhook_bot: TelegramBot) -> dict[str, TelegramGroup]:
     async with webhook_bot.app[keys.ENGINE].begin() as conn:
         for code, chat_id in GROUPS.items():
-            await conn.execute(update(departments).where(departments.c.code == code)
-                               .values(telegram_group_chat_id=chat_id))
-    return {code: TelegramGroup(webhook_bot.fake, webhook_bot.processed, chat_id, f"{code} 工作群")
-            for code, chat_id in GROUPS.items()}
+            await conn.execute(
+                update(departments).where(departments.c.code == code).values(telegram_group_chat_id=chat_id)
+            )
+    return {
+        code: TelegramGroup(webhook_bot.fake, webhook_bot.processed, chat_id, f"{code} 工作群")
+        for code, chat_id in GROUPS.items()
+    }
 
 
 async def deliver(bot: TelegramBot, clock: FakeClock) -> None:
@@ -96,11 +99,13 @@ async def test_new_case_is_posted_to_its_department_group(webhook_bot: TelegramB
     assert groups["wg_dongguan"].post_of(filed.number) is None and groups["discipline"].post_of(filed.number) is None
 
 
-async def test_staff_conduct_complaint_only_in_the_discipline_group(webhook_bot: TelegramBot, groups,
-                                                                    clock: FakeClock) -> None:
+async def test_staff_conduct_complaint_only_in_the_discipline_group(
+    webhook_bot: TelegramBot, groups, clock: FakeClock
+) -> None:
     engine = webhook_bot.app[keys.ENGINE]
-    filed = await file_case(engine, clock(), category=Category.STAFF_CONDUCT, named_unit="comp_office",
-                            description="补偿办的人态度恶劣")
+    filed = await file_case(
+        engine, clock(), category=Category.STAFF_CONDUCT, named_unit="comp_office", description="补偿办的人态度恶劣"
+    )
     await deliver(webhook_bot, clock)
     assert groups["discipline"].post_of(filed.number) is not None
     for code in ("comp_office", "wg_dongguan"):
@@ -192,8 +197,9 @@ async def test_overdue_case_is_posted_again(webhook_bot: TelegramBot, groups, cl
     assert [b["text"] for row in posts[-1]["reply_markup"]["inline_keyboard"] for b in row] == ["签收"]
 
 
-async def test_transferred_case_is_posted_to_the_new_department(webhook_bot: TelegramBot, groups,
-                                                                 clock: FakeClock) -> None:
+async def test_transferred_case_is_posted_to_the_new_department(
+    webhook_bot: TelegramBot, groups, clock: FakeClock
+) -> None:
     engine = webhook_bot.app[keys.ENGINE]
     dispatcher = await add_user(engine, "paidan", "dispatcher", "dispatch", clock())
     filed = await file_case(engine, clock(), category=Category.COMPENSATION)

@@ -29,8 +29,13 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
 
 @pytest.fixture
 async def bot(fake_telegram, speech, aiohttp_server, settings, kb, clock, tmp_path: Path) -> TelegramBot:
-    configured = replace(settings, stt_url=speech.url + "/v1", stt_timeout=0.5,
-                         attachments_dir=tmp_path / "attachments", attachment_retry_interval=0)
+    configured = replace(
+        settings,
+        stt_url=speech.url + "/v1",
+        stt_timeout=0.5,
+        attachments_dir=tmp_path / "attachments",
+        attachment_retry_interval=0,
+    )
     return await start_bot(aiohttp_server, configured, kb, clock, fake_telegram, "webhook")
 
 

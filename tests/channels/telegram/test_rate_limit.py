@@ -12,7 +12,13 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.channels.telegram.rate_limit import (
-    IN_FLIGHT_POLL, MARGIN, MARGIN_STEP, NOTIFICATION, Pacing, PacedRateLimiter, ResponseWindow,
+    IN_FLIGHT_POLL,
+    MARGIN,
+    MARGIN_STEP,
+    NOTIFICATION,
+    PacedRateLimiter,
+    Pacing,
+    ResponseWindow,
 )
 from tests.support.monotonic import FakeMonotonic
 
@@ -176,8 +182,9 @@ async def test_arrivals_never_exceed_telegrams_limits_whatever_the_delays(seed: 
     chats = [1 + rng.randrange(150) for _ in range(600)]  # ~4 messages a chat: the per-chat limit matters too
 
     async def notify(chat_id: int) -> None:
-        await limiter.process_request(server.callback(chat_id), (), {}, "sendMessage", {"chat_id": chat_id},
-                                      NOTIFICATION)
+        await limiter.process_request(
+            server.callback(chat_id), (), {}, "sendMessage", {"chat_id": chat_id}, NOTIFICATION
+        )
 
     by_chat: dict[int, list[int]] = {}
     for chat in chats:
@@ -259,8 +266,9 @@ async def test_two_processes_keep_telegrams_limits_by_arrival_when_one_is_slow(s
 
     async def chat_in_order(chat: int, senders: list[int]) -> None:
         for worker in senders:
-            await workers[worker].process_request(servers[worker].callback(chat), (), {}, "sendMessage",
-                                                  {"chat_id": chat}, NOTIFICATION)
+            await workers[worker].process_request(
+                servers[worker].callback(chat), (), {}, "sendMessage", {"chat_id": chat}, NOTIFICATION
+            )
 
     await clock.run([chat_in_order(chat, senders) for chat, senders in by_chat.items()])
     arrivals = sorted((t, c) for server in servers for c, t in server.arrivals)

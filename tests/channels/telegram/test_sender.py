@@ -39,8 +39,9 @@ async def fake(fake_clock: FakeMonotonic) -> AsyncIterator[FakeTelegram]:
 async def application(fake: FakeTelegram, fake_clock: FakeMonotonic) -> AsyncIterator[Application]:
     settings = replace(Settings(), telegram_token=TOKEN, telegram_api_base=fake.api_base)
     limiter = PacedRateLimiter(clock=fake_clock, sleep=fake_clock.sleep)
-    application = build_application(settings, None, CallbackSigner(signing_key(TOKEN)), polling=False,
-                                    rate_limiter=limiter)
+    application = build_application(
+        settings, None, CallbackSigner(signing_key(TOKEN)), polling=False, rate_limiter=limiter
+    )
     await application.initialize()
     yield application
     await application.shutdown()
@@ -70,8 +71,9 @@ async def test_three_notifications_to_one_chat_are_a_second_apart_and_never_429(
     assert fake.responses[429] == 0
 
 
-async def test_429_is_honoured_then_retried(sender: TelegramSender, fake: FakeTelegram,
-                                            fake_clock: FakeMonotonic) -> None:
+async def test_429_is_honoured_then_retried(
+    sender: TelegramSender, fake: FakeTelegram, fake_clock: FakeMonotonic
+) -> None:
     fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 4", retry_after=4)
     await sender.send("11", NOTICE)
     first, second = fake.calls_of("sendMessage")
@@ -87,7 +89,9 @@ async def test_429_twice_is_retry_later_with_telegrams_delay(sender: TelegramSen
     assert caught.value.seconds == 7
 
 
-async def test_blocked_unknown_and_malformed_chats_are_undeliverable(sender: TelegramSender, fake: FakeTelegram) -> None:
+async def test_blocked_unknown_and_malformed_chats_are_undeliverable(
+    sender: TelegramSender, fake: FakeTelegram
+) -> None:
     fake.blocked.add(12)
     for user_key in ("12", "99999", "not-a-chat"):
         with pytest.raises(Undeliverable):
@@ -100,8 +104,9 @@ async def test_server_errors_are_retry_later(sender: TelegramSender, fake: FakeT
         await sender.send("11", NOTICE)
 
 
-async def test_a_chat_still_in_its_second_is_handed_back_not_waited_for(application: Application,
-                                                                       fake: FakeTelegram) -> None:
+async def test_a_chat_still_in_its_second_is_handed_back_not_waited_for(
+    application: Application, fake: FakeTelegram
+) -> None:
     limiter = application.bot.rate_limiter
     assert isinstance(limiter, PacedRateLimiter)
     sender = TelegramSender(application.bot, CallbackSigner(signing_key(TOKEN)), limiter.chats)

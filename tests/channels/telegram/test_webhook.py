@@ -7,7 +7,6 @@ import logging
 
 import aiohttp
 import pytest
-
 from sqlalchemy import func, select
 
 from bot import keys
@@ -22,8 +21,11 @@ async def _post(bot: TelegramBot, body: bytes | str, secret: str | None = SECRET
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers[HEADER] = secret
-    async with bot.fake._client.post(bot.server.make_url("/telegram/webhook"), data=body,  # type: ignore[union-attr]
-                                     headers=headers) as response:
+    async with bot.fake._client.post(
+        bot.server.make_url("/telegram/webhook"),
+        data=body,  # type: ignore[union-attr]
+        headers=headers,
+    ) as response:
         return response.status
 
 
@@ -61,9 +63,19 @@ async def test_unknown_update_types_and_group_chats_are_ignored(webhook_bot: Tel
     group_message["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "东关片区工作群"}
     ignored = [
         user.edited("改一下"),
-        {"update_id": fake.next_update_id(), "poll": {"id": "p", "question": "?", "options": [], "total_voter_count": 0,
-                                                      "is_closed": False, "is_anonymous": True, "type": "regular",
-                                                      "allows_multiple_answers": False}},
+        {
+            "update_id": fake.next_update_id(),
+            "poll": {
+                "id": "p",
+                "question": "?",
+                "options": [],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+            },
+        },
         {"update_id": fake.next_update_id(), "some_future_update": {"x": 1}},
         {"update_id": fake.next_update_id(), "message": {"chat": 3}},  # not readable by PTB: acknowledged
         group_message,
@@ -98,15 +110,19 @@ async def test_webhook_before_the_channel_is_ready_is_503(aiohttp_server, settin
     assert not bot.channel.ready
     update = json.dumps(FakeTelegram().user(5001).text("你好"))
     async with aiohttp.ClientSession() as session:
-        async with session.post(bot.server.make_url("/telegram/webhook"), data=update,
-                                headers={HEADER: SECRET, "Content-Type": "application/json"}) as response:
+        async with session.post(
+            bot.server.make_url("/telegram/webhook"),
+            data=update,
+            headers={HEADER: SECRET, "Content-Type": "application/json"},
+        ) as response:
             assert response.status == 503  # Telegram keeps the update and delivers it again
         async with session.get(bot.server.make_url("/healthz")) as response:
             assert response.status == 200  # the rest of the application runs
 
 
-async def test_deeply_nested_json_is_400_not_a_crash(webhook_bot: TelegramBot,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_deeply_nested_json_is_400_not_a_crash(
+    webhook_bot: TelegramBot, caplog: pytest.LogCaptureFixture
+) -> None:
     deep = '{"update_id": 9, "message": ' + '{"a": [' * 5000 + "]}" * 5000 + "}"
     nested_reply = webhook_bot.fake.user(5001).text("你好")
     inner = nested_reply["message"]
@@ -119,8 +135,9 @@ async def test_deeply_nested_json_is_400_not_a_crash(webhook_bot: TelegramBot,
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 
 
-async def test_an_update_ptb_cannot_read_is_logged_in_one_line(webhook_bot: TelegramBot,
-                                                               caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_update_ptb_cannot_read_is_logged_in_one_line(
+    webhook_bot: TelegramBot, caplog: pytest.LogCaptureFixture
+) -> None:
     update = webhook_bot.fake.user(5001).text("你好")
     update["message"]["date"] = "not a date"
     assert await _post(webhook_bot, json.dumps(update)) == 200  # acknowledged: Telegram would retry it forever

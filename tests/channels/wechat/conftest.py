@@ -24,8 +24,15 @@ async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
 
 
 def wechat_settings(settings: Settings, api: FakeWeChatApi, safe: bool, **extra: object) -> Settings:
-    return replace(settings, wechat_token=TOKEN, wechat_aes_key=AES_KEY if safe else "", wechat_app_id=APP_ID,
-                   wechat_app_secret=APP_SECRET, wechat_api_base=api.url, **extra)
+    return replace(
+        settings,
+        wechat_token=TOKEN,
+        wechat_aes_key=AES_KEY if safe else "",
+        wechat_app_id=APP_ID,
+        wechat_app_secret=APP_SECRET,
+        wechat_api_base=api.url,
+        **extra,
+    )
 
 
 @pytest.fixture(params=["plain", "safe"])
@@ -34,8 +41,14 @@ def safe(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-async def wechat_client(wechat_api, aiohttp_client, settings, kb: KnowledgeBase, clock: FakeClock,  # noqa: ANN001
-                        safe: bool) -> TestClient:
+async def wechat_client(
+    wechat_api,
+    aiohttp_client,
+    settings,
+    kb: KnowledgeBase,
+    clock: FakeClock,  # noqa: ANN001
+    safe: bool,
+) -> TestClient:
     return await aiohttp_client(create_app(wechat_settings(settings, wechat_api, safe), clock=clock, knowledge=kb))
 
 

@@ -55,13 +55,21 @@ async def test_stale_or_future_timestamps_are_400(resident: WeChatResident) -> N
     assert await _residents(resident.client) == 1
 
 
-@pytest.mark.parametrize("body", [
-    b"not xml at all", b"<xml><Content>unclosed</xml>", b"<other><MsgType>text</MsgType></other>", b"",
-    BILLION_LAUGHS.encode(), EXTERNAL_ENTITY.encode(), b"<xml><!-- c --><MsgType>text</MsgType></xml>",
-    "<xml><MsgType>text</MsgType></xml>".encode("utf-16"),
-    b'<?xml version="1.0" encoding="UTF-16"?><xml><MsgType>text</MsgType></xml>',
-    BILLION_LAUGHS.encode("utf-16"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not xml at all",
+        b"<xml><Content>unclosed</xml>",
+        b"<other><MsgType>text</MsgType></other>",
+        b"",
+        BILLION_LAUGHS.encode(),
+        EXTERNAL_ENTITY.encode(),
+        b"<xml><!-- c --><MsgType>text</MsgType></xml>",
+        "<xml><MsgType>text</MsgType></xml>".encode("utf-16"),
+        b'<?xml version="1.0" encoding="UTF-16"?><xml><MsgType>text</MsgType></xml>',
+        BILLION_LAUGHS.encode("utf-16"),
+    ],
+)
 async def test_malformed_xml_and_entity_declarations_are_400(resident: WeChatResident, body: bytes) -> None:
     query = resident.signed_query()
     if resident.safe:  # the declarations arrive inside a correctly encrypted and signed envelope
@@ -73,8 +81,12 @@ async def test_malformed_xml_and_entity_declarations_are_400(resident: WeChatRes
 async def test_a_one_megabyte_body_is_refused_fast(resident: WeChatResident) -> None:
     big = ("<xml><Content>" + "征" * 350_000 + "</Content></xml>").encode()
     started = time.perf_counter()
-    response = await resident.client.post("/wechat", params=resident.signed_query(), data=io.BytesIO(big),
-                                          headers={"Content-Type": "text/xml", "Content-Length": str(len(big))})
+    response = await resident.client.post(
+        "/wechat",
+        params=resident.signed_query(),
+        data=io.BytesIO(big),
+        headers={"Content-Type": "text/xml", "Content-Length": str(len(big))},
+    )
     assert response.status == 413
 
     async def chunks():  # noqa: ANN202 - no Content-Length: the bounded read stops it
@@ -96,8 +108,12 @@ async def test_safe_mode_refuses_forged_ciphertexts(resident: WeChatResident) ->
     assert await _post(resident, body.encode(), bad_sig) == 403
     plain = resident.signed_query()  # a plain message to an account in safe mode
     assert await _post(resident, xml.encode(), plain) == 400
-    for forged in (wechat_encrypt(xml, resident.aes_key, "wxOtherAccount000"),  # another account's appid
-                   "bm90IGVuY3J5cHRlZA==", "%%%", "QUJD" * 8):
+    for forged in (
+        wechat_encrypt(xml, resident.aes_key, "wxOtherAccount000"),  # another account's appid
+        "bm90IGVuY3J5cHRlZA==",
+        "%%%",
+        "QUJD" * 8,
+    ):
         q = resident.signed_query()
         q.update(encrypt_type="aes", msg_signature=sha1_sorted(resident.token, q["timestamp"], q["nonce"], forged))
         envelope = f"<xml><ToUserName>{cdata(ACCOUNT)}</ToUserName><Encrypt>{cdata(forged)}</Encrypt></xml>"
@@ -116,8 +132,9 @@ async def test_text_with_cdata_terminators_still_gets_a_reply(resident: WeChatRe
     assert delivery.status == 200 and delivery.text
 
 
-async def test_deeply_nested_xml_is_400_and_no_traceback(resident: WeChatResident,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+async def test_deeply_nested_xml_is_400_and_no_traceback(
+    resident: WeChatResident, caplog: pytest.LogCaptureFixture
+) -> None:
     depth = 2000  # as deep as fits in the 32 KB body limit, encrypted too
     nested = "<a>" * depth + "</a>" * depth
     for xml in (f"<xml><MsgType>text</MsgType>{nested}</xml>", "<xml>" + "<xml>" * depth + "</xml>" * (depth + 1)):

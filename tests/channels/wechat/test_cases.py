@@ -36,8 +36,9 @@ async def _choose(resident: WeChatResident, label: str) -> str:
     return await _step(resident, resident.text_xml(str(choices[label])))
 
 
-async def test_complaint_status_and_staff_reply(resident: WeChatResident, wechat_api: FakeWeChatApi,
-                                                clock: FakeClock) -> None:
+async def test_complaint_status_and_staff_reply(
+    resident: WeChatResident, wechat_api: FakeWeChatApi, clock: FakeClock
+) -> None:
     client = resident.client
     await _step(resident, resident.event_xml("subscribe"))
     text = await _step(resident, resident.event_xml("CLICK", "intent:complaint"))

@@ -63,7 +63,6 @@ async def test_url_verification_echoes_echostr(resident: WeChatResident) -> None
     assert (await resident.client.get("/wechat", params=query)).status == 403
 
 
-async def test_nothing_reaches_the_api_for_passive_replies(resident: WeChatResident,
-                                                            wechat_api: FakeWeChatApi) -> None:
+async def test_nothing_reaches_the_api_for_passive_replies(resident: WeChatResident, wechat_api: FakeWeChatApi) -> None:
     await resident.say("搬迁费怎么算")
     assert wechat_api.calls == []

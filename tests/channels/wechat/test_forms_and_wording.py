@@ -104,10 +104,11 @@ async def test_media_in_a_case_form_asks_for_text(resident: WeChatResident) -> N
     assert NEEDS_TEXT in reply.text
 
 
-
 def test_render_names_listed_buttons_by_number_and_others_by_their_words() -> None:
-    message = Outbound("请点下面的按钮选择，或点按钮“跳过”；也可以点“转人工”。信息无误请点“确认提交”。",
-                       (Button("x:skip", "跳过"), Button("x:yes", "确认提交")))
+    message = Outbound(
+        "请点下面的按钮选择，或点按钮“跳过”；也可以点“转人工”。信息无误请点“确认提交”。",
+        (Button("x:skip", "跳过"), Button("x:yes", "确认提交")),
+    )
     (text,) = render(message)
     assert text.startswith("请回复下面的数字选择，或回复数字“跳过”；也可以回复“转人工”。信息无误请回复 2“确认提交”。")
     assert text.endswith("回复数字选择：\n1. 跳过\n2. 确认提交")

@@ -16,8 +16,9 @@ async def _count(client: TestClient, table) -> int:  # noqa: ANN001
         return await conn.scalar(select(func.count()).select_from(table))
 
 
-async def test_each_message_and_event_three_times_is_handled_once(resident: WeChatResident,
-                                                                  wechat_api: FakeWeChatApi) -> None:
+async def test_each_message_and_event_three_times_is_handled_once(
+    resident: WeChatResident, wechat_api: FakeWeChatApi
+) -> None:
     welcome = await resident.deliver(resident.event_xml("subscribe"), times=3)
     answer = await resident.deliver(resident.text_xml("搬迁费怎么算"), times=3)
     click = await resident.deliver(resident.event_xml("CLICK", "intent:human"), times=3)

@@ -33,8 +33,12 @@ async def _until_sent(api: FakeWeChatApi, count: int) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_slow_answer_goes_out_through_the_customer_service_api(slow_client: TestClient, clock, safe,  # noqa: ANN001
-                                                                      wechat_api: FakeWeChatApi) -> None:
+async def test_slow_answer_goes_out_through_the_customer_service_api(
+    slow_client: TestClient,
+    clock,
+    safe,  # noqa: ANN001
+    wechat_api: FakeWeChatApi,
+) -> None:
     resident = WeChatResident(slow_client, clock, safe=safe, app_id=APP_ID)
     xml = resident.text_xml("搬迁费怎么算")
     (first,) = await resident.deliver(xml)

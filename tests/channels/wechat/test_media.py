@@ -40,11 +40,27 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
 
 
 @pytest.fixture
-async def media_client(wechat_api: FakeWeChatApi, speech: FakeSpeechServer, aiohttp_client, settings: Settings,
-                       kb: KnowledgeBase, clock: FakeClock, tmp_path: Path, safe: bool) -> TestClient:
-    configured = wechat_settings(settings, wechat_api, safe, stt_url=speech.url, stt_key="stt-test-key",
-                                 stt_model="test-model", stt_timeout=0.5, attachments_dir=tmp_path / "attachments",
-                                 attachment_retry_interval=0)
+async def media_client(
+    wechat_api: FakeWeChatApi,
+    speech: FakeSpeechServer,
+    aiohttp_client,
+    settings: Settings,
+    kb: KnowledgeBase,
+    clock: FakeClock,
+    tmp_path: Path,
+    safe: bool,
+) -> TestClient:
+    configured = wechat_settings(
+        settings,
+        wechat_api,
+        safe,
+        stt_url=speech.url,
+        stt_key="stt-test-key",
+        stt_model="test-model",
+        stt_timeout=0.5,
+        attachments_dir=tmp_path / "attachments",
+        attachment_retry_interval=0,
+    )
     return await aiohttp_client(create_app(configured, clock=clock, knowledge=kb))
 
 
@@ -56,7 +72,8 @@ def resident(media_client: TestClient, clock: FakeClock, safe: bool) -> WeChatRe
 
 
 async def test_voice_without_recognition_is_transcribed_and_answered(
-        resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer) -> None:
+    resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer
+) -> None:
     wechat_api.add_media("voice-amr-1", amr_noise(), "audio/amr")
     speech.say("过渡费怎么发")
     (reply,) = await resident.deliver(resident.voice_xml(None, media_id="voice-amr-1"))
@@ -68,7 +85,8 @@ async def test_voice_without_recognition_is_transcribed_and_answered(
 
 
 async def test_a_transcription_timeout_gets_the_polite_fallback(
-        resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer) -> None:
+    resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer
+) -> None:
     wechat_api.add_media("voice-amr-2", amr_noise(), "audio/amr")
     speech.hang()
     (reply,) = await resident.deliver(resident.voice_xml(None, media_id="voice-amr-2"))
@@ -76,8 +94,9 @@ async def test_a_transcription_timeout_gets_the_polite_fallback(
     assert len(speech.received) == 1
 
 
-async def test_an_expired_voice_file_gets_the_polite_fallback(resident: WeChatResident,
-                                                             speech: FakeSpeechServer) -> None:
+async def test_an_expired_voice_file_gets_the_polite_fallback(
+    resident: WeChatResident, speech: FakeSpeechServer
+) -> None:
     (reply,) = await resident.deliver(resident.voice_xml(None, media_id="gone-after-3-days"))
     assert "语音暂时无法识别" in reply.text and "12345" in reply.text
     assert speech.received == []
@@ -97,7 +116,8 @@ async def _start_complaint(resident: WeChatResident) -> None:
 
 
 async def test_correcting_what_was_heard_in_a_form_goes_back_to_its_question(
-        resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer) -> None:
+    resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer
+) -> None:
     await _start_complaint(resident)
     wechat_api.add_media("voice-amr-3", amr_noise(), "audio/amr")
     speech.say("东关街十八号")
@@ -109,7 +129,8 @@ async def test_correcting_what_was_heard_in_a_form_goes_back_to_its_question(
 
 
 async def test_a_photo_in_a_complaint_is_fetched_without_its_gps_and_linked_to_the_case(
-        resident: WeChatResident, wechat_api: FakeWeChatApi, media_client: TestClient, tmp_path: Path) -> None:
+    resident: WeChatResident, wechat_api: FakeWeChatApi, media_client: TestClient, tmp_path: Path
+) -> None:
     wechat_api.add_media("photo-1", photo(gps=True), "image/jpeg")
     await _start_complaint(resident)
     (got,) = await resident.deliver(resident.image_xml(media_id="photo-1"))
@@ -134,7 +155,8 @@ async def test_a_photo_in_a_complaint_is_fetched_without_its_gps_and_linked_to_t
 
 
 async def test_a_failed_download_leaves_the_complaint_intact_and_is_retried(
-        resident: WeChatResident, wechat_api: FakeWeChatApi, media_client: TestClient, clock: FakeClock) -> None:
+    resident: WeChatResident, wechat_api: FakeWeChatApi, media_client: TestClient, clock: FakeClock
+) -> None:
     wechat_api.fail_media_next(-1)  # system busy
     await _start_complaint(resident)
     (got,) = await resident.deliver(resident.image_xml(media_id="photo-2"))
@@ -153,7 +175,8 @@ async def test_a_failed_download_leaves_the_complaint_intact_and_is_retried(
 
 
 async def test_a_file_that_is_not_an_image_is_refused_with_a_reason(
-        resident: WeChatResident, wechat_api: FakeWeChatApi, media_client: TestClient) -> None:
+    resident: WeChatResident, wechat_api: FakeWeChatApi, media_client: TestClient
+) -> None:
     wechat_api.add_media("photo-3", b"%PDF-1.7 not a picture", "image/jpeg")
     await _start_complaint(resident)
     await resident.deliver(resident.image_xml(media_id="photo-3"))
@@ -165,8 +188,12 @@ async def test_a_file_that_is_not_an_image_is_refused_with_a_reason(
 
 
 async def test_a_spoken_answer_in_a_complaint_keeps_its_recording_with_the_case(
-        resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer, media_client: TestClient,
-        tmp_path: Path) -> None:
+    resident: WeChatResident,
+    wechat_api: FakeWeChatApi,
+    speech: FakeSpeechServer,
+    media_client: TestClient,
+    tmp_path: Path,
+) -> None:
     await _start_complaint(resident)
     await resident.say("西街社区5号")
     wechat_api.add_media("voice-amr-9", amr_noise(2.0), "audio/amr")

@@ -64,10 +64,17 @@ async def test_a_signed_url_is_good_for_its_own_body_only(resident: WeChatReside
     assert await _count(client, MessageLog.__table__) == logged
 
 
-async def test_the_rule_holds_across_workers(resident: WeChatResident, aiohttp_client, settings, kb,  # noqa: ANN001
-                                             wechat_api, clock: FakeClock) -> None:  # noqa: ANN001
-    other_worker = await aiohttp_client(create_app(wechat_settings(settings, wechat_api, False), clock=clock,
-                                                   knowledge=kb))
+async def test_the_rule_holds_across_workers(
+    resident: WeChatResident,
+    aiohttp_client,
+    settings,
+    kb,  # noqa: ANN001
+    wechat_api,
+    clock: FakeClock,
+) -> None:  # noqa: ANN001
+    other_worker = await aiohttp_client(
+        create_app(wechat_settings(settings, wechat_api, False), clock=clock, knowledge=kb)
+    )
     query = resident.signed_query()
     status, _ = await _post(resident.client, query, resident.text_xml("搬迁费怎么算"))
     assert status == 200
@@ -76,8 +83,9 @@ async def test_the_rule_holds_across_workers(resident: WeChatResident, aiohttp_c
     assert await _count(other_worker, Resident.__table__) == 1
 
 
-async def test_seen_urls_are_forgotten_once_their_timestamps_are_stale(resident: WeChatResident,
-                                                                       clock: FakeClock) -> None:
+async def test_seen_urls_are_forgotten_once_their_timestamps_are_stale(
+    resident: WeChatResident, clock: FakeClock
+) -> None:
     for _ in range(3):
         assert (await resident.say("你好")).text
     assert await _count(resident.client, SignedRequest.__table__) == 3

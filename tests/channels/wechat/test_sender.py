@@ -35,24 +35,29 @@ async def api(ticks: FakeMonotonic) -> AsyncIterator[FakeWeChatApi]:
 
 
 @pytest.fixture
-async def sender(api: FakeWeChatApi, engine, clock: FakeClock, ticks: FakeMonotonic,  # noqa: ANN001
-                 dialogue: DialogueService) -> AsyncIterator[WeChatSender]:
+async def sender(
+    api: FakeWeChatApi,
+    engine,
+    clock: FakeClock,
+    ticks: FakeMonotonic,  # noqa: ANN001
+    dialogue: DialogueService,
+) -> AsyncIterator[WeChatSender]:
     await dialogue.handle(Inbound(Channel.WECHAT, OPENID, "msg:1", InboundKind.TEXT, "你好"))
     async with aiohttp.ClientSession() as http:
         tokens = AccessTokens(http, api.url, APP_ID, APP_SECRET, clock=ticks)
         yield WeChatSender(http, api.url, tokens, ServiceWindow(engine, 48, 3, clock))
 
 
-async def test_sends_text_with_numbered_buttons_and_caches_the_token(sender: WeChatSender,
-                                                                       api: FakeWeChatApi) -> None:
+async def test_sends_text_with_numbered_buttons_and_caches_the_token(sender: WeChatSender, api: FakeWeChatApi) -> None:
     await sender.send(OPENID, NOTICE)
     await sender.send(OPENID, Outbound("第二条"))
     assert api.texts_to(OPENID) == ["您的诉求 TS-0001 已有答复。\n\n回复数字选择：\n1. 查进度", "第二条"]
     assert api.token_fetches() == 1
 
 
-async def test_token_is_fetched_again_before_it_expires(sender: WeChatSender, api: FakeWeChatApi,
-                                                        ticks: FakeMonotonic) -> None:
+async def test_token_is_fetched_again_before_it_expires(
+    sender: WeChatSender, api: FakeWeChatApi, ticks: FakeMonotonic
+) -> None:
     await sender.send(OPENID, NOTICE)
     ticks.now += 7200 - 299  # within five minutes of expiry
     await sender.send(OPENID, NOTICE)
@@ -60,12 +65,17 @@ async def test_token_is_fetched_again_before_it_expires(sender: WeChatSender, ap
 
 
 @pytest.mark.parametrize("trouble", ["revoked", "expired"])
-async def test_40001_and_42001_refresh_the_token_and_send(sender: WeChatSender, api: FakeWeChatApi,
-                                                          trouble: str) -> None:
+async def test_40001_and_42001_refresh_the_token_and_send(
+    sender: WeChatSender, api: FakeWeChatApi, trouble: str
+) -> None:
     await sender.send(OPENID, NOTICE)
     api.revoke_tokens() if trouble == "revoked" else api.expire_tokens()
     await sender.send(OPENID, NOTICE)
-    assert [c.errcode for c in api.calls if c.path.endswith("/send")] == [0, 40001 if trouble == "revoked" else 42001, 0]
+    assert [c.errcode for c in api.calls if c.path.endswith("/send")] == [
+        0,
+        40001 if trouble == "revoked" else 42001,
+        0,
+    ]
     assert api.token_fetches() == 2 and len(api.sent) == 2
 
 
@@ -75,8 +85,9 @@ async def test_45015_is_undeliverable(sender: WeChatSender, api: FakeWeChatApi) 
         await sender.send(OPENID, NOTICE)
 
 
-async def test_closed_window_is_undeliverable_without_calling_wechat(sender: WeChatSender, api: FakeWeChatApi,
-                                                                      clock: FakeClock) -> None:
+async def test_closed_window_is_undeliverable_without_calling_wechat(
+    sender: WeChatSender, api: FakeWeChatApi, clock: FakeClock
+) -> None:
     clock.advance(hours=48, minutes=1)
     with pytest.raises(Undeliverable, match="48"):
         await sender.send(OPENID, NOTICE)
@@ -85,8 +96,9 @@ async def test_closed_window_is_undeliverable_without_calling_wechat(sender: WeC
     assert api.calls == []
 
 
-async def test_window_quota_is_counted_and_45047_respected(sender: WeChatSender, api: FakeWeChatApi,
-                                                           dialogue: DialogueService, clock: FakeClock) -> None:
+async def test_window_quota_is_counted_and_45047_respected(
+    sender: WeChatSender, api: FakeWeChatApi, dialogue: DialogueService, clock: FakeClock
+) -> None:
     for _ in range(3):  # this sender's quota: 3 per window
         await sender.send(OPENID, NOTICE)
     with pytest.raises(Undeliverable, match="quota"):
@@ -111,18 +123,26 @@ async def test_system_busy_and_network_errors_are_retry_later(sender: WeChatSend
         await sender.send(OPENID, NOTICE)
 
 
-async def test_wrong_app_secret_is_retry_later(api: FakeWeChatApi, engine, clock: FakeClock,  # noqa: ANN001
-                                               dialogue: DialogueService) -> None:
+async def test_wrong_app_secret_is_retry_later(
+    api: FakeWeChatApi,
+    engine,
+    clock: FakeClock,  # noqa: ANN001
+    dialogue: DialogueService,
+) -> None:
     await dialogue.handle(Inbound(Channel.WECHAT, OPENID, "msg:1", InboundKind.TEXT, "你好"))
     async with aiohttp.ClientSession() as http:
-        sender = WeChatSender(http, api.url, AccessTokens(http, api.url, APP_ID, "wrong"),
-                              ServiceWindow(engine, 48, 20, clock))
+        sender = WeChatSender(
+            http, api.url, AccessTokens(http, api.url, APP_ID, "wrong"), ServiceWindow(engine, 48, 20, clock)
+        )
         with pytest.raises(RetryLater, match="40125"):
             await sender.send(OPENID, NOTICE)
 
 
-async def test_by_default_five_messages_per_window_as_wechat_allows(wechat_client, wechat_api: FakeWeChatApi,  # noqa: ANN001
-                                                                   resident) -> None:  # noqa: ANN001
+async def test_by_default_five_messages_per_window_as_wechat_allows(
+    wechat_client,
+    wechat_api: FakeWeChatApi,  # noqa: ANN001
+    resident,
+) -> None:  # noqa: ANN001
     # regression (issue 9, point 13): the default quota was 20 per 48 h; since 2023 WeChat allows 5 after a
     # resident's message (微信公众平台运营中心, 2023-05-30: 由 20 条回收至 5 条)
     await resident.say("你好")  # opens the resident's 48-hour window

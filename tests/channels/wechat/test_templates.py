@@ -30,17 +30,31 @@ FIELDS = "keyword1=number,keyword2=event,keyword3=time,remark=hint"
 BASE_URL = "https://anju.example.gov.cn"
 
 
-async def _app(aiohttp_client, settings: Settings, api: FakeWeChatApi, kb: KnowledgeBase,  # noqa: ANN001
-               clock: FakeClock, **extra: object) -> TestClient:
-    return await aiohttp_client(create_app(wechat_settings(settings, api, False, public_base_url=BASE_URL, **extra),
-                                           clock=clock, knowledge=kb))
+async def _app(
+    aiohttp_client,
+    settings: Settings,
+    api: FakeWeChatApi,
+    kb: KnowledgeBase,  # noqa: ANN001
+    clock: FakeClock,
+    **extra: object,
+) -> TestClient:
+    return await aiohttp_client(
+        create_app(wechat_settings(settings, api, False, public_base_url=BASE_URL, **extra), clock=clock, knowledge=kb)
+    )
 
 
 @pytest.fixture
 def templated(aiohttp_client, settings, wechat_api, kb, clock):  # noqa: ANN001, ANN201
     wechat_api.templates[TEMPLATE_ID] = {"first", "keyword1", "keyword2", "keyword3", "remark"}
-    return _app(aiohttp_client, settings, wechat_api, kb, clock, wechat_notice_template_id=TEMPLATE_ID,
-                wechat_notice_template_fields=FIELDS)
+    return _app(
+        aiohttp_client,
+        settings,
+        wechat_api,
+        kb,
+        clock,
+        wechat_notice_template_id=TEMPLATE_ID,
+        wechat_notice_template_fields=FIELDS,
+    )
 
 
 async def _complaint(resident: WeChatResident) -> str:
@@ -60,7 +74,8 @@ async def _staff_reply(client: TestClient, clock: FakeClock, number: str, text: 
 
 
 async def test_a_staff_reply_three_days_later_reaches_the_resident_as_a_template_message(
-        templated, wechat_api: FakeWeChatApi, clock: FakeClock) -> None:  # noqa: ANN001
+    templated, wechat_api: FakeWeChatApi, clock: FakeClock
+) -> None:  # noqa: ANN001
     client = await templated
     resident = WeChatResident(client, clock, safe=False, app_id=APP_ID)
     number = await _complaint(resident)
@@ -82,15 +97,17 @@ async def test_a_staff_reply_three_days_later_reaches_the_resident_as_a_template
     assert number in status.text and "没能推送" not in status.text
 
 
-async def test_the_sixth_notice_of_a_window_goes_as_a_template_message(templated, wechat_api: FakeWeChatApi,  # noqa: ANN001
-                                                                       clock: FakeClock) -> None:
+async def test_the_sixth_notice_of_a_window_goes_as_a_template_message(
+    templated,
+    wechat_api: FakeWeChatApi,  # noqa: ANN001
+    clock: FakeClock,
+) -> None:
     client = await templated
     resident = WeChatResident(client, clock, safe=False, app_id=APP_ID)
     number = await _complaint(resident)
     await _staff_reply(client, clock, number, "第一次答复")  # 签收 + reply: 2 of the window's 5
     for n in range(2, 6):
-        await client.app[keys.CASES].reply(
-            (await _account(client, "buchang")), number, f"第 {n} 次答复")
+        await client.app[keys.CASES].reply((await _account(client, "buchang")), number, f"第 {n} 次答复")
     await client.app[keys.OUTBOX].tick()
     assert len(wechat_api.texts_to(resident.openid)) == 5  # the window's quota
     assert [m["data"]["keyword2"]["value"] for m in wechat_api.template_messages] == ["工作人员已答复"]
@@ -104,10 +121,14 @@ async def _account(client: TestClient, username: str):  # noqa: ANN202
         return await load_viewer(conn, account.user.id)
 
 
-@pytest.mark.parametrize(("errcode", "status"), [(40037, "undeliverable"), (43004, "undeliverable"),
-                                                 (-1, "pending")])
-async def test_template_refusals(templated, wechat_api: FakeWeChatApi, clock: FakeClock,  # noqa: ANN001
-                                 errcode: int, status: str) -> None:
+@pytest.mark.parametrize(("errcode", "status"), [(40037, "undeliverable"), (43004, "undeliverable"), (-1, "pending")])
+async def test_template_refusals(
+    templated,
+    wechat_api: FakeWeChatApi,
+    clock: FakeClock,  # noqa: ANN001
+    errcode: int,
+    status: str,
+) -> None:
     client = await templated
     resident = WeChatResident(client, clock, safe=False, app_id=APP_ID)
     number = await _complaint(resident)
@@ -126,8 +147,13 @@ async def test_template_refusals(templated, wechat_api: FakeWeChatApi, clock: Fa
 
 
 async def test_without_a_template_the_admins_are_told_and_notices_stay_undeliverable(
-        aiohttp_client, settings: Settings, wechat_api: FakeWeChatApi, kb: KnowledgeBase, clock: FakeClock,  # noqa: ANN001
-        caplog: pytest.LogCaptureFixture) -> None:
+    aiohttp_client,
+    settings: Settings,
+    wechat_api: FakeWeChatApi,
+    kb: KnowledgeBase,
+    clock: FakeClock,  # noqa: ANN001
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     client = await _app(aiohttp_client, settings, wechat_api, kb, clock)
     assert "ANJU_WECHAT_NOTICE_TEMPLATE_ID" in caplog.text  # the warning at start
     resident = WeChatResident(client, clock, safe=False, app_id=APP_ID)
@@ -152,15 +178,22 @@ async def _staff_page(client: TestClient, clock: FakeClock, username: str, role:
     async with client.app[keys.ENGINE].connect() as conn:
         account = await find_account(conn, username)
     if account is None:
-        await add_user(client.app[keys.ENGINE], username, role or "department_staff",
-                       None if role == "admin" else "comp_office", clock())
+        await add_user(
+            client.app[keys.ENGINE],
+            username,
+            role or "department_staff",
+            None if role == "admin" else "comp_office",
+            clock(),
+        )
         async with client.app[keys.ENGINE].connect() as conn:
             account = await find_account(conn, username)
     agent = StaffAgent(client)
     try:
         cookies = client.app[STAFF].cookies
-        agent.session.cookie_jar.update_cookies({COOKIE: cookies.dumps(cookies.for_staff(
-            account.user.id, account.password_hash))}, client.server.make_url("/staff"))
+        agent.session.cookie_jar.update_cookies(
+            {COOKIE: cookies.dumps(cookies.for_staff(account.user.id, account.password_hash))},
+            client.server.make_url("/staff"),
+        )
         return await agent.page("/staff")
     finally:
         await agent.close()
@@ -169,12 +202,17 @@ async def _staff_page(client: TestClient, clock: FakeClock, username: str, role:
 def test_template_settings_are_checked_never_guessed() -> None:
     assert load_template("", "") == (None, NOT_CONFIGURED)
     template, warning = load_template(TEMPLATE_ID, FIELDS)
-    assert warning == "" and template == NoticeTemplate(TEMPLATE_ID, (("keyword1", "number"), ("keyword2", "event"),
-                                                                      ("keyword3", "time"), ("remark", "hint")))
-    for template_id, fields in [(TEMPLATE_ID, ""), ("", FIELDS), (TEMPLATE_ID, "keyword1=phone"),
-                                (TEMPLATE_ID, "keyword1"), ("bad id!", FIELDS), (TEMPLATE_ID, "remark=hint")]:
+    assert warning == "" and template == NoticeTemplate(
+        TEMPLATE_ID, (("keyword1", "number"), ("keyword2", "event"), ("keyword3", "time"), ("remark", "hint"))
+    )
+    for template_id, fields in [
+        (TEMPLATE_ID, ""),
+        ("", FIELDS),
+        (TEMPLATE_ID, "keyword1=phone"),
+        (TEMPLATE_ID, "keyword1"),
+        ("bad id!", FIELDS),
+        (TEMPLATE_ID, "remark=hint"),
+    ]:
         with pytest.raises(TemplateSettingsError):
             NoticeTemplate.from_settings(template_id, fields)
         assert load_template(template_id, fields)[1].startswith("微信模板消息设置有误")
-
-
