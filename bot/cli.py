@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cases.cli import add_parser as add_cases  # staff add, demo, routing load
 
     add_cases(sub)
+    from bot.households.cli import add_parser as add_households  # the household ledger: template, import
+
+    add_households(sub)
     return parser
 
 

@@ -100,6 +100,10 @@ class Settings:
     stt_key: str = _secret()
     stt_language: str = "zh"
     stt_timeout: float = 15.0  # seconds for one transcription
+    # the household ledger (issue 14; bot/households/): the key of the ID numbers' keyed hashes (keep it secret and
+    # never change it: the hashes of imported households are made with it), and the largest file staff may import
+    household_id_key: str = _secret()
+    household_import_max_bytes: int = 20 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -155,6 +159,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "voice_max_bytes": (1024, 100 * 1024 * 1024),
     "voice_max_seconds": (1, 600),
     "stt_timeout": (0.01, 600),
+    "household_import_max_bytes": (1024, 200 * 1024 * 1024),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {"log_level": LOG_LEVELS, "log_format": ("text", "json")}
 

@@ -7,8 +7,18 @@ from bot.attachments import models as attachment_models
 from bot.cases import models as case_models
 from bot.db import limits, models, signed_requests
 from bot.db.base import Base
+from bot.households import models as household_models
 from bot.outbox import models as outbox_models
 from bot.robots import models as robot_models
 
-MODULES = (models, case_models, outbox_models, signed_requests, limits, robot_models, attachment_models)
+MODULES = (
+    models,
+    case_models,
+    outbox_models,
+    signed_requests,
+    limits,
+    robot_models,
+    attachment_models,
+    household_models,
+)
 metadata = Base.metadata

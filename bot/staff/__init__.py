@@ -10,6 +10,7 @@ attachment_files  a case's photos (thumbnail, full size), scoped like the case, 
 case_actions  the action forms' POST handlers
 export        the filtered queue as CSV and XLSX
 routing_page  routing rules (admins)
+households_import  the household ledger's import: check, then import (admins; bot/households/)
 telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
 overview      overdue and on-time figures per department (supervisors; the queries: bot/cases/figures.py, the
               charts and jinja filters: bot/web/charts.py, bot/web/filters.py, shared with /stats)
@@ -30,6 +31,7 @@ from bot.staff import (
     case_actions,
     case_page,
     export,
+    households_import,
     login,
     overview,
     queue,
@@ -56,6 +58,7 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
         routing_page,
         overview,
         telegram_link,
+        households_import,
     ):
         module.setup(app)
 
