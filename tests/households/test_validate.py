@@ -131,8 +131,8 @@ def test_excel_numbers_and_dates_are_read_as_typed() -> None:
     records: list[dict] = rows()  # type: ignore[assignment]
     records[1]["认定面积（㎡）"] = "１２．５㎡"  # full-width digits and the unit, as typed in WPS
     records[0].update(
-        {"户号": 1001, "合法建筑面积（㎡）": 86.5, "评估价值（元）": 449800, "签约日期": datetime(2026, 3, 15)}
-    )  # noqa: DTZ001 - an Excel date cell is naive
+        {"户号": 1001, "合法建筑面积（㎡）": 86.5, "评估价值（元）": 449800, "签约日期": datetime(2026, 3, 15)}  # noqa: DTZ001 - an Excel date cell is naive
+    )
     report = check_file("l.xlsx", xlsx_bytes(records), PARAMS, TODAY, LIMIT)
     assert report.ok, report.problems
     first = report.rows[0]
