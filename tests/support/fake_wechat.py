@@ -113,6 +113,17 @@ class FakeWeChatApi:
         self.calls.append(ApiCall(request.path, dict(request.query), body, errcode))
         return web.json_response(payload)  # WeChat answers 200 with an errcode
 
+    def _token_refused(self, request: web.Request) -> tuple[int, str] | None:
+        """WeChat's answer to a call without a valid access token, or None when the token is good."""
+        token = request.query.get("access_token")
+        if not token:
+            return 41001, "access_token missing"
+        if token not in self.tokens:
+            return 40001, "invalid credential, access_token is invalid or not latest"
+        if self.tokens[token] <= self.clock():
+            return 42001, "access_token expired"
+        return None
+
     async def _token(self, request: web.Request) -> web.Response:
         q = request.query
         if q.get("grant_type") != "client_credential":
@@ -126,22 +137,13 @@ class FakeWeChatApi:
         return self._answer(request, None, 0, {"access_token": token, "expires_in": self.token_ttl})
 
     async def _send(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            body = None
+        body = await _json_body(request)
 
         def error(code: int, message: str) -> web.Response:
             return self._answer(request, body, code, {"errcode": code, "errmsg": message})
 
-        token = request.query.get("access_token")
-        if not token:
-            return error(41001, "access_token missing")
-        if token not in self.tokens:
-            return error(40001, "invalid credential, access_token is invalid or not latest")
-        if self.tokens[token] <= self.clock():
-            return error(42001, "access_token expired")
+        if refused := self._token_refused(request):
+            return error(*refused)
         if not isinstance(body, dict) or not isinstance(body.get("text"), dict):
             return error(47001, "data format error")
         openid, content = body.get("touser"), body["text"].get("content")
@@ -162,22 +164,13 @@ class FakeWeChatApi:
         return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok"})
 
     async def _template_send(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            body = None
+        body = await _json_body(request)
 
         def error(code: int, message: str) -> web.Response:
             return self._answer(request, body, code, {"errcode": code, "errmsg": message})
 
-        token = request.query.get("access_token")
-        if not token:
-            return error(41001, "access_token missing")
-        if token not in self.tokens:
-            return error(40001, "invalid credential, access_token is invalid or not latest")
-        if self.tokens[token] <= self.clock():
-            return error(42001, "access_token expired")
+        if refused := self._token_refused(request):
+            return error(*refused)
         if not isinstance(body, dict):
             return error(47001, "data format error")
         openid, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
@@ -207,13 +200,8 @@ class FakeWeChatApi:
         def error(code: int, message: str) -> web.Response:
             return self._answer(request, None, code, {"errcode": code, "errmsg": message})
 
-        token = request.query.get("access_token")
-        if not token:
-            return error(41001, "access_token missing")
-        if token not in self.tokens:
-            return error(40001, "invalid credential, access_token is invalid or not latest")
-        if self.tokens[token] <= self.clock():
-            return error(42001, "access_token expired")
+        if refused := self._token_refused(request):
+            return error(*refused)
         if self._media_failures:
             code = self._media_failures.popleft()
             return error(code, f"error {code}")
@@ -228,3 +216,11 @@ class FakeWeChatApi:
             content_type=content_type,
             headers={"Content-disposition": f'attachment; filename="{media_id}.{extension}"'},
         )
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The request's JSON body, or None when it is not UTF-8 JSON."""
+    try:
+        return json.loads((await request.read()).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
