@@ -171,5 +171,15 @@ async def background_checkpoints(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await _truncate_at_end(path, gate, policy)
+
+
+async def _truncate_at_end(path: str, gate: WriteGate | None, policy: WalPolicy, attempts: int = 5) -> None:
+    """The last cut: a checkpoint the cancelled loop had started may still run in its thread (SQLite then answers
+    busy at once), so try again a few times before leaving the log for the next start."""
+    for _ in range(attempts):
         with contextlib.suppress(sqlite3.Error):
-            await truncate_log(path, gate, policy.busy_seconds)
+            if not (await truncate_log(path, gate, policy.busy_seconds)).busy:
+                return
+        await asyncio.sleep(policy.poll)
+    log.info("WAL of %s not truncated at the end: the database stayed busy", path)
