@@ -101,3 +101,20 @@ class HouseholdChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_household_changes_household", "household_id", "id"),)
+
+
+class HouseholdBinding(Base):
+    """A resident's chat identity (one row of `residents`: a Telegram chat, a WeChat openid, a web session) linked
+    to one household (issue 14, point 2). Several family members may bind to one household; a resident binds to
+    one household at a time. Removing the row unbinds; nothing else about the resident is kept here."""
+
+    __tablename__ = "household_bindings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), unique=True)
+    via: Mapped[str] = mapped_column(String(16))  # "code" (the printed one-time code) or "id_tail" (户号+户主+6 digits)
+    label: Mapped[str] = mapped_column(String(50))  # how the household sees this member listed, e.g. "微信用户 …3f2a"
+    bound_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_household_bindings_household", "household_id"),)
