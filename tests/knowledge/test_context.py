@@ -28,6 +28,9 @@ def text(message: str) -> Inbound:
         ("过渡费怎么算", "那一个月给还是一次给", "comp.transition_fee"),
         ("签约奖励有多少", "要是晚签几天呢", "comp.reward"),
         ("补偿协议要带什么", "在哪签", "proc.agreement"),
+        # a family member named in the follow-up is who it is about, not a subject of another field
+        ("老人去世了补偿款谁能领", "俺闺女能领吗", "proc.who_signs"),
+        ("房主去世了，继承人怎么签协议", "那俺老伴呢", "proc.who_signs"),
     ],
 )
 async def test_an_elliptical_follow_up_continues_the_last_topic(
@@ -57,6 +60,19 @@ async def test_a_question_of_another_field_is_not_pulled_into_the_context(kb: Kn
     turn = await replay(kb, ["补偿款什么时候到账", "广场舞在哪跳"], NOW)
     assert turn.label is None
     assert "不在我能回答的范围里" in turn.replies[0].text
+    # a family member does not make another field's question ours
+    turn = await replay(kb, ["老人去世了补偿款谁能领", "俺闺女考大学咋报志愿"], NOW)
+    assert turn.label is None and "不在我能回答的范围里" in turn.replies[0].text
+
+
+@pytest.mark.parametrize("question", ["我女儿在外地工作，能替我签协议吗", "俺儿子能帮我签吗", "俺老婆能代签吗"])
+def test_someone_signing_for_the_owner_is_about_who_signs(kb: KnowledgeBase, question: str) -> None:
+    assert kb.match(question).label == "proc.who_signs"
+
+
+def test_the_compensation_standard_asked_with_the_payment_date_offers_the_valuation(kb: KnowledgeBase) -> None:
+    result = kb.match("补偿标准是啥？啥时候给钱？")
+    assert (result.label, result.also) == ("comp.payment_time", "comp.valuation")
 
 
 @pytest.mark.parametrize("small_talk", ["今天天气咋样", "明天下雨吗"])
