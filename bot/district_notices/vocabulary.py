@@ -23,7 +23,12 @@ KIND_LABELS = {
 }
 EVERY_DISTRICT = "all"  # the form's value for 全部片区
 EVERY_DISTRICT_LABEL = "全部片区"
-CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "网页", Channel.TELEGRAM: "Telegram", Channel.WECHAT: "微信", Channel.CONSOLE: "终端"}
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.WEB: "网页",
+    Channel.TELEGRAM: "Telegram",
+    Channel.WECHAT: "微信",
+    Channel.CONSOLE: "终端",
+}
 
 # one WeChat text message is 2,048 bytes (about 680 Chinese characters): the title, the body and the closing lines
 # fit in one, so a notice uses one message of the resident's WeChat window, not two

@@ -1,6 +1,6 @@
 """Notices to a district (/staff/district-notices): write one (kind, title, body, district), 预览 — the text residents
 will read and how many it goes to — then 确认发送; the delivery report of each notice, read from the outbox as the
-worker works (the page reloads itself while anything is still waiting); and the list of notices sent (who, what,
+worker works (刷新, or 自动刷新 every few seconds while anything is still waiting); and the list of notices sent (who, what,
 when). Who may send where: bot/district_notices/audience.py. The preview page carries the notice's own key, so that
 sending the same form twice sends it once."""
 
@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 PATH = "/staff/district-notices"
 FIELDS = ("kind", "title", "body", "district")
 KEY = re.compile(r"[A-Za-z0-9_-]{20,64}")
-REFRESH_SECONDS = 5
+REFRESH_SECONDS = 10
 DONE = {
-    "sent": "通知已交给发送队列，正在按各渠道的限制逐个发送；本页会自动刷新。",
+    "sent": "通知已交给发送队列，正在按各渠道的限制逐个发送；点“刷新”查看最新情况。",
     "again": "这条通知已经发送过了（重复提交不会重复发送），下面是它的发送情况。",
 }
 
@@ -208,7 +208,9 @@ async def report_page(request: web.Request, desk: Desk) -> web.StreamResponse:
         "counts": [(o.value, OUTCOME_LABELS[o], found.counts[o]) for o in Outcome],
         "channel_labels": CHANNEL_LABELS,
         "done": DONE.get(request.query.get("done", ""), ""),
-        "refresh": REFRESH_SECONDS if found.waiting else 0,
+        # reloading on its own only when asked for (a page that changes under the reader's eyes is theirs to allow)
+        "refresh": REFRESH_SECONDS if found.waiting and request.query.get("auto") == "1" else 0,
+        "auto_seconds": REFRESH_SECONDS,
     }
     return render(request, "staff/district_notice_report.html", context, desk)
 

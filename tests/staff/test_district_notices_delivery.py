@@ -166,7 +166,10 @@ async def test_a_notice_reaches_exactly_the_districts_bound_residents_once(
     assert (again_id, done, again) == (notice_id, "sent", "again")
 
     page = await staff.page(f"/staff/district-notices/{notice_id}")
-    assert count(page, "waiting") == 6 and 'http-equiv="refresh"' in page  # nothing sent yet: the page reloads
+    assert count(page, "waiting") == 6 and "还有 6 位居民等待发送" in page  # nothing sent yet
+    assert 'http-equiv="refresh"' not in page  # reloading on its own only when asked for
+    page = await staff.page(f"/staff/district-notices/{notice_id}?auto=1")
+    assert 'http-equiv="refresh" content="10"' in page and "停止自动刷新" in page
 
     await deliver_all(client, clock)
 
@@ -188,7 +191,8 @@ async def test_a_notice_reaches_exactly_the_districts_bound_residents_once(
     assert (count(page, "skipped"), count(page, "waiting")) == (1, 0)
     assert "居民已屏蔽机器人（Telegram 403）" in page
     assert "居民超过 48 小时没有给公众号发消息，微信不允许再发客服消息" in page
-    assert 'http-equiv="refresh"' not in page  # all done: no more reloading
+    page = await staff.page(f"/staff/district-notices/{notice_id}?auto=1")
+    assert 'http-equiv="refresh"' not in page and "已全部处理完毕" in page  # all done: no more reloading
     listing = await staff.page("/staff/district-notices")
     assert TITLE in listing and listing.count(f'data-notice="{notice_id}"') == 1
 
@@ -221,9 +225,8 @@ async def test_the_button_under_a_notice_turns_them_off_and_打开通知_back_on
     # the resident taps 不再接收此类通知 under the notice on Telegram; the web resident under theirs
     await resident.press("不再接收此类通知")
     assert "已关闭片区通知" in resident.text
-    (notice,) = [
-        u for u in (await (await client.get("/api/chat/updates", params={"session": web.session})).json())["replies"]
-    ]
+    response = await client.get("/api/chat/updates", params={"session": web.session})
+    (notice,) = (await response.json())["replies"]
     assert [b["label"] for b in notice["buttons"]] == ["不再接收此类通知"]
     await web.send(button=notice["buttons"][0]["id"])
     assert "已关闭片区通知" in web.text
