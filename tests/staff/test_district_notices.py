@@ -137,6 +137,9 @@ async def test_the_notice_is_plain_text_as_written(client: TestClient, login: Lo
     page = await (await admin.post("/staff/district-notices/preview", fields)).text()
     assert "&lt;b&gt;公示&lt;/b&gt;" in page and "<b>公示</b>" not in page
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    # 返回修改: the form again, with what was written
+    edit = await admin.post("/staff/district-notices/new", fields)
+    assert edit.status == 200 and "第一行" in await edit.text() and "<b>" not in await edit.text()
     assert (await admin.post("/staff/district-notices", {**fields, "key": key})).status == 303
     await client.app[keys.OUTBOX].tick()
     response = await client.get("/api/chat/updates", params={"session": "web-bound-000001"})

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot import keys
 from bot.app import create_app
 from bot.db.models import Resident
+from bot.district_notices.models import DistrictNotice
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.staff.test_dashboard_browser import BOT, DESKTOP, browser, new_page, tap  # noqa: F401 - fixtures
@@ -75,6 +76,8 @@ async def test_compose_preview_send_and_watch_the_report(
     await expect(staff.locator('[data-count="waiting"]')).to_have_text("1")
     assert await serious_violations(staff) == []
 
+    async with engine.connect() as conn:  # the body as written, line break included (carried by the preview)
+        assert await conn.scalar(select(DistrictNotice.__table__.c.body)) == BODY
     report = await server.app[keys.OUTBOX].tick()
     assert report.delivered == 1
     await staff.reload()  # the page reloads itself every few seconds while anything waits; here at once
