@@ -26,7 +26,6 @@ notices = table_of(DistrictNotice)
 recipient_rows = table_of(DistrictNoticeRecipient)
 QUEUED = "queued"
 SKIPPED = "skipped"
-CHUNK = 500
 
 
 def outbox_key(notice_id: int, resident_id: int) -> str:
@@ -100,8 +99,8 @@ async def send_notice(
         }
         for r in found
     ]
-    for start in range(0, len(rows), CHUNK):
-        await conn.execute(recipient_rows.insert(), rows[start : start + CHUNK])
+    if rows:
+        await conn.execute(recipient_rows.insert(), rows)
     messages = {channel: resident_message(draft, signature, now, channel) for channel in {r.channel for r in found}}
     queued = [
         Queued(outbox_key(row.id, r.resident_id), r.channel, r.user_key, messages[r.channel], r.resident_id)

@@ -60,27 +60,22 @@ class Queued:
     resident_id: int | None = None
 
 
-CHUNK = 500  # rows per INSERT (10 bound values each: far below both databases' limit on parameters)
-
-
-async def enqueue_many(conn: AsyncConnection, messages: Sequence[Queued], now: datetime) -> int:
-    """Queue many messages in a few statements; a key already queued adds nothing. How many rows were added."""
-    added = 0
-    for start in range(0, len(messages), CHUNK):
-        rows = [
-            {
-                "idempotency_key": m.key,
-                "channel": m.channel,
-                "user_key": m.user_key,
-                "resident_id": m.resident_id,
-                "payload": m.message.to_json(),
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for m in messages[start : start + CHUNK]
-        ]
-        stmt = insert_for(conn, outbox).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        added += (await conn.execute(stmt)).rowcount
-    return added
+async def enqueue_many(conn: AsyncConnection, messages: Sequence[Queued], now: datetime) -> None:
+    """Queue many messages in one executemany (a statement compiled once); a key already queued adds nothing."""
+    if not messages:
+        return
+    rows = [
+        {
+            "idempotency_key": m.key,
+            "channel": m.channel,
+            "user_key": m.user_key,
+            "resident_id": m.resident_id,
+            "payload": m.message.to_json(),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    await conn.execute(insert_for(conn, outbox).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
