@@ -3,6 +3,7 @@ who may send where; the preview's key is needed to send; a work group sees only 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
@@ -146,3 +147,20 @@ async def test_the_notice_is_plain_text_as_written(client: TestClient, login: Lo
     (notice,) = (await response.json())["replies"]
     assert notice["text"].startswith("【评估结果公示】<b>公示</b>\n\n第一行\n\n第二行\n\n—— ")
     assert "回复“关闭通知”" in notice["text"]
+
+
+async def test_two_submits_at_once_send_one_notice(client: TestClient, login: Login, clock: FakeClock) -> None:
+    """A double click sends the form twice at the same moment: one notice, one message per resident."""
+    await a_bound_resident(client, clock)
+    admin = await login("admin")
+    page = await (await admin.post("/staff/district-notices/preview", GOOD)).text()
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    first, second = await asyncio.gather(
+        admin.post("/staff/district-notices", {**GOOD, "key": key}),
+        admin.post("/staff/district-notices", {**GOOD, "key": key}),
+    )
+    assert first.status == second.status == 303
+    locations = sorted([first.headers["Location"], second.headers["Location"]])
+    assert [loc.rsplit("=", 1)[1] for loc in locations] == ["again", "sent"]
+    assert len({loc.split("?")[0] for loc in locations}) == 1
+    assert await rows(client) == (1, 1, 1)
