@@ -7,6 +7,7 @@ from bot.attachments import models as attachment_models
 from bot.cases import models as case_models
 from bot.db import limits, models, signed_requests
 from bot.db.base import Base
+from bot.district_notices import models as district_notice_models
 from bot.households import models as household_models
 from bot.outbox import models as outbox_models
 from bot.robots import models as robot_models
@@ -20,5 +21,6 @@ MODULES = (
     robot_models,
     attachment_models,
     household_models,
+    district_notice_models,
 )
 metadata = Base.metadata

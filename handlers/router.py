@@ -14,6 +14,7 @@ from handlers import (
     case_status,
     complaint,
     contacts,
+    district_notices,
     feedback,
     human_handoff,
     knowledge_answer,
@@ -75,6 +76,8 @@ async def _respond(state: Conversation, inbound: Inbound, ctx: TurnContext) -> T
         return voice.not_heard(state, inbound, ctx, FLOWS)
     if voice.was_heard(inbound):  # "我听到的是：…", then the answer as if typed
         return await voice.answer_heard(inbound, lambda typed: _respond(state, typed, ctx))
+    if (on := district_notices.words(text)) is not None:  # 关闭通知 / 打开通知, also while a form is open
+        return district_notices.turn(state, on)
     if (flow := FLOWS.get(state.flow or "")) is not None:
         turn = await flow.step(state, inbound, ctx)
         if turn.replies or turn.state.flow is not None:
@@ -129,6 +132,8 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
         return await voice.again(state, ctx, FLOWS)
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
+    if kind == district_notices.BUTTON_KIND and (turn := district_notices.button(state, arg)) is not None:
+        return turn  # 不再接收此类通知 under a notice
     if (flow := FLOWS.get(state.flow or "")) is not None and kind not in {"menu", "intent", "topic", "rate"}:
         turn = await flow.button(state, button_id, ctx)
         if turn.replies or turn.state.flow is not None:

@@ -11,14 +11,25 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.port import AttachToCase, CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
+from bot.core.port import (
+    AttachToCase,
+    CaseDesk,
+    CreateCase,
+    Effect,
+    ExplainRating,
+    RateCase,
+    RecordFeedback,
+    RecordGap,
+    SetDistrictNotices,
+)
 from bot.db.base import table_of
-from bot.db.models import Feedback, UnansweredQuestion
-from bot.db.upsert import insert_for
+from bot.db.models import DistrictNoticeOptOut, Feedback, UnansweredQuestion
+from bot.db.upsert import insert_for, insert_ignore
 from knowledge.text import compact
 
 feedback = table_of(Feedback)
 gaps = table_of(UnansweredQuestion)
+optouts = table_of(DistrictNoticeOptOut)
 MAX_GAP_KEY = 500
 MAX_SAMPLE = 500  # what a curator reads of a question (they are capped in number too: bot/db/retention.py)
 
@@ -50,6 +61,8 @@ async def apply_effects(
             outcomes[effect.ref] = await desk.explain_rating(conn, resident_id, effect, now)
         elif isinstance(effect, AttachToCase):
             outcomes[effect.ref] = await desk.attach(conn, resident_id, effect, now)
+        elif isinstance(effect, SetDistrictNotices):
+            outcomes[effect.ref] = await set_district_notices(conn, resident_id, effect.on, now)
         elif isinstance(effect, RecordGap):
             key = compact(effect.question)[:MAX_GAP_KEY]
             if key:
@@ -77,6 +90,14 @@ async def apply_effects(
         else:  # pragma: no cover - a new effect type without a writer is a programming error
             raise TypeError(f"no writer for effect {effect!r}")
     return outcomes
+
+
+async def set_district_notices(conn: AsyncConnection, resident_id: int, on: bool, now: datetime) -> bool:
+    """Notices to a district on (no opt-out row) or off (one); True when that changed."""
+    if on:
+        result = await conn.execute(optouts.delete().where(optouts.c.resident_id == resident_id))
+        return bool(result.rowcount)
+    return await insert_ignore(conn, optouts, {"resident_id": resident_id, "turned_off_at": now}, ("resident_id",))
 
 
 _FEEDBACK = feedback.insert()

@@ -207,7 +207,16 @@ class AttachToCase:
     ref: str = "attached"
 
 
-Effect = RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating | AttachToCase
+@dataclass(frozen=True)
+class SetDistrictNotices:
+    """The resident turns notices to a district off (关闭通知, 不再接收此类通知) or on again (打开通知); outcome, under
+    `ref`: True when that changed something (False: they were already off, or on)."""
+
+    on: bool
+    ref: str = "district_notices"
+
+
+Effect = RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating | AttachToCase | SetDistrictNotices
 # what effect writers produced, by the `ref` of the effect
 Outcomes = Mapping[str, Any]
 

@@ -1,5 +1,5 @@
 """Tables of the dialogue side: residents, their dialogue state, processed inbound ids, the message log,
-feedback, and the questions curators still have to answer."""
+feedback, the questions curators still have to answer, and who turned notices to a district off."""
 
 from __future__ import annotations
 
@@ -23,6 +23,16 @@ class Resident(Base):
     user_key: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]  # to the hour (refreshed when an hour old); the exact time: dialogue_states
+
+
+class DistrictNoticeOptOut(Base):
+    """A resident who said 关闭通知 (or tapped 不再接收此类通知): notices to a district skip them until they say
+    打开通知 (bot/district_notices/). Notices about their own cases still reach them."""
+
+    __tablename__ = "district_notice_optouts"
+
+    resident_id: Mapped[int] = mapped_column(BigId, ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    turned_off_at: Mapped[datetime]
 
 
 class DialogueState(Base):

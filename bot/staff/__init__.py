@@ -11,6 +11,7 @@ case_actions  the action forms' POST handlers
 export        the filtered queue as CSV and XLSX
 routing_page  routing rules (admins)
 households_import  the household ledger's import: check, then import (admins; bot/households/)
+district_notices  notices to a district's bound residents: write, preview, send; delivery report; history
 telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
 overview      overdue and on-time figures per department (supervisors; the queries: bot/cases/figures.py, the
               charts and jinja filters: bot/web/charts.py, bot/web/filters.py, shared with /stats)
@@ -30,6 +31,7 @@ from bot.staff import (
     attachment_files,
     case_actions,
     case_page,
+    district_notices,
     export,
     households_import,
     login,
@@ -59,6 +61,7 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
         overview,
         telegram_link,
         households_import,
+        district_notices,
     ):
         module.setup(app)
 
