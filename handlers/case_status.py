@@ -47,7 +47,12 @@ def _detail(case: CaseSummary) -> Outbound:
         parts.append(f"最新答复（{when}）：\n{case.latest_reply}")
     else:
         parts.append("还没有工作人员的答复，请耐心等待；到期没有答复可以点“转人工”催办。")
-    if case.undelivered:
+    if case.undelivered and case.undelivered_reasons:
+        parts.append(
+            f"另有 {case.undelivered} 条进展通知没能主动推送给您（{'；'.join(case.undelivered_reasons)}），"
+            "办理情况以这里显示的为准。"
+        )
+    elif case.undelivered:
         parts.append(
             f"另有 {case.undelivered} 条进展通知没能主动推送给您（微信规定：您 48 小时内没有给公众号发过消息，"
             "公众号就不能主动发消息），办理情况以这里显示的为准。"
