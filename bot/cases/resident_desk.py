@@ -248,7 +248,7 @@ class ResidentCases:
                 )
             )
         ).all()
-        reasons = tuple(dict.fromkeys(r.resident_reason for r in refused if r.resident_reason))
+        reasons = tuple(dict.fromkeys(r.resident_reason or "" for r in refused))  # "": the channel gave none
         return CaseSummary(
             number=case["number"],
             type=case["type"],
