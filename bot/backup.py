@@ -5,6 +5,11 @@
   FILE, checked (`PRAGMA quick_check`) and then renamed to FILE, so FILE is never a partial copy.
 - PostgreSQL: `pg_dump --format=custom`, which also reads one snapshot and does not block writers. Without pg_dump
   on the PATH the exact command to run is printed instead.
+- Attachments (residents' photos and recordings, `ANJU_ATTACHMENTS_DIR`, default var/attachments): the files are
+  not in the database, so the store's directory goes into FILE.attachments.tar beside it, after the database copy.
+  A file is written to the store before its record says it is stored, and never changed afterwards, so every
+  file the database copy refers to is in the archive (files stored meanwhile may be there too; they are harmless).
+  Unfinished writes (*.part) are left out; the archive, too, is renamed into place only when complete.
 
 Restoring is in docs/operations.md (and tests/test_backup.py does it)."""
 
@@ -14,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +38,19 @@ class BackupResult:
     path: Path
     bytes: int
     cases: int | None = None  # SQLite: cases in the copy (a quick look that it is the real thing)
+
+
+@dataclass(frozen=True)
+class AttachmentsResult:
+    directory: Path  # the store that was copied
+    path: Path | None  # the archive; None when the store holds no file yet
+    files: int = 0
+    bytes: int = 0
+
+
+def attachments_archive(target: Path) -> Path:
+    """Where the attachments of the backup `target` go."""
+    return target.with_name(target.name + ".attachments.tar")
 
 
 def backup(database_url: str, target: Path, *, overwrite: bool = False) -> BackupResult:
@@ -103,3 +122,34 @@ def backup_postgres(database_url: str, target: Path) -> BackupResult:
         raise BackupError(f"pg_dump failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     os.replace(partial, target)
     return BackupResult(target, target.stat().st_size)
+
+
+def backup_attachments(directory: Path, target: Path, *, overwrite: bool = False) -> AttachmentsResult:
+    """The attachment store's files into `attachments_archive(target)` (paths relative to the store, so that
+    `tar -xf ARCHIVE -C DIRECTORY` puts them back)."""
+    archive = attachments_archive(target)
+    if archive.exists() and not overwrite:
+        raise BackupError(f"{archive} exists already (choose another name, or --force to replace it)")
+    files = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.endswith(".part"))
+    if not files:
+        archive.unlink(missing_ok=True)  # --force: no stale archive left beside the new copy
+        return AttachmentsResult(directory, None)
+    partial = archive.with_name(archive.name + ".partial")
+    partial.unlink(missing_ok=True)
+    copied = size = 0
+    try:
+        with tarfile.open(partial, "w") as tar:  # photos are compressed already: a plain tar
+            for path in files:
+                try:
+                    tar.add(path, arcname=path.relative_to(directory).as_posix(), recursive=False)
+                except FileNotFoundError:  # removed meanwhile (retention): no longer referred to
+                    continue
+                copied += 1
+                size += path.stat().st_size
+        with open(partial, "rb") as f:
+            os.fsync(f.fileno())
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"the attachments in {directory} could not be archived: {exc}") from exc
+    os.replace(partial, archive)
+    return AttachmentsResult(directory, archive, copied, size)

@@ -65,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
-    db_backup = db.add_parser("backup", help="a consistent copy while the server runs (SQLite backup API; pg_dump)")
+    db_backup = db.add_parser(
+        "backup",
+        help="a consistent copy while the server runs (SQLite backup API; pg_dump), attachments beside it",
+    )
     db_backup.add_argument("file", type=Path)
     db_backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
     db_backup.set_defaults(func=_db_backup)
@@ -349,13 +352,24 @@ def _calendar_check(args: argparse.Namespace) -> int:
 
 def _db_backup(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    from bot.backup import BackupError, backup
+    from bot.backup import BackupError, attachments_archive, backup, backup_attachments
 
+    if attachments_archive(args.file).exists() and not args.force:  # refused before anything is written
+        print(f"FAIL {attachments_archive(args.file)} exists already (--force to replace it)", file=sys.stderr)
+        return 1
     try:
         result = backup(settings.database_url, args.file, overwrite=args.force)
+        cases = f", {result.cases} cases" if result.cases is not None else ""
+        print(f"backup written: {result.path} ({result.bytes:,} bytes{cases})")
+        files = backup_attachments(settings.attachments_dir, args.file, overwrite=args.force)
     except BackupError as exc:
         print(f"FAIL {exc}", file=sys.stderr)
         return 1
-    cases = f", {result.cases} cases" if result.cases is not None else ""
-    print(f"backup written: {result.path} ({result.bytes:,} bytes{cases})")
+    if files.path is None:
+        print(f"attachments: none yet in {files.directory.resolve()}")
+    else:
+        print(
+            f"attachments written: {files.path} ({files.files} files, {files.bytes:,} bytes from "
+            f"{files.directory.resolve()}; restore with tar -xf {files.path} -C {files.directory})"
+        )
     return 0

@@ -61,6 +61,11 @@ class Settings:
     # and its field mapping ("keyword1=number,keyword2=event,keyword3=time,remark=hint"); empty: not sent
     wechat_notice_template_id: str = ""
     wechat_notice_template_fields: str = ""
+    # … or as 订阅通知 (POST /cgi-bin/message/subscribe/bizsend) when the kind is "subscribe": the county's subscribe
+    # template id and its fields ("character_string1=number,thing2=event,time3=time,thing4=hint"); empty: not sent
+    wechat_notice_kind: str = "template"
+    wechat_subscribe_template_id: str = ""
+    wechat_subscribe_template_fields: str = ""
     # the address residents and staff reach this server at (links in robot posts and template messages)
     public_base_url: str = ""
     # department group robots (bot/channels/robots/; docs/channels.md)
@@ -161,7 +166,11 @@ _RANGES: dict[str, tuple[float, float]] = {
     "stt_timeout": (0.01, 600),
     "household_import_max_bytes": (1024, 200 * 1024 * 1024),
 }
-_CHOICES: dict[str, tuple[str, ...]] = {"log_level": LOG_LEVELS, "log_format": ("text", "json")}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "log_level": LOG_LEVELS,
+    "log_format": ("text", "json"),
+    "wechat_notice_kind": ("template", "subscribe"),
+}
 
 
 def _cast(key: str, raw: str, kind: type) -> object:

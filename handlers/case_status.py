@@ -29,6 +29,7 @@ NOT_FOUND = (
     "没有查到。请核对编号和登记时留的电话（匿名登记的、反映工作人员作风的，只能在登记时用的对话里查看）。"
     "可以再试一次，或点“转人工”。"
 )
+WINDOW_REASON = "微信规定：您 48 小时内没有给公众号发过消息，公众号就不能主动发消息"
 TOO_MANY = "查询次数太多了，请明天再试，或点“转人工”。"
 
 
@@ -48,9 +49,11 @@ def _detail(case: CaseSummary) -> Outbound:
     else:
         parts.append("还没有工作人员的答复，请耐心等待；到期没有答复可以点“转人工”催办。")
     if case.undelivered:
+        told = [reason for reason in case.undelivered_reasons if reason]
+        if not told or "" in case.undelivered_reasons:  # the rest: the customer-service window
+            told.append(WINDOW_REASON)
         parts.append(
-            f"另有 {case.undelivered} 条进展通知没能主动推送给您（微信规定：您 48 小时内没有给公众号发过消息，"
-            "公众号就不能主动发消息），办理情况以这里显示的为准。"
+            f"另有 {case.undelivered} 条进展通知没能主动推送给您（{'；'.join(told)}），办理情况以这里显示的为准。"
         )
     buttons: tuple[Button, ...] = (MENU_BUTTON,)
     if case.can_rate:

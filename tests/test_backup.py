@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
+from bot.attachments.store import DirectoryStore
 from bot.backup import BackupError, backup, pg_dump_command
 from bot.cases.models import Case, CaseEvent
 from bot.db.engine import make_engine
@@ -23,6 +24,7 @@ from bot.settings import Settings
 from tests.cli.test_kb_commands import run
 from tests.support import databases
 from tests.support.cases import fill_complaint
+from tests.support.media_files import photo, wav
 from tests.support.transcript import ChatSession
 
 NUMBER = re.compile(r"AJ-\d{4}-\d{6}")
@@ -122,13 +124,48 @@ async def test_a_backup_during_a_load_restores_every_acknowledged_case(
 
 def test_the_cli_writes_a_backup_and_refuses_to_overwrite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'anju.db'}"
-    assert run("db", "upgrade", env={"DATABASE_URL": url}).returncode == 0
+    env = {"DATABASE_URL": url, "ANJU_ATTACHMENTS_DIR": str(tmp_path / "attachments")}
+    assert run("db", "upgrade", env=env).returncode == 0
     target = tmp_path / "copies" / "anju-2026-12-01.db"
-    made = run("db", "backup", str(target), env={"DATABASE_URL": url})
+    made = run("db", "backup", str(target), env=env)
     assert made.returncode == 0 and "backup written" in made.stdout and "0 cases" in made.stdout, made.stderr
-    again = run("db", "backup", str(target), env={"DATABASE_URL": url})
+    assert f"attachments: none yet in {tmp_path / 'attachments'}" in made.stdout  # told where they would be
+    again = run("db", "backup", str(target), env=env)
     assert again.returncode == 1 and "exists already" in again.stderr and "Traceback" not in again.stderr
-    assert run("db", "backup", str(target), "--force", env={"DATABASE_URL": url}).returncode == 0
+    assert run("db", "backup", str(target), "--force", env=env).returncode == 0
+
+
+async def test_the_attachments_are_archived_beside_the_database_and_restore_with_tar(tmp_path: Path) -> None:
+    """Photos and recordings live in the attachment store, not in the database: the backup command archives the
+    store beside the copy, says where, and `tar -xf` as printed gives every file back, byte for byte."""
+    url = f"sqlite:///{tmp_path / 'anju.db'}"
+    store_dir = tmp_path / "attachments"
+    env = {"DATABASE_URL": url, "ANJU_ATTACHMENTS_DIR": str(store_dir)}
+    assert run("db", "upgrade", env=env).returncode == 0
+    store = DirectoryStore(store_dir)
+    files = {f"att{n:05d}abcdefgh.jpg": photo(colour=f"#{n:02x}6d3b") for n in range(3)}
+    files["att00009abcdefgh.voice.wav"] = wav(0.5)
+    for key, data in files.items():
+        await store.put(key, data)
+    (store_dir / "at" / "att00010abcdefgh.jpg.part").write_bytes(b"half a photo")  # a write under way
+    target = tmp_path / "copies" / "anju.db"
+
+    made = run("db", "backup", str(target), env=env)
+    assert made.returncode == 0, made.stderr
+    archive = target.with_name("anju.db.attachments.tar")
+    assert f"attachments written: {archive} (4 files" in made.stdout and f"-C {store_dir}" in made.stdout
+
+    restored_dir = tmp_path / "restored"
+    restored_dir.mkdir()
+    subprocess.run(["tar", "-xf", str(archive), "-C", str(restored_dir)], check=True)
+    restored = DirectoryStore(restored_dir)
+    for key, data in files.items():
+        assert await restored.get(key) == data
+    assert not list(restored_dir.rglob("*.part"))
+
+    again = run("db", "backup", str(target), env=env)  # neither the copy nor the archive is overwritten
+    assert again.returncode == 1 and "exists already" in again.stderr
+    assert run("db", "backup", str(target), "--force", env=env).returncode == 0
 
 
 def test_a_missing_database_is_a_clear_failure(tmp_path: Path) -> None:

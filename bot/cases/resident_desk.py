@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select, update
+from sqlalchemy import String, and_, cast, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.cases import handling, lookups
@@ -235,18 +235,20 @@ class ResidentCases:
                 .limit(1)
             )
         ).first()
-        # notices about this case that the resident's channel refused (WeChat: 48 hours without a message from them)
-        undelivered = await self._conn.scalar(
-            select(func.count())
-            .select_from(outbox)
-            .where(
-                outbox.c.resident_id == self._resident_id,
-                outbox.c.status == OutboxStatus.UNDELIVERABLE,
-                outbox.c.idempotency_key.in_(
-                    select(literal("case-event:") + cast(events.c.id, String)).where(events.c.case_id == case["id"])
-                ),
+        # notices about this case that the resident's channel refused (WeChat: 48 hours without a message from them),
+        # and why, where the channel said in words the resident understands (not subscribed to the notice …)
+        refused = (
+            await self._conn.execute(
+                select(outbox.c.resident_reason).where(
+                    outbox.c.resident_id == self._resident_id,
+                    outbox.c.status == OutboxStatus.UNDELIVERABLE,
+                    outbox.c.idempotency_key.in_(
+                        select(literal("case-event:") + cast(events.c.id, String)).where(events.c.case_id == case["id"])
+                    ),
+                )
             )
-        )
+        ).all()
+        reasons = tuple(dict.fromkeys(r.resident_reason or "" for r in refused))  # "": the channel gave none
         return CaseSummary(
             number=case["number"],
             type=case["type"],
@@ -257,5 +259,6 @@ class ResidentCases:
             latest_reply=latest.text if latest else None,
             latest_reply_at=latest.created_at if latest else None,
             can_rate=case["rating"] is None and await handled_by(self._conn, case) is not None,
-            undelivered=undelivered or 0,
+            undelivered=len(refused),
+            undelivered_reasons=reasons,
         )

@@ -67,6 +67,7 @@ class CaseSummary:
     latest_reply_at: datetime | None = None
     can_rate: bool = False
     undelivered: int = 0  # notices about it the resident's channel refused (WeChat's 48-hour window)
+    undelivered_reasons: tuple[str, ...] = ()  # why, in the resident's words, each once ("": the channel said not)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ them in memory):
 - `rate_leases`: the requests of a paced key in flight or answered less than a period ago (Telegram's 30
   messages/s for a bot: 30 leases; one message/s to a chat: one). A lease is held from before a request starts
   until a period after its response, taken and given back in atomic statements timed by the database's clock,
-  so that the workers (even on several machines) need not agree on the time.
+  so that the workers (even on several machines) need not agree on the time — or by a clock the owner passes in
+  (the department robots, whose whole pace runs on the app's clock; tests move it).
 - `channel_quotas`: messages sent to one resident in the channel's current window (WeChat: so many per 48-hour
   customer-service window), taken before a message is sent and given back when it could not be."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Float, Integer, String, case, literal, text, update
@@ -51,70 +53,79 @@ class SharedWindow:
     on the database (PostgreSQL only): a request holds one of the key's `limit` leases from before it starts until
     a period after its response (`take` … `give_back`). The other end counts a request when it arrives, between
     those two moments; so any `limit` + 1 arrivals within a period would have needed `limit` + 1 leases at once.
-    A lease taken by a process that died frees itself `lease` seconds later."""
+    A lease taken by a process that died frees itself `lease` seconds later.
 
-    def __init__(self, engine: AsyncEngine, lease: float = 30.0) -> None:
+    Times are the database's clock, unless `clock` (epoch seconds) is given: then every process must pass the
+    same clock (the app's, for windows long enough that machines' clock differences vanish in their margin)."""
+
+    def __init__(self, engine: AsyncEngine, lease: float = 30.0, clock: Callable[[], float] | None = None) -> None:
         self._engine = engine
         self._lease = lease
+        self._clock = clock
         self._made: set[tuple[str, int]] = set()  # keys whose lease rows exist
+
+    def _now(self) -> float | None:
+        """None: the database's clock."""
+        return self._clock() if self._clock is not None else None
 
     async def take(self, key: str, limit: int) -> tuple[int | None, float]:
         """One of `key`'s free leases: (its number, 0); or (None, seconds until the first frees — longer than a
         period while all are held by requests still on their way)."""
         async with self._engine.begin() as conn:
             if limit == 1:  # one row (a chat's): taken or created in one statement
-                n = await conn.scalar(_TAKE_ONE, {"key": key, "lease": self._lease})
+                n = await conn.scalar(_TAKE_ONE, {"key": key, "lease": self._lease, "now": self._now()})
             else:
                 if (key, limit) not in self._made:
                     await conn.execute(_MAKE, {"key": key, "limit": limit})
                     self._made.add((key, limit))
-                n = await conn.scalar(_TAKE, {"key": key, "limit": limit, "lease": self._lease})
+                n = await conn.scalar(_TAKE, {"key": key, "limit": limit, "lease": self._lease, "now": self._now()})
             if n is not None:
                 return n, 0.0
-            wait = await conn.scalar(_FIRST_FREE, {"key": key, "limit": limit})
+            wait = await conn.scalar(_FIRST_FREE, {"key": key, "limit": limit, "now": self._now()})
         return None, max(float(wait or 0.0), 0.0)
 
     async def give_back(self, key: str, n: int, period: float) -> None:
         """The request holding lease `n` has its response: the lease is free a period from now."""
         async with self._engine.begin() as conn:
-            await conn.execute(_GIVE_BACK, {"key": key, "n": n, "period": period})
+            await conn.execute(_GIVE_BACK, {"key": key, "n": n, "period": period, "now": self._now()})
 
     async def mark(self, key: str, period: float) -> None:
         """A request for `key` that does not wait (a reply to a resident) left or was answered now: the key's
         first lease is busy for at least a period from now."""
         async with self._engine.begin() as conn:
-            await conn.execute(_MARK, {"key": key, "period": period})
+            await conn.execute(_MARK, {"key": key, "period": period, "now": self._now()})
 
 
-# times are epoch seconds of the database clock: extract(epoch from clock_timestamp())
-_TAKE_ONE = text("""
+# times are epoch seconds: the clock passed in (:now), else the database's, extract(epoch from clock_timestamp())
+_NOW = "coalesce(CAST(:now AS double precision), extract(epoch from clock_timestamp()))"
+_TAKE_ONE = text(f"""
     INSERT INTO rate_leases (key, n, busy_until)
-    VALUES (:key, 0, extract(epoch from clock_timestamp()) + :lease)
+    VALUES (:key, 0, {_NOW} + :lease)
     ON CONFLICT (key, n) DO UPDATE SET busy_until = excluded.busy_until
-    WHERE rate_leases.busy_until <= extract(epoch from clock_timestamp())
+    WHERE rate_leases.busy_until <= {_NOW}
     RETURNING n""")
 _MAKE = text("""
     INSERT INTO rate_leases (key, n, busy_until)
     SELECT :key, n, 0 FROM generate_series(0, :limit - 1) AS n
     ON CONFLICT DO NOTHING""")
-_TAKE = text("""
+_TAKE = text(f"""
     WITH free AS (
         SELECT n FROM rate_leases
-        WHERE key = :key AND n < :limit AND busy_until <= extract(epoch from clock_timestamp())
+        WHERE key = :key AND n < :limit AND busy_until <= {_NOW}
         ORDER BY busy_until LIMIT 1
         FOR UPDATE SKIP LOCKED)
-    UPDATE rate_leases AS l SET busy_until = extract(epoch from clock_timestamp()) + :lease
+    UPDATE rate_leases AS l SET busy_until = {_NOW} + :lease
     FROM free WHERE l.key = :key AND l.n = free.n
     RETURNING l.n""")
-_FIRST_FREE = text("""
-    SELECT min(busy_until) - extract(epoch from clock_timestamp()) FROM rate_leases
+_FIRST_FREE = text(f"""
+    SELECT min(busy_until) - {_NOW} FROM rate_leases
     WHERE key = :key AND n < :limit""")
-_GIVE_BACK = text("""
-    UPDATE rate_leases SET busy_until = extract(epoch from clock_timestamp()) + :period
+_GIVE_BACK = text(f"""
+    UPDATE rate_leases SET busy_until = {_NOW} + :period
     WHERE key = :key AND n = :n""")
-_MARK = text("""
+_MARK = text(f"""
     INSERT INTO rate_leases (key, n, busy_until)
-    VALUES (:key, 0, extract(epoch from clock_timestamp()) + :period)
+    VALUES (:key, 0, {_NOW} + :period)
     ON CONFLICT (key, n) DO UPDATE SET busy_until = greatest(rate_leases.busy_until, excluded.busy_until)""")
 
 

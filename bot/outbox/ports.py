@@ -22,7 +22,12 @@ class Paced(RetryLater):
 
 
 class Undeliverable(Exception):
-    """The channel will never take this message (blocked the bot, WeChat 48-hour window closed …)."""
+    """The channel will never take this message (blocked the bot, WeChat 48-hour window closed …).
+    `resident_reason`, when given, is why in the resident's words: 查进度 shows it (no credential, no code)."""
+
+    def __init__(self, reason: str = "", resident_reason: str = "") -> None:
+        super().__init__(reason)
+        self.resident_reason = resident_reason
 
 
 class Sender(Protocol):

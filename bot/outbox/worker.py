@@ -297,7 +297,12 @@ class OutboxWorker:
                 await sender.send(first.user_key, Outbound.from_json(first.payload))
         except Undeliverable as exc:
             for claimed in rows:
-                await self._mark(claimed, status=OutboxStatus.UNDELIVERABLE, last_error=str(exc)[:1000])
+                await self._mark(
+                    claimed,
+                    status=OutboxStatus.UNDELIVERABLE,
+                    last_error=str(exc)[:1000],
+                    resident_reason=exc.resident_reason[:200] or None,
+                )
                 report.undeliverable += 1
                 self._observe(claimed.channel, "undeliverable", exc)
         except Exception as exc:  # noqa: BLE001 - any channel failure is retried later, never crashes the worker

@@ -64,3 +64,21 @@ async def test_a_chats_lease_waits_for_the_last_response_and_for_replies(
     n, wait = await second.take("telegram:1:chat:43", 1)
     assert n is None and 0.95 <= wait <= 1.05
     assert await second.take("telegram:1:chat:44", 1) == (0, 0.0)
+
+
+async def test_a_window_on_a_clock_passed_in_counts_by_that_clock(
+    engine: AsyncEngine, second_engine: AsyncEngine
+) -> None:
+    """The department robots' 20 a minute: leases timed by the app's clock (here moved by the test), not the
+    database's."""
+    now = [1_800_000_000.0]
+    first, second = (SharedWindow(e, lease=76.0, clock=lambda: now[0]) for e in (engine, second_engine))
+    taken = [await (first, second)[i % 2].take("robot:wecom:abc", 2) for i in range(3)]
+    assert [n for n, _ in taken[:2]] == [0, 1] and taken[2] == (None, 76.0)
+    await first.give_back("robot:wecom:abc", 0, 66.0)
+    assert await second.take("robot:wecom:abc", 2) == (None, 66.0)  # exactly: the clock passed in has not moved
+    now[0] += 65.5
+    n, wait = await second.take("robot:wecom:abc", 2)
+    assert n is None and wait == pytest.approx(0.5)
+    now[0] += 0.5
+    assert (await second.take("robot:wecom:abc", 2))[0] == 0

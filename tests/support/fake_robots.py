@@ -46,6 +46,7 @@ class RobotCall:
     query: dict[str, str]
     raw_query: str
     errcode: int
+    at: datetime  # when it arrived, accepted or not
 
 
 @dataclass
@@ -91,8 +92,13 @@ class _FakeRobotServer:
         times = [m.at for m in self.messages if m.robot == robot]
         return max((sum(1 for t in times if start <= t < start + WINDOW) for start in times), default=0)
 
+    def max_calls_per_minute(self, robot: str) -> int:
+        """The most requests that reached the robot within any 60 seconds, refused ones included."""
+        times = [c.at for c in self.calls if c.robot == robot]
+        return max((sum(1 for t in times if start <= t < start + WINDOW) for start in times), default=0)
+
     def _answer(self, request: web.Request, robot: str, code: int, message: str = "ok") -> web.Response:
-        self.calls.append(RobotCall(robot, dict(request.query), request.query_string, code))
+        self.calls.append(RobotCall(robot, dict(request.query), request.query_string, code, self.clock()))
         return web.json_response({"errcode": code, "errmsg": message})
 
     def _take_slot(self, robot: _Robot, now: datetime) -> bool:

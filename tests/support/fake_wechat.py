@@ -3,13 +3,18 @@ expire (on an injectable monotonic clock), and `POST /cgi-bin/message/custom/sen
 invalid, 42001 expired, 41001 missing), the body (47001), the text size (45002), the 48-hour window (45015 for
 residents marked as silent) and the per-window quota (45047); `POST /cgi-bin/message/template/send` (template
 messages: no 48-hour window) checking the template id (40037), the data fields and the resident's subscription
-(43004); `GET /cgi-bin/media/get` handing over temporary media (`add_media`; the file itself with its
+(43004); `POST /cgi-bin/message/subscribe/bizsend` (订阅通知, sendNewSubscribeMsg) checking the openid (40003),
+the subscribe template id (40037), the data against the template's fields and their types' rules (47003: thing
+≤ 20 characters, character_string ≤ 32 digits, letters or symbols, time / date as "2019年10月1日 15:01"), and that the
+resident subscribed to the template (43101 "user refuse to accept the msg" otherwise; a one-time subscription
+allows one notice); `GET /cgi-bin/media/get` handing over temporary media (`add_media`; the file itself with its
 Content-Type, or 40007 for an unknown or expired media_id); errors can be queued; every call is recorded."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -52,6 +57,10 @@ class FakeWeChatApi:
         self.templates: dict[str, set[str]] = {}  # template id → its field names (added in the account's admin)
         self.template_messages: list[dict[str, Any]] = []  # bodies of the template messages accepted
         self.unsubscribed: set[str] = set()
+        self.subscribe_templates: dict[str, set[str]] = {}  # subscribe template id → its fields ("thing2" …)
+        self.subscribe_messages: list[dict[str, Any]] = []  # bodies of the subscribe notices accepted
+        # (openid, template id) → notices the resident allowed: None long-term, else how many are left (one-time)
+        self.subscriptions: dict[tuple[str, str], int | None] = {}
         self._failures: deque[tuple[int, str]] = deque()
         self.media: dict[str, tuple[bytes, str]] = {}  # media_id → (file, Content-Type)
         self._media_failures: deque[int] = deque()
@@ -64,6 +73,7 @@ class FakeWeChatApi:
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
         app.router.add_post("/cgi-bin/message/template/send", self._template_send)
+        app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._subscribe_send)
         app.router.add_get("/cgi-bin/media/get", self._media)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -196,6 +206,45 @@ class FakeWeChatApi:
         self.template_messages.append(body)
         return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok", "msgid": next(self._serial)})
 
+    def subscribe(self, openid: str, template_id: str, times: int | None = None) -> None:
+        """The resident accepted the subscribe template in the account (None: long-term; else one-time, `times`)."""
+        self.subscriptions[(openid, template_id)] = times
+
+    async def _subscribe_send(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+
+        def error(code: int, message: str) -> web.Response:
+            return self._answer(request, body, code, {"errcode": code, "errmsg": message})
+
+        if refused := self._token_refused(request):
+            return error(*refused)
+        if not isinstance(body, dict):
+            return error(47001, "data format error")
+        openid, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
+        if not isinstance(openid, str) or not openid:
+            return error(40003, "invalid openid")
+        fields = self.subscribe_templates.get(template_id) if isinstance(template_id, str) else None
+        if fields is None:
+            return error(40037, "invalid template_id")
+        if not isinstance(data, dict) or not data:
+            return error(47003, "argument invalid! data invalid")
+        for name, entry in data.items():
+            value = entry.get("value") if isinstance(entry, dict) else None
+            if name not in fields or not isinstance(value, str) or not _fits(name, value):
+                return error(47003, f"argument invalid! data.{name}.value invalid")
+        if "page" in body and not isinstance(body["page"], str):
+            return error(47003, "argument invalid! page invalid")
+        if self._failures:
+            return error(*self._failures.popleft())
+        key = (openid, template_id)
+        if key not in self.subscriptions or self.subscriptions[key] == 0:
+            return error(43101, "user refuse to accept the msg")
+        left = self.subscriptions[key]
+        if left is not None:
+            self.subscriptions[key] = left - 1
+        self.subscribe_messages.append(body)
+        return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok", "msgid": next(self._serial)})
+
     async def _media(self, request: web.Request) -> web.Response:
         def error(code: int, message: str) -> web.Response:
             return self._answer(request, None, code, {"errcode": code, "errmsg": message})
@@ -224,3 +273,22 @@ async def _json_body(request: web.Request) -> Any:
         return json.loads((await request.read()).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+
+
+_SUBSCRIBE_TIME = re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日)?\s?(\d{1,2}:\d{2})?")
+
+
+def _fits(name: str, value: str) -> bool:
+    """A subscribe notice's value against its field type's rule (the documented table; other types unchecked)."""
+    kind = name.rstrip("0123456789")
+    if not value:
+        return False
+    if kind == "thing":
+        return len(value) <= 20
+    if kind == "character_string":
+        return len(value) <= 32 and value.isascii() and value.isprintable() and " " not in value
+    if kind in ("time", "date"):
+        return _SUBSCRIBE_TIME.fullmatch(value) is not None
+    if kind == "phrase":
+        return len(value) <= 5 and all("\u4e00" <= c <= "\u9fff" for c in value)
+    return True

@@ -1,11 +1,14 @@
 """Files residents send, made here: photos (with EXIF GPS, as phones write them), a decompression bomb, AMR noise
-(what WeChat voice messages are), Ogg/Opus and WAV recordings (Telegram, browsers), silence."""
+(what WeChat voice messages are), Speex in Ogg (encoded by ffmpeg's libspeex), Ogg/Opus and WAV recordings
+(Telegram, browsers), silence."""
 
 from __future__ import annotations
 
 import io
 import random
+import shutil
 import struct
+import subprocess
 import wave
 
 from PIL import Image
@@ -39,6 +42,36 @@ def amr_noise(seconds: float = 1.0, seed: int = 13) -> bytes:
     rng = random.Random(seed)
     frames = int(seconds * 50)
     return b"#!AMR\n" + b"".join(b"\x3c" + bytes(rng.getrandbits(8) for _ in range(31)) for _ in range(frames))
+
+
+def speex_ogg(seconds: float = 2.0) -> bytes:
+    """A real Speex recording (wideband, 16 kHz, in Ogg) encoded by ffmpeg's libspeex from a WAV of `seconds`.
+    (Debian's ffmpeg has this encoder; it has no AMR encoder, hence the AMR frames of random bits above.)"""
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg is not None, "the voice tests need ffmpeg (apt-get install ffmpeg)"
+    done = subprocess.run(
+        [
+            ffmpeg,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "wav",
+            "-i",
+            "pipe:0",
+            "-c:a",
+            "libspeex",
+            "-f",
+            "ogg",
+            "pipe:1",
+        ],
+        input=wav(seconds),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.startswith(b"OggS"), done.stderr.decode(errors="replace")
+    return done.stdout
 
 
 def wav(seconds: float = 1.0, silent: bool = False, rate: int = 16_000) -> bytes:

@@ -105,8 +105,8 @@ class WeChatResident:
     def text_xml(self, content: str) -> str:
         return self._xml("text", {"Content": content})
 
-    def voice_xml(self, recognition: str | None, media_id: str = "media-voice-1") -> str:
-        fields = {"MediaId": media_id, "Format": "amr"}
+    def voice_xml(self, recognition: str | None, media_id: str = "media-voice-1", fmt: str = "amr") -> str:
+        fields = {"MediaId": media_id, "Format": fmt}
         if recognition is not None:
             fields["Recognition"] = recognition
         return self._xml("voice", fields)

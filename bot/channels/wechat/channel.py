@@ -18,7 +18,7 @@ from bot.channels.wechat.media import WeChatMedia, WeChatMediaIntake
 from bot.channels.wechat.render import merge
 from bot.channels.wechat.replay import ReplayGuard
 from bot.channels.wechat.sender import WeChatSender
-from bot.channels.wechat.templates import load_template
+from bot.channels.wechat.templates import NoticeKind, load_template
 from bot.channels.wechat.tokens import AccessTokens
 from bot.channels.wechat.window import ServiceWindow
 from bot.core.dialogue import Clock, DialogueService
@@ -55,11 +55,14 @@ class WeChatChannel:
         if settings.wechat_app_id and settings.wechat_app_secret:
             tokens = AccessTokens(http, settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret)
             window = ServiceWindow(engine, settings.wechat_window_hours, settings.wechat_window_quota, clock)
-            template, self.template_warning = load_template(
-                settings.wechat_notice_template_id, settings.wechat_notice_template_fields
-            )
+            kind = NoticeKind(settings.wechat_notice_kind)
+            if kind == NoticeKind.SUBSCRIBE:
+                ids = (settings.wechat_subscribe_template_id, settings.wechat_subscribe_template_fields)
+            else:
+                ids = (settings.wechat_notice_template_id, settings.wechat_notice_template_fields)
+            template, self.template_warning = load_template(*ids, kind)
             if self.template_warning:
-                log.warning("WeChat template messages: %s", self.template_warning)
+                log.warning("WeChat %s notices: %s", kind.value, self.template_warning)
             notice_url = settings.public_base_url.rstrip("/") + "/chat" if settings.public_base_url else ""
             self.sender = WeChatSender(http, settings.wechat_api_base, tokens, window, template, notice_url, clock)
             media = WeChatMedia(

@@ -3,8 +3,10 @@ the outbox Sender port, and the 5-second rule's late replies. Errors mapped to R
 
 Past the customer-service window (48 hours without a message from the resident, or the window's quota used — as
 counted here, or as WeChat answers with 45015 / 45047) a case notice goes as the county's template message
-(`/cgi-bin/message/template/send`, bot/channels/wechat/templates.py) when one is configured; otherwise, and for
-messages that are not case notices, it is undeliverable (查进度 shows the resident what could not be pushed)."""
+(`/cgi-bin/message/template/send`) or subscribe notice (`/cgi-bin/message/subscribe/bizsend`,
+bot/channels/wechat/templates.py) when one is configured; otherwise, and for messages that are not case notices,
+it is undeliverable (查进度 shows the resident what could not be pushed, and why when WeChat said: 43101, the
+resident has not subscribed to the notice or cancelled it)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any
 import aiohttp
 
 from bot.channels.wechat.render import render
-from bot.channels.wechat.templates import NoticeTemplate
+from bot.channels.wechat.templates import NoticeKind, NoticeTemplate
 from bot.channels.wechat.tokens import TOKEN_ERRORS, AccessTokens
 from bot.channels.wechat.window import ServiceWindow, WindowClosed
 from bot.core.messages import Channel, Outbound
@@ -35,6 +37,11 @@ UNDELIVERABLE = {
 }
 WINDOW_CODES = frozenset({45015, 45047})  # the window is closed: a template message may still go
 TEMPLATE_BUSY = frozenset({-1, 45009})  # system busy, the day's calls used up: try again later
+# 订阅通知: the resident refused the notice, never subscribed to it, or cancelled it (sendNewSubscribeMsg's errors)
+NOT_SUBSCRIBED = 43101
+NOT_SUBSCRIBED_REASON = (
+    "您没有订阅（或已取消订阅）公众号的案件进展通知，所以没能主动推送；如需推送，请在公众号里重新订阅"
+)
 
 
 def _utc_now() -> datetime:
@@ -56,7 +63,7 @@ class WeChatSender:
     ) -> None:
         self._http = http
         self._url = api_base.rstrip("/") + "/cgi-bin/message/custom/send"
-        self._template_url = api_base.rstrip("/") + "/cgi-bin/message/template/send"
+        self._api_base = api_base.rstrip("/")
         self._tokens = tokens
         self._window = window
         self._template = template
@@ -83,25 +90,30 @@ class WeChatSender:
                 return
 
     async def _as_template(self, openid: str, message: Outbound, closed: WindowClosed) -> None:
-        """The notice as a template message, when there is a template and the message is a case notice."""
-        if self._template is None or not message.notice:
+        """The notice as a template message or subscribe notice, when there is a template and the message is a
+        case notice."""
+        template = self._template
+        if template is None or not message.notice:
             raise closed
-        body = self._template.body(openid, dict(message.notice), self._notice_url, self._clock())
-        data = await self._call(self._template_url, body, "template/send")
+        body = template.body(openid, dict(message.notice), self._notice_url, self._clock())
+        name = template.path.removeprefix("/cgi-bin/message/")
+        data = await self._call(self._api_base + template.path, body, name)
         code = data.get("errcode", 0)
         if code == 0:
             return
         if code in TEMPLATE_BUSY:
-            raise RetryLater(3600 if code == 45009 else 10, f"wechat template errcode {code}")
+            raise RetryLater(3600 if code == 45009 else 10, f"wechat {name} errcode {code}")
+        if template.kind == NoticeKind.SUBSCRIBE and code == NOT_SUBSCRIBED:
+            raise Undeliverable(
+                "wechat subscribe 43101: the resident refused, never subscribed or cancelled", NOT_SUBSCRIBED_REASON
+            )
         if code in UNDELIVERABLE:
-            raise Undeliverable(f"template message: {UNDELIVERABLE[code]}")
-        # 40037 (template id) and the like: retrying cannot help; the resident still sees it in 查进度
+            raise Undeliverable(f"{name}: {UNDELIVERABLE[code]}")
+        # 40037 (template id), 47003 (data) and the like: retrying cannot help; the resident still sees it in 查进度
         log.warning(
-            "WeChat template/send errcode %s: %s (check ANJU_WECHAT_NOTICE_TEMPLATE_ID and _FIELDS)",
-            code,
-            data.get("errmsg"),
+            "WeChat %s errcode %s: %s (check %s and %s)", name, code, data.get("errmsg"), *template.settings_names
         )
-        raise Undeliverable(f"wechat template errcode {code}: check the template id and fields")
+        raise Undeliverable(f"wechat {name} errcode {code}: check the template id and fields")
 
     async def _post(self, openid: str, text: str, opened: datetime) -> None:
         data = await self._call(

@@ -5,6 +5,7 @@ transcribed by the speech server and answered; a timeout, silence or an expired 
 from __future__ import annotations
 
 import io
+import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from tests.channels.wechat.conftest import numbered, wechat_settings
 from tests.support.clock import FakeClock
 from tests.support.fake_stt import FakeSpeechServer
 from tests.support.fake_wechat import FakeWeChatApi
-from tests.support.media_files import amr_noise, photo
+from tests.support.media_files import amr_noise, photo, speex_ogg
 from tests.support.wechat_client import WeChatResident
 
 attachments = Attachment.__table__
@@ -82,6 +83,22 @@ async def test_voice_without_recognition_is_transcribed_and_answered(
     assert "不对，我重新说或打字" in reply.text
     (heard,) = speech.received
     assert (heard.model, heard.language, heard.sample_rate, heard.channels) == ("test-model", "zh", 16_000, 1)
+
+
+async def test_a_speex_voice_message_is_transcoded_by_ffmpeg_and_answered(
+    resident: WeChatResident, wechat_api: FakeWeChatApi, speech: FakeSpeechServer
+) -> None:
+    """Format=speex: a real Speex recording (libspeex, wideband, Ogg) reaches the transcription server as the
+    16 kHz mono WAV every such server reads, its length kept."""
+    wechat_api.add_media("voice-speex-1", speex_ogg(2.0), "voice/speex")
+    speech.say("过渡费怎么发")
+    (reply,) = await resident.deliver(resident.voice_xml(None, media_id="voice-speex-1", fmt="speex"))
+    assert "我听到的是：过渡费怎么发" in reply.text and "临时安置费" in reply.text
+    (heard,) = speech.received
+    assert (heard.sample_rate, heard.channels, heard.content_type) == (16_000, 1, "audio/wav")
+    with wave.open(io.BytesIO(heard.data)) as w:  # ffmpeg writing to a pipe leaves the header's length open
+        seconds = len(w.readframes(10**9)) / (w.getsampwidth() * w.getframerate())
+    assert 1.9 <= seconds <= 2.1  # the whole recording, not a fragment
 
 
 async def test_a_transcription_timeout_gets_the_polite_fallback(
