@@ -4,7 +4,7 @@ Why an undeliverable notice did not reach the resident, in their words, when the
 subscribe notice the resident did not subscribe to, 43101); 查进度 shows it.
 
 Revision ID: 0090
-Revises: 0060
+Revises: 0080
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0090"
-down_revision = "0060"
+down_revision = "0080"
 branch_labels = None
 depends_on = None
 
