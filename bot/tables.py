@@ -8,6 +8,7 @@ from bot.cases import models as case_models
 from bot.db import limits, models, signed_requests
 from bot.db.base import Base
 from bot.households import models as household_models
+from bot.households import publications
 from bot.outbox import models as outbox_models
 from bot.robots import models as robot_models
 
@@ -20,5 +21,6 @@ MODULES = (
     robot_models,
     attachment_models,
     household_models,
+    publications,
 )
 metadata = Base.metadata
