@@ -41,7 +41,7 @@ async def _page(request: web.Request, desk: Desk, *, error: str = "", status: in
             switch = states.get((project.id, item))
             items.append({"item": item, "label": ITEM_LABELS[item], "switch": switch})
         districts = [projects.district_names.get(d, d) for d in project.districts]
-        rows.append({"project": project, "districts": districts, "items": items})
+        rows.append({"project": project, "districts": districts, "switches": items})
     context: dict[str, Any] = {
         "rows": rows,
         "changes": [(names.get(c.project, c.project), ITEM_LABELS[c.item], c) for c in changes],

@@ -101,9 +101,15 @@ def progress_charts(found: ProjectProgress) -> dict[str, Any]:
     districts = found.progress.districts
     total = found.progress.total
     return {
-        "districts": percent_chart(
+        "districts": bar_chart(  # a plain bar: a signing rate is progress, not a grade (no red, no green)
             "各片区签约率",
-            [(d.name, 100 * d.signed / d.households if d.households else None) for d in districts],
+            [
+                (d.name, 100 * d.signed / d.households, f"{100 * d.signed / d.households:.1f}%")
+                if d.households
+                else (d.name, 0.0, "—")
+                for d in districts
+            ],
+            scale_max=100.0,
         ),
         "days": column_chart(
             "累计签约户数（按日）",
