@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
+from bot.db.base import table_of
+from bot.households.models import HouseholdBinding
 from bot.households.publications import PublicationSwitch
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
@@ -36,7 +38,8 @@ from tests.support.clock import FakeClock
 
 Login = Callable[[str], Awaitable[StaffAgent]]
 HTML = {"Accept": "text/html"}
-ROWS = 240  # 120 households per project: two pages of 100 and one of 20 … of 60 per project
+bindings = table_of(HouseholdBinding)
+ROWS = 240  # 120 households per project: a page of 100 and one of 20
 
 
 @pytest.fixture
@@ -138,16 +141,11 @@ async def test_everyone_else_gets_the_same_404(
     assert await status("/results/unknown", token=token) == 404
     # an unbound resident gets no link, and a resident who unbinds loses the page at once
     assert (await link_for(client, "nobody"))[0] == 404
-    await bind(app_engine, "resident-unbound", in_project(seeded, "chengguan")[1]["no"], clock())
+    leaving = await bind(app_engine, "resident-unbound", in_project(seeded, "chengguan")[1]["no"], clock())
     _, third = await link_for(client, "resident-unbound")
+    assert await status("/results/chengguan", token=third["href"].split("token=")[1]) == 200
     async with app_engine.begin() as conn:
-        from bot.db.base import table_of
-        from bot.households.models import HouseholdBinding
-
-        bindings = table_of(HouseholdBinding)
-        await conn.execute(
-            bindings.delete().where(bindings.c.resident_id == int(third["href"].split("token=")[1].split(".")[0]))
-        )
+        await conn.execute(bindings.delete().where(bindings.c.resident_id == leaving))
     assert await status("/results/chengguan", token=third["href"].split("token=")[1]) == 404
 
     clock.advance(minutes=61)  # the link lasts an hour
