@@ -1,6 +1,7 @@
 """The published per-household results of one project (分户补偿情况, 条例第二十九条): 户号, the 户主's name masked
 (张** — the database gives only its first character and its length, so the full name never leaves it for this
-page), areas, the option chosen and the ledger's amounts, sorted by 户号 (byte order on both databases), a page at
+page), areas, the option chosen and the ledger's amounts, sorted by 户号 along its unique index (SQLite: byte order;
+PostgreSQL: the database's collation, byte order under C / C.UTF-8 — 户号 are letters, digits and "-"), a page at
 a time. Who may see it, and whether it is published, is decided by the page (bot/web/results.py,
 bot/staff/results_page.py), not here."""
 
@@ -61,10 +62,14 @@ class ResultsPage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def _sorted_number(conn: AsyncConnection) -> ColumnElement[str]:
-    # PostgreSQL sorts text by the database's locale (which may skip the "-"); byte order is the same everywhere
-    column = households.c.household_no
-    return column.collate("C") if conn.dialect.name == "postgresql" else column
+def _in_districts(conn: AsyncConnection, districts: Sequence[str]) -> ColumnElement[bool]:
+    """The page's filter. On SQLite, `district || ''` keeps the planner off the district index, so that it walks
+    the 户号 index in order and stops after the page (with it: every household of the project sorted per request,
+    120 ms at 50,000; without: 17 ms). PostgreSQL chooses the 户号 index by itself once the table is analysed."""
+    column = households.c.district
+    if conn.dialect.name == "sqlite":
+        return (column + "").in_(list(districts))
+    return column.in_(list(districts))
 
 
 async def data_as_of(conn: AsyncConnection) -> datetime | None:
@@ -87,6 +92,7 @@ async def results_page(
     if number_prefix:
         where.append(func.substr(households.c.household_no, 1, len(number_prefix)) == number_prefix)
     total = int(await conn.scalar(select(func.count()).select_from(households).where(*where)) or 0)
+    where[0] = _in_districts(conn, districts)
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     rows = await conn.execute(
@@ -102,7 +108,7 @@ async def results_page(
             households.c.decoration_value,
         )
         .where(*where)
-        .order_by(_sorted_number(conn))
+        .order_by(households.c.household_no)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
