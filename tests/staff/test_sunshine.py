@@ -105,13 +105,27 @@ async def test_a_bound_resident_reads_the_published_results_with_names_masked(
     assert "条例第二十九条" in page and "分户补偿情况在房屋征收范围内向被征收人公布" in page  # the article, verbatim
     assert re.search(r'id="data-date">([^<]+)<', page)[1] == "2026年9月15日 17:00"  # the import's time, Beijing
 
-    last = page.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
-    second = await (await client.get(unescape(last), headers=HTML)).text()
-    assert numbers(second) == [h["no"] for h in chengguan[100:200]]
+    next_page = page.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = await (await client.get(unescape(next_page), headers=HTML)).text()
+    assert numbers(second) == [h["no"] for h in chengguan[100:]]
     searched = await client.get(
         "/results/chengguan", params={"token": body["href"].split("token=")[1], "no": first["no"]}, headers=HTML
     )
     assert numbers(await searched.text()) == [first["no"]]
+    odd = await client.get(
+        "/results/chengguan",
+        params={"token": body["href"].split("token=")[1], "no": "<b>张</b>", "page": "x"},
+        headers=HTML,
+    )
+    odd_page = await odd.text()
+    assert odd.status == 200 and "户号只能由字母、数字" in odd_page and "<b>张" not in odd_page
+    assert numbers(odd_page) == [h["no"] for h in chengguan[:100]]  # the first page, unfiltered
+    beyond = await client.get(
+        "/results/chengguan", params={"token": body["href"].split("token=")[1], "page": "999999"}, headers=HTML
+    )
+    assert numbers(await beyond.text()) == [h["no"] for h in chengguan[100:]]  # the last page there is
+    assert (await client.post("/api/chat/results", data=b"not json")).status == 400
+    assert (await client.post("/api/chat/results", json={"session": 5})).status == 400
 
 
 async def test_everyone_else_gets_the_same_404(
