@@ -94,25 +94,27 @@ def results_context(
     }
 
 
-def not_found() -> web.HTTPNotFound:
-    return web.HTTPNotFound()
+def not_found(request: web.Request) -> web.StreamResponse:
+    """The one answer for everyone who may not see the page: the site's 404 page, with this page's headers (the
+    address may carry a token: it is not passed on by the links of the 404 page either)."""
+    response = aiohttp_jinja2.render_template("not_found.html", request, {}, status=404)
+    return private(response)
 
 
 async def resident_results(request: web.Request) -> web.StreamResponse:
     setup = request.app[RESULTS]
     project = setup.projects.get(request.match_info["project"])
     token = request.query.get("token", "")
-    if project is None or not token:
-        raise not_found()
-    resident = setup.links.verify(token, project.id, setup.clock())
-    if resident is None:
-        raise not_found()
+    resident = setup.links.verify(token, project.id, setup.clock()) if project is not None and token else None
+    if project is None or resident is None:
+        return not_found(request)
     query = read_query(request.query)
     async with request.app[keys.ENGINE].connect() as conn:
-        if not await is_published(conn, project.id, Item.RESULTS):
-            raise not_found()
-        if await bound_project(conn, resident, setup.projects) != project:
-            raise not_found()
+        allowed = await is_published(conn, project.id, Item.RESULTS) and (
+            await bound_project(conn, resident, setup.projects) == project
+        )
+        if not allowed:
+            return not_found(request)
         found = await results_page(
             conn, project.districts, dict(setup.projects.district_names), query.page, query.number
         )

@@ -171,8 +171,10 @@ async def test_everyone_else_gets_the_same_404(
     await publish(admin, "chengguan", "results", on=False)  # withdrawn: gone for residents at once
     assert await status("/results/chengguan", token=fresh_token) == 404
     assert (await link_for(client, "resident-cg"))[0] == 404
-    page = await (await client.get("/results/chengguan", params={"token": fresh_token}, headers=HTML)).text()
+    gone = await client.get("/results/chengguan", params={"token": fresh_token}, headers=HTML)
+    page = await gone.text()
     assert "没有找到这个页面" in page and not [name for name in NAMES if name in page]
+    assert gone.headers["Referrer-Policy"] == "no-referrer" and gone.headers["Cache-Control"] == "no-store"
 
 
 async def test_before_publication_staff_see_the_notice(
