@@ -75,59 +75,42 @@ async def progress(
     `signing_start` to `today`."""
     ids = [d for d, _ in districts]
     signed = households.c.agreement_status == AgreementStatus.SIGNED.value
+    # one scan: counts per district and 签约日期 (a few thousand groups at most), summed up here
     rows = await conn.execute(
         select(
             households.c.district,
+            households.c.agreement_date,
             func.count().label("households"),
             _count(signed).label("signed"),
             _count(households.c.selection_date.is_not(None)).label("selected"),
             _count(and_(households.c.handover_date.is_not(None), households.c.handover_date <= today)).label("moved"),
         )
         .where(households.c.district.in_(ids))
-        .group_by(households.c.district)
+        .group_by(households.c.district, households.c.agreement_date)
     )
-    found = {r.district: r for r in rows}
-    per_district = tuple(
-        DistrictProgress(
-            d,
-            name,
-            int(found[d].households) if d in found else 0,
-            int(found[d].signed) if d in found else 0,
-            int(found[d].selected) if d in found else 0,
-            int(found[d].moved) if d in found else 0,
-        )
-        for d, name in districts
-    )
-    return Progress(per_district, await _by_day(conn, ids, signing_start, today))
+    sums = {d: [0, 0, 0, 0] for d in ids}
+    signed_on: dict[date, int] = {}
+    for r in rows:
+        counts = sums[r.district]
+        for n, value in enumerate((r.households, r.signed, r.selected, r.moved)):
+            counts[n] += int(value)
+        if r.agreement_date is not None and r.signed:
+            signed_on[r.agreement_date] = signed_on.get(r.agreement_date, 0) + int(r.signed)
+    per_district = tuple(DistrictProgress(d, name, *sums[d]) for d, name in districts)
+    return Progress(per_district, _by_day(signed_on, signing_start, today))
 
 
-async def _by_day(conn: AsyncConnection, ids: list[str], start: date | None, today: date) -> tuple[DaySigned, ...]:
-    if start is None or start > today or not ids:
+def _by_day(signed_on: dict[date, int], start: date | None, today: date) -> tuple[DaySigned, ...]:
+    """Signed per day from `start` to `today`, cumulative; agreements dated before `start` count from its first day."""
+    if start is None or start > today:
         return ()
     start = max(start, today - timedelta(days=MAX_DAYS - 1))
-    dated = and_(
-        households.c.district.in_(ids),
-        households.c.agreement_status == AgreementStatus.SIGNED.value,
-        households.c.agreement_date.is_not(None),
-        households.c.agreement_date <= today,
-    )
-    before = int(
-        await conn.scalar(
-            select(func.count()).select_from(households).where(dated, households.c.agreement_date < start)
-        )
-        or 0
-    )
-    rows = await conn.execute(
-        select(households.c.agreement_date, func.count().label("n"))
-        .where(dated, households.c.agreement_date >= start)
-        .group_by(households.c.agreement_date)
-    )
-    per_day = {r.agreement_date: int(r.n) for r in rows}
-    days, running = [], before
+    running = sum(n for day, n in signed_on.items() if day < start)
+    days = []
     for offset in range((today - start).days + 1):
         day = start + timedelta(days=offset)
-        running += per_day.get(day, 0)
-        days.append(DaySigned(day, per_day.get(day, 0), running))
+        running += signed_on.get(day, 0)
+        days.append(DaySigned(day, signed_on.get(day, 0), running))
     return tuple(days)
 
 

@@ -90,7 +90,12 @@ async def results_page(
     keeps the 户号 that start with it."""
     where: list[ColumnElement[bool]] = [households.c.district.in_(list(districts))]
     if number_prefix:
-        where.append(func.substr(households.c.household_no, 1, len(number_prefix)) == number_prefix)
+        # the range lets the 户号 index find them; the exact test keeps only those that start with the prefix
+        after = number_prefix[:-1] + chr(ord(number_prefix[-1]) + 1)
+        number = households.c.household_no
+        where += [number >= number_prefix, number < after, func.substr(number, 1, len(number_prefix)) == number_prefix]
+    if number_prefix:  # found along the 户号 index, whose range is narrow; else counted on the district index
+        where[0] = _in_districts(conn, districts)
     total = int(await conn.scalar(select(func.count()).select_from(households).where(*where)) or 0)
     where[0] = _in_districts(conn, districts)
     pages = max(1, -(-total // per_page))

@@ -112,6 +112,11 @@ async def test_a_bound_resident_reads_the_published_results_with_names_masked(
         "/results/chengguan", params={"token": body["href"].split("token=")[1], "no": first["no"]}, headers=HTML
     )
     assert numbers(await searched.text()) == [first["no"]]
+    prefix = await client.get(
+        "/results/chengguan", params={"token": body["href"].split("token=")[1], "no": "DG-00"}, headers=HTML
+    )
+    assert numbers(await prefix.text()) == [h["no"] for h in chengguan if h["no"].startswith("DG-00")]
+    assert len([h for h in chengguan if h["no"].startswith("DG-00")]) == 25  # DG-0000 … DG-0096
     odd = await client.get(
         "/results/chengguan",
         params={"token": body["href"].split("token=")[1], "no": "<b>张</b>", "page": "x"},
