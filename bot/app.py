@@ -23,7 +23,7 @@ from bot.dialogue_wiring import dialogue_service
 from bot.logs import request_id_middleware
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.web import calc, chat, chat_media, chat_updates, errors, health, metrics, server, stats
+from bot.web import calc, chat, chat_media, chat_results, chat_updates, errors, health, metrics, results, server, stats
 from knowledge.base import KnowledgeBase, load_knowledge
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -60,6 +60,8 @@ def create_app(settings: Settings, clock: Clock = utc_now, knowledge: KnowledgeB
     chat_media.setup(app)  # the web chat's photos and voice
     calc.setup(app, clock)
     chat_updates.setup(app)
+    results.setup(app, clock)  # a project's published per-household results (条例第二十九条), for its residents
+    chat_results.setup(app)  # the web chat's link to them, for a bound resident
     if settings.telegram_token:  # python-telegram-bot is imported only when a bot is configured (start-up time)
         from bot.channels.telegram import wiring as telegram_channel
 

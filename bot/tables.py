@@ -9,6 +9,7 @@ from bot.db import limits, models, signed_requests
 from bot.db.base import Base
 from bot.district_notices import models as district_notice_models
 from bot.households import models as household_models
+from bot.households import publications
 from bot.outbox import models as outbox_models
 from bot.robots import models as robot_models
 
@@ -22,5 +23,6 @@ MODULES = (
     attachment_models,
     household_models,
     district_notice_models,
+    publications,
 )
 metadata = Base.metadata

@@ -179,7 +179,45 @@
     }
     for (const r of data.replies || []) render(r);
     toBottom();
+    checkResults(); // binding a household happens in the conversation
   }
+
+  // 分户补偿结果 (条例第二十九条): shown only to a resident bound to a household of a project whose results are
+  // published; the link carries a token for this session's resident, good for an hour, so each tap asks for a new one
+  const resultsLink = document.getElementById("results-link");
+
+  async function resultsHref() {
+    if (!session) return "";
+    try {
+      const res = await fetch("/api/chat/results", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ session: session }),
+      });
+      if (!res.ok) return "";
+      const data = await res.json();
+      return typeof data.href === "string" && /^\/results\/[a-z0-9_-]+\?/.test(data.href) ? data.href : "";
+    } catch (err) {
+      return "";
+    }
+  }
+
+  async function checkResults() {
+    const href = await resultsHref();
+    if (href) resultsLink.href = href;
+    resultsLink.hidden = !href;
+  }
+
+  resultsLink.addEventListener("click", async (e) => {
+    e.preventDefault();
+    const href = await resultsHref();
+    if (href) {
+      window.location.assign(href);
+    } else {
+      resultsLink.hidden = true;
+      bubble("bot notice", "分户补偿结果只向已绑定房屋的被征收人公布，而且要在县征收部门公布之后才能查看。");
+    }
+  });
 
   // for chat_media.js (photos, hold-to-talk): the session, the message ids, and how replies are shown
   window.anjuChat = { session: () => session, messageId: messageId, bubble: bubble, receive: receive };
@@ -238,6 +276,7 @@
     for (const entry of history) show(entry);
     toBottom();
     poll();
+    checkResults();
   } else {
     history = [];
     send({ text: "", start: true }).then(poll);

@@ -30,7 +30,7 @@ async def chat_page(request: web.Request) -> dict[str, Any]:
 
 async def api_chat(request: web.Request) -> web.Response:
     """`{"session", "text"}` or `{"session", "button"}` → `{"replies": [...], "session": ...}`."""
-    body = await _json_body(request)
+    body = await json_body(request)
     client = client_digest(client_address(request))
     inbound, session = _parse(body, request.app[keys.SETTINGS].max_text_chars, client)
     replies = await request.app[keys.DIALOGUE].handle(inbound)
@@ -38,7 +38,7 @@ async def api_chat(request: web.Request) -> web.Response:
     return web.Response(body=answer, content_type="application/json", charset="utf-8")
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
     raw = await request.read()  # over client_max_size: aiohttp answers 413
     try:
         body = json_codec.loads(raw)

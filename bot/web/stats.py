@@ -1,21 +1,27 @@
 """/stats: public figures of the case queue — cases by type, category and status, on-time 签收 and 办结 rates, and
 satisfaction — as tables and inline-SVG bar charts. Counts only, never a case's number, text, name or phone.
-The figures are computed at most once per `CACHE_FOR` (the aggregate queries scan the cases table)."""
+Below them, for each project whose signing progress the county has published (阳光征收; bot/households/progress.py):
+households, signed, 选房 done and moved per district, and the cumulative signed by day, as tables and charts.
+Each is computed at most once per `CACHE_FOR` (the aggregate queries scan the cases and households tables)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import keys
 from bot.cases.figures import PublicFigures, public_figures
+from bot.households.progress import ProjectProgress, published_progress
 from bot.web import filters
-from bot.web.charts import bar_chart, percent_chart
+from bot.web.charts import bar_chart, column_chart, percent_chart
+from bot.web.results import RESULTS
+
+T = TypeVar("T")
 
 CACHE_FOR = timedelta(seconds=60)
 CSP = (
@@ -24,33 +30,41 @@ CSP = (
 )
 
 
-class FiguresCache:
-    """The latest PublicFigures, recomputed when older than `ttl` (one computation at a time)."""
+class Cached(Generic[T]):
+    """The latest value of `compute(now)`, computed again when older than `ttl` (one computation at a time)."""
 
-    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime], ttl: timedelta = CACHE_FOR) -> None:
-        self._engine = engine
+    def __init__(
+        self, compute: Callable[[datetime], Awaitable[T]], clock: Callable[[], datetime], ttl: timedelta = CACHE_FOR
+    ) -> None:
+        self._compute = compute
         self._clock = clock
         self._ttl = ttl
-        self._figures: PublicFigures | None = None
+        self._value: tuple[datetime, T] | None = None
         self._lock = asyncio.Lock()
 
-    def _fresh(self, now: datetime) -> bool:
-        f = self._figures
-        return f is not None and f.computed_at <= now < f.computed_at + self._ttl
+    def _fresh(self, now: datetime) -> T | None:
+        found = self._value
+        return found[1] if found is not None and found[0] <= now < found[0] + self._ttl else None
 
-    async def get(self) -> PublicFigures:
-        if self._fresh(self._clock()):
-            assert self._figures is not None
-            return self._figures
+    async def get(self) -> T:
+        found = self._fresh(self._clock())
+        if found is not None:
+            return found
         async with self._lock:
             now = self._clock()
-            if not self._fresh(now):
-                self._figures = await public_figures(self._engine, now)
-            assert self._figures is not None
-            return self._figures
+            found = self._fresh(now)
+            if found is None:
+                found = await self._compute(now)
+                self._value = (now, found)
+            return found
+
+    def forget(self) -> None:
+        """The next `get` computes afresh (what is published has just changed)."""
+        self._value = None
 
 
-STATS = web.AppKey("stats_cache", FiguresCache)
+STATS = web.AppKey("stats_cache", Cached[PublicFigures])
+PROGRESS = web.AppKey("progress_cache", Cached[tuple[ProjectProgress, ...]])
 
 
 async def stats_page(request: web.Request) -> web.Response:
@@ -72,8 +86,9 @@ async def stats_page(request: web.Request) -> web.Response:
         ),
     }
     county = request.app[keys.KNOWLEDGE].params.get("county", "")
+    progress = [(p, progress_charts(p)) for p in await request.app[PROGRESS].get()]
     response = aiohttp_jinja2.render_template(
-        "stats.html", request, {"figures": figures, "charts": charts, "county": county}
+        "stats.html", request, {"figures": figures, "charts": charts, "county": county, "progress": progress}
     )
     response.headers["Cache-Control"] = f"public, max-age={int(CACHE_FOR.total_seconds())}"
     response.headers["Content-Security-Policy"] = CSP
@@ -81,11 +96,38 @@ async def stats_page(request: web.Request) -> web.Response:
     return response
 
 
+def progress_charts(found: ProjectProgress) -> dict[str, Any]:
+    """A project's signing progress: the share signed per district, and the households signed by each day."""
+    districts = found.progress.districts
+    total = found.progress.total
+    return {
+        "districts": bar_chart(  # a plain bar: a signing rate is progress, not a grade (no red, no green)
+            "各片区签约率",
+            [
+                (d.name, 100 * d.signed / d.households, f"{100 * d.signed / d.households:.1f}%")
+                if d.households
+                else (d.name, 0.0, "—")
+                for d in districts
+            ],
+            scale_max=100.0,
+        ),
+        "days": column_chart(
+            "累计签约户数（按日）",
+            [(f"{d.day.month}/{d.day.day}", d.cumulative, f"{d.cumulative} 户") for d in found.progress.days],
+            reference=("总户数", total.households) if total.households else None,
+        ),
+    }
+
+
 def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
     filters.install(aiohttp_jinja2.get_env(app))
 
     async def cache(app: web.Application) -> AsyncIterator[None]:
-        app[STATS] = FiguresCache(app[keys.ENGINE], clock)
+        engine = app[keys.ENGINE]
+        app[STATS] = Cached(lambda now: public_figures(engine, now), clock)
+        app[PROGRESS] = Cached(
+            lambda now: published_progress(engine, app[RESULTS].projects, app[keys.KNOWLEDGE].params, now), clock
+        )
         yield
 
     app.cleanup_ctx.append(cache)

@@ -4,7 +4,7 @@ Notices to a district's bound residents (issue 14, point 5): each notice, each r
 residents who turned such notices off.
 
 Revision ID: 0080
-Revises: 0060
+Revises: 0070
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0080"
-down_revision = "0060"
+down_revision = "0070"
 branch_labels = None
 depends_on = None
 
