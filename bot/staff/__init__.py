@@ -11,12 +11,9 @@ case_actions  the action forms' POST handlers
 export        the filtered queue as CSV and XLSX
 routing_page  routing rules (admins)
 households_import  the household ledger's import: check, then import (admins; bot/households/)
-<<<<<<< HEAD
 district_notices  notices to a district's bound residents: write, preview, send; delivery report; history
-=======
 publication_page  阳光征收: what each project has published (per-household results, signing progress); admins switch
 results_page  a project's per-household results as published (before publication: the notice; admins: a preview)
->>>>>>> h/sun
 telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
 overview      overdue and on-time figures per department (supervisors; the queries: bot/cases/figures.py, the
               charts and jinja filters: bot/web/charts.py, bot/web/filters.py, shared with /stats)
@@ -68,12 +65,9 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
         overview,
         telegram_link,
         households_import,
-<<<<<<< HEAD
         district_notices,
-=======
         publication_page,
         results_page,
->>>>>>> h/sun
     ):
         module.setup(app)
 
