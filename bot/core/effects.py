@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.binding_port import BindingDesk, BindingEffect, NoBindings, write_binding
 from bot.core.port import AttachToCase, CaseDesk, CreateCase, Effect, ExplainRating, RateCase, RecordFeedback, RecordGap
 from bot.db.base import table_of
 from bot.db.models import Feedback, UnansweredQuestion
@@ -21,6 +22,7 @@ feedback = table_of(Feedback)
 gaps = table_of(UnansweredQuestion)
 MAX_GAP_KEY = 500
 MAX_SAMPLE = 500  # what a curator reads of a question (they are capped in number too: bot/db/retention.py)
+NO_BINDINGS = NoBindings()
 
 
 @dataclass
@@ -38,6 +40,7 @@ async def apply_effects(
     now: datetime,
     desk: CaseDesk,
     deferred: DeferredRows,
+    bindings: BindingDesk = NO_BINDINGS,
 ) -> dict[str, Any]:
     """Write the effects whose outcome the reply needs; queue the others on `deferred`. Outcomes by `ref`."""
     outcomes: dict[str, Any] = {}
@@ -50,6 +53,8 @@ async def apply_effects(
             outcomes[effect.ref] = await desk.explain_rating(conn, resident_id, effect, now)
         elif isinstance(effect, AttachToCase):
             outcomes[effect.ref] = await desk.attach(conn, resident_id, effect, now)
+        elif isinstance(effect, BindingEffect):
+            outcomes[effect.ref] = await write_binding(bindings, conn, resident_id, effect, now)
         elif isinstance(effect, RecordGap):
             key = compact(effect.question)[:MAX_GAP_KEY]
             if key:
