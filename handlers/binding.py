@@ -77,6 +77,8 @@ UNBIND_CONFIRM = (
 )
 UNBOUND = "已解除绑定，您的绑定记录已经删除。需要时可以重新绑定。"
 LEAVE_WORDS = re.compile(r"解除|解绑|删除|取消绑定|注销")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_DIGIT = re.compile(r"\d")
 
 CANCEL = Button(button_id(NAME, "nav", "cancel"), "取消")
 AGREE = Button(button_id(NAME, "consent", "yes"), "同意")
@@ -164,6 +166,7 @@ class Binding:
     async def start(self, state: Conversation, ctx: TurnContext) -> Turn:
         """Bound: the household and its members (or, asked to, the unbinding). Not bound: the consent."""
         leaving = LEAVE_WORDS.search(state.last_question or "") is not None
+        state = replace(state, last_question=None)  # read once: a later 绑定我家 is not a 解除绑定
 
         def answer(house: BoundHousehold | None) -> Turn:
             if house is None:
@@ -199,6 +202,8 @@ class Binding:
             return Turn(
                 state, (Outbound("这一步需要打字回答。\n" + self._prompt(state.step), self._buttons(state.step)),)
             )
+        if state.step in {"code", "household_no"} and _CHINESE.search(text) and not _DIGIT.search(text):
+            return Turn(state.idle(), ())  # words, not a code or a 户号 (绑定我家 again, a question): not for us
         if state.step == "code":
             return _attempt(state, BindByCode("bound", text[:200], ctx.client))
         if state.step == "household_no":
