@@ -24,7 +24,8 @@ codes = table_of(HouseholdCode)
 CODE_DIGITS = 12
 _CHUNK = 500
 MAX_TYPED = 64  # longer input is not a code (whatever it holds)
-_SEPARATORS = re.compile(r"[\s\-_.·,，]+")
+# between and around the digits: spaces, dashes, a label (绑定码：…) — nothing else is part of a typed code
+_SEPARATORS = re.compile(r"[\s\-_.·,，:：\u4e00-\u9fff]+")
 _CODE = re.compile(rf"\d{{{CODE_DIGITS}}}")
 
 
@@ -40,7 +41,8 @@ def new_code() -> str:
 
 
 def normalise_code(typed: str) -> str | None:
-    """The 12 digits of a typed or scanned code (full-width digits, spaces and dashes allowed), or None."""
+    """The 12 digits of a typed or scanned code (full-width digits, spaces, dashes and words such as 绑定码 around
+    them allowed), or None."""
     if len(typed) > MAX_TYPED:
         return None
     digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", typed))

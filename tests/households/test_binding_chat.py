@@ -71,7 +71,7 @@ async def test_bind_by_code_then_the_code_is_spent(client, ledger: AsyncEngine, 
     chat = ChatSession(client)
     await consent(chat, "俺想绑定房屋")
     assert "绑定码" in chat.text
-    await chat.say(shown(issued.code))  # as printed: 1234 5678 9012
+    await chat.say(f"绑定码：{shown(issued.code)}")  # as printed: 1234 5678 9012
     assert f"已绑定 户号 {DG[0]}（{DG[3]}）" in chat.text
     assert "过渡费发到几月了" in chat.text  # what they can ask now
     [row] = await binding_rows(ledger)

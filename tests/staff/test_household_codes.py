@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import aiohttp_jinja2
 import pytest
 import segno
 from sqlalchemy import select
@@ -89,6 +90,10 @@ async def test_the_sheet_has_a_qr_code_per_household_that_opens_the_chat_with_it
     assert summary.count == 1 and summary.members[0].via == "绑定码" and summary.code_valid_until is None
     assert summary.members[0].label.startswith("网页用户 ") and chat.session not in summary.members[0].label
     assert (districts["dongguan"].households, districts["dongguan"].with_code, districts["dongguan"].bound) == (1, 0, 1)
+    section = aiohttp_jinja2.get_env(client.app).get_template("staff/_household_bindings.html")
+    shown = section.render(bindings=summary)
+    assert "已绑定的聊天账号（1）" in shown and summary.members[0].label in shown and "绑定码" in shown
+    assert "2026年9月15日" in shown and chat.session not in shown and "本户没有有效的绑定码" in shown
 
 
 async def test_generating_again_voids_the_codes_not_used(login: Login, ledger: AsyncEngine, client) -> None:  # noqa: ANN001
