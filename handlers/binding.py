@@ -187,11 +187,11 @@ class Binding:
             turn = Turn(state.idle(), (Outbound("已退出绑定，没有保存任何信息。", MENU),))
             return replace(turn, log_text=PRIVATE if private else None)
         if state.step == "consent":
-            if text in {"同意", "我同意", "好", "好的", "是", "可以"}:
-                return self._agreed(state, ctx)
-            if text in {"不同意", "不", "否", "不要", "算了"}:
+            if "不同意" in text or text in {"不", "否", "不要", "算了"}:
                 return Turn(state.idle(), (Outbound(DECLINED, MENU),))
-            return Turn(state, (Outbound("请点“同意”或“不同意”。\n\n" + CONSENT, (AGREE, DISAGREE)),))
+            if text.startswith(("同意", "我同意")) or text in {"好", "好的", "是", "可以"}:
+                return self._agreed(state, ctx)
+            return Turn(state.idle(), ())  # something else (a question): not a consent; answered as usual
         if state.step == "unbind":
             if text in {"确定", "确定解除", "是", "解除", "解除绑定"}:
                 return self._unbind(state)

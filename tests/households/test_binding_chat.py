@@ -114,6 +114,23 @@ async def test_declining_the_consent_stores_nothing(client, ledger: AsyncEngine,
     assert issued.code not in await logged_text(ledger)  # neither in the log nor left in the dialogue state
 
 
+async def test_a_question_instead_of_the_consent_is_answered_and_binds_nothing(
+    client,
+    ledger: AsyncEngine,
+    clock: FakeClock,  # noqa: ANN001
+) -> None:
+    issued = await issue(ledger, clock())
+    chat = ChatSession(client)
+    await chat.send(button=f"bind:open:{issued.code}")
+    await chat.say("搬迁费怎么算")
+    assert "搬迁费" in chat.text and "依据：" in chat.text
+    assert issued.code not in await logged_text(ledger) and not await binding_rows(ledger)
+    await chat.send(button="bind:consent:yes")  # the old 同意 button: the consent is asked again, the code is gone
+    assert "个人信息保护法" in chat.text
+    await chat.press("同意")
+    assert "请输入绑定码" in chat.text and not await binding_rows(ledger)
+
+
 async def test_an_expired_or_reissued_code_is_refused(client, ledger: AsyncEngine, clock: FakeClock) -> None:  # noqa: ANN001
     old = await issue(ledger, clock(), days=90)
     new = await issue(ledger, clock(), days=90)  # re-issued: the old one is void
