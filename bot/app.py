@@ -20,6 +20,7 @@ from bot.db.engine import make_engine, sqlite_file
 from bot.db.migrate import upgrade
 from bot.db.retention import RetentionPolicy, prune
 from bot.dialogue_wiring import dialogue_service
+from bot.households.binding_desk import BindingRules
 from bot.logs import request_id_middleware
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -104,6 +105,7 @@ async def _dialogue(app: web.Application, clock: Clock) -> AsyncIterator[None]:
         app[keys.CALENDAR],
         observe=app[keys.METRICS].observe_turn,
         cases_per_day=app[keys.SETTINGS].cases_per_day,
+        binding=BindingRules.from_settings(app[keys.SETTINGS]),
     )
     yield
     await app[keys.DIALOGUE].close()

@@ -12,6 +12,7 @@ from bot.core.messages import Button, Channel, Inbound, InboundKind, Outbound
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.dialogue_wiring import dialogue_service
+from bot.households.binding_desk import BindingRules
 from bot.settings import Settings
 from knowledge.base import load_knowledge
 from knowledge.text import clean_input
@@ -37,7 +38,8 @@ async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO, user_ke
     engine = make_engine(settings.database_url)
     await upgrade(engine)
     await seed_routing_if_empty(engine, settings.knowledge_dir / ROUTING_FILE, datetime.now(UTC))
-    service = dialogue_service(engine, kb, calendar=WorkCalendar.load(settings.holidays_path))
+    binding = BindingRules.from_settings(settings)
+    service = dialogue_service(engine, kb, calendar=WorkCalendar.load(settings.holidays_path), binding=binding)
     session = f"{user_key}"
 
     async def send(kind: InboundKind, text: str) -> list[Button]:

@@ -5,9 +5,10 @@ carried through a request's log lines, and the filter that keeps secrets out of 
   httpcore, python-telegram-bot, aiohttp — and no module of ours configures logging when it is imported.
 - `RedactSecrets`, a filter on that handler (and on any handler `configure_logging` finds on the root logger):
   the values of every secret setting (the `Settings` fields hidden from `repr`: tokens, keys, AppSecret, session
-  secret, metrics token …), the password of `DATABASE_URL`, WeChat access tokens and anything shaped like a
-  Telegram bot token are replaced by `***` in the message, its arguments, the exception text and the stack. At INFO
-  httpx's request lines (which carry the bot token in the URL) are not written at all; at DEBUG they are, redacted.
+  secret, metrics token …), the password of `DATABASE_URL`, WeChat access tokens, binding codes in a `?bind=`
+  address and anything shaped like a Telegram bot token are replaced by `***` in the message, its arguments, the
+  exception text and the stack. At INFO httpx's request lines (which carry the bot token in the URL) are not
+  written at all; at DEBUG they are, redacted.
 - `request_id_middleware` gives each HTTP request an id (the caller's `X-Request-ID` when it is a sane one, else
   a new one), sends it back in the response header and keeps it in a context variable; `AddRequestId` puts it on
   every record (`-` outside a request), so each line of one request's path can be found with one grep.
@@ -40,6 +41,8 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _TOKEN_SHAPES = (
     (re.compile(r"(?<!\d)\d{5,15}:[A-Za-z0-9_-]{30,}"), REDACTED),
     (re.compile(r"((?:access_token|secret|appsecret|token)=)[^&\s\"']+", re.IGNORECASE), r"\1" + REDACTED),
+    # a one-time binding code in the web chat's address (/chat?bind=…, the sheet's QR codes): access log lines
+    (re.compile(r"([?&]bind=)[^&\s\"']+"), r"\1" + REDACTED),
 )
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # Libraries whose INFO lines are one per HTTP call (and carry secrets in URLs): written only at DEBUG

@@ -109,6 +109,12 @@ class Settings:
     # never change it: the hashes of imported households are made with it), and the largest file staff may import
     household_id_key: str = _secret()
     household_import_max_bytes: int = 20 * 1024 * 1024
+    # binding a chat to a household (bot/households/binding_desk.py): how long a printed one-time code stays valid,
+    # and how many failed attempts (per resident, per web client, per 户号) within so many hours lock binding for
+    # as many hours
+    household_code_days: int = 90
+    household_bind_failures: int = 5
+    household_bind_lock_hours: int = 24
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -165,6 +171,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "voice_max_seconds": (1, 600),
     "stt_timeout": (0.01, 600),
     "household_import_max_bytes": (1024, 200 * 1024 * 1024),
+    "household_code_days": (1, 3650),
+    "household_bind_failures": (1, 100),
+    "household_bind_lock_hours": (1, 720),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "log_level": LOG_LEVELS,

@@ -10,6 +10,7 @@ from bot.core.messages import Inbound, InboundKind, Outbound
 from bot.core.port import Conversation, Turn, TurnContext
 from handlers import (
     assistance,
+    binding,
     calculator,
     case_status,
     complaint,
@@ -39,6 +40,7 @@ FLOWS: Mapping[str, Flow] = {
         case_status.case_status,
         rating.rating_reason,
         calculator.FLOW,
+        binding.binding,
     )
 }
 

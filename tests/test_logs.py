@@ -192,6 +192,14 @@ def test_redaction_covers_every_secret_setting_the_database_password_and_token_s
     assert "db.example" in cleaned and "grant_type=client_credential" in cleaned  # the rest of the line stays
 
 
+def test_a_binding_code_in_an_access_log_line_is_hidden() -> None:
+    """The QR codes of the binding-code sheet open /chat?bind=CODE: the access log must not keep the code."""
+    line = '127.0.0.1 [02/Dec/2026] "GET /chat?bind=123456789012&x=1 HTTP/1.1" 200 "GET /chat?lang=zh&bind=98765"'
+    cleaned = RedactSecrets().redact(line)
+    assert "123456789012" not in cleaned and "98765" not in cleaned
+    assert "/chat?bind=***&x=1" in cleaned and "lang=zh&bind=***" in cleaned
+
+
 def test_secrets_in_arguments_and_exception_texts_are_redacted(restore_logging: None) -> None:
     shown = io.StringIO()
     settings = Settings(telegram_token=TELEGRAM_TOKEN, wechat_aes_key=AES_KEY, log_level="DEBUG")

@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.core.binding_port import BindingDesk, NoBindings
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
 from bot.core.messages import Inbound, Outbound
@@ -97,8 +98,10 @@ class DialogueService:
         desk: CaseDesk,
         clock: Clock = utc_now,
         observe: TurnObserver | None = None,
+        bindings: BindingDesk | None = None,
     ) -> None:
-        """`respond` is the conversation and `desk` the case domain (bot/dialogue_wiring.py gives both)."""
+        """`respond` is the conversation, `desk` the case domain and `bindings` the household ledger's binding
+        (bot/dialogue_wiring.py gives them)."""
         self._engine = engine
         self._kb = kb
         self._respond = respond
@@ -106,6 +109,7 @@ class DialogueService:
         self._observe = observe  # told of every turn once it is committed (bot/metrics.py)
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
         self._desk = desk
+        self._bindings = bindings or NoBindings()
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._arrived = asyncio.Event()  # a message was queued (the writer waits for one while a batch commits)
@@ -297,10 +301,12 @@ class DialogueService:
             now=now,
             cases=self._desk.reader(conn, resident_id),
             message_key=f"{inbound.channel}:{inbound.dedupe_key}",
+            client=client if isinstance(client := inbound.payload.get("client"), str) else None,
         )
         turn = await self._respond(state, inbound, ctx)
         effects = turn.effects
-        outcomes = await apply_effects(conn, resident_id, effects, now, self._desk, writes.effects)
+        outcomes = await apply_effects(conn, resident_id, effects, now, self._desk, writes.effects, self._bindings)
+        log_text = turn.log_text
         if turn.then is not None:  # replies that show what the effects produced (a case number), same transaction
             turn = turn.then(outcomes)
         if self._observe is not None:
@@ -311,7 +317,7 @@ class DialogueService:
             {
                 "resident_id": resident_id,
                 "direction": "in",
-                "text": inbound.text,
+                "text": log_text or turn.log_text or inbound.text,  # a binding code or ID digits: not kept
                 "payload": {"kind": inbound.kind.value, **inbound.payload},
                 "created_at": now,
             }

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.binding_port import BindingDesk, BindingEffect, NoBindings, write_binding
 from bot.core.port import (
     AttachToCase,
     CaseDesk,
@@ -32,6 +33,7 @@ gaps = table_of(UnansweredQuestion)
 optouts = table_of(DistrictNoticeOptOut)
 MAX_GAP_KEY = 500
 MAX_SAMPLE = 500  # what a curator reads of a question (they are capped in number too: bot/db/retention.py)
+NO_BINDINGS = NoBindings()
 
 
 @dataclass
@@ -49,6 +51,7 @@ async def apply_effects(
     now: datetime,
     desk: CaseDesk,
     deferred: DeferredRows,
+    bindings: BindingDesk = NO_BINDINGS,
 ) -> dict[str, Any]:
     """Write the effects whose outcome the reply needs; queue the others on `deferred`. Outcomes by `ref`."""
     outcomes: dict[str, Any] = {}
@@ -63,6 +66,8 @@ async def apply_effects(
             outcomes[effect.ref] = await desk.attach(conn, resident_id, effect, now)
         elif isinstance(effect, SetDistrictNotices):
             outcomes[effect.ref] = await set_district_notices(conn, resident_id, effect.on, now)
+        elif isinstance(effect, BindingEffect):
+            outcomes[effect.ref] = await write_binding(bindings, conn, resident_id, effect, now)
         elif isinstance(effect, RecordGap):
             key = compact(effect.question)[:MAX_GAP_KEY]
             if key:

@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.binding_port import BindingEffect
 from bot.core.case_codes import CaseType, Rating
 from bot.core.messages import Inbound, Outbound
 from knowledge.base import KnowledgeBase
@@ -118,6 +119,8 @@ class TurnContext:
     cases: CaseReader = field(default_factory=NoCases)
     # unique per inbound message ("<channel>:<dedupe key>"): forms use the one that started them as their identity
     message_key: str = ""
+    # the web adapter's digest of the caller's address (Inbound.payload["client"]), for limits counted per client
+    client: str | None = None
 
 
 GapReason = Literal["abstain", "unhelpful"]
@@ -217,7 +220,9 @@ class SetDistrictNotices:
     ref: str = "district_notices"
 
 
-Effect = RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating | AttachToCase | SetDistrictNotices
+Effect = (
+    RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating | AttachToCase | SetDistrictNotices | BindingEffect
+)
 # what effect writers produced, by the `ref` of the effect
 Outcomes = Mapping[str, Any]
 
@@ -236,6 +241,9 @@ class Turn:
     # button) and how sure it was: `kb match --jsonl` with turns reports these
     label: str | None = None
     score: float = 0.0
+    # the message held what must not be kept in clear (a binding code, a name and ID digits): the message log
+    # keeps this instead of its text
+    log_text: str | None = None
 
 
 # the conversation (handlers/router.py `respond`): state and message in, the turn out; create_app hands it to the core

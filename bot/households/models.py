@@ -118,3 +118,36 @@ class HouseholdBinding(Base):
     bound_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_household_bindings_household", "household_id"),)
+
+
+class HouseholdCode(Base):
+    """A one-time binding code printed for one household (the work group's sheet, with its QR code): kept only as
+    a keyed hash (HMAC-SHA-256 with ANJU_HOUSEHOLD_ID_KEY), never in clear once the sheet is made. A code binds one
+    resident once (`used_at`), until `expires_at`; issuing the household a new code voids the old one."""
+
+    __tablename__ = "household_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_household_codes_household", "household_id"),)
+
+
+class BindingAttempt(Base):
+    """Failed binding attempts counted per resident, per web client and per 户号 tried (keys are digests, never
+    what was typed): after so many in a window further attempts are refused until `locked_until` — in the
+    database, so the lock holds for every worker process and for a new chat session (bot/households/attempts.py)."""
+
+    __tablename__ = "household_bind_attempts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # "resident" | "client" | "household"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -14,6 +14,7 @@ households_import  the household ledger's import: check, then import (admins; bo
 district_notices  notices to a district's bound residents: write, preview, send; delivery report; history
 publication_page  阳光征收: what each project has published (per-household results, signing progress); admins switch
 results_page  a project's per-household results as published (before publication: the notice; admins: a preview)
+household_codes  one-time binding codes for a district and their printable sheet (admins)
 telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
 overview      overdue and on-time figures per department (supervisors; the queries: bot/cases/figures.py, the
               charts and jinja filters: bot/web/charts.py, bot/web/filters.py, shared with /stats)
@@ -35,6 +36,7 @@ from bot.staff import (
     case_page,
     district_notices,
     export,
+    household_codes,
     households_import,
     login,
     overview,
@@ -68,6 +70,7 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
         district_notices,
         publication_page,
         results_page,
+        household_codes,
     ):
         module.setup(app)
 

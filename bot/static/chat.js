@@ -271,15 +271,29 @@
     send({ text: "", start: true });
   });
 
+  // /chat?bind=CODE (the QR code on a household's binding-code sheet): the code goes to the 绑定我家 flow, which
+  // asks for consent before it is tried; the address bar forgets it at once (the server keeps only its hash)
+  const query = new URLSearchParams(window.location.search);
+  const bindCode = (query.get("bind") || "").replace(/[^0-9]/g, "").slice(0, 32);
+  if (query.has("bind")) {
+    query.delete("bind");
+    const rest = query.toString();
+    window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
+  }
+  function openBinding() {
+    if (bindCode) return send({ button: "bind:open:" + bindCode }, "绑定我家");
+  }
+
   // a reload shows the conversation again and carries on with the same session; a first visit gets the welcome
   if (session && history.length) {
     for (const entry of history) show(entry);
     toBottom();
     poll();
     checkResults();
+    openBinding();
   } else {
     history = [];
-    send({ text: "", start: true }).then(poll);
+    send({ text: "", start: true }).then(openBinding).then(poll);
   }
   setInterval(poll, POLL_MS);
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -67,3 +68,38 @@ def test_a_rejected_file_exits_1_with_the_report(tmp_path: Path) -> None:
     assert "未设置 ANJU_HOUSEHOLD_ID_KEY" in run(db, "import", str(bad), key="").stdout
     missing = run(db, "import", str(tmp_path / "nothing.csv"))
     assert missing.returncode == 1 and "无法读取" in missing.stdout and "Traceback" not in missing.stderr
+
+
+def test_codes_write_the_sheet_and_voids_the_old_codes(tmp_path: Path) -> None:
+    db, ledger, sheet = tmp_path / "anju.db", tmp_path / "l.csv", tmp_path / "东关.html"
+    ledger.write_bytes(csv_bytes(rows()))
+    assert run(db, "import", str(ledger), "--apply").returncode == 0
+    base = ("--base-url", "https://anju.example.gov.cn")
+    made = run(db, "codes", "--district", "dongguan", "--out", str(sheet), *base)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "已为东关片区 1 户生成绑定码" in made.stdout and "旧码已作废" in made.stdout
+    html = sheet.read_text(encoding="utf-8")
+    assert "<style>" in html and "@page" in html  # opened from disk: the print styles are in the file
+    [code] = set(re.findall(r"https://anju\.example\.gov\.cn/chat\?bind=(\d{12})", html))
+    assert "DG-0001" in html and '<svg viewBox="0 0' in html and "示例甲" not in html
+    assert sheet.stat().st_mode & 0o077 == 0  # the only copy of the codes: the owner's alone
+
+    assert run(db, "codes", "--district", "dongguan", "--out", str(sheet), *base).returncode == 1  # not overwritten
+    again = run(db, "codes", "--district", "dongguan", "--out", str(sheet), "--household", "DG-0001", "--force", *base)
+    assert again.returncode == 0
+    [new] = set(re.findall(r"/chat\?bind=(\d{12})", sheet.read_text(encoding="utf-8")))
+    assert new != code
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute(
+            "SELECT code_hash, used_at, voided_at IS NOT NULL FROM household_codes ORDER BY id"
+        ).fetchall()
+    assert [(used, voided) for _, used, voided in stored] == [(None, 1), (None, 0)]
+    assert all(code not in digest and new not in digest for digest, _, _ in stored)
+
+    wrong = run(db, "codes", "--district", "nowhere", "--out", str(tmp_path / "x.html"), *base)
+    assert wrong.returncode == 1 and "没有片区 nowhere" in wrong.stdout and "dongguan（东关片区）" in wrong.stdout
+    no_url = run(db, "codes", "--district", "dongguan", "--out", str(tmp_path / "y.html"))
+    assert no_url.returncode == 1 and "ANJU_PUBLIC_BASE_URL" in no_url.stdout
+    no_key = run(db, "codes", "--district", "dongguan", "--out", str(tmp_path / "z.html"), *base, key="")
+    assert no_key.returncode == 1 and "ANJU_HOUSEHOLD_ID_KEY" in no_key.stdout
+    assert not (tmp_path / "x.html").exists() and not (tmp_path / "z.html").exists()
