@@ -4,7 +4,7 @@ What the county has published per project (阳光征收, issue 14 point 4): the 
 progress, each switched on or off by an admin; one row per switch (who, when), the newest is the state.
 
 Revision ID: 0070
-Revises: 0060
+Revises: 0061
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0070"
-down_revision = "0060"
+down_revision = "0061"
 branch_labels = None
 depends_on = None
 
