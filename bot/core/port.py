@@ -221,7 +221,14 @@ class SetDistrictNotices:
 
 
 Effect = (
-    RecordGap | RecordFeedback | CreateCase | RateCase | ExplainRating | AttachToCase | SetDistrictNotices | BindingEffect
+    RecordGap
+    | RecordFeedback
+    | CreateCase
+    | RateCase
+    | ExplainRating
+    | AttachToCase
+    | SetDistrictNotices
+    | BindingEffect
 )
 # what effect writers produced, by the `ref` of the effect
 Outcomes = Mapping[str, Any]
