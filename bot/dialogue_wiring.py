@@ -1,4 +1,5 @@
-"""The dialogue core wired to its collaborators: the conversation (handlers) and the case desk (bot/cases).
+"""The dialogue core wired to its collaborators: the conversation (handlers), the case desk (bot/cases) and the
+household ledger's read side (bot/households/files.py).
 
 The core sits below both and knows them only through its port (bot/core/port.py); create_app, the console and the
 tests build the service here, so every one of them runs the same conversation on the same desk."""
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.cases.resident_desk import ResidentDesk
 from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue import Clock, DialogueService, TurnObserver, utc_now
+from bot.households.files import LedgerFiles
 from bot.settings import Settings
 from handlers.router import respond
 from knowledge.base import KnowledgeBase
@@ -25,4 +27,4 @@ def dialogue_service(
 ) -> DialogueService:
     """The service that handles residents' messages; `calendar` and `cases_per_day` go to the case desk."""
     desk = ResidentDesk(kb.params, calendar, cases_per_day)
-    return DialogueService(engine, kb, respond, desk, clock, observe=observe)
+    return DialogueService(engine, kb, respond, desk, clock, observe=observe, households=LedgerFiles())

@@ -15,6 +15,7 @@ from handlers import (
     complaint,
     contacts,
     feedback,
+    household_answer,
     human_handoff,
     knowledge_answer,
     menu,
@@ -99,6 +100,17 @@ async def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
     small_talk = smalltalk.reply(state, text)
     if small_talk is not None:
         return small_talk
+    aspect = ctx.kb.own_question(text)  # about the resident's own household: "俺家能补多少", "过渡费发到几月了"
+    if aspect is None:
+        return await _general(state, text, ctx)
+    own = await ctx.households.own_file()
+    if own is not None:
+        return household_answer.answer(state, own, aspect, text, ctx)
+    return household_answer.with_bind_offer(await _general(state, text, ctx))
+
+
+async def _general(state: Conversation, text: str, ctx: TurnContext) -> Turn:
+    """What the knowledge base answers: an intent, a topic, or not sure."""
     result = ctx.kb.match(text, context_of(state, ctx))
     if result.label is None:
         return knowledge_answer.not_sure(state, text, result, ctx)
@@ -129,6 +141,10 @@ async def _button(state: Conversation, button_id: str, ctx: TurnContext) -> Turn
         return await voice.again(state, ctx, FLOWS)
     if kind == statutes.BUTTON_KIND:  # 查看条文 of an answer, also while a form is open: the form keeps its place
         return statutes.show(state, arg, ctx)
+    if kind in FLOWS and button_id == kind:  # a flow's bare name (绑定我家台账 under an answer): start that flow
+        return await _intent(state, kind, ctx)
+    if button_id == household_answer.BIND_BUTTON.id:  # the binding flow is not installed
+        return household_answer.binding_unavailable(state, ctx)
     if (flow := FLOWS.get(state.flow or "")) is not None and kind not in {"menu", "intent", "topic", "rate"}:
         turn = await flow.button(state, button_id, ctx)
         if turn.replies or turn.state.flow is not None:

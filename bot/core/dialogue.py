@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
+from bot.core.household_file import HouseholdDesk, NoHousehold
 from bot.core.messages import Inbound, Outbound
 from bot.core.port import CaseDesk, Conversation, Effect, Outcomes, Respond, Turn, TurnContext
 from bot.db.base import table_of
@@ -97,8 +98,10 @@ class DialogueService:
         desk: CaseDesk,
         clock: Clock = utc_now,
         observe: TurnObserver | None = None,
+        households: HouseholdDesk | None = None,
     ) -> None:
-        """`respond` is the conversation and `desk` the case domain (bot/dialogue_wiring.py gives both)."""
+        """`respond` is the conversation, `desk` the case domain and `households` the ledger's read side
+        (bot/dialogue_wiring.py gives them)."""
         self._engine = engine
         self._kb = kb
         self._respond = respond
@@ -106,6 +109,7 @@ class DialogueService:
         self._observe = observe  # told of every turn once it is committed (bot/metrics.py)
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
         self._desk = desk
+        self._households = households  # the resident's own household file (None: no ledger, nobody is bound)
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._arrived = asyncio.Event()  # a message was queued (the writer waits for one while a batch commits)
@@ -296,6 +300,7 @@ class DialogueService:
             kb=self._kb,
             now=now,
             cases=self._desk.reader(conn, resident_id),
+            households=NoHousehold() if self._households is None else self._households.reader(conn, resident_id),
             message_key=f"{inbound.channel}:{inbound.dedupe_key}",
         )
         turn = await self._respond(state, inbound, ctx)

@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.case_codes import CaseType, Rating
+from bot.core.household_file import HouseholdReader, NoHousehold
 from bot.core.messages import Inbound, Outbound
 from knowledge.base import KnowledgeBase
 
@@ -115,6 +116,8 @@ class TurnContext:
     kb: KnowledgeBase
     now: datetime
     cases: CaseReader = field(default_factory=NoCases)
+    # the resident's own household file, when they are bound to one (bot/core/household_file.py)
+    households: HouseholdReader = field(default_factory=NoHousehold)
     # unique per inbound message ("<channel>:<dedupe key>"): forms use the one that started them as their identity
     message_key: str = ""
 
