@@ -11,6 +11,7 @@ case_actions  the action forms' POST handlers
 export        the filtered queue as CSV and XLSX
 routing_page  routing rules (admins)
 households_import  the household ledger's import: check, then import (admins; bot/households/)
+household_page  one household: the ledger row, its history, the bound residents, the estimate (scoped by district)
 telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
 overview      overdue and on-time figures per department (supervisors; the queries: bot/cases/figures.py, the
               charts and jinja filters: bot/web/charts.py, bot/web/filters.py, shared with /stats)
@@ -31,6 +32,7 @@ from bot.staff import (
     case_actions,
     case_page,
     export,
+    household_page,
     households_import,
     login,
     overview,
@@ -59,6 +61,7 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
         overview,
         telegram_link,
         households_import,
+        household_page,
     ):
         module.setup(app)
 
