@@ -217,8 +217,7 @@ def _transition(file: HouseholdFile, ctx: TurnContext) -> Built:
     elif status.kind == "lump":
         months = ctx.kb.params["compensation"]["transition_fee"]["money_lump_months"]
         lines += [
-            f"您家选择货币补偿，临时安置费一次性发放 {months} 个月：{monthly}，"
-            f"共 {yuan(status.due_total)} 元。",
+            f"您家选择货币补偿，临时安置费一次性发放 {months} 个月：{monthly}，共 {yuan(status.due_total)} 元。",
             paid,
         ]
     elif status.kind == "not_started":
@@ -251,7 +250,9 @@ def _payment(file: HouseholdFile, ctx: TurnContext) -> Built:
     clause = _plan_clause(ctx, "payment")
     extra: list[Button] = []
     if status.signed and status.agreement_date:
-        lines.append(f"您家 {status.agreement_date.isoformat()} 签约。按{clause}，协议生效后 {status.payment_days} 日内支付补偿款")
+        lines.append(
+            f"您家 {status.agreement_date.isoformat()} 签约。按{clause}，协议生效后 {status.payment_days} 日内支付补偿款"
+        )
         if status.due_by:
             lines[-1] += f"（协议签订当日生效的，应在 {status.due_by.isoformat()} 前到账）。"
         if status.overdue:

@@ -31,7 +31,7 @@ _OWN_FILE = (
 )
 
 
-def file_of_row(row: Mapping[str, Any]) -> HouseholdFile:
+def file_of_row(row: Mapping[Any, Any]) -> HouseholdFile:
     """The file of a `households` row (any mapping with FILE_COLUMNS)."""
     values = {name: row[name] for name in FILE_COLUMNS}
     values["transition_payments"] = _payments(row["transition_payments"])

@@ -17,13 +17,15 @@ from typing import Any
 from bot.core.household_file import HouseholdFile
 from bot.households.vocabulary import AgreementStatus, Option
 
+ZERO = Decimal("0.00")
+
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
 def months_between(first: str, last: str) -> tuple[str, ...]:
-    """"2026-11".."2027-02" → ("2026-11", "2026-12", "2027-01", "2027-02"); () when `last` is before `first`."""
+    """ "2026-11".."2027-02" → ("2026-11", "2026-12", "2027-01", "2027-02"); () when `last` is before `first`."""
     year, month = (int(x) for x in first.split("-"))
     end = tuple(int(x) for x in last.split("-"))
     found = []
@@ -67,22 +69,26 @@ def transition_status(file: HouseholdFile, params: dict[str, Any], today: date) 
     counted = max(file.legal_area, min_area)
     monthly = (counted * per_m2).quantize(Decimal("0.01"))
     multiplier = int(((params.get("policy") or {}).get("late_handover") or {}).get("overdue_multiplier") or 1)
-    base = {"monthly": monthly, "counted_area": counted, "paid": file.transition_payments, "multiplier": multiplier}
+
+    def status(
+        kind: str, due: tuple[str, ...] = (), total: Decimal = ZERO, late: str | None = None
+    ) -> TransitionStatus:
+        return TransitionStatus(kind, monthly, counted, due, total, file.transition_payments, late, multiplier)
+
     if file.chosen_option == Option.CASH:
-        lump = monthly * int(fee["money_lump_months"])
-        return TransitionStatus("lump", due_months=(), due_total=lump, late_from=None, **base)
+        return status("lump", total=monthly * int(fee["money_lump_months"]))
     if file.chosen_option != Option.EXCHANGE:
-        return TransitionStatus("no_option", due_months=(), due_total=Decimal("0.00"), late_from=None, **base)
+        return status("no_option")
     if file.handover_date is None:
-        return TransitionStatus("not_started", due_months=(), due_total=Decimal("0.00"), late_from=None, **base)
+        return status("not_started")
     due = months_between(month_of(file.handover_date), month_of(today))
     deadline = (params.get("programme") or {}).get("resettlement_handover_date")
     late_from = None
     if isinstance(deadline, date):
         late = [m for m in due if m > month_of(deadline)]
         late_from = late[0] if late else None
-    total = sum((monthly * (multiplier if late_from and m >= late_from else 1) for m in due), Decimal("0.00"))
-    return TransitionStatus("monthly", due_months=due, due_total=total, late_from=late_from, **base)
+    total = sum((monthly * (multiplier if late_from and m >= late_from else 1) for m in due), ZERO)
+    return status("monthly", due, total, late_from)
 
 
 @dataclass(frozen=True)

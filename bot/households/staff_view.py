@@ -88,12 +88,16 @@ async def household_scope(conn: AsyncConnection, viewer: StaffUser) -> Household
 async def load_household(conn: AsyncConnection, viewer: StaffUser, household_id: int) -> HouseholdView:
     """The household page's data; NotFound when it does not exist or is outside the viewer's scope."""
     row = (
-        await conn.execute(
-            select(households, imports.c.imported_by, imports.c.file_name)
-            .join(imports, imports.c.id == households.c.import_id)
-            .where(households.c.id == household_id)
+        (
+            await conn.execute(
+                select(households, imports.c.imported_by, imports.c.file_name)
+                .join(imports, imports.c.id == households.c.import_id)
+                .where(households.c.id == household_id)
+            )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
     if row is None or not (await household_scope(conn, viewer)).allows(row["district"]):
         raise NotFound(NOT_FOUND)
     history = (

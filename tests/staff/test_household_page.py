@@ -32,7 +32,11 @@ async def ledger(engine: AsyncEngine, clock: FakeClock) -> tuple[int, int]:
     first = clock()
     await import_ledger(engine, [record(**DONGGUAN), record(**XIJIE)], first, by="staff:admin")
     clock.advance(days=66)  # 2026-11-20
-    changed = {**DONGGUAN, "地址": "示例县东关街101号（东）", "已付过渡费（按月）": "2026-09:960；2026-10:960；2026-11:960"}
+    changed = {
+        **DONGGUAN,
+        "地址": "示例县东关街101号（东）",
+        "已付过渡费（按月）": "2026-09:960；2026-10:960；2026-11:960",
+    }
     await import_ledger(engine, [record(**changed), record(**XIJIE)], clock(), by="staff:wang", name="十月台账.csv")
     return await household_id(engine, "DG-0101"), await household_id(engine, "XJ-0202")
 

@@ -82,7 +82,9 @@ async def import_ledger(
 
 async def household_id(engine: AsyncEngine, household_no: str) -> int:
     async with engine.connect() as conn:
-        found = await conn.scalar(select(table_of(Household).c.id).where(table_of(Household).c.household_no == household_no))
+        found = await conn.scalar(
+            select(table_of(Household).c.id).where(table_of(Household).c.household_no == household_no)
+        )
     assert found is not None
     return int(found)
 
@@ -102,8 +104,8 @@ async def bind(
         await conn.execute(
             table_of(HouseholdBinding)
             .insert()
-            .values(household_id=target, resident_id=resident_id, via=via, label=f"网页用户 …{user_key[-4:]}", bound_at=now)
+            .values(
+                household_id=target, resident_id=resident_id, via=via, label=f"网页用户 …{user_key[-4:]}", bound_at=now
+            )
         )
     return resident_id
-
-
