@@ -1,7 +1,7 @@
 """The dialogue core wired to its collaborators: the conversation (handlers), the case desk (bot/cases) and the
 household ledger's read side (bot/households/files.py).
 
-The core sits below both and knows them only through its port (bot/core/port.py); create_app, the console and the
+The core sits below them and knows them only through its port (bot/core/port.py); create_app, the console and the
 tests build the service here, so every one of them runs the same conversation on the same desk."""
 
 from __future__ import annotations
