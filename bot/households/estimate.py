@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.compensation import CompensationParams, Estimate, InputError, ParamsError, estimate
-from bot.compensation.model import Household, Use
+from bot.compensation.model import Household, Option, Use
 from bot.compensation.params import plan_on
 from bot.core.household_file import HouseholdFile
 from bot.households.vocabulary import AgreementStatus
@@ -55,10 +55,33 @@ def estimate_file(file: HouseholdFile, params: dict[str, Any], today: date) -> F
         if household.sign_date is not None and exc.field == "sign_date":
             # signed outside the plan's signing period as the parameter file has it: no reward is counted
             try:
-                return FileEstimate(estimate(replace(household, sign_date=None), plan))
+                found = estimate(replace(household, sign_date=None), plan)
             except InputError as again:
                 exc = again
+            else:
+                return FileEstimate(_outside_period(found, household.sign_date, plan))
         return FileEstimate(None, NOT_COMPUTABLE.format(reason=_reason(exc)))
+
+
+def _outside_period(found: Estimate, day: date, plan: CompensationParams) -> Estimate:
+    """The estimate with its signing-reward lines saying why they are 0: the household signed on `day`, outside
+    the plan's signing period as the parameter file has it (not "no date given")."""
+    start, end = plan.programme.signing_start.isoformat(), plan.programme.signing_end.isoformat()
+
+    def fixed(option: Option) -> Option:
+        lines = tuple(
+            replace(
+                line,
+                formula=f"{day.isoformat()} 签约，不在方案的签约期（{start} 至 {end}）内：0 元",
+                note=f"台账记录的签约日期 {day.isoformat()} 不在方案的签约期内，估算未计签约奖励；以您签订的协议为准。",
+            )
+            if line.key == "signing_reward"
+            else line
+            for line in option.lines
+        )
+        return replace(option, lines=lines)
+
+    return replace(found, money=fixed(found.money), exchange=fixed(found.exchange))
 
 
 def _reason(exc: InputError) -> str:
