@@ -139,7 +139,8 @@ def _estimate(file: HouseholdFile, ctx: TurnContext) -> Built:
         basis += ["估算说明", *(f"· {note.replace('未填写', '台账里没有')}" for note in notes)]
     sample = ctx.kb.params.get("sample_notice")
     basis.append(f"这是按{found.plan_name}的标准做的估算，仅供参考。{sample or ''}")
-    return [summary, "\n".join(basis)], []
+    basis.append("想按别的安置房面积再算一次，可以点“估算补偿”。")
+    return [summary, "\n".join(basis)], [CALCULATOR_BUTTON]
 
 
 def _agreement(file: HouseholdFile, ctx: TurnContext) -> Built:
