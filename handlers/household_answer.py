@@ -97,7 +97,7 @@ def _area(file: HouseholdFile, ctx: TurnContext) -> Built:
         lines.append(f"认定面积（未登记建筑经调查认定为合法的）：{num(file.recognised_area)} m²")
         lines.append("未登记建筑须经调查认定为合法建筑才予补偿（条例第二十四条）。")
     else:
-        lines.append("认定面积：台账里没有（没有经认定的未登记建筑）")
+        lines.append("认定面积：—（台账里没有经认定的未登记建筑面积）")
     lines.append(f"用途：{_use_label(file.use)}")
     return ["\n".join(lines)], []
 
