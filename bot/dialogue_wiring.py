@@ -1,7 +1,7 @@
 """The dialogue core wired to its collaborators: the conversation (handlers), the case desk (bot/cases) and the
-household ledger's binding desk (bot/households).
+household ledger: its binding desk and its read side (bot/households).
 
-The core sits below both and knows them only through its port (bot/core/port.py); create_app, the console and the
+The core sits below them and knows them only through its port (bot/core/port.py); create_app, the console and the
 tests build the service here, so every one of them runs the same conversation on the same desk."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from bot.cases.resident_desk import ResidentDesk
 from bot.cases.workdays import WorkCalendar
 from bot.core.dialogue import Clock, DialogueService, TurnObserver, utc_now
 from bot.households.binding_desk import BindingRules, HouseholdBindingDesk
+from bot.households.files import LedgerFiles
 from bot.settings import Settings
 from handlers.router import respond
 from knowledge.base import KnowledgeBase
@@ -30,4 +31,6 @@ def dialogue_service(
     (the ledger's key and the attempt limits; none: binding is not available) to the binding desk."""
     desk = ResidentDesk(kb.params, calendar, cases_per_day)
     bindings = HouseholdBindingDesk(binding)
-    return DialogueService(engine, kb, respond, desk, clock, observe=observe, bindings=bindings)
+    return DialogueService(
+        engine, kb, respond, desk, clock, observe=observe, bindings=bindings, households=LedgerFiles()
+    )

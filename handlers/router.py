@@ -17,6 +17,7 @@ from handlers import (
     contacts,
     district_notices,
     feedback,
+    household_answer,
     human_handoff,
     knowledge_answer,
     menu,
@@ -104,6 +105,17 @@ async def _question(state: Conversation, text: str, ctx: TurnContext) -> Turn:
     small_talk = smalltalk.reply(state, text)
     if small_talk is not None:
         return small_talk
+    aspect = ctx.kb.own_question(text)  # about the resident's own household: "俺家能补多少", "过渡费发到几月了"
+    if aspect is None:
+        return await _general(state, text, ctx)
+    own = await ctx.households.own_file()
+    if own is not None:
+        return household_answer.answer(state, own, aspect, text, ctx)
+    return household_answer.with_bind_offer(await _general(state, text, ctx))
+
+
+async def _general(state: Conversation, text: str, ctx: TurnContext) -> Turn:
+    """What the knowledge base answers: an intent, a topic, or not sure."""
     result = ctx.kb.match(text, context_of(state, ctx))
     if result.label is None:
         return knowledge_answer.not_sure(state, text, result, ctx)

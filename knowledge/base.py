@@ -18,6 +18,7 @@ from knowledge.entries import Entry, load_entries, load_intents
 from knowledge.focus import conditional, focus_of, leans_by_form, leans_on_context
 from knowledge.index import Candidate, KnowledgeIndex, MatchResult, combine
 from knowledge.numerals import digits_for_numerals
+from knowledge.own_questions import OwnQuestions, load_own_questions
 from knowledge.params import KnowledgeError, load_params
 from knowledge.rules import IntentRules, load_rules
 from knowledge.statute_book import StatuteBook, load_statutes
@@ -62,6 +63,7 @@ class KnowledgeBase:
     threshold: float
     margin: float
     statutes: StatuteBook = field(default_factory=StatuteBook)  # the texts of the articles answers cite
+    own_questions: OwnQuestions = field(default_factory=OwnQuestions)  # about one's own household (issue 14)
 
     def match(self, question: str, context: Context | None = None) -> MatchResult:
         """An intent rule if one fires, else the index's verdict on the question — in its context, when the
@@ -74,6 +76,14 @@ class KnowledgeBase:
             # serves every conversation, instead of one per (question, question before)
             context = None
         return self._remembered(question, context)
+
+    def own_question(self, question: str) -> str | None:
+        """What part of the resident's own household file the question asks for ("value", "transition" …), or None
+        when it asks no such thing (knowledge/household_questions.yaml)."""
+        if not self.own_questions.patterns:
+            return None
+        canonical = self._canonical(question) if len(question) <= MEMO_MAX_CHARS else self.index.canonical(question)
+        return self.own_questions.aspect(canonical)
 
     @cached_property  # one bounded memo per knowledge base (cached_property writes the instance's __dict__)
     def _remembered(self) -> Callable[[str, Context | None], MatchResult]:
@@ -248,7 +258,14 @@ def load_knowledge(knowledge_dir: Path, cache_dir: Path, threshold: float, margi
             raise KnowledgeError(f"duplicate id {entry.id}: {entries[entry.id].path} and {entry.path}")
         entries[entry.id] = entry
     return KnowledgeBase(
-        params, entries, index, load_rules(knowledge_dir), threshold, margin, statutes=load_statutes(knowledge_dir)
+        params,
+        entries,
+        index,
+        load_rules(knowledge_dir),
+        threshold,
+        margin,
+        statutes=load_statutes(knowledge_dir),
+        own_questions=load_own_questions(knowledge_dir),
     )
 
 

@@ -40,12 +40,12 @@ def resolve(household: Household, params: CompensationParams) -> Basis:
     district = _district(household.district_id, params)
     use = household.use if isinstance(household.use, Use) else FIELD["use"].read(str(household.use), params)
     business_area = _business_area(household, use, area)
-    unit_price, unit_formula = _unit_price(household, params, district, notes)
-    level, appraisal = _decoration(household, params, notes)
     unregistered = Decimal(0)
     if household.unregistered_area is not None:
         given = _decimal(household.unregistered_area, "unregistered_area")
         unregistered = check_area(given, "未登记建筑面积", allow_zero=True)
+    unit_price, unit_formula = _unit_price(household, params, district, notes, area + unregistered)
+    level, appraisal = _decoration(household, params, notes)
     if unregistered > 0:
         notes.append(
             "未登记建筑须经调查认定为合法建筑才予补偿（条例第二十四条）。"
@@ -116,8 +116,16 @@ def _business_area(household: Household, use: Use, area: Decimal) -> Decimal:
 
 
 def _unit_price(
-    household: Household, params: CompensationParams, district: District, notes: list[str]
+    household: Household, params: CompensationParams, district: District, notes: list[str], valued_area: Decimal
 ) -> tuple[Decimal, str]:
+    if household.assessed_value is not None:
+        if household.assessed_unit_price is not None:
+            raise InputError("评估结果请只填一项：评估单价，或者评估报告上的房屋评估价值。", field="assessed_value")
+        value = check_money(_decimal(household.assessed_value, "assessed_value"), "房屋评估价值")
+        if value <= 0:
+            raise InputError("房屋评估价值应当大于 0 元，请核对评估报告。", field="assessed_value")
+        price = value / valued_area
+        return price, f"评估单价（评估价值 {num(value)} 元 ÷ {num(valued_area)} m²）"
     if household.assessed_unit_price is not None:
         price = check_unit_price(_decimal(household.assessed_unit_price, "assessed_unit_price"), "评估单价")
         if household.floor is not None or household.orientation:

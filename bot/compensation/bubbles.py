@@ -22,8 +22,7 @@ def summary_text(result: Estimate) -> str:
     out = [
         "补偿估算结果（仅供参考）",
         f"{result.district_name} · {result.use.label} · {num(result.household.area)} m²",
-        f"房屋单价：{num(result.unit_price)} 元/m²"
-        + ("（评估单价）" if result.household.assessed_unit_price is not None else "（参考价）"),
+        _unit_price_line(result),
         "",
         f"单位：元　货币补偿{SEP}产权调换",
     ]
@@ -39,6 +38,14 @@ def summary_text(result: Estimate) -> str:
         + ("（负数是您需要补交的钱）。" if exchange.net < 0 else "。"),
     ]
     return "\n".join(out)
+
+
+def _unit_price_line(result: Estimate) -> str:
+    household = result.household
+    if household.assessed_value is not None:
+        return f"房屋评估价值：{yuan(household.assessed_value)} 元（约合 {yuan(result.unit_price)} 元/m²）"
+    kind = "（评估单价）" if household.assessed_unit_price is not None else "（参考价）"
+    return f"房屋单价：{num(result.unit_price)} 元/m²{kind}"
 
 
 def sources_text(result: Estimate) -> str:

@@ -18,6 +18,11 @@ def num(value: Decimal | int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def price(value: Decimal) -> str:
+    """A unit price: exact when it has at most two decimals ("5,200"), else rounded to the fen ("约 5,294.12")."""
+    return num(value) if fen(value) == value else f"约 {yuan(value)}"
+
+
 def yuan(value: Decimal) -> str:
     """Money with thousands separators and two decimals: "1,500.00"."""
     return f"{fen(value):,.2f}"

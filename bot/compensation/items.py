@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.compensation.basis import Basis
-from bot.compensation.fmt import fen, num, percent, yuan
+from bot.compensation.fmt import fen, num, percent, price, yuan
 from bot.compensation.model import Line
 from bot.compensation.params import CompensationParams
 
@@ -38,7 +38,7 @@ def unregistered_value(basis: Basis, params: CompensationParams) -> Line:
         key="unregistered_value",
         label="认定的未登记建筑补偿",
         amount=fen(unregistered_value_exact(basis, params)),
-        formula=f"{num(basis.unregistered_area)} m² × {num(basis.unit_price)} 元/m² × {percent(rate)}（认定比例）",
+        formula=f"{num(basis.unregistered_area)} m² × {price(basis.unit_price)} 元/m² × {percent(rate)}（认定比例）",
         source=f"{REGULATION}第二十四条；{params.plan_source('unregistered')}",
     )
 
@@ -63,7 +63,7 @@ def business_loss(basis: Basis, params: CompensationParams) -> Line:
         assert profit is not None
         formula = f"月净利润 {num(profit)} 元 × {rule.months} 个月"
         return Line("business_loss", "停产停业损失补偿", fen(profit * rule.months), formula, source)
-    formula = f"经营面积 {num(basis.business_area)} m² × {num(basis.unit_price)} 元/m² × {percent(rule.rate)}"
+    formula = f"经营面积 {num(basis.business_area)} m² × {price(basis.unit_price)} 元/m² × {percent(rule.rate)}"
     amount = fen(basis.business_area * basis.unit_price * rule.rate)
     return Line("business_loss", "停产停业损失补偿", amount, formula, source)
 

@@ -32,6 +32,9 @@ class Household:
     decoration: str | None = None  # decoration level id or label from the parameter file
     decoration_appraisal: Decimal | None = None  # appraised decoration and attachments, instead of a level
     assessed_unit_price: Decimal | None = None  # 评估单价 from the appraisal report
+    # or the report's 房屋评估价值 itself (the household ledger keeps that): the legal and the recognised unregistered
+    # area together, its unit price the value over their sum — the house value lines then add up to it exactly
+    assessed_value: Decimal | None = None
     floor: int | None = None
     orientation: str | None = None
     unregistered_area: Decimal | None = None  # unregistered area recognised as legal

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.core.binding_port import BindingDesk, NoBindings
 from bot.core.dialogue_rows import rows_for
 from bot.core.effects import DeferredRows, apply_effects, write_deferred
+from bot.core.household_file import HouseholdDesk, NoHousehold
 from bot.core.messages import Inbound, Outbound
 from bot.core.port import CaseDesk, Conversation, Effect, Outcomes, Respond, Turn, TurnContext
 from bot.db.base import table_of
@@ -99,8 +100,10 @@ class DialogueService:
         clock: Clock = utc_now,
         observe: TurnObserver | None = None,
         bindings: BindingDesk | None = None,
+        households: HouseholdDesk | None = None,
     ) -> None:
-        """`respond` is the conversation, `desk` the case domain and `bindings` the household ledger's binding
+        """`respond` is the conversation, `desk` the case domain, `bindings` the household ledger's binding desk and
+        `households` its read side
         (bot/dialogue_wiring.py gives them)."""
         self._engine = engine
         self._kb = kb
@@ -110,6 +113,7 @@ class DialogueService:
         # cases filed, read and rated on the resident's behalf, inside the turn's transaction
         self._desk = desk
         self._bindings = bindings or NoBindings()
+        self._households = households  # the resident's own household file (None: no ledger, nobody is bound)
         self._rows = rows_for(engine.dialect.name)
         self._waiting: list[_Pending] = []
         self._arrived = asyncio.Event()  # a message was queued (the writer waits for one while a batch commits)
@@ -300,6 +304,7 @@ class DialogueService:
             kb=self._kb,
             now=now,
             cases=self._desk.reader(conn, resident_id),
+            households=NoHousehold() if self._households is None else self._households.reader(conn, resident_id),
             message_key=f"{inbound.channel}:{inbound.dedupe_key}",
             client=client if isinstance(client := inbound.payload.get("client"), str) else None,
         )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.binding_port import BindingEffect
 from bot.core.case_codes import CaseType, Rating
+from bot.core.household_file import HouseholdReader, NoHousehold
 from bot.core.messages import Inbound, Outbound
 from knowledge.base import KnowledgeBase
 
@@ -117,6 +118,8 @@ class TurnContext:
     kb: KnowledgeBase
     now: datetime
     cases: CaseReader = field(default_factory=NoCases)
+    # the resident's own household file, when they are bound to one (bot/core/household_file.py)
+    households: HouseholdReader = field(default_factory=NoHousehold)
     # unique per inbound message ("<channel>:<dedupe key>"): forms use the one that started them as their identity
     message_key: str = ""
     # the web adapter's digest of the caller's address (Inbound.payload["client"]), for limits counted per client

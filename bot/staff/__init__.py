@@ -15,6 +15,7 @@ district_notices  notices to a district's bound residents: write, preview, send;
 publication_page  阳光征收: what each project has published (per-household results, signing progress); admins switch
 results_page  a project's per-household results as published (before publication: the notice; admins: a preview)
 household_codes  one-time binding codes for a district and their printable sheet (admins)
+household_page  one household: the ledger row, its history, the bound residents, the estimate (scoped by district)
 telegram_link linking a Telegram account with a one-time code (签收 from the group chat)
 overview      overdue and on-time figures per department (supervisors; the queries: bot/cases/figures.py, the
               charts and jinja filters: bot/web/charts.py, bot/web/filters.py, shared with /stats)
@@ -37,6 +38,7 @@ from bot.staff import (
     district_notices,
     export,
     household_codes,
+    household_page,
     households_import,
     login,
     overview,
@@ -71,6 +73,7 @@ def setup(app: web.Application, clock: Callable[[], datetime]) -> None:
         publication_page,
         results_page,
         household_codes,
+        household_page,
     ):
         module.setup(app)
 

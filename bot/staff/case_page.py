@@ -27,6 +27,7 @@ from bot.cases.vocabulary import (
     Situation,
 )
 from bot.cases.workdays import format_due
+from bot.households.staff_view import household_of_case
 from bot.staff.attachment_files import case_attachments
 from bot.staff.context import Desk, render, staff_page
 from bot.staff.queue import DONE, district_label
@@ -204,6 +205,10 @@ async def render_case(
     names = {d.id: d.name for d in departments}
     active = await service.departments()
     entries, views = timeline(detail, names)
+    household = None
+    if not detail.anonymous:  # an anonymous resident is not named by their household either
+        async with request.app[keys.ENGINE].connect() as conn:
+            household = await household_of_case(conn, desk.viewer, detail.id)
     actions = [a for a in FORM_ORDER if a in detail.actions]
     extension_left = max(service.policy.max_extension_days - detail.extended_days, 0)
     context = {
@@ -216,6 +221,7 @@ async def render_case(
         "channel": CHANNEL_LABELS.get(detail.channel, detail.channel),
         "rating": RATING_LABELS[Rating(str(detail.rating))] if detail.rating in (1, 2, 3) else "",
         "detail_rows": detail_rows(detail),
+        "household": household,  # the resident's household in the ledger, when bound and in the viewer's scope
         "attachments": await case_attachments(request.app[keys.ENGINE], detail.number, detail.details),
         "transfer_targets": target_departments(detail, active, Action.TRANSFER),
         "dispatch_targets": target_departments(detail, active, Action.DISPATCH),
