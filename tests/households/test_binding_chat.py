@@ -283,3 +283,22 @@ async def test_unbinding_when_not_bound_and_stale_buttons(client, ledger: AsyncE
     await chat.send(button="bind:way:code")  # a stale button never skips the consent
     assert "个人信息保护法" in chat.text
     assert await count(ledger, HouseholdBinding) == 0
+
+
+async def test_once_bound_the_resident_is_answered_from_their_own_file_and_not_after_unbinding(
+    client, ledger: AsyncEngine, clock: FakeClock
+) -> None:  # noqa: ANN001
+    """The binding flow and the personal answers together, as a resident meets them: bind, ask, unbind, ask."""
+    chat = ChatSession(client)
+    await chat.say("选房号是几号")
+    assert "【您家的台账】" not in chat.text and "绑定我家" in [b["label"] for b in chat.buttons]
+    await by_id_tail(chat, DG[0], DG[1], DG[2])
+    assert f"已绑定 户号 {DG[0]}" in chat.text
+    await chat.say("俺家能补多少")
+    assert f"【您家的台账】户号 {DG[0]}" in chat.text and "评估" in chat.text
+    assert XJ[0] not in chat.text
+    await chat.say("解除绑定")
+    await chat.press("确定解除")
+    assert "已解除绑定" in chat.text and await binding_rows(ledger) == []
+    await chat.say("选房号是几号")
+    assert "【您家的台账】" not in chat.text and DG[0] not in chat.text
