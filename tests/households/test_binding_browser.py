@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import keys
@@ -17,7 +17,7 @@ from knowledge.base import KnowledgeBase
 from tests.conftest import CACHE_DIR
 from tests.households.binding_support import DG, binding_rows, import_sample, issue
 from tests.households.ledger_files import KEY
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support.browser import PHONE, chromium
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -34,17 +34,13 @@ async def server(aiohttp_server, tmp_path: Path, kb: KnowledgeBase):  # noqa: AN
 
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    async with chromium() as browser:
         context = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="zh-CN")
         context.set_default_timeout(15_000)
         try:
             yield await context.new_page()
         finally:
             await context.close()
-            await browser.close()
 
 
 async def test_the_qr_address_asks_consent_then_binds(server, page: Page) -> None:  # noqa: ANN001

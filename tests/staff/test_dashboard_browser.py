@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot import keys
 from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support.browser import PHONE, chromium
 from tests.support.cases import PASSWORD, add_user, case_row
 from tests.support.clock import FakeClock
 
@@ -38,14 +37,8 @@ async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: F
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def new_page(browser: Browser, url: str, **options: object) -> Page:

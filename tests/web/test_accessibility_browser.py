@@ -5,11 +5,10 @@ overview, routing and Telegram pages. No violation of impact serious or critical
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bot import keys
 from bot.app import create_app
@@ -17,7 +16,7 @@ from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.staff.test_dashboard_browser import BOT, DESKTOP, TIMEOUT_MS, say
 from tests.support.accessibility import serious_violations
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support.browser import PHONE, chromium
 from tests.support.cases import PASSWORD, add_user, file_case
 from tests.support.clock import FakeClock
 
@@ -34,14 +33,8 @@ async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: F
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def context(browser: Browser, **options: object) -> BrowserContext:

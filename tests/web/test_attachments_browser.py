@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot import keys
 from bot.app import create_app
@@ -20,7 +20,7 @@ from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.channels.wechat.conftest import numbered, wechat_settings
 from tests.staff.test_dashboard_browser import BOT, DESKTOP, TIMEOUT_MS, say, tap
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support.browser import PHONE, chromium
 from tests.support.cases import PASSWORD, add_user
 from tests.support.clock import FakeClock
 from tests.support.fake_stt import FakeSpeechServer
@@ -56,14 +56,8 @@ async def server(
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def new_page(browser: Browser, url: str, **options: object) -> Page:
@@ -175,27 +169,20 @@ async def speech() -> AsyncIterator[FakeSpeechServer]:
 async def test_hold_to_talk_records_in_the_browser_and_is_answered(
     aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: FakeClock, speech: FakeSpeechServer, tmp_path: Path
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
     configured = replace(settings, stt_url=speech.url, attachments_dir=tmp_path / "attachments")
     server = await aiohttp_server(create_app(configured, clock=clock, knowledge=kb))
     speech.say("过渡费怎么发")
     # Chromium's fake microphone (a tone) and no permission prompt: MediaRecorder records for real
-    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        try:
-            page = await new_page(browser, str(server.make_url("/chat")), viewport=PHONE, permissions=["microphone"])
-            await expect(page.locator(f"{BOT} .buttons button")).not_to_have_count(0)
-            talk = page.get_by_role("button", name="按住说话")
-            await expect(talk).to_be_visible()
-            await talk.dispatch_event("pointerdown")
-            await expect(page.get_by_role("button", name="松开发送")).to_be_visible()
-            await page.wait_for_timeout(1000)  # a second of speech: the recording itself takes real time
-            await page.get_by_role("button", name="松开发送").dispatch_event("pointerup")
-            await expect(page.locator(BOT).filter(has_text="我听到的是：过渡费怎么发")).to_have_count(1)
-            await expect(page.locator(BOT).last).to_contain_text("临时安置费")
-        finally:
-            await browser.close()
+    async with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream") as browser:
+        page = await new_page(browser, str(server.make_url("/chat")), viewport=PHONE, permissions=["microphone"])
+        await expect(page.locator(f"{BOT} .buttons button")).not_to_have_count(0)
+        talk = page.get_by_role("button", name="按住说话")
+        await expect(talk).to_be_visible()
+        await talk.dispatch_event("pointerdown")
+        await expect(page.get_by_role("button", name="松开发送")).to_be_visible()
+        await page.wait_for_timeout(1000)  # a second of speech: the recording itself takes real time
+        await page.get_by_role("button", name="松开发送").dispatch_event("pointerup")
+        await expect(page.locator(BOT).filter(has_text="我听到的是：过渡费怎么发")).to_have_count(1)
+        await expect(page.locator(BOT).last).to_contain_text("临时安置费")
     (received,) = speech.received
     assert received.sample_rate == 16_000  # the browser's WebM/Opus went through ffmpeg

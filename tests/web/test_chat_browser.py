@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Dialog, Page, async_playwright, expect
+from playwright.async_api import Dialog, Page, expect
 
 from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.conftest import CACHE_DIR
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support.browser import PHONE, chromium
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -35,10 +35,7 @@ async def chat_url(aiohttp_server, tmp_path: Path, kb: KnowledgeBase) -> str:  #
 
 @pytest.fixture
 async def page(chat_url: str) -> AsyncIterator[Page]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    async with chromium() as browser:
         context = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="zh-CN")
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
@@ -47,7 +44,6 @@ async def page(chat_url: str) -> AsyncIterator[Page]:
             yield page
         finally:
             await context.close()
-            await browser.close()
 
 
 async def wait_for_welcome(page: Page) -> None:

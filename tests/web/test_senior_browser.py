@@ -5,12 +5,11 @@ conversation shown again after a reload, and every button and link labelled in w
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support.browser import PHONE, chromium
 from tests.web.test_chat_browser import BOT, TIMEOUT_MS, ask, chat_url, not_words, tap, wait_for_welcome
 
 __all__ = ["chat_url"]  # the fixture, shared with the chat tests
@@ -36,10 +35,7 @@ if (typeof window.SpeechSynthesisUtterance !== "function") {
 
 @pytest.fixture
 async def page(chat_url: str) -> AsyncIterator[Page]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    async with chromium() as browser:
         context = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="zh-CN")
         context.set_default_timeout(TIMEOUT_MS)
         await context.add_init_script(SPEECH)
@@ -49,7 +45,6 @@ async def page(chat_url: str) -> AsyncIterator[Page]:
             yield page
         finally:
             await context.close()
-            await browser.close()
 
 
 async def sizes(page: Page, selector: str) -> list[tuple[str, float, float, float]]:

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.conftest import CACHE_DIR
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.support.browser import PHONE, chromium
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,9 @@ BOT = "#log .msg.bot"
 
 @pytest.fixture
 async def page(aiohttp_server, tmp_path: Path, kb: KnowledgeBase) -> AsyncIterator[Page]:  # noqa: ANN001
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ANJU_CHROMIUM)")
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'anju.db'}", cache_dir=CACHE_DIR)
     server = await aiohttp_server(create_app(settings, clock=FakeClock(), knowledge=kb))
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    async with chromium() as browser:
         context = await browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="zh-CN")
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
@@ -37,7 +34,6 @@ async def page(aiohttp_server, tmp_path: Path, kb: KnowledgeBase) -> AsyncIterat
             yield page
         finally:
             await context.close()
-            await browser.close()
 
 
 async def tap(page: Page, label: str) -> None:
