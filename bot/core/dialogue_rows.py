@@ -1,14 +1,16 @@
 """The rows a dialogue batch reads and writes on every message: dedupe keys with their stored replies, residents'
-states (locked), and the new states, message log and dedupe rows.
+states (locked), and the new states, message log, dedupe rows, residents' last-seen hours and the effects' rows
+(feedback, unanswered questions).
 
 `DialogueRows` runs them through SQLAlchemy Core; `PostgresDialogueRows` reads and writes a whole batch in one
-statement each, with array parameters (Core statements over the same tables, compiled once for asyncpg and sent
-as they are). `SqliteDialogueRows` runs `DialogueRows`' statements,
+statement each, each table's rows one JSON parameter (Core statements over the same tables, compiled once for
+asyncpg and sent as they are). `SqliteDialogueRows` runs `DialogueRows`' statements,
 compiled once for SQLite, straight on the sqlite3 connection underneath the transaction (bot/db/raw_sqlite.py):
 SQLAlchemy's execution of a statement — context, parameter processing per row, result set-up — cost ~0.1 ms each
 and ~10 µs per row, more than SQLite took to run them, on every batch of every message. Values go through the
 columns' own types, so both paths read each other's rows; the dialogue tests run on both databases. Everything else
-in the transaction (effects, new residents) still goes through SQLAlchemy, on the same connection.
+in the transaction (effects, new residents; on SQLite last-seen hours, feedback and unanswered questions) still goes
+through SQLAlchemy, on the same connection.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ClauseElement,
+    Integer,
     String,
     TableValuedAlias,
     Text,
     bindparam,
     cast,
+    column,
     false,
     func,
     insert,
@@ -43,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
+from bot.core.effects import DeferredRows, feedback, gaps, write_deferred
 from bot.core.messages import Outbound
 from bot.core.port import Conversation
 from bot.db import json_codec
@@ -81,6 +87,7 @@ _RESIDENT_IDS = (
     .order_by(residents.c.id)
 )
 _LOG = message_log.insert()
+_LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at"))
 _PROCESSED = processed.insert()
 
 
@@ -142,14 +149,26 @@ class DialogueRows:
         new_states: list[dict[str, Any]],
         log: list[dict[str, Any]],
         handled: list[dict[str, Any]],
+        seen: list[dict[str, Any]] = [],  # noqa: B006 - never changed
+        deferred: DeferredRows | None = None,
     ) -> None:
-        """New states ({rid, new_state, at}), message-log rows and dedupe rows (the tables' columns)."""
+        """New states ({rid, new_state, at}), message-log rows and dedupe rows (the tables' columns), residents'
+        last-seen hours ({rid, at}) and the effects' rows (feedback, unanswered questions)."""
         if new_states:
             await conn.execute(_SAVE_STATE, new_states)
         if log:
             await conn.execute(_LOG, log)
         if handled:
             await conn.execute(_PROCESSED, handled)
+        await self._write_others(conn, seen, deferred)
+
+    async def _write_others(
+        self, conn: AsyncConnection, seen: list[dict[str, Any]], deferred: DeferredRows | None
+    ) -> None:
+        if seen:
+            await conn.execute(_LAST_SEEN, seen)
+        if deferred is not None:
+            await write_deferred(conn, deferred)
 
 
 class SqliteDialogueRows(DialogueRows):
@@ -177,25 +196,38 @@ class SqliteDialogueRows(DialogueRows):
         new_states: list[dict[str, Any]],
         log: list[dict[str, Any]],
         handled: list[dict[str, Any]],
+        seen: list[dict[str, Any]] = [],  # noqa: B006 - never changed
+        deferred: DeferredRows | None = None,
     ) -> None:
         db = await RawSqlite.of(conn)
         db.many(_SAVE_STATE, new_states)
         db.many(_LOG, log)
         db.many(_PROCESSED, handled)
+        await self._write_others(conn, seen, deferred)
 
 
-# PostgreSQL: arrays instead of one parameter set per row, so that each statement is prepared once (whatever the
-# batch size) and SQLAlchemy processes no row; a batch's look-up is one statement and its writes another. Built in
-# Core over the tables (a renamed column fails here, at import) and compiled once, for asyncpg, into SQL with
-# positional `$n` parameters that runs as it is (`exec_driver_sql`: no compilation per batch).
+# PostgreSQL: each table's rows of a batch go as one parameter, a JSON array of objects (jsonb) that
+# `jsonb_to_recordset` turns back into rows, so that each statement is prepared once whatever the batch size and
+# neither SQLAlchemy nor asyncpg handles a row: one orjson call per table (the rows' JSON documents nested as they
+# are, not encoded one by one), where asyncpg's arrays cost ~3 µs an element (it checks each one for being a
+# nested array) — more than the app's whole write of a batch otherwise. A batch's look-up is one statement and its
+# writes (states, message log, dedupe rows, last-seen hours, feedback, unanswered questions) one more. Built in Core
+# over the tables (a renamed column fails here, at import) and compiled once, for asyncpg, into SQL with positional
+# `$n` parameters that runs as it is (`exec_driver_sql`: no compilation per batch).
 _STAMP = postgresql.TIMESTAMP(timezone=True)
+_DOCUMENT = postgresql.JSONB()
 
 
-def _unnest(name: str, *columns: tuple[str, TypeEngine[Any]], ordinality: str | None = None) -> TableValuedAlias:
-    """`unnest($a, $b, …) AS name(a, b, …)` over array parameters named `name_column`."""
-    arrays = [bindparam(f"{name}_{column}", type_=postgresql.ARRAY(type_)) for column, type_ in columns]
-    unnested = func.unnest(*arrays).table_valued(*(column for column, _ in columns), with_ordinality=ordinality)
-    return unnested.render_derived(name=name)
+def _rows(name: str, *columns: tuple[str, TypeEngine[Any]]) -> TableValuedAlias:
+    """`jsonb_to_recordset($name) AS name(column type, …)`: the rows of the objects in the parameter `name`, each
+    column from the key of the same name (a missing key or JSON null: NULL)."""
+    records = func.jsonb_to_recordset(bindparam(name, type_=_DOCUMENT))
+    return records.table_valued(*(column(c, type_) for c, type_ in columns)).render_derived(name=name, with_types=True)
+
+
+def rows_parameter(rows: list[dict[str, Any]]) -> str:
+    """The value of a `_rows` parameter: the rows as a JSON array (datetimes in ISO 8601 with their offset)."""
+    return json_codec.dumps_utc(rows)
 
 
 @dataclass(frozen=True)
@@ -225,8 +257,8 @@ class DriverSql:
 def _read() -> ClauseElement:
     """The stored replies of handled keys (state_row false) and the known residents' states, locked in resident-id
     order (state_row true); JSON documents as text (decoded here, once, without SQLAlchemy's result processing)."""
-    k = _unnest("k", ("channel", String()), ("key", String()))
-    u = _unnest("u", ("channel", String()), ("key", String()))
+    k = _rows("handled", ("channel", String()), ("key", String()))
+    u = _rows("users", ("channel", String()), ("key", String()))
     locked = (
         select(residents.c.id, residents.c.channel, residents.c.user_key, residents.c.last_seen_at, states.c.state)
         .join(states, states.c.resident_id == residents.c.id)
@@ -251,22 +283,24 @@ def _read() -> ClauseElement:
 
 
 def _write() -> ClauseElement:
-    """New states, message-log rows (in their order: ids follow it) and dedupe rows, JSON documents sent as text."""
-    n = _unnest("n", ("rid", BigInteger()), ("state", Text()), ("at", _STAMP))
+    """A batch's rows, each table's in one parameter, its objects with the keys `DialogueRows.write` documents:
+    new states, message-log rows (in their order, "i": ids follow it), dedupe rows, residents' last-seen hours,
+    feedback (ratings) and unanswered questions (one row per question: `merge_gaps`)."""
+    n = _rows("states", ("rid", BigInteger()), ("new_state", _DOCUMENT), ("at", _STAMP))
     saved = (
         update(states)
         .where(states.c.resident_id == n.c.rid)
-        .values({states.c.state: cast(n.c.state, postgresql.JSONB), states.c.updated_at: n.c.at})
+        .values({states.c.state: n.c.new_state, states.c.updated_at: n.c.at})
         .cte("saved")
     )
-    log = _unnest(
-        "l",
-        ("rid", BigInteger()),
+    log = _rows(
+        "log",
+        ("i", Integer()),
+        ("resident_id", BigInteger()),
         ("direction", String()),
         ("text", Text()),
-        ("payload", Text()),
-        ("at", _STAMP),
-        ordinality="n",
+        ("payload", _DOCUMENT),
+        ("created_at", _STAMP),
     )
     logged = (
         insert(message_log)
@@ -278,14 +312,24 @@ def _write() -> ClauseElement:
                 message_log.c.payload,
                 message_log.c.created_at,
             ],
-            select(log.c.rid, log.c.direction, log.c.text, cast(log.c.payload, postgresql.JSONB), log.c.at).order_by(
-                log.c.n
-            ),
+            # a payload of None is JSON null, as SQLAlchemy's JSON type writes it (jsonb_to_recordset gives NULL)
+            select(
+                log.c.resident_id,
+                log.c.direction,
+                log.c.text,
+                func.coalesce(log.c.payload, cast(literal_column("'null'"), _DOCUMENT)),
+                log.c.created_at,
+            ).order_by(log.c.i),
         )
         .cte("logged")
     )
-    h = _unnest(
-        "h", ("channel", String()), ("key", String()), ("rid", BigInteger()), ("replies", Text()), ("at", _STAMP)
+    h = _rows(
+        "processed",
+        ("channel", String()),
+        ("dedupe_key", String()),
+        ("resident_id", BigInteger()),
+        ("replies", _DOCUMENT),
+        ("processed_at", _STAMP),
     )
     handled = (
         insert(processed)
@@ -297,17 +341,82 @@ def _write() -> ClauseElement:
                 processed.c.replies,
                 processed.c.processed_at,
             ],
-            select(h.c.channel, h.c.key, h.c.rid, cast(h.c.replies, postgresql.JSONB), h.c.at),
+            select(h.c.channel, h.c.dedupe_key, h.c.resident_id, h.c.replies, h.c.processed_at),
         )
         .cte("handled")
     )
-    return select(literal_column("1")).add_cte(saved, logged, handled)
+    s = _rows("seen", ("rid", BigInteger()), ("at", _STAMP))
+    seen = (
+        update(residents).where(residents.c.id == s.c.rid).values({residents.c.last_seen_at: s.c.at}).cte("refreshed")
+    )
+    f = _rows(
+        "ratings",
+        ("resident_id", BigInteger()),
+        ("topic_id", String()),
+        ("helpful", Boolean()),
+        ("question", Text()),
+        ("created_at", _STAMP),
+    )
+    rated = (
+        insert(feedback)
+        .from_select(
+            [
+                feedback.c.resident_id,
+                feedback.c.topic_id,
+                feedback.c.helpful,
+                feedback.c.question,
+                feedback.c.created_at,
+            ],
+            select(f.c.resident_id, f.c.topic_id, f.c.helpful, f.c.question, f.c.created_at),
+        )
+        .cte("rated")
+    )
+    g = _rows(
+        "questions",
+        ("normalised", String()),
+        ("reason", String()),
+        ("topic_id", String()),
+        ("sample", Text()),
+        ("count", Integer()),
+        ("first_seen", _STAMP),
+        ("last_seen", _STAMP),
+    )
+    gap_columns = ("normalised", "reason", "topic_id", "sample", "count", "first_seen", "last_seen")
+    counted = postgresql.insert(gaps).from_select(
+        list(gap_columns),
+        # in key order: two batches upserting the same questions lock them in the same order
+        select(*(g.c[name] for name in gap_columns)).order_by(g.c.normalised, g.c.reason),
+    )
+    gapped = counted.on_conflict_do_update(
+        index_elements=[gaps.c.normalised, gaps.c.reason],
+        set_={
+            "count": gaps.c.count + counted.excluded["count"],
+            "last_seen": counted.excluded.last_seen,
+            "sample": counted.excluded.sample,
+        },
+    ).cte("gapped")
+    return select(literal_column("1")).add_cte(saved, logged, handled, seen, rated, gapped)
+
+
+def merge_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unanswered questions as one upsert can take them: one row per (normalised, reason), in key order, with what
+    upserting the rows one after another leaves — the first one's topic and first_seen, the last one's sample and
+    last_seen, the counts summed."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["normalised"], row["reason"])
+        first = merged.get(key)
+        if first is None:
+            merged[key] = dict(row)
+        else:
+            first.update(count=first["count"] + row["count"], sample=row["sample"], last_seen=row["last_seen"])
+    return [merged[key] for key in sorted(merged)]
 
 
 def _add_residents() -> ClauseElement:
     """New residents with an empty state each; the ids of those not there before."""
     now = bindparam("now", type_=_STAMP)
-    u = _unnest("u", ("channel", String()), ("user_key", String()))
+    u = _rows("users", ("channel", String()), ("user_key", String()))
     added = (
         postgresql.insert(residents)
         .from_select(
@@ -334,17 +443,17 @@ PG_WRITE = DriverSql.of(_write())
 PG_ADD_RESIDENTS = DriverSql.of(_add_residents())
 
 
-def _flat(pairs: list[tuple[str, list[str]]]) -> tuple[list[str], list[str]]:
-    return [a for a, bs in pairs for _ in bs], [b for _, bs in pairs for b in bs]
+def _pairs(pairs: list[tuple[str, list[str]]]) -> str:
+    return rows_parameter([{"channel": a, "key": b} for a, bs in pairs for b in bs])
 
 
 class PostgresDialogueRows(DialogueRows):
     """The same rows in two statements per batch on PostgreSQL, sent as they are (`exec_driver_sql`: no
-    compilation, no per-row parameter processing), with array parameters."""
+    compilation, no per-row parameter processing), each table's rows one JSON parameter."""
 
     async def writer_session(self, conn: AsyncConnection, starting: bool) -> None:
         # generic plans on the writer's connection: the two statements are planned once, not at every batch (a
-        # custom plan for their unnest arrays is no better and costs PostgreSQL more than running them); reset
+        # custom plan for their row parameters is no better and costs PostgreSQL more than running them); reset
         # before the connection goes back to the pool
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None  # an open connection
@@ -356,9 +465,9 @@ class PostgresDialogueRows(DialogueRows):
         handled: dict[Key, list[Outbound]] = {}
         locked: dict[Key, Locked] = {}
         loads = json_codec.loads
-        (k_channel, k_key), (u_channel, u_key) = _flat(keys), _flat(users)
-        rows = await PG_READ.run(conn, k_channel=k_channel, k_key=k_key, u_channel=u_channel, u_key=u_key)
-        for state_row, channel, key, document, rid, seen in rows:
+        for state_row, channel, key, document, rid, seen in await PG_READ.run(
+            conn, handled=_pairs(keys), users=_pairs(users)
+        ):
             if state_row:
                 locked[(channel, key)] = (rid, Conversation.from_json(loads(document)), seen)
             else:
@@ -367,7 +476,7 @@ class PostgresDialogueRows(DialogueRows):
 
     async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
         rows = await PG_ADD_RESIDENTS.run(
-            conn, now=now, u_channel=[c for c, _ in users], u_user_key=[k for _, k in users]
+            conn, now=now, users=rows_parameter([{"channel": c, "user_key": k} for c, k in users])
         )
         new = {(channel, key): rid for rid, channel, key in rows}
         if len(new) < len(users):  # created meanwhile by another process: their ids, or the lost race (above)
@@ -380,23 +489,19 @@ class PostgresDialogueRows(DialogueRows):
         new_states: list[dict[str, Any]],
         log: list[dict[str, Any]],
         handled: list[dict[str, Any]],
+        seen: list[dict[str, Any]] = [],  # noqa: B006 - never changed
+        deferred: DeferredRows | None = None,
     ) -> None:
-        dumps = json_codec.dumps
+        for i, row in enumerate(log):
+            row["i"] = i
         await PG_WRITE.run(
             conn,
-            n_rid=[r["rid"] for r in new_states],
-            n_state=[dumps(r["new_state"]) for r in new_states],
-            n_at=[r["at"] for r in new_states],
-            l_rid=[r["resident_id"] for r in log],
-            l_direction=[r["direction"] for r in log],
-            l_text=[r["text"] for r in log],
-            l_payload=[dumps(r["payload"]) for r in log],
-            l_at=[r["created_at"] for r in log],
-            h_channel=[r["channel"] for r in handled],
-            h_key=[r["dedupe_key"] for r in handled],
-            h_rid=[r["resident_id"] for r in handled],
-            h_replies=[dumps(r["replies"]) for r in handled],
-            h_at=[r["processed_at"] for r in handled],
+            states=rows_parameter(new_states),
+            log=rows_parameter(log),
+            processed=rows_parameter(handled),
+            seen=rows_parameter(seen),
+            ratings=rows_parameter(deferred.feedback if deferred else []),
+            questions=rows_parameter(merge_gaps(deferred.gaps) if deferred else []),
         )
 
 

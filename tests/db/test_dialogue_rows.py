@@ -35,14 +35,14 @@ def test_each_statement_is_compiled_to_positional_parameters_named_once() -> Non
     assert "FOR UPDATE OF dialogue_states" in PG_READ.sql
     assert "ON CONFLICT (channel, user_key) DO NOTHING" in PG_ADD_RESIDENTS.sql
     with pytest.raises(TypeError):
-        PG_ADD_RESIDENTS.args(now=NOW, u_channel=[])  # a parameter missing: never sent out of place
+        PG_ADD_RESIDENTS.args(now=NOW)  # a parameter missing: never sent out of place
 
 
 @pytest.mark.postgres
 async def test_the_statements_run_on_a_fresh_schema_with_empty_batches(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        assert list(await PG_READ.run(conn, k_channel=[], k_key=[], u_channel=[], u_key=[])) == []
-        assert list(await PG_ADD_RESIDENTS.run(conn, now=NOW, u_channel=[], u_user_key=[])) == []
+        assert list(await PG_READ.run(conn, handled="[]", users="[]")) == []
+        assert list(await PG_ADD_RESIDENTS.run(conn, now=NOW, users="[]")) == []
         await PostgresDialogueRows().write(conn, [], [], [])
         for table in (states, message_log, processed):
             assert (await conn.execute(select(func.count()).select_from(table))).scalar_one() == 0
