@@ -26,6 +26,7 @@ from sqlalchemy import (
     Boolean,
     ClauseElement,
     Integer,
+    LargeBinary,
     String,
     TableValuedAlias,
     Text,
@@ -219,13 +220,15 @@ _DOCUMENT = postgresql.JSONB()
 
 
 def _rows(name: str, *columns: tuple[str, TypeEngine[Any]]) -> TableValuedAlias:
-    """`jsonb_to_recordset($name) AS name(column type, …)`: the rows of the objects in the parameter `name`, each
-    column from the key of the same name (a missing key or JSON null: NULL)."""
-    records = func.jsonb_to_recordset(bindparam(name, type_=_DOCUMENT))
+    """`jsonb_to_recordset(…$name…) AS name(column type, …)`: the rows of the objects in the parameter `name`, each
+    column from the key of the same name (a missing key or JSON null: NULL). The parameter is the JSON's UTF-8 bytes
+    (`bytea`, decoded by PostgreSQL): as text it would be decoded into a Python string and encoded again."""
+    document = cast(func.convert_from(bindparam(name, type_=LargeBinary), literal_column("'UTF8'")), _DOCUMENT)
+    records = func.jsonb_to_recordset(document)
     return records.table_valued(*(column(c, type_) for c, type_ in columns)).render_derived(name=name, with_types=True)
 
 
-def rows_parameter(rows: list[dict[str, Any]]) -> str:
+def rows_parameter(rows: list[dict[str, Any]]) -> bytes:
     """The value of a `_rows` parameter: the rows as a JSON array (datetimes in ISO 8601 with their offset)."""
     return json_codec.dumps_utc(rows)
 

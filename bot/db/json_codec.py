@@ -22,10 +22,10 @@ def dumps_bytes(value: Any) -> bytes:
     return orjson.dumps(value, option=_OPTIONS)
 
 
-def dumps_utc(value: Any) -> str:
-    """`dumps`, naive datetimes written as UTC: the JSON rows sent to PostgreSQL's timestamptz columns
+def dumps_utc(value: Any) -> bytes:
+    """`dumps_bytes`, naive datetimes written as UTC: the JSON rows sent to PostgreSQL's timestamptz columns
     (bot/core/dialogue_rows.py), where asyncpg sent a naive datetime as UTC too."""
-    return orjson.dumps(value, option=_UTC_OPTIONS).decode()
+    return orjson.dumps(value, option=_UTC_OPTIONS)
 
 
 loads = orjson.loads

@@ -4,7 +4,7 @@ with rows that the reference path, DialogueRows, must read back the same (and th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,10 +16,13 @@ from bot.core.dialogue_rows import (
     PG_WRITE,
     DialogueRows,
     PostgresDialogueRows,
+    merge_gaps,
     message_log,
     processed,
+    residents,
     states,
 )
+from bot.core.effects import DeferredRows, feedback, gaps
 from bot.core.messages import Button, Outbound
 from bot.core.port import Conversation
 
@@ -41,8 +44,8 @@ def test_each_statement_is_compiled_to_positional_parameters_named_once() -> Non
 @pytest.mark.postgres
 async def test_the_statements_run_on_a_fresh_schema_with_empty_batches(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        assert list(await PG_READ.run(conn, handled="[]", users="[]")) == []
-        assert list(await PG_ADD_RESIDENTS.run(conn, now=NOW, users="[]")) == []
+        assert list(await PG_READ.run(conn, handled=b"[]", users=b"[]")) == []
+        assert list(await PG_ADD_RESIDENTS.run(conn, now=NOW, users=b"[]")) == []
         await PostgresDialogueRows().write(conn, [], [], [])
         for table in (states, message_log, processed):
             assert (await conn.execute(select(func.count()).select_from(table))).scalar_one() == 0
@@ -87,3 +90,58 @@ async def test_rows_written_in_one_batch_read_back_the_same_on_both_paths(engine
             await conn.execute(select(message_log.c.direction, message_log.c.payload).order_by(message_log.c.id))
         ).all()
         assert [tuple(r) for r in logged] == [("in", {"kind": "text"}), ("out", None)]
+
+
+def _deferred(rid: int, later: datetime) -> DeferredRows:
+    """Feedback and unanswered questions as a batch's effects leave them: the same question twice (two residents'
+    turns), another once."""
+    question = {"reason": "abstain", "topic_id": None, "count": 1}
+    return DeferredRows(
+        feedback=[
+            {"resident_id": rid, "topic_id": "comp.fee", "helpful": False, "question": "多少钱", "created_at": NOW}
+        ],
+        gaps=[
+            {**question, "normalised": "明天下雨吗", "sample": "明天下雨吗？", "first_seen": NOW, "last_seen": NOW},
+            {**question, "normalised": "广场舞", "sample": "广场舞在哪", "first_seen": NOW, "last_seen": NOW},
+            {**question, "normalised": "明天下雨吗", "sample": "明天 下雨吗", "first_seen": later, "last_seen": later},
+        ],
+    )
+
+
+@pytest.mark.postgres
+async def test_last_seen_hours_feedback_and_questions_in_the_one_write_match_the_reference(engine: AsyncEngine) -> None:
+    """The effects' rows and the residents' last-seen hours that PostgresDialogueRows writes in its one statement
+    (questions merged per key) leave the tables as DialogueRows' statement-by-statement path does — counted on top
+    of a question already there, the first topic and time kept, the last sample and time taken."""
+    later = NOW + timedelta(minutes=5)
+    outcomes = []
+    for rows in (DialogueRows(), PostgresDialogueRows()):
+        async with engine.connect() as conn:
+            transaction = await conn.begin()
+            rid = (await rows.add_residents(conn, [("web", "a")], NOW))[("web", "a")]
+            await rows.write(conn, [], [], [], deferred=_deferred(rid, NOW))  # the first sighting of two questions
+            await rows.write(conn, [], [], [], seen=[{"rid": rid, "at": later}], deferred=_deferred(rid, later))
+            gap_rows = await conn.execute(
+                select(gaps.c.normalised, gaps.c.sample, gaps.c.count, gaps.c.first_seen, gaps.c.last_seen).order_by(
+                    gaps.c.normalised
+                )
+            )
+            votes = await conn.execute(select(feedback.c.topic_id, feedback.c.helpful, feedback.c.question))
+            seen = await conn.scalar(select(residents.c.last_seen_at).where(residents.c.id == rid))
+            outcomes.append(([tuple(r) for r in gap_rows], [tuple(v) for v in votes], seen))
+            await transaction.rollback()
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[1] == (
+        [("广场舞", "广场舞在哪", 2, NOW, NOW), ("明天下雨吗", "明天 下雨吗", 4, NOW, later)],
+        [("comp.fee", False, "多少钱")] * 2,
+        later,
+    )
+
+
+def test_questions_are_merged_per_key_in_key_order_as_one_upsert_after_another_would_leave_them() -> None:
+    later = NOW + timedelta(minutes=5)
+    merged = merge_gaps(_deferred(1, later).gaps)
+    assert [(g["normalised"], g["count"], g["sample"], g["first_seen"], g["last_seen"]) for g in merged] == [
+        ("广场舞", 1, "广场舞在哪", NOW, NOW),
+        ("明天下雨吗", 2, "明天 下雨吗", NOW, later),
+    ]
