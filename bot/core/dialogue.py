@@ -255,10 +255,11 @@ class DialogueService:
     ) -> list[list[Outbound] | None]:
         async with conn.begin():
             inbounds = [p.inbound for p in batch]
-            done, known = await self._rows.read(
+            done, known = await self._rows.read(  # on PostgreSQL new senders are added by this statement too
                 conn,
                 by_first((i.channel, i.dedupe_key) for i in inbounds),
                 by_first((i.channel, i.user_key) for i in inbounds),
+                add_at=self._clock(),
             )
             fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
             await self._add_residents(conn, fresh, known)

@@ -22,17 +22,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
+    BindParameter,
     Boolean,
     ClauseElement,
-    Integer,
+    ColumnElement,
     LargeBinary,
-    String,
+    Table,
     TableValuedAlias,
     Text,
+    and_,
     bindparam,
     cast,
-    column,
+    exists,
     false,
     func,
     insert,
@@ -47,7 +50,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import TypeEngine
 
 from bot.core.effects import DeferredRows, feedback, gaps, write_deferred
 from bot.core.messages import Outbound
@@ -122,9 +124,15 @@ class DialogueRows:
         """The dialogue writer starts (`starting`) or ends its run of batches on `conn`, outside a transaction."""
 
     async def read(
-        self, conn: AsyncConnection, keys: list[tuple[str, list[str]]], users: list[tuple[str, list[str]]]
+        self,
+        conn: AsyncConnection,
+        keys: list[tuple[str, list[str]]],
+        users: list[tuple[str, list[str]]],
+        add_at: datetime | None = None,
     ) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
-        """`handled(keys)` and `locked_states(users)`: the batch's first look at the database."""
+        """`handled(keys)` and `locked_states(users)`: the batch's first look at the database. With `add_at` a
+        path may also add the senders not known yet (`add_residents` at that time) and return them among the
+        locked; the caller adds those still missing."""
         return await self.handled(conn, keys), await self.locked_states(conn, users)
 
     async def handled(self, conn: AsyncConnection, keys: Iterable[tuple[str, list[str]]]) -> dict[Key, list[Outbound]]:
@@ -207,25 +215,30 @@ class SqliteDialogueRows(DialogueRows):
         await self._write_others(conn, seen, deferred)
 
 
-# PostgreSQL: each table's rows of a batch go as one parameter, a JSON array of objects (jsonb) that
-# `jsonb_to_recordset` turns back into rows, so that each statement is prepared once whatever the batch size and
-# neither SQLAlchemy nor asyncpg handles a row: one orjson call per table (the rows' JSON documents nested as they
-# are, not encoded one by one), where asyncpg's arrays cost ~3 µs an element (it checks each one for being a
-# nested array) — more than the app's whole write of a batch otherwise. A batch's look-up is one statement and its
-# writes (states, message log, dedupe rows, last-seen hours, feedback, unanswered questions) one more. Built in Core
-# over the tables (a renamed column fails here, at import) and compiled once, for asyncpg, into SQL with positional
-# `$n` parameters that runs as it is (`exec_driver_sql`: no compilation per batch).
+# PostgreSQL: each table's rows of a batch go as one parameter, a JSON array of objects keyed by the table's columns,
+# turned back into rows of the table's own type in SQL (`_rows`), so that each statement is prepared once whatever
+# the batch size and neither SQLAlchemy nor asyncpg handles a row: one orjson call per table (the rows' JSON
+# documents nested as they are, not encoded one by one), where asyncpg's array parameters cost ~1–3 µs an element
+# (it checks each one for being a nested array) — callgrind: 6 % of the server's instructions. A batch's look-up
+# (and its new residents) is one statement and its writes (states, message log, dedupe rows, last-seen hours,
+# feedback, unanswered questions) one more. Built in Core over the tables (a renamed column fails here, at import)
+# and compiled once, for asyncpg, into SQL with positional `$n` parameters that runs as it is (`exec_driver_sql`: no
+# compilation per batch).
 _STAMP = postgresql.TIMESTAMP(timezone=True)
 _DOCUMENT = postgresql.JSONB()
 
 
-def _rows(name: str, *columns: tuple[str, TypeEngine[Any]]) -> TableValuedAlias:
-    """`jsonb_to_recordset(…$name…) AS name(column type, …)`: the rows of the objects in the parameter `name`, each
-    column from the key of the same name (a missing key or JSON null: NULL). The parameter is the JSON's UTF-8 bytes
-    (`bytea`, decoded by PostgreSQL): as text it would be decoded into a Python string and encoded again."""
+def _rows(table: Table, name: str) -> TableValuedAlias:
+    """`unnest(ARRAY(SELECT jsonb_populate_recordset(NULL::table, …$name…))) AS name`: rows of `table`'s type from
+    the objects in the parameter `name` (a key per column; a column without one, or JSON null: NULL).
+
+    unnest because the planner expects ~10 rows of it, as of the array parameters before; of jsonb_populate_recordset
+    itself it expects 100, and joins 100 rows to a table of some ten thousand by reading the whole table (measured:
+    30–150 ms a batch instead of 0.1). The parameter is the JSON's UTF-8 bytes (`bytea`, decoded by PostgreSQL): as
+    text it would be decoded into a Python string and encoded again."""
     document = cast(func.convert_from(bindparam(name, type_=LargeBinary), literal_column("'UTF8'")), _DOCUMENT)
-    records = func.jsonb_to_recordset(document)
-    return records.table_valued(*(column(c, type_) for c, type_ in columns)).render_derived(name=name, with_types=True)
+    records = select(func.jsonb_populate_recordset(literal_column(f"NULL::{table.name}"), document))
+    return func.unnest(func.array(records.scalar_subquery())).table_valued(*table.c.keys()).alias(name)
 
 
 def rows_parameter(rows: list[dict[str, Any]]) -> bytes:
@@ -257,18 +270,58 @@ class DriverSql:
         return typing.cast(Iterable[tuple[Any, ...]], await conn.exec_driver_sql(self.sql, self.args(**values)))
 
 
+def _new_residents(
+    users: TableValuedAlias, now: BindParameter[datetime], unknown: ColumnElement[bool]
+) -> tuple[CTE, CTE]:
+    """Residents `users` (channel, user_key) where `unknown`, each with an empty state: their ids and keys, and the
+    states' insert (a CTE the statement must carry)."""
+    added = (
+        postgresql.insert(residents)
+        .from_select(
+            [residents.c.channel, residents.c.user_key, residents.c.created_at, residents.c.last_seen_at],
+            select(users.c.channel, users.c.user_key, now, now).where(unknown),
+        )
+        .on_conflict_do_nothing(index_elements=[residents.c.channel, residents.c.user_key])
+        .returning(residents.c.id, residents.c.channel, residents.c.user_key)
+        .cte("added")
+    )
+    stated = (
+        insert(states)
+        .from_select(
+            [states.c.resident_id, states.c.state, states.c.updated_at],
+            select(added.c.id, func.jsonb_build_object(), now),  # jsonb_build_object(): the empty state, {}
+        )
+        .cte("stated")
+    )
+    return added, stated
+
+
 def _read() -> ClauseElement:
     """The stored replies of handled keys (state_row false) and the known residents' states, locked in resident-id
-    order (state_row true); JSON documents as text (decoded here, once, without SQLAlchemy's result processing)."""
-    k = _rows("handled", ("channel", String()), ("key", String()))
-    u = _rows("users", ("channel", String()), ("key", String()))
+    order (state_row true); JSON documents as text (decoded here, once, without SQLAlchemy's result processing).
+    With `add` true, the senders not known yet are added with an empty state each (as `add_residents` does), once
+    the known ones' states are locked, and come back as state rows too."""
+    k = _rows(processed, "handled")
+    u = _rows(residents, "users")
+    now = bindparam("now", type_=_STAMP)
     locked = (
         select(residents.c.id, residents.c.channel, residents.c.user_key, residents.c.last_seen_at, states.c.state)
         .join(states, states.c.resident_id == residents.c.id)
-        .where(tuple_(residents.c.channel, residents.c.user_key).in_(select(u.c.channel, u.c.key)))
+        .where(tuple_(residents.c.channel, residents.c.user_key).in_(select(u.c.channel, u.c.user_key)))
         .order_by(residents.c.id)
         .with_for_update(of=states)
         .cte("locked")
+    )
+    added, stated = _new_residents(
+        u,
+        now,
+        and_(
+            bindparam("add", type_=Boolean),
+            # evaluated before the first insert: the known residents' states are all locked first, in one order for
+            # every process, as when the new residents were a statement of their own
+            select(func.count()).select_from(locked).scalar_subquery() >= literal_column("0"),
+            ~exists().where(locked.c.channel == u.c.channel, locked.c.user_key == u.c.user_key),
+        ),
     )
     replies = select(
         false().label("state_row"),
@@ -277,118 +330,64 @@ def _read() -> ClauseElement:
         cast(processed.c.replies, Text).label("document"),
         cast(null(), BigInteger).label("id"),
         cast(null(), _STAMP).label("last_seen_at"),
-    ).where(tuple_(processed.c.channel, processed.c.dedupe_key).in_(select(k.c.channel, k.c.key)))
+    ).where(tuple_(processed.c.channel, processed.c.dedupe_key).in_(select(k.c.channel, k.c.dedupe_key)))
     return replies.union_all(
         select(
             true(), locked.c.channel, locked.c.user_key, cast(locked.c.state, Text), locked.c.id, locked.c.last_seen_at
-        )
-    )
+        ),
+        select(true(), added.c.channel, added.c.user_key, literal_column("'{}'"), added.c.id, now),
+    ).add_cte(stated)
 
 
 def _write() -> ClauseElement:
-    """A batch's rows, each table's in one parameter, its objects with the keys `DialogueRows.write` documents:
-    new states, message-log rows (in their order, "i": ids follow it), dedupe rows, residents' last-seen hours,
-    feedback (ratings) and unanswered questions (one row per question: `merge_gaps`)."""
-    n = _rows("states", ("rid", BigInteger()), ("new_state", _DOCUMENT), ("at", _STAMP))
+    """A batch's rows, each table's in one parameter: new states, message-log rows (in their order, "id": ids follow
+    it), dedupe rows, residents' last-seen hours ({id, last_seen_at}), feedback (ratings) and unanswered questions
+    (one row per question: `merge_gaps`)."""
+    n = _rows(states, "states")
     saved = (
         update(states)
-        .where(states.c.resident_id == n.c.rid)
-        .values({states.c.state: n.c.new_state, states.c.updated_at: n.c.at})
+        .where(states.c.resident_id == n.c.resident_id)
+        .values({states.c.state: n.c.state, states.c.updated_at: n.c.updated_at})
         .cte("saved")
     )
-    log = _rows(
-        "log",
-        ("i", Integer()),
-        ("resident_id", BigInteger()),
-        ("direction", String()),
-        ("text", Text()),
-        ("payload", _DOCUMENT),
-        ("created_at", _STAMP),
-    )
+    log = _rows(message_log, "log")
+    logged_columns = ("resident_id", "direction", "text", "payload", "created_at")
     logged = (
         insert(message_log)
         .from_select(
-            [
-                message_log.c.resident_id,
-                message_log.c.direction,
-                message_log.c.text,
-                message_log.c.payload,
-                message_log.c.created_at,
-            ],
-            # a payload of None is JSON null, as SQLAlchemy's JSON type writes it (jsonb_to_recordset gives NULL)
+            list(logged_columns),
+            # a payload of None is JSON null, as SQLAlchemy's JSON type writes it (the row's field is NULL)
             select(
                 log.c.resident_id,
                 log.c.direction,
                 log.c.text,
                 func.coalesce(log.c.payload, cast(literal_column("'null'"), _DOCUMENT)),
                 log.c.created_at,
-            ).order_by(log.c.i),
+            ).order_by(log.c.id),
         )
         .cte("logged")
     )
-    h = _rows(
-        "processed",
-        ("channel", String()),
-        ("dedupe_key", String()),
-        ("resident_id", BigInteger()),
-        ("replies", _DOCUMENT),
-        ("processed_at", _STAMP),
-    )
+    h = _rows(processed, "processed")
+    handled_columns = ("channel", "dedupe_key", "resident_id", "replies", "processed_at")
     handled = (
-        insert(processed)
-        .from_select(
-            [
-                processed.c.channel,
-                processed.c.dedupe_key,
-                processed.c.resident_id,
-                processed.c.replies,
-                processed.c.processed_at,
-            ],
-            select(h.c.channel, h.c.dedupe_key, h.c.resident_id, h.c.replies, h.c.processed_at),
-        )
-        .cte("handled")
+        insert(processed).from_select(list(handled_columns), select(*(h.c[c] for c in handled_columns))).cte("handled")
     )
-    s = _rows("seen", ("rid", BigInteger()), ("at", _STAMP))
-    seen = (
-        update(residents).where(residents.c.id == s.c.rid).values({residents.c.last_seen_at: s.c.at}).cte("refreshed")
+    s = _rows(residents, "seen")
+    refreshed = (
+        update(residents)
+        .where(residents.c.id == s.c.id)
+        .values({residents.c.last_seen_at: s.c.last_seen_at})
+        .cte("refreshed")
     )
-    f = _rows(
-        "ratings",
-        ("resident_id", BigInteger()),
-        ("topic_id", String()),
-        ("helpful", Boolean()),
-        ("question", Text()),
-        ("created_at", _STAMP),
-    )
-    rated = (
-        insert(feedback)
-        .from_select(
-            [
-                feedback.c.resident_id,
-                feedback.c.topic_id,
-                feedback.c.helpful,
-                feedback.c.question,
-                feedback.c.created_at,
-            ],
-            select(f.c.resident_id, f.c.topic_id, f.c.helpful, f.c.question, f.c.created_at),
-        )
-        .cte("rated")
-    )
-    g = _rows(
-        "questions",
-        ("normalised", String()),
-        ("reason", String()),
-        ("topic_id", String()),
-        ("sample", Text()),
-        ("count", Integer()),
-        ("first_seen", _STAMP),
-        ("last_seen", _STAMP),
-    )
+    f = _rows(feedback, "ratings")
+    rated_columns = ("resident_id", "topic_id", "helpful", "question", "created_at")
+    rated = insert(feedback).from_select(list(rated_columns), select(*(f.c[c] for c in rated_columns))).cte("rated")
+    g = _rows(gaps, "questions")
     gap_columns = ("normalised", "reason", "topic_id", "sample", "count", "first_seen", "last_seen")
     counted = postgresql.insert(gaps).from_select(
         list(gap_columns),
         # in key order: two batches upserting the same questions lock them in the same order
-        select(*(g.c[name] for name in gap_columns)).order_by(g.c.normalised, g.c.reason),
+        select(*(g.c[c] for c in gap_columns)).order_by(g.c.normalised, g.c.reason),
     )
     gapped = counted.on_conflict_do_update(
         index_elements=[gaps.c.normalised, gaps.c.reason],
@@ -398,7 +397,7 @@ def _write() -> ClauseElement:
             "sample": counted.excluded.sample,
         },
     ).cte("gapped")
-    return select(literal_column("1")).add_cte(saved, logged, handled, seen, rated, gapped)
+    return select(literal_column("1")).add_cte(saved, logged, handled, refreshed, rated, gapped)
 
 
 def merge_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -418,26 +417,7 @@ def merge_gaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _add_residents() -> ClauseElement:
     """New residents with an empty state each; the ids of those not there before."""
-    now = bindparam("now", type_=_STAMP)
-    u = _rows("users", ("channel", String()), ("user_key", String()))
-    added = (
-        postgresql.insert(residents)
-        .from_select(
-            [residents.c.channel, residents.c.user_key, residents.c.created_at, residents.c.last_seen_at],
-            select(u.c.channel, u.c.user_key, now, now),
-        )
-        .on_conflict_do_nothing(index_elements=[residents.c.channel, residents.c.user_key])
-        .returning(residents.c.id, residents.c.channel, residents.c.user_key)
-        .cte("added")
-    )
-    stated = (
-        insert(states)
-        .from_select(
-            [states.c.resident_id, states.c.state, states.c.updated_at],
-            select(added.c.id, func.jsonb_build_object(), now),  # jsonb_build_object(): the empty state, {}
-        )
-        .cte("stated")
-    )
+    added, stated = _new_residents(_rows(residents, "users"), bindparam("now", type_=_STAMP), true())
     return select(added.c.id, added.c.channel, added.c.user_key).add_cte(stated)
 
 
@@ -446,8 +426,9 @@ PG_WRITE = DriverSql.of(_write())
 PG_ADD_RESIDENTS = DriverSql.of(_add_residents())
 
 
-def _pairs(pairs: list[tuple[str, list[str]]]) -> str:
-    return rows_parameter([{"channel": a, "key": b} for a, bs in pairs for b in bs])
+def _pairs(pairs: Iterable[tuple[str, Iterable[str]]], second: str) -> bytes:
+    """(channel, [keys]) pairs as `_rows` objects: {"channel": …, second: key}."""
+    return rows_parameter([{"channel": a, second: b} for a, bs in pairs for b in bs])
 
 
 class PostgresDialogueRows(DialogueRows):
@@ -463,13 +444,21 @@ class PostgresDialogueRows(DialogueRows):
         await driver.execute("SET plan_cache_mode = force_generic_plan" if starting else "RESET plan_cache_mode")
 
     async def read(
-        self, conn: AsyncConnection, keys: list[tuple[str, list[str]]], users: list[tuple[str, list[str]]]
+        self,
+        conn: AsyncConnection,
+        keys: list[tuple[str, list[str]]],
+        users: list[tuple[str, list[str]]],
+        add_at: datetime | None = None,
     ) -> tuple[dict[Key, list[Outbound]], dict[Key, Locked]]:
         handled: dict[Key, list[Outbound]] = {}
         locked: dict[Key, Locked] = {}
         loads = json_codec.loads
         for state_row, channel, key, document, rid, seen in await PG_READ.run(
-            conn, handled=_pairs(keys), users=_pairs(users)
+            conn,
+            handled=_pairs(keys, "dedupe_key"),
+            users=_pairs(users, "user_key"),
+            now=add_at,
+            add=add_at is not None,
         ):
             if state_row:
                 locked[(channel, key)] = (rid, Conversation.from_json(loads(document)), seen)
@@ -478,9 +467,7 @@ class PostgresDialogueRows(DialogueRows):
         return handled, locked
 
     async def add_residents(self, conn: AsyncConnection, users: list[Key], now: datetime) -> dict[Key, int]:
-        rows = await PG_ADD_RESIDENTS.run(
-            conn, now=now, users=rows_parameter([{"channel": c, "user_key": k} for c, k in users])
-        )
+        rows = await PG_ADD_RESIDENTS.run(conn, now=now, users=_pairs(((c, (k,)) for c, k in users), "user_key"))
         new = {(channel, key): rid for rid, channel, key in rows}
         if len(new) < len(users):  # created meanwhile by another process: their ids, or the lost race (above)
             new.update(await super().add_residents(conn, [u for u in users if u not in new], now))
@@ -496,13 +483,15 @@ class PostgresDialogueRows(DialogueRows):
         deferred: DeferredRows | None = None,
     ) -> None:
         for i, row in enumerate(log):
-            row["i"] = i
+            row["id"] = i  # the order of the log's ids (the rows' own ids come from the table)
         await PG_WRITE.run(
             conn,
-            states=rows_parameter(new_states),
+            states=rows_parameter(
+                [{"resident_id": r["rid"], "state": r["new_state"], "updated_at": r["at"]} for r in new_states]
+            ),
             log=rows_parameter(log),
             processed=rows_parameter(handled),
-            seen=rows_parameter(seen),
+            seen=rows_parameter([{"id": r["rid"], "last_seen_at": r["at"]} for r in seen]),
             ratings=rows_parameter(deferred.feedback if deferred else []),
             questions=rows_parameter(merge_gaps(deferred.gaps) if deferred else []),
         )
