@@ -142,8 +142,8 @@ class DialogueService:
 
         On PostgreSQL the next batch is handled on a second connection while the previous one writes its rows and
         commits (the event loop runs the next batch's turns instead of waiting for those round trips). A batch whose
-        turns are done takes no more locks but on rows no other batch of this process touches (its residents' state
-        and resident rows, which it holds already, its log and dedupe rows, its feedback) and on the unanswered
+        turns are done takes no more locks but on rows no other batch of this process touches (its residents' states,
+        which it holds already, and resident rows; its log, dedupe and feedback rows) and on the unanswered
         questions it counts, taken in key order like every batch's: so the next can only wait for it, never the
         reverse. A resident whose message is in a batch not yet settled waits for the batch after it (their
         messages stay in order even when a batch fails and is handled again message by message)."""
