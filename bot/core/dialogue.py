@@ -23,18 +23,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.binding_port import BindingDesk, NoBindings
 from bot.core.dialogue_rows import rows_for
-from bot.core.effects import DeferredRows, apply_effects, write_deferred
+from bot.core.effects import DeferredRows, apply_effects
 from bot.core.household_file import HouseholdDesk, NoHousehold
 from bot.core.messages import Inbound, Outbound
 from bot.core.port import CaseDesk, Conversation, Effect, Outcomes, Respond, Turn, TurnContext
-from bot.db.base import table_of
-from bot.db.models import Resident
 from bot.db.pairs import by_first
 from knowledge.base import KnowledgeBase
 
@@ -42,11 +39,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # (inbound, state before, effects asked for, final turn, effects' outcomes) of a committed turn
 TurnObserver = Callable[[Inbound, Conversation, tuple[Effect, ...], Turn, Outcomes], None]
-residents = table_of(Resident)
 MAX_BATCH = 64
 LAST_SEEN_RESOLUTION = timedelta(hours=1)  # residents.last_seen_at; the exact time is dialogue_states.updated_at
-# statements built once (their compiled SQL is cached); run once per channel in a batch
-_LAST_SEEN = update(residents).where(residents.c.id == bindparam("rid")).values(last_seen_at=bindparam("at"))
 _ATTEMPTS = 3
 WRITER_LINGER = 0.2
 _IDLE_TURNS = 3  # event-loop turns the writer waits for more messages before it lets its connection go
@@ -154,10 +148,13 @@ class DialogueService:
         (under load the next ones are usually being read already: the writer and its connections carry on instead
         of starting afresh for every batch).
 
-        On PostgreSQL the next batch is handled on a second connection while the previous one commits: a batch
-        that has written its rows takes no more locks, so the next can only wait for it, never the reverse. A
-        resident whose message is in a batch not yet settled waits for the batch after it (their messages stay in
-        order even when a batch fails and is handled again message by message)."""
+        On PostgreSQL the next batch is handled on a second connection while the previous one writes its rows and
+        commits (the event loop runs the next batch's turns instead of waiting for those round trips). A batch whose
+        turns are done takes no more locks but on rows no other batch of this process touches (its residents' states,
+        which it holds already, and resident rows; its log, dedupe and feedback rows) and on the unanswered
+        questions it counts, taken in key order like every batch's: so the next can only wait for it, never the
+        reverse. A resident whose message is in a batch not yet settled waits for the batch after it (their
+        messages stay in order even when a batch fails and is handled again message by message)."""
         while self._waiting:  # checked last with no await before the task ends: a message queued meanwhile is seen
             running: dict[asyncio.Task[None], tuple[AsyncConnection, set[tuple[str, str]]]] = {}  # not settled
             try:
@@ -178,7 +175,7 @@ class DialogueService:
                                 committing = asyncio.Event()
                                 task = asyncio.create_task(self._settle(conn, batch, committing))
                                 running[task] = (conn, {(p.inbound.channel, p.inbound.user_key) for p in batch})
-                                # the next batch starts once this one has only its COMMIT left
+                                # the next batch starts once this one has only its rows and COMMIT left
                                 await _first(committing.wait(), task)
                             elif len(running) == self._pipeline:
                                 await _first(*running)
@@ -222,7 +219,7 @@ class DialogueService:
 
     async def _settle(self, conn: AsyncConnection, batch: list[_Pending], committing: asyncio.Event) -> None:
         """Commit a batch and hand out its replies; if it fails, its messages one by one. `committing` is set when
-        the batch has written everything but its COMMIT (or has failed)."""
+        the batch has only its rows and its COMMIT left to send (or has failed)."""
         try:
             results = await self._commit(conn, batch, committing)
         except Exception as exc:
@@ -266,10 +263,11 @@ class DialogueService:
     ) -> list[list[Outbound] | None]:
         async with conn.begin():
             inbounds = [p.inbound for p in batch]
-            done, known = await self._rows.read(
+            done, known = await self._rows.read(  # on PostgreSQL new senders are added by this statement too
                 conn,
                 by_first((i.channel, i.dedupe_key) for i in inbounds),
                 by_first((i.channel, i.user_key) for i in inbounds),
+                add_at=self._clock(),
             )
             fresh = [p.inbound for p in batch if (p.inbound.channel, p.inbound.dedupe_key) not in done]
             await self._add_residents(conn, fresh, known)
@@ -285,9 +283,9 @@ class DialogueService:
                 resident_id, state, _ = known[(pending.inbound.channel, pending.inbound.user_key)]
                 state = writes.states.get(resident_id, state)
                 results.append(await self._turn(conn, pending.inbound, resident_id, state, writes))
-            await self._write(conn, writes)
             if committing is not None:
                 committing.set()
+            await self._write(conn, writes)
         for observed in writes.observed:
             try:
                 self._observe(*observed)  # type: ignore[misc]
@@ -364,16 +362,13 @@ class DialogueService:
             found.update({user: (rid, Conversation(), now) for user, rid in new.items()})
 
     async def _write(self, conn: AsyncConnection, writes: _Batch) -> None:
-        """The batch's rows, one statement per table."""
+        """The batch's rows, one statement per table (on PostgreSQL one for all)."""
         new_states = [
             {"rid": rid, "new_state": s.to_json(), "at": writes.touched[rid]} for rid, s in writes.states.items()
         ]
-        await self._rows.write(conn, new_states, writes.log, writes.processed)
-        stale = [
+        stale = [  # residents.last_seen_at to the hour: no row in nearly every batch
             {"rid": rid, "at": at}
             for rid, at in writes.touched.items()
             if at - writes.last_seen.get(rid, at - LAST_SEEN_RESOLUTION) >= LAST_SEEN_RESOLUTION
         ]
-        if stale:  # residents.last_seen_at to the hour: one statement less in nearly every batch
-            await conn.execute(_LAST_SEEN, stale)
-        await write_deferred(conn, writes.effects)
+        await self._rows.write(conn, new_states, writes.log, writes.processed, stale, writes.effects)

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
+_UTC_OPTIONS = _OPTIONS | orjson.OPT_NAIVE_UTC
 
 
 def dumps(value: Any) -> str:
@@ -19,6 +20,12 @@ def dumps(value: Any) -> str:
 
 def dumps_bytes(value: Any) -> bytes:
     return orjson.dumps(value, option=_OPTIONS)
+
+
+def dumps_utc(value: Any) -> bytes:
+    """`dumps_bytes`, naive datetimes written as UTC: the JSON rows sent to PostgreSQL's timestamptz columns
+    (bot/core/dialogue_rows.py), where asyncpg sent a naive datetime as UTC too."""
+    return orjson.dumps(value, option=_UTC_OPTIONS)
 
 
 loads = orjson.loads

@@ -81,6 +81,23 @@ async def test_unanswered_questions_are_normalised_and_counted(dialogue: Dialogu
     assert rows[0].last_seen > rows[0].first_seen
 
 
+async def test_one_question_from_many_residents_at_once_is_one_row_counting_them_all(
+    dialogue: DialogueService,
+    engine,  # noqa: ANN001
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Messages that arrive together share a transaction (and on PostgreSQL one upsert of the questions): the same
+    unanswered question in several of them is still one row, counted once for each — in the batch, not by handling
+    its messages again one by one after it failed."""
+    caplog.set_level(logging.INFO, logger="bot.core.dialogue")
+    await dialogue.handle(text("early", "0", "明天会下雨吗"))
+    await asyncio.gather(*(dialogue.handle(text(f"rain{i}", f"k{i}", "明天会下雨吗？" + "!" * i)) for i in range(12)))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(UnansweredQuestion.normalised, UnansweredQuestion.count))).all()
+    assert [tuple(r) for r in rows] == [("明天会下雨吗", 13)]
+    assert [r.getMessage() for r in caplog.records if "failed" in r.getMessage()] == []
+
+
 async def test_state_survives_a_new_service_on_the_same_database(engine, kb, clock) -> None:  # noqa: ANN001
     first = dialogue_service(engine, kb, clock)
     await first.handle(text("u6", "1", "搬迁费怎么算"))
