@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, Text, and_, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, array
@@ -62,6 +62,15 @@ class CaseFilter:
     search: str = ""
 
 
+class QueuePosition(NamedTuple):
+    """Where a case stands in a queue's order (next_due ASC NULLS LAST, priority DESC, id DESC): a list can go on
+    after it (keyset pagination — an OFFSET reads again every case it skips)."""
+
+    next_due: datetime | None
+    priority: int
+    id: int
+
+
 @dataclass(frozen=True)
 class CaseListItem:
     id: int
@@ -84,6 +93,10 @@ class CaseListItem:
     created_at: datetime
     next_due: datetime | None
     overdue: bool
+
+    @property
+    def position(self) -> QueuePosition:
+        return QueuePosition(self.next_due, self.priority, self.id)
 
 
 @dataclass(frozen=True)
@@ -228,12 +241,29 @@ async def _plan_per_call(conn: AsyncConnection) -> None:
         )
 
 
+def _after(position: QueuePosition) -> ColumnElement[bool]:
+    """The cases after `position` in the queues' order: a later deadline or none (closed cases come last), or the
+    same deadline and a lower priority, or the same priority and a lower id."""
+    next_due, priority, case_id = position
+    later = or_(cases.c.priority < priority, and_(cases.c.priority == priority, cases.c.id < case_id))
+    if next_due is None:
+        return and_(cases.c.next_due.is_(None), later)
+    return or_(cases.c.next_due > next_due, cases.c.next_due.is_(None), and_(cases.c.next_due == next_due, later))
+
+
 async def list_cases(
-    conn: AsyncConnection, viewer: StaffUser, f: CaseFilter, now: datetime, limit: int = 50, offset: int = 0
+    conn: AsyncConnection,
+    viewer: StaffUser,
+    f: CaseFilter,
+    now: datetime,
+    limit: int = 50,
+    offset: int = 0,
+    after: QueuePosition | None = None,
 ) -> list[CaseListItem]:
+    """A page of the queue: `limit` cases from `offset`, or the `limit` after `after` (the last of the page before)."""
     query = (
         _base(viewer)
-        .where(*_filters(viewer, f, now, conn.dialect.name))
+        .where(*_filters(viewer, f, now, conn.dialect.name), *([_after(after)] if after is not None else []))
         .order_by(cases.c.next_due.asc().nulls_last(), cases.c.priority.desc(), cases.c.id.desc())
         .limit(max(1, min(limit, MAX_PAGE)))
         .offset(max(0, offset))
