@@ -1,11 +1,12 @@
 """CSV and XLSX files laid out from rows of plain values (text, numbers, dates, None), in a process of their own.
 
 Laying out 10,000 rows with openpyxl takes seconds of pure Python. In a thread of the server it would hold the
-interpreter's lock (GIL) all that time: the event loop's thread, which lets the lock go at every SQLite statement
-and every wait for the network, would get it back only at each of the thread's switch intervals (5 ms) — a batch
-of chat messages stalled by up to a second. So the files are laid out in a worker process (`FileMaker`: one,
-started at the first file and kept for the next ones), which the server hands the rows as pickled pages: pickling
-a page of 200 rows is a short step of the loop, and bytes hold no object the server's garbage collector walks.
+interpreter's lock (GIL) all that time: the event loop's thread, which lets the lock go whenever it waits (for the
+network at every turn of the loop, for the disk), would get it back only at the thread's next switch interval
+(5 ms) — chat batches stalled by up to a second (docs/benchmarks.md, `bench:loop_stall`). So the files are laid out
+in a worker process (`FileMaker`: one, started at the first file and kept for the next ones, at a lower scheduling
+priority than the server), which the server hands the rows as pickled pages: pickling a page of 200 rows is a short
+step of the loop, and bytes hold no object the server's garbage collector walks.
 
 Text that a spreadsheet would run as a formula (=, +, -, @ …) is neutralised: a leading apostrophe in the CSV, a
 plain string cell in the XLSX. The CSV starts with a UTF-8 BOM so that Excel reads it as UTF-8.
@@ -16,9 +17,11 @@ nothing of the server in it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import multiprocessing
+import os
 import pickle
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -114,6 +117,15 @@ def xlsx_bytes(layout: Layout, rows: Iterable[Row]) -> bytes:
     return out.getvalue()
 
 
+WORKER_NICENESS = 10  # the worker yields the CPU to the server (chat answers) when both want it: a file may wait
+
+
+def _start_worker() -> None:
+    """In the worker process, first: a lower scheduling priority (where the system has one)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
+
+
 def _make(kind: Format, layout: Layout, pages: list[bytes]) -> bytes:
     """In the worker process: the file of the pickled `pages`."""
     build = csv_bytes if kind is Format.CSV else xlsx_bytes
@@ -130,7 +142,9 @@ class FileMaker:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn, not fork: a fork of a process with threads (the loop's workers) may inherit a held lock
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+            )
         return self._pool
 
     async def make(self, kind: Format, layout: Layout, pages: list[bytes]) -> bytes:

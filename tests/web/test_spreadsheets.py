@@ -1,5 +1,5 @@
-"""Export files are laid out in a worker process (the server's interpreter lock stays free), from pickled pages of
-rows, in the order given; a worker that died is replaced, and the file is still made."""
+"""Export files are laid out in a worker process (the server's interpreter lock stays free) of lower priority, from
+pickled pages of rows, in the order given; a worker that died is replaced, and the file is still made."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
-from bot.web.spreadsheets import FileMaker, Format, Layout, page
+from bot.web.spreadsheets import WORKER_NICENESS, FileMaker, Format, Layout, page
 
 
 def local(*fields: int) -> datetime:
@@ -40,6 +40,8 @@ async def test_files_are_laid_out_in_a_worker_process_from_pages_in_order() -> N
         body = await files.make(Format.XLSX, LAYOUT, pages)
         workers = _worker_pids(files)
         assert workers and os.getpid() not in workers
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        assert {os.getpriority(os.PRIO_PROCESS, w) for w in workers} == {min(19, mine + WORKER_NICENESS)}  # yields
         sheet = load_workbook(io.BytesIO(body)).active
         assert sheet.title == "清单"
         values = list(sheet.iter_rows(values_only=True))
