@@ -14,8 +14,9 @@ an asyncio sleep, so that the holder — perhaps a coroutine on this very loop �
 What must not block the loop either is a statement that reads much: a staff search (a `LIKE` over every case), a
 list page, an export, the figures. Those run as *reads* (`begin_read`, asked for by bot/db/engine.py's `reading`):
 a deferred transaction — WAL lets it read its snapshot beside the writer, holding no lock — with `query_only` on,
-whose statements run, each with its fetch, in a worker thread (one trip per statement). SQLite releases the GIL
-while it steps, so the loop runs meanwhile; a read cancelled half-way is interrupted. The next transaction on the
+whose statements run, each with its fetch, in a worker thread (one trip per statement; threads of their own, at a
+lower scheduling priority than the loop's: `_read_threads`). SQLite releases the GIL while it steps, so the loop
+runs meanwhile; a read cancelled half-way is interrupted. The next transaction on the
 connection is back on the loop.
 
 It is an aiosqlite look-alike for `create_async_engine(..., async_creator=...)`, implementing the part of
