@@ -70,14 +70,16 @@ def serve(port: int) -> None:
     # (wall, CPU of the loop's thread, a staff page's?) of callbacks ≥ 1 ms, seconds
     callbacks: list[tuple[float, float, bool]] = []
     counted = [0]
-    collections: list[float] = []  # garbage collections, seconds
-    gc_started = [0.0]
+    waited: list[tuple[float, float, str]] = []  # callbacks of ≥ 50 ms wall: (wall, CPU, where)
+    collections: list[tuple[float, float, int]] = []  # garbage collections: (wall, CPU of its thread, generation)
+    gc_started = [0.0, 0.0]
 
-    def collecting(phase: str, _info: dict) -> None:
+    def collecting(phase: str, info: dict) -> None:
         if phase == "start":
-            gc_started[0] = time.perf_counter()
+            gc_started[:] = time.perf_counter(), time.thread_time()
         else:
-            collections.append(time.perf_counter() - gc_started[0])
+            wall, cpu = time.perf_counter() - gc_started[0], time.thread_time() - gc_started[1]
+            collections.append((wall, cpu, info["generation"]))
 
     import gc
 
@@ -98,6 +100,8 @@ def serve(port: int) -> None:
                 callbacks.append((took, cpu, staff))
                 if cpu >= 0.010 and len(slow) < 200:
                     slow.append((cpu, where))
+                if took >= 0.050 and len(waited) < 200:
+                    waited.append((took, cpu, where))
 
     asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
@@ -122,8 +126,10 @@ def serve(port: int) -> None:
             "counted": counted[0],
             "slow": list(slow),
             "gc": list(collections),
+            "waited": list(waited),
         }
         collections.clear()
+        waited.clear()
         ticks.clear()
         callbacks.clear()
         slow.clear()
@@ -238,7 +244,8 @@ class Phase:
     staff: dict[str, list[float]] = field(default_factory=dict)  # kind → latencies, ms
     staff_errors: list[str] = field(default_factory=list)
     slow: list[tuple[float, str]] = field(default_factory=list)
-    gc_ms: list[float] = field(default_factory=list)
+    gc_ms: list[tuple[float, float, int]] = field(default_factory=list)  # (wall, CPU, generation)
+    waited: list[tuple[float, float, str]] = field(default_factory=list)  # callbacks ≥ 50 ms wall: (wall, CPU, where)
 
     def add(self, other: Phase) -> Phase:
         """This and another round of the same tree and phase together."""
@@ -254,6 +261,7 @@ class Phase:
             self.staff_errors + other.staff_errors,
             self.slow + other.slow,
             self.gc_ms + other.gc_ms,
+            self.waited + other.waited,
         )
 
     def chat(self, p: float) -> float:
@@ -364,7 +372,8 @@ async def _phase(
         latencies,
         errors,
         [(c * 1000, w) for c, w in window.get("slow", [])],
-        [g * 1000 for g in window.get("gc", [])],
+        [(w * 1000, c * 1000, g) for w, c, g in window.get("gc", [])],
+        [(w * 1000, c * 1000, where) for w, c, where in window.get("waited", [])],
     )
 
 
@@ -441,6 +450,7 @@ HEADERS = [
     "longest staff-page callback CPU ms",
     "callbacks ≥ 20 ms CPU (staff pages')",
     "longest GC ms",
+    "longest GC CPU ms (generation)",
     "chat req/s",
     "chat p50 ms",
     "chat p99 ms",
@@ -468,7 +478,8 @@ def _rows(label: str, phases: list[Phase]) -> list[list[object]]:
                 f"{p.longest_callback:.1f}",
                 f"{p.longest_staff_callback:.1f}",
                 f"{long_ones} ({long_staff})",
-                f"{max(p.gc_ms, default=0):.1f}",
+                f"{max((w for w, _c, _g in p.gc_ms), default=0):.1f}",
+                _longest_gc_cpu(p),
                 f"{p.chat_rps:.0f}",
                 f"{p.chat(50):.1f}",
                 f"{p.chat(99):.1f}",
@@ -478,6 +489,11 @@ def _rows(label: str, phases: list[Phase]) -> list[list[object]]:
             ]
         )
     return rows
+
+
+def _longest_gc_cpu(phase: Phase) -> str:
+    cpu, generation = max(((c, g) for _w, c, g in phase.gc_ms), default=(0.0, None))
+    return f"{cpu:.1f} ({generation})" if generation is not None else "–"
 
 
 def _top(phase: Phase) -> str:
@@ -551,6 +567,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             if args.verbose:
                 for cpu, where in sorted(p.slow, reverse=True)[:8]:
                     print(f"  {label} {p.name} {cpu:.1f} ms CPU: {where}")
+                for wall, cpu, where in sorted(p.waited, reverse=True)[:4]:
+                    print(f"  {label} {p.name} {wall:.1f} ms wall ({cpu:.1f} ms CPU): {where}")
+                for wall, cpu, generation in sorted(p.gc_ms, key=lambda g: -g[1])[:3]:
+                    print(f"  {label} {p.name} GC of generation {generation}: {cpu:.1f} ms CPU, {wall:.1f} ms wall")
     if not args.no_record:
         body = (
             common.record_header(common.command_line("bench.loop_stall", argv))
@@ -573,8 +593,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             f"- result: {result_line}\n"
             "- note: the ticker's lateness includes the time the operating system gave the CPU to other processes "
             "(2 shared cores); the longest callback's CPU time (of the loop's thread) is the longest the app itself held "
-            "the loop, whatever else ran on the machine; a garbage collection (longest GC, wall) stops the whole "
-            "process, whichever thread it runs in\n"
+            "the loop, whatever else ran on the machine; a garbage collection (longest GC: wall, and CPU of the thread "
+            "it ran in, with its generation: 2 is a full collection) stops the whole process, whichever thread it "
+            "runs in; the loop's callbacks' CPU includes the collections run in them\n"
             + "".join(
                 f"- note: {label}, {p.name} phase: the longest callbacks ran {_top(p)}\n"
                 for label, phases in results

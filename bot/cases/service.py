@@ -42,7 +42,7 @@ from bot.cases.events import EventKind, append_event
 from bot.cases.models import Case, Department, StaffNotice
 from bot.cases.models import StaffUser as StaffUserRow
 from bot.cases.numbers import parse_case_number
-from bot.cases.queries import CaseCount, CaseDetail, CaseFilter, CaseListItem
+from bot.cases.queries import CaseCount, CaseDetail, CaseFilter, CaseListItem, QueuePosition
 from bot.cases.scope import can_view, scope_clause
 from bot.cases.transitions import HANDLING, Action, authorize
 from bot.cases.vocabulary import DepartmentKind, Role, Status
@@ -90,11 +90,18 @@ class CaseService:
     # -- reading ---------------------------------------------------------------------------------------------
 
     async def list_cases(
-        self, viewer: StaffUser, filters: CaseFilter | None = None, *, limit: int = 50, offset: int = 0
+        self,
+        viewer: StaffUser,
+        filters: CaseFilter | None = None,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        after: QueuePosition | None = None,
     ) -> list[CaseListItem]:
-        """A page of the viewer's queue: earliest deadline (so overdue) first, closed cases last; phones masked."""
+        """A page of the viewer's queue: earliest deadline (so overdue) first, closed cases last; phones masked.
+        The page is `limit` cases from `offset`, or after `after` (the last item's `position`: the next page)."""
         async with self._reader.connect() as conn:
-            return await queries.list_cases(conn, viewer, filters or CaseFilter(), self._clock(), limit, offset)
+            return await queries.list_cases(conn, viewer, filters or CaseFilter(), self._clock(), limit, offset, after)
 
     async def count_cases(
         self, viewer: StaffUser, filters: CaseFilter | None = None, *, cap: int | None = queries.COUNT_CAP

@@ -14,8 +14,9 @@ an asyncio sleep, so that the holder — perhaps a coroutine on this very loop �
 What must not block the loop either is a statement that reads much: a staff search (a `LIKE` over every case), a
 list page, an export, the figures. Those run as *reads* (`begin_read`, asked for by bot/db/engine.py's `reading`):
 a deferred transaction — WAL lets it read its snapshot beside the writer, holding no lock — with `query_only` on,
-whose statements run, each with its fetch, in a worker thread (one trip per statement). SQLite releases the GIL
-while it steps, so the loop runs meanwhile; a read cancelled half-way is interrupted. The next transaction on the
+whose statements run, each with its fetch, in a worker thread (one trip per statement; threads of their own, at a
+lower scheduling priority than the loop's: `_read_threads`). SQLite releases the GIL while it steps, so the loop
+runs meanwhile; a read cancelled half-way is interrupted. The next transaction on the
 connection is back on the loop.
 
 It is an aiosqlite look-alike for `create_async_engine(..., async_creator=...)`, implementing the part of
@@ -26,9 +27,14 @@ type handling are unchanged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
+import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from bot.db.checkpoint import WriteGate
@@ -43,11 +49,35 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
     )
 
 
-async def _in_thread(call: Callable[[], Any], on_cancel: Callable[[], None] | None = None) -> Any:
-    """`call()` in a worker thread; if the caller is cancelled meanwhile, `on_cancel()` is called (to interrupt the
-    statement) and the call is still waited for before the cancellation goes on — nobody may use the connection
-    while the thread does."""
-    running = asyncio.ensure_future(asyncio.to_thread(call))
+READ_NICENESS = 5  # a read's thread yields the CPU to the event loop's when both want it (see _read_threads)
+_read_pool: ThreadPoolExecutor | None = None
+
+
+def _lower_priority() -> None:
+    """In a new read thread: its own scheduling priority, lower than the loop's (Linux sets it per thread)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            thread = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + READ_NICENESS)
+
+
+def _read_threads() -> ThreadPoolExecutor:
+    """The threads reads run in: a staff search scans every case for up to seconds of CPU, which on a busy machine
+    must not be taken from the loop's thread answering residents (a read still gets its share: ~1/3 of the loop's
+    at niceness 5)."""
+    global _read_pool
+    if _read_pool is None:
+        _read_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sqlite-read", initializer=_lower_priority)
+    return _read_pool
+
+
+async def _in_thread(
+    call: Callable[[], Any], on_cancel: Callable[[], None] | None = None, executor: Executor | None = None
+) -> Any:
+    """`call()` in a worker thread (of `executor`, else the loop's default one); if the caller is cancelled
+    meanwhile, `on_cancel()` is called (to interrupt the statement) and the call is still waited for before the
+    cancellation goes on — nobody may use the connection while the thread does."""
+    running = asyncio.get_running_loop().run_in_executor(executor, call)
     try:
         return await asyncio.shield(running)
     except asyncio.CancelledError:
@@ -109,7 +139,8 @@ class Cursor:
             return self
         if (owner := self._owner) is not None and owner.reading:
             await _retry_while_locked_async(
-                lambda: _in_thread(lambda: self._read(sql, parameters), owner.interrupt), self._busy_timeout
+                lambda: _in_thread(lambda: self._read(sql, parameters), owner.interrupt, _read_threads()),
+                self._busy_timeout,
             )
             return self
         if self._gate is not None and sql.startswith("BEGIN"):

@@ -1,27 +1,27 @@
 """CSV and XLSX export of the queue as filtered on screen (/staff/export.csv, /staff/export.xlsx, same query).
 
 Rows come from the service's scoped list, so phones are masked and nobody exports a case they cannot see. Headers
-are Chinese; the CSV starts with a UTF-8 BOM so that Excel reads it as UTF-8. Text that a spreadsheet would run as
-a formula (=, +, -, @ …) is neutralised: a leading apostrophe in the CSV, a plain string cell in the XLSX.
+are Chinese; the file's layout — the CSV's BOM, text that must not become a formula — is bot/web/spreadsheets.py's,
+which lays it out in a worker process: the server reads the cases page by page (each page after the last one's
+place in the queue, never an OFFSET that reads again every case before it), pickles each page's rows and drops
+them, and waits for the file without holding the event loop or the interpreter's lock.
 
 Times are Beijing time. A deadline at the end of a day (24:00) is that day — `2026-10-08`, as the staff pages say
 “2026年10月8日前” — never the next day's 00:00; a deadline within a day (urgent cases: hours) keeps its time."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, time, timedelta
 
 from aiohttp import web
 
-from bot.cases.queries import MAX_PAGE, CaseListItem
+from bot.cases.queries import MAX_PAGE, CaseListItem, QueuePosition
 from bot.cases.workdays import CHINA_TZ
 from bot.staff.context import Desk, staff_page
 from bot.staff.queue import QueueQuery, district_label
 from bot.staff.state import STAFF
+from bot.web.spreadsheets import FileMaker, Format, Layout, page
 
 EXPORT_LIMIT = 10_000
 HEADERS = (
@@ -39,8 +39,9 @@ HEADERS = (
     "是否紧急",
     "摘要",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMN_WIDTHS = (16, 10, 22, 10, 9, 26, 14, 16, 18, 18, 9, 9, 60)
+LAYOUT = Layout("案件清单", HEADERS, COLUMN_WIDTHS)
+FILES = web.AppKey("staff_export_files", FileMaker)
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -73,17 +74,21 @@ def _row(item: CaseListItem, district_names: dict[str, str]) -> list[object]:
     ]
 
 
-async def queue_items(request: web.Request, desk: Desk) -> list[CaseListItem]:
-    """The filtered queue, every page of it (at most EXPORT_LIMIT cases); the service reads them off the loop."""
+async def queue_pages(request: web.Request, desk: Desk) -> AsyncIterator[list[CaseListItem]]:
+    """The filtered queue page by page, at most EXPORT_LIMIT cases; the service reads them off the loop."""
     service = desk.service
     filters = QueueQuery.parse(request.query, set(service.district_names)).case_filter()
-    items: list[CaseListItem] = []
-    while len(items) < EXPORT_LIMIT:
-        batch = await service.list_cases(desk.viewer, filters, limit=MAX_PAGE, offset=len(items))
-        items.extend(batch)
-        if len(batch) < MAX_PAGE:
-            break
-    return items[:EXPORT_LIMIT]
+    after: QueuePosition | None = None
+    left = EXPORT_LIMIT
+    while left > 0:
+        size = min(MAX_PAGE, left)
+        items = await service.list_cases(desk.viewer, filters, limit=size, after=after)
+        if items:
+            yield items
+        if len(items) < size:
+            return
+        left -= size
+        after = items[-1].position
 
 
 def rows(items: Sequence[CaseListItem], district_names: dict[str, str]) -> list[list[object]]:
@@ -91,62 +96,11 @@ def rows(items: Sequence[CaseListItem], district_names: dict[str, str]) -> list[
     return [_row(item, district_names) for item in items]
 
 
-def _safe_text(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _cell_text(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for row in rows:
-        writer.writerow([_safe_text(_cell_text(v)) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def xlsx_bytes(rows: Sequence[Sequence[object]]) -> bytes:
-    # imported here: openpyxl takes ~120 ms to import, which every start of the server would pay for an export
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("案件清单")
-    for i, width in enumerate(COLUMN_WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + i)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # str, number, datetime or None
-            if isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+async def _built(request: web.Request, desk: Desk, kind: Format) -> bytes:
+    """The export file: the queue's rows read page by page, the file laid out in the worker process."""
+    names = desk.service.district_names
+    pages = [page(rows(items, names)) async for items in queue_pages(request, desk)]
+    return await request.app[FILES].make(kind, LAYOUT, pages)
 
 
 def _filename(request: web.Request, extension: str) -> str:
@@ -160,33 +114,28 @@ def _download(body: bytes, content_type: str, filename: str) -> web.Response:
     )
 
 
-def _file(
-    items: Sequence[CaseListItem], district_names: dict[str, str], build: Callable[[Sequence[Sequence[object]]], bytes]
-) -> bytes:
-    return build(rows(items, district_names))
-
-
-async def _built(request: web.Request, desk: Desk, build: Callable[[Sequence[Sequence[object]]], bytes]) -> bytes:
-    """The export file, laid out in a worker thread: 10,000 rows take longer than the event loop may stop."""
-    items = await queue_items(request, desk)
-    return await asyncio.to_thread(_file, items, desk.service.district_names, build)
-
-
 @staff_page
 async def export_csv(request: web.Request, desk: Desk) -> web.StreamResponse:
-    response = _download(await _built(request, desk, csv_bytes), "text/csv", _filename(request, "csv"))
+    response = _download(await _built(request, desk, Format.CSV), "text/csv", _filename(request, "csv"))
     response.charset = "utf-8"
     return response
 
 
 @staff_page
 async def export_xlsx(request: web.Request, desk: Desk) -> web.StreamResponse:
-    body = await _built(request, desk, xlsx_bytes)
+    body = await _built(request, desk, Format.XLSX)
     return _download(
         body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _filename(request, "xlsx")
     )
 
 
+async def _files(app: web.Application) -> AsyncIterator[None]:
+    app[FILES] = files = FileMaker()  # its worker process starts at the first export
+    yield
+    await files.close()
+
+
 def setup(app: web.Application) -> None:
+    app.cleanup_ctx.append(_files)
     app.router.add_get("/staff/export.csv", export_csv, name="staff_export_csv")
     app.router.add_get("/staff/export.xlsx", export_xlsx, name="staff_export_xlsx")

@@ -3,7 +3,10 @@ digest; one leader on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -140,3 +143,36 @@ async def test_only_one_scheduler_runs_at_a_time(
         await other_worker.scalar(select(func.pg_advisory_unlock(LEADER_LOCK)))
         await other_worker.commit()
     assert (await scheduler.tick()).ran
+
+
+async def test_a_batch_of_slow_visits_lets_the_loop_run_between_them(
+    engine: AsyncEngine, kb: KnowledgeBase, people: People, clock: FakeClock
+) -> None:
+    """The cases a tick visits share a transaction, but the event loop is not held for all of them at once (each
+    visit here takes 6 ms of CPU): requests are answered between two visits."""
+    for i in range(5):
+        await file_case(engine, clock(), description=f"第{i}件")
+    loop_turns = 0
+    seen: list[int] = []  # the ticker's count when each visit started
+
+    class Slow(Scheduler):
+        async def _visit(self, *args: Any, **kwargs: Any) -> None:
+            seen.append(loop_turns)
+            until = time.perf_counter() + 0.006
+            while time.perf_counter() < until:
+                pass
+            await super()._visit(*args, **kwargs)
+
+    async def ticker() -> None:
+        nonlocal loop_turns
+        while True:
+            loop_turns += 1
+            await asyncio.sleep(0)
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        report = await Slow(engine, kb.params, clock).tick()
+    finally:
+        ticking.cancel()
+    assert report.cases_checked == 5 and len(seen) == 5
+    assert len(set(seen)) == 5  # the loop ran other callbacks before every visit after the first

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cases.resident_desk import ResidentDesk
 from bot.core.dialogue import DialogueService
 from bot.core.messages import Inbound, InboundKind
+from bot.core.port import Conversation, Turn, TurnContext
 from bot.db.models import DialogueState, Feedback, MessageLog, ProcessedInbound, Resident, UnansweredQuestion
 from bot.dialogue_wiring import dialogue_service
+from handlers.router import respond
 
 
 def text(user: str, key: str, body: str) -> Inbound:
@@ -170,3 +174,35 @@ async def test_a_race_between_two_workers_is_logged_in_one_line(
     await asyncio.gather(*(w.close() for w in workers))
     assert await count(engine, ProcessedInbound) == 18
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
+async def test_a_batch_of_slow_turns_lets_the_loop_run_between_them(engine, kb, clock) -> None:  # noqa: ANN001
+    """Messages that arrive together share a transaction, but the event loop is not held for all their turns at
+    once: other requests are read and answered between two turns (each turn here takes 6 ms of CPU)."""
+    loop_turns = 0
+
+    async def ticker() -> None:
+        nonlocal loop_turns
+        while True:
+            loop_turns += 1
+            await asyncio.sleep(0)
+
+    seen: list[int] = []  # the ticker's count when each turn started
+
+    async def slow(state: Conversation, inbound: Inbound, ctx: TurnContext) -> Turn:
+        seen.append(loop_turns)
+        until = time.perf_counter() + 0.006
+        while time.perf_counter() < until:
+            pass
+        return await respond(state, inbound, ctx)
+
+    service = DialogueService(engine, kb, slow, ResidentDesk(kb.params), clock)
+    ticking = asyncio.create_task(ticker())
+    try:
+        replies = await asyncio.gather(*(service.handle(text(f"s{i}", f"k{i}", "过渡费怎么发")) for i in range(6)))
+    finally:
+        ticking.cancel()
+        await service.close()
+    assert all(r == replies[0] and r for r in replies)
+    assert len(seen) == 6 and await count(engine, ProcessedInbound) == 6
+    assert len(set(seen)) == 6  # the loop ran other callbacks before every turn after the first

@@ -6,7 +6,9 @@ progress), never by timing."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -28,6 +30,7 @@ from bot.core.messages import Outbound
 from bot.core.port import Conversation
 from bot.db.checkpoint import WriteGate, truncate_log, wal_size
 from bot.db.engine import make_engine, reading
+from bot.db.loop_sqlite import READ_NICENESS
 from bot.db.migrate import upgrade
 from tests.cases.conftest import People, depts, people  # noqa: F401 - fixtures
 from tests.support.clock import FakeClock
@@ -67,6 +70,27 @@ async def test_a_read_runs_in_a_worker_thread_and_a_write_on_the_loop(sqlite_eng
     write = [thread for thread, sql in seen if "/* write */" in sql]
     assert read and all(thread != loop_thread for thread in read)
     assert write == [loop_thread]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own scheduling priority is Linux's")
+async def test_a_read_yields_the_cpu_to_the_loop(sqlite_engine: AsyncEngine) -> None:
+    """A read's thread runs at a lower priority (a higher niceness) than the loop's thread: a search scanning every
+    case takes the CPU only when the loop does not want it; a write's COMMIT keeps the loop's priority."""
+    await sqlite_engine.dispose()
+    niceness: dict[str, int] = {}
+
+    def note(sql: str) -> None:
+        tag = next((t for t in ("read", "write") if f"/* {t} */" in sql), "commit" if sql == "COMMIT" else None)
+        if tag is not None:
+            niceness[tag] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    _on_each_connection(sqlite_engine, lambda db: db.set_trace_callback(note))
+    async with reading(sqlite_engine).connect() as conn:
+        assert (await conn.execute(text("SELECT n FROM t /* read */"))).scalar_one() == 1
+    async with sqlite_engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t VALUES (2) /* write */"))
+    loop = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert niceness == {"read": min(19, loop + READ_NICENESS), "write": loop, "commit": loop}
 
 
 async def test_a_writer_is_not_held_up_by_a_read_in_progress(sqlite_engine: AsyncEngine) -> None:
