@@ -27,7 +27,7 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None)
 def test_kb_check_passes_on_the_shipped_knowledge() -> None:
     result = run("kb", "check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK: 47 topics, 5 intents" in result.stdout
+    assert "OK: 47 topics, 6 intents" in result.stdout  # 6: 绑定我家 (intent:bind) joined the five
 
 
 def test_kb_check_fails_without_its_topic_list(tmp_path: Path) -> None:
