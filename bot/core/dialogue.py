@@ -116,7 +116,8 @@ class DialogueService:
         self._waiting: list[_Pending] = []
         self._arrived = asyncio.Event()  # a message was queued (the writer waits for one while a batch commits)
         postgres = engine.dialect.name == "postgresql"
-        self._pipeline = 2 if postgres else 1  # batches in flight at once
+        # batches in flight at once; /api/chat on PostgreSQL at 32 clients, quiet machine: 2 → 1415 req/s, 4 → 2065, 8 → 2073
+        self._pipeline = 4 if postgres else 1
         # seconds the idle writer keeps its connections for the next message: on PostgreSQL taking one back from
         # the pool costs round trips (its ping, the writer's session settings, the reset when it goes back)
         self._linger = WRITER_LINGER if postgres else 0.0
