@@ -173,7 +173,11 @@ class FakeWeChatApi:
         self.sent.append((openid, content))
         return self._answer(request, body, 0, {"errcode": 0, "errmsg": "ok"})
 
-    async def _template_send(self, request: web.Request) -> web.Response:
+    async def _addressed(
+        self, request: web.Request, templates: dict[str, set[str]]
+    ) -> tuple[Callable[[int, str], web.Response], dict[str, Any], set[str]] | web.Response:
+        """What the template and the subscribe endpoints check first, alike: the token, a JSON object, the openid
+        and a known template id — an error answer, or (the error answer maker, the body, the template's fields)."""
         body = await _json_body(request)
 
         def error(code: int, message: str) -> web.Response:
@@ -183,12 +187,20 @@ class FakeWeChatApi:
             return error(*refused)
         if not isinstance(body, dict):
             return error(47001, "data format error")
-        openid, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
+        openid, template_id = body.get("touser"), body.get("template_id")
         if not isinstance(openid, str) or not openid:
             return error(40003, "invalid openid")
-        fields = self.templates.get(template_id) if isinstance(template_id, str) else None
+        fields = templates.get(template_id) if isinstance(template_id, str) else None
         if fields is None:
             return error(40037, "invalid template_id")
+        return error, body, fields
+
+    async def _template_send(self, request: web.Request) -> web.Response:
+        addressed = await self._addressed(request, self.templates)
+        if isinstance(addressed, web.Response):
+            return addressed
+        error, body, fields = addressed
+        openid, data = body["touser"], body.get("data")
         # the exact code for data that does not fit the template was not confirmed: 47003 ("argument invalid")
         if (
             not isinstance(data, dict)
@@ -211,21 +223,11 @@ class FakeWeChatApi:
         self.subscriptions[(openid, template_id)] = times
 
     async def _subscribe_send(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
-
-        def error(code: int, message: str) -> web.Response:
-            return self._answer(request, body, code, {"errcode": code, "errmsg": message})
-
-        if refused := self._token_refused(request):
-            return error(*refused)
-        if not isinstance(body, dict):
-            return error(47001, "data format error")
-        openid, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
-        if not isinstance(openid, str) or not openid:
-            return error(40003, "invalid openid")
-        fields = self.subscribe_templates.get(template_id) if isinstance(template_id, str) else None
-        if fields is None:
-            return error(40037, "invalid template_id")
+        addressed = await self._addressed(request, self.subscribe_templates)
+        if isinstance(addressed, web.Response):
+            return addressed
+        error, body, fields = addressed
+        openid, template_id, data = body["touser"], body["template_id"], body.get("data")
         if not isinstance(data, dict) or not data:
             return error(47003, "argument invalid! data invalid")
         for name, entry in data.items():
