@@ -25,7 +25,9 @@ def was_heard(inbound: Inbound) -> bool:
 async def answer_heard(inbound: Inbound, answer: Callable[[Inbound], Awaitable[Turn]]) -> Turn:
     """What was heard, then the answer to it as if it had been typed."""
     turn = await answer(replace(inbound, kind=InboundKind.TEXT))
-    return _after_heard(turn, Outbound(f"我听到的是：{inbound.text}", (Button(AGAIN, AGAIN_LABEL),)))
+    # what the answer keeps out of the message log (a binding code, ID digits) is not echoed back into it either
+    heard = turn.log_text or inbound.text
+    return _after_heard(turn, Outbound(f"我听到的是：{heard}", (Button(AGAIN, AGAIN_LABEL),)))
 
 
 def _after_heard(turn: Turn, heard: Outbound) -> Turn:
