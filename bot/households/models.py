@@ -151,3 +151,17 @@ class BindingAttempt(Base):
     failures: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[datetime] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class HouseholdOpening(Base):
+    """One opening of a household's page by a staff member (个人信息保护法: who read a household's personal data,
+    and when), shown on the page itself."""
+
+    __tablename__ = "household_openings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    viewed_by: Mapped[str] = mapped_column(String(100))  # the staff member's username
+    viewed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_household_openings_household", "household_id", "id"),)

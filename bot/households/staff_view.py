@@ -21,17 +21,19 @@ from bot.cases.phones import mask_phone
 from bot.core.household_file import HouseholdFile
 from bot.db.base import table_of
 from bot.households.files import FILE_COLUMNS, file_of_row
-from bot.households.models import Household, HouseholdBinding, HouseholdChange, HouseholdImport
+from bot.households.models import Household, HouseholdBinding, HouseholdChange, HouseholdImport, HouseholdOpening
 
 households = table_of(Household)
 bindings = table_of(HouseholdBinding)
 changes = table_of(HouseholdChange)
 imports = table_of(HouseholdImport)
+openings = table_of(HouseholdOpening)
 departments = table_of(Department)
 cases = table_of(Case)
 NOT_FOUND = "没有找到这一户（或不在您所在片区）。"
 VIA_LABELS = {"code": "绑定码", "id_tail": "户号＋户主姓名＋身份证后 6 位"}
 MAX_CHANGES = 200
+MAX_OPENINGS = 50  # the latest openings the page lists
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,28 @@ class HouseholdView:
     imported_file: str
     changes: tuple[ChangeView, ...]  # newest first
     members: tuple[MemberView, ...]
+
+
+@dataclass(frozen=True)
+class OpeningView:
+    by: str
+    at: datetime
+
+
+async def record_opening(conn: AsyncConnection, household_id: int, viewer: StaffUser, now: datetime) -> None:
+    """A staff member opened the household's page (call it once `load_household` has let them in)."""
+    await conn.execute(openings.insert().values(household_id=household_id, viewed_by=viewer.username, viewed_at=now))
+
+
+async def recent_openings(conn: AsyncConnection, household_id: int) -> tuple[OpeningView, ...]:
+    """Who opened the household's page, newest first."""
+    rows = await conn.execute(
+        select(openings.c.viewed_by, openings.c.viewed_at)
+        .where(openings.c.household_id == household_id)
+        .order_by(openings.c.id.desc())
+        .limit(MAX_OPENINGS)
+    )
+    return tuple(OpeningView(by, at) for by, at in rows)
 
 
 async def household_scope(conn: AsyncConnection, viewer: StaffUser) -> HouseholdScope:

@@ -1,6 +1,7 @@
 """A household's page (/staff/households/<id>): the ledger row, its change history (old → new, who, when), the
 residents bound to it (how and when), the estimate a bound resident reads in the chat, and what has been paid and
-is due. Scoped by district (bot/households/staff_view.py): outside the viewer's scope it is a 404."""
+is due; and who opened the page when (each opening is recorded). Scoped by district (bot/households/staff_view.py):
+outside the viewer's scope it is a 404, and nothing is recorded."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.compensation.rows import side_by_side
 from bot.households.columns import BY_KEY
 from bot.households.estimate import estimate_file
 from bot.households.payments import compensation_status, transition_status
-from bot.households.staff_view import NOT_FOUND, load_household
+from bot.households.staff_view import NOT_FOUND, load_household, recent_openings, record_opening
 from bot.households.vocabulary import OPTION_LABELS, STATUS_LABELS, AgreementStatus, Option
 from bot.staff.context import Desk, render, staff_page
 from bot.staff.state import STAFF
@@ -38,15 +39,19 @@ def money(value: object) -> str:
 @staff_page
 async def household_page(request: web.Request, desk: Desk) -> web.StreamResponse:
     household_id = int(request.match_info["household_id"])
-    async with request.app[keys.ENGINE].connect() as conn:
+    now = request.app[STAFF].clock()
+    async with request.app[keys.ENGINE].begin() as conn:  # every opening is on record, the page lists them
         view = await load_household(conn, desk.viewer, household_id)
+        await record_opening(conn, household_id, desk.viewer, now)
+        opened = await recent_openings(conn, household_id)
     kb = request.app[keys.KNOWLEDGE]
-    today = local_day(request.app[STAFF].clock())
+    today = local_day(now)
     file = view.file
     found = estimate_file(file, kb.params, today)
     district = next((d for d in kb.params.get("districts") or () if d.get("id") == file.district), None)
     context = {
         "view": view,
+        "openings": opened,
         "file": file,
         "district": district["name"] if district else file.district,
         "use": USES.get(file.use, file.use),

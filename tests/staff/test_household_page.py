@@ -93,3 +93,18 @@ async def test_the_case_page_links_a_bound_residents_household(
     assert f'href="/staff/households/{dongguan_id}"' in page and "户号 DG-0101" in text_of(page, "household")
     assert 'id="household"' not in await staff.page(f"/staff/cases/{other.number}")
     await staff.page(f"/staff/households/{dongguan_id}")  # the link opens
+
+
+async def test_every_opening_is_recorded_and_listed_and_a_refused_one_is_not(
+    login: Login, app_engine: AsyncEngine, clock: FakeClock, people: People
+) -> None:
+    dongguan_id, xijie_id = await ledger(app_engine, clock)
+    dongguan, supervisor = await login("dongguan"), await login("dudao")
+    await dongguan.page(f"/staff/households/{xijie_id}", status=404)  # outside the district: nothing recorded
+    await dongguan.page(f"/staff/households/{dongguan_id}")
+    clock.advance(hours=2)
+    page = await supervisor.page(f"/staff/households/{dongguan_id}")
+    openings = text_of(page, "openings")
+    assert openings.index("dudao") < openings.index("dongguan")  # newest first, the current opening included
+    assert openings.count("·") == 2
+    assert text_of(await supervisor.page(f"/staff/households/{xijie_id}"), "openings").count("·") == 1
