@@ -16,15 +16,18 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import command_line, record_header, table, update_section, verdict
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.households.columns import COLUMNS
-from bot.households.ledger import check_file, import_file
+from bot.households.ledger import Outcome, check_file, import_file
 from bot.households.template import sample_id
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 from knowledge.params import load_params
@@ -92,6 +95,22 @@ def xlsx_file(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
+async def import_ledger(engine: AsyncEngine, name: str, data: bytes, params: Mapping) -> Outcome:
+    """The file imported as `python -m bot households import FILE --apply` does it (the benches' shared step)."""
+    return await import_file(
+        engine,
+        name,
+        data,
+        params=params,
+        key=KEY,
+        by="bench",
+        now=datetime.now(UTC),
+        today=TODAY,
+        max_bytes=MAX_BYTES,
+        apply=True,
+    )
+
+
 async def timed_import(url: str, name: str, data: bytes) -> tuple[float, float, object]:
     params = load_params(DEFAULT_KNOWLEDGE_DIR)
     started = time.perf_counter()
@@ -102,18 +121,7 @@ async def timed_import(url: str, name: str, data: bytes) -> tuple[float, float, 
     try:
         await upgrade(engine)
         begun = time.perf_counter()
-        outcome = await import_file(
-            engine,
-            name,
-            data,
-            params=params,
-            key=KEY,
-            by="bench",
-            now=datetime.now(UTC),
-            today=TODAY,
-            max_bytes=MAX_BYTES,
-            apply=True,
-        )
+        outcome = await import_ledger(engine, name, data, params)
         total = time.perf_counter() - begun  # check + write, as `import --apply` does it
     finally:
         await engine.dispose()
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for label, (name, data, again) in files.items():
             url = f"sqlite+aiosqlite:///{Path(tmp) / (name + '.db')}"
-            pg_url = asyncio.run(_create_database(args.postgres)) if args.postgres else None
+            pg_url = asyncio.run(create_database(args.postgres)) if args.postgres else None
             targets = [("SQLite", url)] + ([("PostgreSQL", pg_url)] if pg_url else [])
             for db_label, db_url in targets:
                 check_s, total_s, result = asyncio.run(timed_import(db_url, name, data))
@@ -160,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 print(lines[-1], flush=True)
             if pg_url:
-                asyncio.run(_drop_database(args.postgres, pg_url))
+                asyncio.run(drop_database(args.postgres, pg_url))
     body = record_header(command_line("bench.households_import", sys.argv[1:] if argv is None else argv))
     body += (
         f"- what: {args.rows:,} invented households of 示例县 (every column filled as a signed household's), "
@@ -185,7 +193,7 @@ def _dsn(url: str) -> str:
     return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", url)
 
 
-async def _create_database(server_url: str) -> str:
+async def create_database(server_url: str) -> str:
     import asyncpg
 
     name = f"anju_bench_households_{os.getpid()}"
@@ -198,7 +206,7 @@ async def _create_database(server_url: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-async def _drop_database(server_url: str, database_url: str) -> None:
+async def drop_database(server_url: str, database_url: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(_dsn(server_url))

@@ -28,7 +28,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import common
-from bench.households_import import KEY, MAX_BYTES, TODAY, _create_database, _drop_database, csv_file, records
+from bench.households_import import create_database, csv_file, drop_database, import_ledger, records
 from bot.core.dialogue import DialogueService
 from bot.core.messages import Channel, Inbound, InboundKind
 from bot.db.base import table_of
@@ -36,7 +36,6 @@ from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.db.models import Resident
 from bot.dialogue_wiring import dialogue_service
-from bot.households.ledger import import_file
 from bot.households.models import Household, HouseholdBinding
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 from knowledge.base import load_knowledge
@@ -70,17 +69,8 @@ async def prepare(url: str, households: int, residents: int) -> list[str]:
     engine = make_engine(url)
     try:
         await upgrade(engine)
-        outcome = await import_file(
-            engine,
-            "ledger.csv",
-            csv_file(records(households)),
-            params=load_params(DEFAULT_KNOWLEDGE_DIR),
-            key=KEY,
-            by="bench",
-            now=datetime.now(UTC),
-            today=TODAY,
-            max_bytes=MAX_BYTES,
-            apply=True,
+        outcome = await import_ledger(
+            engine, "ledger.csv", csv_file(records(households)), load_params(DEFAULT_KNOWLEDGE_DIR)
         )
         assert outcome.result is not None, outcome.report.problems[:3]
         return await _bind(engine, residents)
@@ -166,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("SQLite", f"sqlite+aiosqlite:///{Path(tmp) / 'personal.db'}")]
-        pg_url = asyncio.run(_create_database(args.postgres)) if args.postgres else None
+        pg_url = asyncio.run(create_database(args.postgres)) if args.postgres else None
         if pg_url:
             targets.append(("PostgreSQL", pg_url))
         try:
@@ -181,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(*lines[-3:], sep="\n", flush=True)
         finally:
             if pg_url:
-                asyncio.run(_drop_database(args.postgres, pg_url))
+                asyncio.run(drop_database(args.postgres, pg_url))
     body = common.record_header(common.command_line("bench.personal_answer", sys.argv[1:] if argv is None else argv))
     body += (
         f"- what: {args.households:,} invented households of 示例县 imported, {args.residents} web residents bound to "

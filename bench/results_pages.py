@@ -16,16 +16,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import text
 
 from bench.common import command_line, record_header, table, update_section, verdict
-from bench.households_import import KEY, MAX_BYTES, TODAY, _create_database, _drop_database, csv_file, records
+from bench.households_import import create_database, csv_file, drop_database, import_ledger, records
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
-from bot.households.ledger import import_file
 from bot.households.progress import progress, signing_start
 from bot.households.projects import load_projects
 from bot.households.results import PER_PAGE, results_page
@@ -44,18 +43,7 @@ async def measure(url: str, rows: int) -> list[list[str]]:
     engine = make_engine(url)
     try:
         await upgrade(engine)
-        outcome = await import_file(
-            engine,
-            "ledger.csv",
-            csv_file(records(rows)),
-            params=params,
-            key=KEY,
-            by="bench",
-            now=datetime.now(UTC),
-            today=TODAY,
-            max_bytes=MAX_BYTES,
-            apply=True,
-        )
+        outcome = await import_ledger(engine, "ledger.csv", csv_file(records(rows)), params)
         assert outcome.result is not None
         if engine.dialect.name == "postgresql":  # what autovacuum does within a minute of an import this size
             async with engine.begin() as conn:
@@ -102,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("SQLite", f"sqlite+aiosqlite:///{Path(tmp) / 'results.db'}")]
-        pg_url = asyncio.run(_create_database(args.postgres)) if args.postgres else None
+        pg_url = asyncio.run(create_database(args.postgres)) if args.postgres else None
         if pg_url:
             targets.append(("PostgreSQL", pg_url))
         try:
@@ -112,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(lines[-1], flush=True)
         finally:
             if pg_url:
-                asyncio.run(_drop_database(args.postgres, pg_url))
+                asyncio.run(drop_database(args.postgres, pg_url))
     worst = max(float(line[3]) for line in lines if line[1].startswith("results"))
     body = record_header(command_line("bench.results_pages", sys.argv[1:] if argv is None else argv))
     body += (
