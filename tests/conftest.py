@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
@@ -17,6 +18,7 @@ from bot.dialogue_wiring import dialogue_service
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 from knowledge.base import KnowledgeBase, load_knowledge
 from tests.support import databases
+from tests.support.browser import chromium
 from tests.support.clock import FakeClock
 from tests.support.network import install_guard
 from tests.support.transcript import ChatSession
@@ -123,3 +125,10 @@ async def client(aiohttp_client, settings: Settings, kb: KnowledgeBase, clock: F
 @pytest.fixture
 def chat(client) -> ChatSession:  # noqa: ANN001
     return ChatSession(client)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium for one browser test (skipped where it is not installed)."""
+    async with chromium() as launched:
+        yield launched

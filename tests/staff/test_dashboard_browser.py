@@ -5,7 +5,6 @@ finds the case, signs for it and replies; the outbox worker delivers; the reside
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -15,14 +14,13 @@ from bot import keys
 from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
-from tests.support.browser import PHONE, chromium
+from tests.support.browser import PHONE, new_page
 from tests.support.cases import PASSWORD, add_user, case_row
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
-TIMEOUT_MS = 15_000
 BOT = "#log .msg.bot"
 REPLY = "您好，评估公司将于本周五上午上门复核阁楼面积，请家里留人。"
 
@@ -33,20 +31,6 @@ async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: F
     server = await aiohttp_server(create_app(settings, clock=clock, knowledge=kb))
     await add_user(server.app[keys.ENGINE], "comp1", "department_staff", "comp_office", clock())
     return server
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
-
-
-async def new_page(browser: Browser, url: str, **options: object) -> Page:
-    context = await browser.new_context(locale="zh-CN", **options)  # type: ignore[arg-type]
-    context.set_default_timeout(TIMEOUT_MS)
-    page = await context.new_page()
-    await page.goto(url)
-    return page
 
 
 async def answered(page: Page, before: int) -> None:

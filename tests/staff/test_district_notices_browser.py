@@ -16,10 +16,10 @@ from bot.db.models import Resident
 from bot.district_notices.models import DistrictNotice
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
-from tests.staff.test_dashboard_browser import BOT, DESKTOP, browser, new_page, tap  # noqa: F401 - fixtures
+from tests.staff.test_dashboard_browser import BOT, DESKTOP
 from tests.support.accessibility import serious_violations
 from tests.support.bindings import bind, import_households
-from tests.support.browser import PHONE
+from tests.support.browser import PHONE, new_page
 from tests.support.cases import PASSWORD, add_user, load_test_routing
 from tests.support.clock import FakeClock
 

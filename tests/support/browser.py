@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 CHROMIUM = os.environ.get("ANJU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}  # a phone-sized screen, as residents use the chat
+TIMEOUT_MS = 15_000  # what a step may wait for in the browser tests
 
 
 @contextlib.asynccontextmanager
@@ -34,3 +35,18 @@ async def chromium(*extra_args: str) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+async def new_context(browser: Browser, **options: object) -> BrowserContext:
+    """A Chinese-speaking browser context with the tests' step timeout (`bypass_csp=True` to run axe-core on pages
+    that forbid every script: the staff pages, /stats, the results page)."""
+    made = await browser.new_context(locale="zh-CN", **options)  # type: ignore[arg-type]
+    made.set_default_timeout(TIMEOUT_MS)
+    return made
+
+
+async def new_page(browser: Browser, url: str, **options: object) -> Page:
+    """A page of a fresh context, opened at `url`."""
+    page = await (await new_context(browser, **options)).new_page()
+    await page.goto(url)
+    return page

@@ -4,19 +4,17 @@ overview, routing and Telegram pages. No violation of impact serious or critical
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot import keys
 from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
-from tests.staff.test_dashboard_browser import BOT, DESKTOP, TIMEOUT_MS, say
+from tests.staff.test_dashboard_browser import BOT, DESKTOP, say
 from tests.support.accessibility import serious_violations
-from tests.support.browser import PHONE, chromium
+from tests.support.browser import PHONE, new_context
 from tests.support.cases import PASSWORD, add_user, file_case
 from tests.support.clock import FakeClock
 
@@ -29,19 +27,6 @@ async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: F
     await add_user(server.app[keys.ENGINE], "comp1", "department_staff", "comp_office", clock())
     await add_user(server.app[keys.ENGINE], "admin", "admin", None, clock())
     return server
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
-
-
-async def context(browser: Browser, **options: object) -> BrowserContext:
-    # bypass_csp: the staff pages and /stats forbid every script, axe-core's included
-    made = await browser.new_context(locale="zh-CN", bypass_csp=True, **options)  # type: ignore[arg-type]
-    made.set_default_timeout(TIMEOUT_MS)
-    return made
 
 
 async def check(page: Page, failures: dict[str, list[str]]) -> None:
@@ -64,7 +49,7 @@ async def log_in(page: Page, base: str, username: str) -> None:
 
 async def test_resident_pages_have_no_serious_violations(server: TestServer, browser: Browser) -> None:
     base = str(server.make_url("/")).rstrip("/")
-    phone = await context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = await new_context(browser, bypass_csp=True, viewport=PHONE, is_mobile=True, has_touch=True)
     page = await phone.new_page()
     failures: dict[str, list[str]] = {}
 
@@ -98,7 +83,7 @@ async def test_staff_pages_have_no_serious_violations(server: TestServer, browse
     case = await file_case(server.app[keys.ENGINE], clock())
     failures: dict[str, list[str]] = {}
 
-    desk = await context(browser, viewport=DESKTOP)
+    desk = await new_context(browser, bypass_csp=True, viewport=DESKTOP)
     page = await desk.new_page()
     await page.goto(f"{base}/staff/login")
     await check(page, failures)
@@ -111,7 +96,7 @@ async def test_staff_pages_have_no_serious_violations(server: TestServer, browse
     await check(page, failures)
     await desk.close()
 
-    admin = await context(browser, viewport=DESKTOP)
+    admin = await new_context(browser, bypass_csp=True, viewport=DESKTOP)
     page = await admin.new_page()
     await log_in(page, base, "admin")
     for path in ("/staff/overview", "/staff/routing"):
@@ -123,7 +108,7 @@ async def test_staff_pages_have_no_serious_violations(server: TestServer, browse
 
 async def test_a_mistyped_address_offers_links_to_the_pages(server: TestServer, browser: Browser) -> None:
     base = str(server.make_url("/")).rstrip("/")
-    phone = await context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = await new_context(browser, bypass_csp=True, viewport=PHONE, is_mobile=True, has_touch=True)
     page = await phone.new_page()
     response = await page.goto(f"{base}/chta")
     assert response is not None and response.status == 404

@@ -19,8 +19,8 @@ from bot.media import ATTACHMENTS
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.channels.wechat.conftest import numbered, wechat_settings
-from tests.staff.test_dashboard_browser import BOT, DESKTOP, TIMEOUT_MS, say, tap
-from tests.support.browser import PHONE, chromium
+from tests.staff.test_dashboard_browser import BOT, DESKTOP, say, tap
+from tests.support.browser import PHONE, chromium, new_page
 from tests.support.cases import PASSWORD, add_user
 from tests.support.clock import FakeClock
 from tests.support.fake_stt import FakeSpeechServer
@@ -52,20 +52,6 @@ async def server(
     await add_user(server.app[keys.ENGINE], "comp1", "department_staff", "comp_office", clock())
     await add_user(server.app[keys.ENGINE], "dongguan", "department_staff", "wg_dongguan", clock())
     return server
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
-
-
-async def new_page(browser: Browser, url: str, **options: object) -> Page:
-    context = await browser.new_context(locale="zh-CN", **options)  # type: ignore[arg-type]
-    context.set_default_timeout(TIMEOUT_MS)
-    page = await context.new_page()
-    await page.goto(url)
-    return page
 
 
 async def web_complaint_with_photo(page: Page, picture: Path) -> str:

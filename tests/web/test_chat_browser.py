@@ -13,7 +13,7 @@ from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.conftest import CACHE_DIR
-from tests.support.browser import PHONE, chromium
+from tests.support.browser import PHONE, TIMEOUT_MS, chromium
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.browser
 MENU_LABELS = ["咨询政策", "估算补偿", "登记诉求", "申请帮助", "查进度", "转人工"]
 MIN_FONT_PX = 18
 MIN_BUTTON_PX = 44
-TIMEOUT_MS = 15_000
 
 BOT = "#log .msg.bot"
 

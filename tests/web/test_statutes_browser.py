@@ -12,12 +12,11 @@ from bot.app import create_app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from tests.conftest import CACHE_DIR
-from tests.support.browser import PHONE, chromium
+from tests.support.browser import PHONE, TIMEOUT_MS, chromium
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT_MS = 15_000
 BOT = "#log .msg.bot"
 
 

@@ -6,11 +6,10 @@ progress chart and its table with the ledger's numbers. axe-core finds no seriou
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot import keys
 from bot.app import create_app
@@ -27,10 +26,10 @@ from tests.households.sunshine import (
     masked,
     two_project_kb,
 )
-from tests.staff.test_dashboard_browser import BOT, DESKTOP, TIMEOUT_MS, say
+from tests.staff.test_dashboard_browser import BOT, DESKTOP, say
 from tests.staff.test_sunshine import expected_progress
 from tests.support.accessibility import serious_violations
-from tests.support.browser import PHONE, chromium
+from tests.support.browser import PHONE, new_context
 from tests.support.cases import PASSWORD, add_user
 from tests.support.clock import FakeClock
 
@@ -43,19 +42,6 @@ async def server(aiohttp_server, settings: Settings, kb: KnowledgeBase, clock: F
     server = await aiohttp_server(create_app(settings, clock=clock, knowledge=two_project_kb(kb)))
     await add_user(server.app[keys.ENGINE], "admin", "admin", None, clock())
     return server
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
-
-
-async def context(browser: Browser, **options: object) -> BrowserContext:
-    # bypass_csp: the staff pages, /stats and the results page forbid every script, axe-core's included
-    made = await browser.new_context(locale="zh-CN", bypass_csp=True, **options)  # type: ignore[arg-type]
-    made.set_default_timeout(TIMEOUT_MS)
-    return made
 
 
 async def no_serious_violations(page: Page) -> None:
@@ -81,7 +67,7 @@ async def test_admin_publishes_and_a_bound_resident_reads_masked_results(
     chengguan = in_project(found, "chengguan")
 
     # the resident's chat, bound to a household of 城关 (as the binding flow leaves it); nothing published yet
-    phone = await context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = await new_context(browser, bypass_csp=True, viewport=PHONE, is_mobile=True, has_touch=True)
     chat = await phone.new_page()
     await chat.goto(f"{base}/chat")
     await expect(chat.locator(f"{BOT} .buttons button")).not_to_have_count(0)
@@ -91,7 +77,7 @@ async def test_admin_publishes_and_a_bound_resident_reads_masked_results(
     await expect(chat.locator("#results-link")).to_be_hidden()
 
     # the admin: 尚未公布, then publish the results and the progress
-    desk = await context(browser, viewport=DESKTOP)
+    desk = await new_context(browser, bypass_csp=True, viewport=DESKTOP)
     staff = await desk.new_page()
     await staff.goto(f"{base}/staff/login")
     await staff.get_by_label("用户名").fill("admin")
@@ -129,7 +115,7 @@ async def test_admin_publishes_and_a_bound_resident_reads_masked_results(
     await expect(chat.locator("#results tbody th")).to_have_text([chengguan[3]["no"]])
 
     # anyone on /stats: the progress of 城关, its table the ledger's numbers, one column a day
-    public = await (await context(browser, viewport=PHONE, is_mobile=True)).new_page()
+    public = await (await new_context(browser, bypass_csp=True, viewport=PHONE, is_mobile=True)).new_page()
     await public.goto(f"{base}/stats")
     section = public.locator("#progress-chengguan")
     await expect(section.locator("h2")).to_have_text("示例县城关棚户区改造项目签约进度")
