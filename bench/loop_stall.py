@@ -76,15 +76,23 @@ def serve(port: int) -> None:
 
     def collecting(phase: str, info: dict) -> None:
         if phase == "start":
+            if (sizes_log := os.environ.get("ANJU_BENCH_GC_SIZES")) and info["generation"] > 0:
+                sizes = [len(gc.get_objects(g)) for g in range(info["generation"] + 1)]
+                with open(sizes_log, "a") as out:
+                    print(f"{time.time():.1f} GC {info['generation']} of {sizes} objects", file=out)
             gc_started[:] = time.perf_counter(), time.thread_time()
         else:
             wall, cpu = time.perf_counter() - gc_started[0], time.thread_time() - gc_started[1]
             collections.append((wall, cpu, info["generation"]))
+            gc_total[0] += wall
 
     import gc
 
     gc.callbacks.append(collecting)
     ticks: list[float] = []  # lateness of each tick, seconds
+    # ticks ≥ 10 ms late: (lateness, CPU of the loop's thread, its wait for a CPU, collections' wall), seconds
+    late_ticks: list[tuple[float, float, float, float]] = []
+    gc_total = [0.0]  # the wall time of every collection so far, whichever thread ran it
     original = asyncio.events.Handle._run
 
     def timed(handle: asyncio.events.Handle) -> None:
@@ -108,11 +116,16 @@ def serve(port: int) -> None:
     async def ticker(_app: web.Application) -> Any:
         loop = asyncio.get_running_loop()
 
+        runqueue = _runqueue_wait()
+
         async def tick() -> None:
             while True:
-                t0 = loop.time()
+                t0, c0, q0, g0 = loop.time(), time.thread_time(), runqueue(), gc_total[0]
                 await asyncio.sleep(TICK)
-                ticks.append(loop.time() - t0 - TICK)
+                late = loop.time() - t0 - TICK
+                ticks.append(late)
+                if late >= 0.010 and len(late_ticks) < 2000:
+                    late_ticks.append((late, time.thread_time() - c0, runqueue() - q0, gc_total[0] - g0))
 
         task = asyncio.create_task(tick())
         yield
@@ -127,7 +140,9 @@ def serve(port: int) -> None:
             "slow": list(slow),
             "gc": list(collections),
             "waited": list(waited),
+            "late": list(late_ticks),
         }
+        late_ticks.clear()
         collections.clear()
         waited.clear()
         ticks.clear()
@@ -138,11 +153,28 @@ def serve(port: int) -> None:
 
     from bot.cli import _settle_heap
 
+    if thresholds := os.environ.get("ANJU_BENCH_GC_THRESHOLDS"):  # an experiment: thresholds after start-up's
+        settle = _settle_heap
+
+        async def _settle_heap(app: object) -> None:
+            await settle(app)
+            gc.set_threshold(*map(int, thresholds.split(",")))
+
     app = create_app(Settings.from_env())
     app.on_startup.append(_settle_heap)  # as `serve` does: the knowledge index out of the collector's view
     app.cleanup_ctx.append(ticker)
     app.router.add_post(PROBE_PATH, probe)
     run_server(app, "127.0.0.1", port, access_log=None)
+
+
+def _runqueue_wait() -> Any:
+    """A reader of how long the calling thread has waited for a CPU while runnable (seconds, Linux's schedstat),
+    or of 0.0 where there is none."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        return lambda: 0.0
+    return lambda: int(os.pread(fd, 80, 0).split()[1]) / 1e9
 
 
 def _where(handle: Any) -> tuple[str, bool]:
@@ -246,6 +278,7 @@ class Phase:
     slow: list[tuple[float, str]] = field(default_factory=list)
     gc_ms: list[tuple[float, float, int]] = field(default_factory=list)  # (wall, CPU, generation)
     waited: list[tuple[float, float, str]] = field(default_factory=list)  # callbacks ≥ 50 ms wall: (wall, CPU, where)
+    late: list[tuple[float, float, float, float]] = field(default_factory=list)  # late ticks (see serve), ms
 
     def add(self, other: Phase) -> Phase:
         """This and another round of the same tree and phase together."""
@@ -262,6 +295,7 @@ class Phase:
             self.slow + other.slow,
             self.gc_ms + other.gc_ms,
             self.waited + other.waited,
+            self.late + other.late,
         )
 
     def chat(self, p: float) -> float:
@@ -374,6 +408,7 @@ async def _phase(
         [(c * 1000, w) for c, w in window.get("slow", [])],
         [(w * 1000, c * 1000, g) for w, c, g in window.get("gc", [])],
         [(w * 1000, c * 1000, where) for w, c, where in window.get("waited", [])],
+        [(late * 1000, c * 1000, q * 1000, g * 1000) for late, c, q, g in window.get("late", [])],
     )
 
 
@@ -496,6 +531,17 @@ def _longest_gc_cpu(phase: Phase) -> str:
     return f"{cpu:.1f} ({generation})" if generation is not None else "–"
 
 
+def _late_tick(tick: tuple[float, float, float, float]) -> str:
+    """What the loop's thread did while a tick was late: ran (callbacks, collections), waited for a CPU (the
+    operating system ran other threads), or neither (waited for the interpreter's lock, or slept)."""
+    late, cpu, queued, collecting = tick
+    rest = max(0.0, TICK * 1000 + late - cpu - queued)
+    return (
+        f"{late:.1f} ms late: the loop's thread ran {cpu:.1f} ms (collections {collecting:.1f} ms), waited for a CPU "
+        f"{queued:.1f} ms, for the GIL or nothing {rest:.1f} ms"
+    )
+
+
 def _top(phase: Phase) -> str:
     """Where the phase's longest callbacks stopped (the code they ran leads there), most CPU first."""
     counts: dict[str, tuple[int, float]] = {}
@@ -571,6 +617,8 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                     print(f"  {label} {p.name} {wall:.1f} ms wall ({cpu:.1f} ms CPU): {where}")
                 for wall, cpu, generation in sorted(p.gc_ms, key=lambda g: -g[1])[:3]:
                     print(f"  {label} {p.name} GC of generation {generation}: {cpu:.1f} ms CPU, {wall:.1f} ms wall")
+                for tick in sorted(p.late, reverse=True)[:6]:
+                    print(f"  {label} {p.name} tick {_late_tick(tick)}")
     if not args.no_record:
         body = (
             common.record_header(common.command_line("bench.loop_stall", argv))
@@ -601,6 +649,14 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                 for label, phases in results
                 for p in phases
                 if p.slow
+            )
+            + "".join(
+                f"- note: {label}, {p.name} phase, the three latest ticks: "
+                + "; ".join(_late_tick(t) for t in sorted(p.late, reverse=True)[:3])
+                + "\n"
+                for label, phases in results
+                for p in phases
+                if p.late
             )
             + "\n"
             + text

@@ -48,6 +48,9 @@ _IDLE_TURNS = 3  # event-loop turns the writer waits for more messages before it
 # a batch lets the event loop run other callbacks (requests read, replies sent) once it has held it this long: its
 # turns are CPU work with no wait in between (SQLite's statements run in place), 64 of them up to ~40 ms
 TURN_SLICE = 0.004
+# a committed batch wakes this many of its requests per turn of the event loop: each woken request then lays out and
+# sends its reply (~0.3 ms), and 64 of them woken at once held the loop ~20 ms (bench.loop_stall)
+HAND_OUT_SLICE = 8
 
 
 async def _first(*awaitables: Awaitable[object]) -> None:
@@ -86,6 +89,20 @@ class _Batch:
     effects: DeferredRows = field(default_factory=DeferredRows)
 
 
+async def _hand_out(batch: list[_Pending], results: list[list[Outbound] | None]) -> None:
+    """Wake the requests of a committed batch with their replies, HAND_OUT_SLICE per turn of the event loop."""
+    try:
+        for n, (pending, result) in enumerate(zip(batch, results)):
+            if n and n % HAND_OUT_SLICE == 0:
+                await asyncio.sleep(0)  # the woken requests send their replies, then the next ones are woken
+            if not pending.future.done():
+                pending.future.set_result(result)
+    finally:  # cancelled meanwhile (shutdown): the rest are told at once, nobody waits for ever
+        for pending, result in zip(batch, results):
+            if not pending.future.done():
+                pending.future.set_result(result)
+
+
 class DialogueService:
     """Handles inbound messages from any channel; the only writer of dialogue state."""
 
@@ -122,6 +139,7 @@ class DialogueService:
         # the pool costs round trips (its ping, the writer's session settings, the reset when it goes back)
         self._linger = WRITER_LINGER if postgres else 0.0
         self._writer: asyncio.Task[None] | None = None
+        self._handing: set[asyncio.Task[None]] = set()  # committed batches whose replies are being handed out
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """The replies for `inbound`; the same replies again if it was handled before."""
@@ -138,6 +156,7 @@ class DialogueService:
         """Let the writer finish what is queued and return its connection (before the engine is disposed)."""
         if self._writer is not None:
             await self._writer
+        await asyncio.gather(*self._handing)
 
     async def _submit(self, inbound: Inbound, replay: bool) -> list[Outbound] | None:
         pending = _Pending(inbound, replay, asyncio.get_running_loop().create_future())
@@ -239,10 +258,10 @@ class DialogueService:
             committing.set()
             for pending in batch:
                 await self._settle_alone(conn, pending)
-        else:
-            for pending, result in zip(batch, results):
-                if not pending.future.done():
-                    pending.future.set_result(result)
+        else:  # the connection is free for the next batch while the replies are handed out
+            handing = asyncio.create_task(_hand_out(batch, results))
+            self._handing.add(handing)
+            handing.add_done_callback(self._handing.discard)
 
     async def _settle_alone(self, conn: AsyncConnection, pending: _Pending) -> None:
         """Handle one message in its own transaction; a lost race on a unique key is retried (and then replays)."""

@@ -11,12 +11,13 @@ Times are Beijing time. A deadline at the end of a day (24:00) is that day — `
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, time, timedelta
 
 from aiohttp import web
 
-from bot.cases.queries import MAX_PAGE, CaseListItem, QueuePosition
+from bot.cases.queries import ITEMS_PER_STEP, MAX_PAGE, CaseListItem, QueuePosition
 from bot.cases.workdays import CHINA_TZ
 from bot.staff.context import Desk, staff_page
 from bot.staff.queue import QueueQuery, district_label
@@ -97,9 +98,16 @@ def rows(items: Sequence[CaseListItem], district_names: dict[str, str]) -> list[
 
 
 async def _built(request: web.Request, desk: Desk, kind: Format) -> bytes:
-    """The export file: the queue's rows read page by page, the file laid out in the worker process."""
+    """The export file: the queue's rows read page by page, the file laid out in the worker process. Each page is
+    made into rows and pickled a part at a time, the event loop going on between parts (200 cases at once held it
+    ~5 ms)."""
     names = desk.service.district_names
-    pages = [page(rows(items, names)) async for items in queue_pages(request, desk)]
+    pages: list[bytes] = []
+    async for items in queue_pages(request, desk):
+        for start in range(0, len(items), ITEMS_PER_STEP):
+            if pages:
+                await asyncio.sleep(0)
+            pages.append(page(rows(items[start : start + ITEMS_PER_STEP], names)))
     return await request.app[FILES].make(kind, LAYOUT, pages)
 
 

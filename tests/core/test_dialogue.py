@@ -206,3 +206,19 @@ async def test_a_batch_of_slow_turns_lets_the_loop_run_between_them(engine, kb, 
     assert all(r == replies[0] and r for r in replies)
     assert len(seen) == 6 and await count(engine, ProcessedInbound) == 6
     assert len(set(seen)) == 6  # the loop ran other callbacks before every turn after the first
+
+
+async def test_a_committed_batch_wakes_its_requests_a_few_at_a_time(dialogue: DialogueService, engine) -> None:  # noqa: ANN001
+    """The replies of a batch of 40 messages are handed out in slices: the event loop turns between them, so the
+    requests woken first send their answers before the last ones are woken (40 at once held the loop ~20 ms)."""
+    woken: list[int] = []  # how many of the 40 had their replies, at each turn of the loop while any waited
+    calls = [asyncio.ensure_future(dialogue.handle(text(f"h{i}", f"k{i}", "过渡费怎么发"))) for i in range(40)]
+    while not all(c.done() for c in calls):
+        woken.append(sum(c.done() for c in calls))
+        await asyncio.sleep(0)
+    replies = [c.result() for c in calls]
+    assert all(r == replies[0] and r for r in replies)
+    assert await count(engine, ProcessedInbound) == 40
+    steps = [b - a for a, b in zip(woken, [*woken[1:], 40]) if b > a]
+    assert max(steps) <= 16 and len(steps) >= 3  # woken a few at a time, never all 40 at once
+    assert sum(steps) == 40
