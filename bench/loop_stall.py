@@ -50,6 +50,9 @@ PROBE_PATH = "/__bench/loop"
 SEARCHES = ("漏水", "补偿款", "幸福路", "AJ-0000")  # common, less common, a street, nowhere
 SUPERVISORS = ("dudao.01", "dudao.02")
 SEED = 20261201
+# experiments only (a run with either set is printed, never recorded): a file the collector's generation sizes are
+# appended to at each older-generation collection; the collector's thresholds "young,older,oldest" after start-up
+GC_SIZES_ENV, GC_THRESHOLDS_ENV = "ANJU_BENCH_GC_SIZES", "ANJU_BENCH_GC_THRESHOLDS"
 
 
 # ---------------------------------------------------------------- the server side (runs in the tree measured)
@@ -73,10 +76,11 @@ def serve(port: int) -> None:
     waited: list[tuple[float, float, str]] = []  # callbacks of ≥ 50 ms wall: (wall, CPU, where)
     collections: list[tuple[float, float, int]] = []  # garbage collections: (wall, CPU of its thread, generation)
     gc_started = [0.0, 0.0]
+    gc_total = [0.0]  # the wall time of every collection so far, whichever thread ran it
 
     def collecting(phase: str, info: dict) -> None:
         if phase == "start":
-            if (sizes_log := os.environ.get("ANJU_BENCH_GC_SIZES")) and info["generation"] > 0:
+            if (sizes_log := os.environ.get(GC_SIZES_ENV)) and info["generation"] > 0:
                 sizes = [len(gc.get_objects(g)) for g in range(info["generation"] + 1)]
                 with open(sizes_log, "a") as out:
                     print(f"{time.time():.1f} GC {info['generation']} of {sizes} objects", file=out)
@@ -92,7 +96,6 @@ def serve(port: int) -> None:
     ticks: list[float] = []  # lateness of each tick, seconds
     # ticks ≥ 10 ms late: (lateness, CPU of the loop's thread, its wait for a CPU, collections' wall), seconds
     late_ticks: list[tuple[float, float, float, float]] = []
-    gc_total = [0.0]  # the wall time of every collection so far, whichever thread ran it
     original = asyncio.events.Handle._run
 
     def timed(handle: asyncio.events.Handle) -> None:
@@ -153,15 +156,14 @@ def serve(port: int) -> None:
 
     from bot.cli import _settle_heap
 
-    if thresholds := os.environ.get("ANJU_BENCH_GC_THRESHOLDS"):  # an experiment: thresholds after start-up's
-        settle = _settle_heap
-
-        async def _settle_heap(app: object) -> None:
-            await settle(app)
-            gc.set_threshold(*map(int, thresholds.split(",")))
-
     app = create_app(Settings.from_env())
     app.on_startup.append(_settle_heap)  # as `serve` does: the knowledge index out of the collector's view
+    if thresholds := os.environ.get(GC_THRESHOLDS_ENV):  # an experiment: other thresholds after start-up's
+
+        async def thresholds_set(_app: web.Application) -> None:
+            gc.set_threshold(*map(int, thresholds.split(",")))
+
+        app.on_startup.append(thresholds_set)
     app.cleanup_ctx.append(ticker)
     app.router.add_post(PROBE_PATH, probe)
     run_server(app, "127.0.0.1", port, access_log=None)
@@ -619,7 +621,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                     print(f"  {label} {p.name} GC of generation {generation}: {cpu:.1f} ms CPU, {wall:.1f} ms wall")
                 for tick in sorted(p.late, reverse=True)[:6]:
                     print(f"  {label} {p.name} tick {_late_tick(tick)}")
-    if not args.no_record:
+    experiment = [name for name in (GC_SIZES_ENV, GC_THRESHOLDS_ENV) if os.environ.get(name)]
+    if experiment:
+        print(f"not recorded: an experiment ({', '.join(experiment)} set)")
+    if not args.no_record and not experiment:
         body = (
             common.record_header(common.command_line("bench.loop_stall", argv))
             + f"- what: {seeded['cases']:,} generated cases on SQLite ({seeded['size_mb']:.0f} MB; "
